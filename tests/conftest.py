@@ -1,0 +1,110 @@
+"""Fixtures: one app per session on the database under test, a clean database per test.
+
+The database under test is SQLite (a temporary file) unless DATABASE_URL points elsewhere;
+`.ci/run` runs the suite once each way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from workflow_app import create_app
+from workflow_app.extensions import db
+
+from . import factories
+from .services import require_postgres
+
+
+def _database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url and url.startswith(("postgres://", "postgresql")):
+        require_postgres()
+        return url
+    return f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def make_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    os.environ["WORKFLOW_APP_INSTANCE_PATH"] = str(instance_path)
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp_dir = tmp_path_factory.mktemp("app")
+    application = make_app(_database_url(tmp_dir), tmp_dir / "instance")
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An app context with empty tables; everything is removed again afterwards."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def users(app_ctx: Flask) -> dict[str, object]:
+    accounts = factories.standard_users()
+    db.session.commit()
+    return accounts
+
+
+@pytest.fixture
+def client(app_ctx: Flask) -> FlaskClient:
+    return app_ctx.test_client()
+
+
+_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """The CSRF token of the form on `url`, read from the page as a browser would."""
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF_RE.search(page) or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = factories.PASSWORD) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, f"login of {username} failed: {response.status_code}"

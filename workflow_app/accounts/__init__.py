@@ -1,0 +1,1 @@
+"""Users, their roles in regions, login and logout."""

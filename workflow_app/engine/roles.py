@@ -1,0 +1,20 @@
+"""Roles and the regional scope each one acts in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DISTRICT_DRAFTER = "district_drafter"
+    DISTRICT_REVIEWER = "district_reviewer"
+    DISTRICT_HEAD = "district_head"
+    PROVINCIAL_REVIEWER = "provincial_reviewer"
+    PROVINCIAL_HEAD = "provincial_head"
+    PARTNER = "partner"
+    ADMIN = "admin"
+
+
+DISTRICT_ROLES = frozenset({Role.DISTRICT_DRAFTER, Role.DISTRICT_REVIEWER, Role.DISTRICT_HEAD})
+PROVINCIAL_ROLES = frozenset({Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD})
+ALL_ROLES = frozenset(Role)

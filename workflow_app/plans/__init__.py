@@ -1,0 +1,1 @@
+"""Action plans: their contents, their workflow, their history."""

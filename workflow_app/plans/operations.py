@@ -1,0 +1,340 @@
+"""The one door for every change to an action plan. Views, the CLI and tasks call these;
+nothing else sets a plan's state, writes its history or edits its contents.
+
+Operations change rows and flush; they never commit. The caller wraps them in
+`unit_of_work()`, which commits once or rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import User
+from ..engine import (
+    GuardFailed,
+    InvalidInput,
+    NotAllowedFromState,
+    OutOfScope,
+    Role,
+    RoleNotAllowed,
+    StaleObject,
+    authorize,
+    grant_covers,
+    guards,
+)
+from ..extensions import db
+from ..models_base import utcnow
+from ..regions.models import Agency, Region
+from ..unit_of_work import STALE_MESSAGE
+from ..workflows import definition_of, machine_of, registry
+from .access import can_view, scope_of
+from .models import (
+    ActionPlan,
+    Activity,
+    Challenge,
+    Funding,
+    Indicator,
+    IndicatorTarget,
+    PlanTransition,
+)
+
+WORKFLOW_NAME = "action_plan"
+CREATE_TRIGGER = "create"  # pseudo-trigger of the first history row
+
+
+# --- plain data handed in by forms, the CLI and imports -------------------------------
+
+
+@dataclass
+class IndicatorData:
+    name: str
+    unit: str
+    baseline_year: int | None
+    baseline_value: Decimal | None
+    targets: dict[int, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class FundingData:
+    year: int
+    source: str
+    amount: int
+
+
+@dataclass
+class ActivityData:
+    sub_sector: str
+    activity_type: str
+    title: str
+    location: str
+    volume: Decimal | None
+    unit: str
+    agency_id: int | None
+    start_year: int
+    end_year: int
+    funding: list[FundingData] = field(default_factory=list)
+
+
+# --- checks shared by the operations ---------------------------------------------------
+
+
+def load_visible_plan(actor: User, plan_id: int) -> ActionPlan:
+    """The plan, if `actor` may see it; otherwise 'not found', never 'forbidden'."""
+    plan = db.session.get(ActionPlan, plan_id)
+    if plan is None or not can_view(actor, plan):
+        raise OutOfScope("plan not found")
+    return plan
+
+
+def _check_version(plan: ActionPlan, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != plan.version:
+        raise StaleObject(STALE_MESSAGE)
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleObject(STALE_MESSAGE) from exc
+
+
+def can_edit(actor: User, plan: ActionPlan) -> bool:
+    scope = scope_of(plan)
+    return definition_of(plan).states[plan.state].editable and any(
+        g.role == Role.DISTRICT_DRAFTER and grant_covers(g, scope) for g in actor.grants()
+    )
+
+
+def _check_editable(actor: User, plan: ActionPlan, expected_version: int | None) -> None:
+    if not can_view(actor, plan):
+        raise OutOfScope("plan not found")
+    scope = scope_of(plan)
+    if not any(g.role == Role.DISTRICT_DRAFTER and grant_covers(g, scope) for g in actor.grants()):
+        raise RoleNotAllowed("only the district drafter may edit this plan")
+    if not definition_of(plan).states[plan.state].editable:
+        raise NotAllowedFromState(f"a plan in state {plan.state!r} cannot be edited")
+    _check_version(plan, expected_version)
+
+
+def _touch(plan: ActionPlan) -> None:
+    """Bump the plan's version when only its child rows changed, so stale edits are caught."""
+    plan.updated_at = utcnow()
+
+
+def _check_agency(plan: ActionPlan, agency_id: int | None) -> None:
+    if agency_id is None:
+        return
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or agency.region_id not in (plan.region_id, plan.region.parent_id):
+        raise InvalidInput("the agency does not belong to this plan's region")
+
+
+# --- operations ---------------------------------------------------------------------
+
+
+def create_plan(
+    actor: User, region: Region, *, title: str, period_start: int, period_end: int
+) -> ActionPlan:
+    grants = [
+        g
+        for g in actor.grants()
+        if g.role == Role.DISTRICT_DRAFTER and g.region_code == region.code
+    ]
+    if not grants:
+        raise RoleNotAllowed("only a drafter of this district may create its plans")
+    if period_end < period_start:
+        raise InvalidInput("the period ends before it starts")
+    definition = registry().latest(WORKFLOW_NAME)
+    plan = ActionPlan(
+        region=region,
+        title=title.strip(),
+        period_start=period_start,
+        period_end=period_end,
+        state=definition.initial,
+        workflow_name=definition.name,
+        workflow_version=definition.version,
+        created_by=actor,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(
+        PlanTransition(
+            plan_id=plan.id,
+            workflow_version=definition.version,
+            from_state=None,
+            to_state=plan.state,
+            trigger=CREATE_TRIGGER,
+            actor_id=actor.id,
+            role=Role.DISTRICT_DRAFTER,
+        )
+    )
+    _flush()
+    return plan
+
+
+def update_header(
+    actor: User,
+    plan: ActionPlan,
+    *,
+    expected_version: int | None,
+    title: str,
+    period_start: int,
+    period_end: int,
+) -> None:
+    _check_editable(actor, plan, expected_version)
+    if period_end < period_start:
+        raise InvalidInput("the period ends before it starts")
+    plan.title = title.strip()
+    plan.period_start = period_start
+    plan.period_end = period_end
+    _touch(plan)
+    _flush()
+
+
+def replace_challenges(
+    actor: User, plan: ActionPlan, *, expected_version: int | None, descriptions: Sequence[str]
+) -> None:
+    _check_editable(actor, plan, expected_version)
+    plan.challenges = [
+        Challenge(position=index, description=text.strip())
+        for index, text in enumerate(d for d in descriptions if d.strip())
+    ]
+    _touch(plan)
+    _flush()
+
+
+def replace_indicators(
+    actor: User,
+    plan: ActionPlan,
+    *,
+    expected_version: int | None,
+    indicators: Sequence[IndicatorData],
+) -> None:
+    _check_editable(actor, plan, expected_version)
+    plan.indicators = [
+        Indicator(
+            position=index,
+            name=data.name.strip(),
+            unit=data.unit.strip(),
+            baseline_year=data.baseline_year,
+            baseline_value=data.baseline_value,
+            targets=[
+                IndicatorTarget(year=year, value=value)
+                for year, value in sorted(data.targets.items())
+                if value is not None
+            ],
+        )
+        for index, data in enumerate(indicators)
+    ]
+    _touch(plan)
+    _flush()
+
+
+def _apply_activity(activity: Activity, data: ActivityData) -> None:
+    activity.sub_sector = data.sub_sector
+    activity.activity_type = data.activity_type
+    activity.title = data.title.strip()
+    activity.location = data.location.strip()
+    activity.volume = data.volume
+    activity.unit = data.unit.strip()
+    activity.agency_id = data.agency_id
+    activity.start_year = data.start_year
+    activity.end_year = data.end_year
+    merged: dict[tuple[int, str], int] = {}
+    for row in data.funding:
+        if row.amount < 0:
+            raise InvalidInput("a funding amount cannot be negative")
+        merged[(row.year, row.source)] = merged.get((row.year, row.source), 0) + row.amount
+    activity.funding = [
+        Funding(year=year, source=source, amount=amount)
+        for (year, source), amount in sorted(merged.items())
+    ]
+
+
+def add_activity(
+    actor: User, plan: ActionPlan, *, expected_version: int | None, data: ActivityData
+) -> Activity:
+    _check_editable(actor, plan, expected_version)
+    _check_agency(plan, data.agency_id)
+    activity = Activity(position=len(plan.activities))
+    _apply_activity(activity, data)
+    plan.activities.append(activity)
+    _touch(plan)
+    _flush()
+    return activity
+
+
+def update_activity(
+    actor: User,
+    plan: ActionPlan,
+    activity_id: int,
+    *,
+    expected_version: int | None,
+    data: ActivityData,
+) -> Activity:
+    _check_editable(actor, plan, expected_version)
+    _check_agency(plan, data.agency_id)
+    activity = next((a for a in plan.activities if a.id == activity_id), None)
+    if activity is None:
+        raise OutOfScope("activity not found")
+    _apply_activity(activity, data)
+    _touch(plan)
+    _flush()
+    return activity
+
+
+def delete_activity(
+    actor: User, plan: ActionPlan, activity_id: int, *, expected_version: int | None
+) -> None:
+    _check_editable(actor, plan, expected_version)
+    activity = next((a for a in plan.activities if a.id == activity_id), None)
+    if activity is None:
+        raise OutOfScope("activity not found")
+    plan.activities.remove(activity)
+    for position, remaining in enumerate(plan.activities):
+        remaining.position = position
+    _touch(plan)
+    _flush()
+
+
+def transition(
+    actor: User,
+    plan: ActionPlan,
+    trigger: str,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> PlanTransition:
+    """Fire `trigger` on `plan` as `actor`: check scope, role, state, comment, version and
+    guards; change the state; append the history row. Raises TransitionRefused subclasses."""
+    if not can_view(actor, plan):
+        raise OutOfScope("plan not found")
+    definition = definition_of(plan)
+    step, grant = authorize(
+        definition, plan.state, trigger, actor.grants(), scope_of(plan), comment
+    )
+    _check_version(plan, expected_version)
+    problems = [problem for name in step.guards for problem in guards.get(name)(plan)]
+    if problems:
+        raise GuardFailed("the plan is not complete", problems)
+    from_state = plan.state
+    plan.state = machine_of(plan).next_state(from_state, trigger)
+    plan.state_entered_at = utcnow()
+    record = PlanTransition(
+        plan_id=plan.id,
+        workflow_version=plan.workflow_version,
+        from_state=from_state,
+        to_state=plan.state,
+        trigger=trigger,
+        actor_id=actor.id,
+        acting_for_id=grant.acting_for,
+        role=grant.role,
+        comment=(comment or "").strip() or None,
+    )
+    db.session.add(record)
+    _flush()
+    return record

@@ -1,0 +1,1 @@
+"""Regions (the province and its kabupaten/kota) and their agencies (OPD)."""

@@ -1,0 +1,43 @@
+"""Template filters and globals: WITA dates, Rupiah, state labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+
+def rupiah(amount: int | None) -> str:
+    """Whole Rupiah as `Rp1.500.000` (dot for thousands, no space)."""
+    if amount is None:
+        return ""
+    return "Rp" + format_decimal(amount, locale="id", group_separator=True)
+
+
+def number(value: Decimal | int | float | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=str(get_locale() or "id"))
+
+
+def wita_datetime(value: datetime | None) -> str:
+    """`5 Februari 2026 14.30 WITA`: the stored UTC instant shown in Asia/Makassar."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMMM y HH.mm") + " WITA"
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")
+
+
+def init_templating(app: Flask) -> None:
+    app.add_template_filter(rupiah)
+    app.add_template_filter(number)
+    app.add_template_filter(wita_datetime)
+    app.add_template_filter(long_date)

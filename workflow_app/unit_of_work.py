@@ -1,0 +1,30 @@
+"""The one place a change is committed: views, CLI commands and tasks all go through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from .engine import StaleObject
+from .extensions import db
+
+STALE_MESSAGE = "changed by someone else, reload"
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back on any error.
+
+    A lost optimistic-lock race (the row's version moved under us) becomes StaleObject.
+    """
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleObject(STALE_MESSAGE) from exc
+    except BaseException:
+        db.session.rollback()
+        raise

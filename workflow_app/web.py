@@ -1,0 +1,69 @@
+"""Binds extensions, workflows, blueprints, template helpers and error pages to an app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .engine import WorkflowRegistry, guards
+from .extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
+    # SQLite enforces foreign keys only when asked; WAL lets readers run beside the writer.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "id"
+
+
+def load_workflows(app: Flask) -> WorkflowRegistry:
+    # Importing the guards registers them, so the definitions can refer to them by name.
+    from .plans import guards as _plan_guards  # noqa: F401
+
+    return WorkflowRegistry.from_directory(Path(app.config["WORKFLOWS_DIR"]), guards)
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+
+    # Importing the models registers them on the metadata.
+    from .accounts import login as _login  # noqa: F401
+    from .accounts import models as _accounts_models  # noqa: F401
+    from .plans import models as _plan_models  # noqa: F401
+    from .regions import models as _region_models  # noqa: F401
+
+    app.extensions["workflows"] = load_workflows(app)
+
+    from .accounts.views import blueprint as accounts_blueprint
+    from .cli import register_commands
+    from .errors import init_error_pages
+    from .plans.views import blueprint as plans_blueprint
+    from .templating import init_templating
+
+    app.register_blueprint(accounts_blueprint)
+    app.register_blueprint(plans_blueprint)
+    init_templating(app)
+    init_error_pages(app)
+    register_commands(app)
