@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .engine import TransitionRefused
+from .refusals import refusal_details, refusal_message
+
 TITLES = {
     400: _l("Bad request"),
     403: _l("Not allowed"),
@@ -24,6 +27,19 @@ def init_error_pages(app: Flask) -> None:
             "The form has expired or was not sent from this site. Reload the page and try again."
         )
         return render_template("error.html", status=400, title=TITLES[400], message=message), 400
+
+    @app.errorhandler(TransitionRefused)
+    def refused(error: TransitionRefused):  # noqa: ANN202
+        # Views that can show the refusal in context catch it themselves; this is the fallback.
+        status = error.status
+        page = render_template(
+            "error.html",
+            status=status,
+            title=TITLES.get(status, TITLES[400]),
+            message=refusal_message(error),
+            details=refusal_details(error),
+        )
+        return page, status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

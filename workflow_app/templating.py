@@ -41,3 +41,4 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(wita_datetime)
     app.add_template_filter(long_date)
+    app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")

@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     from .accounts.views import blueprint as accounts_blueprint
     from .cli import register_commands
     from .errors import init_error_pages
+    from .plans import editing as _editing_routes  # noqa: F401
     from .plans.views import blueprint as plans_blueprint
     from .templating import init_templating
 

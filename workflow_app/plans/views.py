@@ -1,3 +1,3 @@
-from flask import Blueprint
+from .blueprint import blueprint
 
-blueprint = Blueprint("plans", __name__)
+__all__ = ["blueprint"]

@@ -1,0 +1,3 @@
+from .blueprint import blueprint
+
+__all__ = ["blueprint"]

@@ -1,0 +1,29 @@
+"""What a refused action means to the user, in the interface language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .engine import GuardFailed, TransitionRefused
+
+
+def refusal_message(exc: TransitionRefused) -> str:
+    """One sentence for the user. The English engine message stays in logs and the CLI."""
+    messages = {
+        "unknown_trigger": _("This action does not exist."),
+        "comment_required": _("This action needs a comment: please write one."),
+        "invalid_state": _("This action is not possible in the plan's current status."),
+        "forbidden": _("Your role does not allow this action."),
+        "not_found": _("The plan was not found."),
+        "guard_failed": _("The plan is not complete yet."),
+        "stale": _(
+            "This plan was changed by someone else in the meantime. "
+            "Reload the page to see the latest version, then try again."
+        ),
+        "invalid": _("The data sent is not valid."),
+    }
+    return messages.get(exc.code, exc.message)
+
+
+def refusal_details(exc: TransitionRefused) -> list[str]:
+    return list(exc.problems) if isinstance(exc, GuardFailed) else []
