@@ -29,7 +29,7 @@ def init_error_pages(app: Flask) -> None:
         return render_template("error.html", status=400, title=TITLES[400], message=message), 400
 
     @app.errorhandler(TransitionRefused)
-    def refused(error: TransitionRefused):  # noqa: ANN202
+    def refused(error: TransitionRefused):
         # Views that can show the refusal in context catch it themselves; this is the fallback.
         status = error.status
         page = render_template(

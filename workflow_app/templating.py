@@ -9,6 +9,8 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
+from .workflows import definition_of
+
 
 def rupiah(amount: int | None) -> str:
     """Whole Rupiah as `Rp1.500.000` (dot for thousands, no space)."""
@@ -36,9 +38,17 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, "d MMMM y")
 
 
+def state_label(subject: object, state: str | None = None) -> str:
+    """The label of `state` (default: the subject's current state) in the interface language."""
+    definition = definition_of(subject)
+    name = state or subject.state  # type: ignore[attr-defined]
+    return definition.states[name].label.get(str(get_locale() or "id"))
+
+
 def init_templating(app: Flask) -> None:
     app.add_template_filter(rupiah)
     app.add_template_filter(number)
     app.add_template_filter(wita_datetime)
     app.add_template_filter(long_date)
+    app.add_template_global(state_label)
     app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")
