@@ -20,7 +20,7 @@ from workflow_app import create_app
 from workflow_app.extensions import db
 
 from . import factories
-from .services import require_postgres
+from .external import require_postgres
 
 
 def _database_url(tmp_dir: Path) -> str:
