@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -44,10 +44,18 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
     return create_app(config)
 
 
+def _fresh_request_globals(sender: Flask, **extra: object) -> None:
+    # Test requests reuse the test's app context, and with it `g`, where Flask-Login caches
+    # the current user and Flask-WTF the CSRF token. Clear it so each request starts as in
+    # production: otherwise a second client would be served as the first client's user.
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp_dir = tmp_path_factory.mktemp("app")
     application = make_app(_database_url(tmp_dir), tmp_dir / "instance")
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         db.drop_all()
         db.create_all()

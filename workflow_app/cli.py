@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from .config import ConfigurationError
 from .engine import DefinitionError
 
 
@@ -18,6 +19,9 @@ def _create_app() -> Flask:
         return create_app()
     except DefinitionError as exc:
         click.echo(f"workflow definition error: {exc}", err=True)
+        sys.exit(2)
+    except ConfigurationError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
         sys.exit(2)
 
 

@@ -1,3 +1,87 @@
-from flask import Blueprint
+"""Login, logout and the start page."""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from .forms import LoginForm
+from .models import User
 
 blueprint = Blueprint("accounts", __name__)
+
+
+@cache
+def _dummy_hash() -> str:
+    return PasswordHasher().hash("not-a-password")
+
+
+def _authenticate(username: str, password: str) -> User | None:
+    """The user whose password matches, or None. An unknown name costs a hash check too, so
+    response times do not reveal which usernames exist."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        PasswordHasher().verify(_dummy_hash(), "not-a-password")
+        return None
+    return user if user.check_password(password) else None
+
+
+def is_local_path(target: str | None) -> bool:
+    """True for a path on this site (`/plans/3?x=1`); false for anything that could leave it."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _after_login_url() -> str:
+    target = request.args.get("next")
+    return target if target and is_local_path(target) else url_for("plans.tasks")
+
+
+@blueprint.route("/")
+def start() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("plans.tasks"))
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_after_login_url())
+    form = LoginForm()
+    if not form.is_submitted():
+        return render_template("accounts/login.html", form=form)
+    if not form.validate():
+        return render_template("accounts/login.html", form=form), 400
+    user = _authenticate(form.username.data.strip(), form.password.data)
+    if user is None:
+        error = _("Unknown username or wrong password.")
+        return render_template("accounts/login.html", form=form, error=error), 400
+    if not user.active:
+        error = _("This account has been disabled. Please contact the administrator.")
+        return render_template("accounts/login.html", form=form, error=error), 403
+    target = _after_login_url()
+    # A fresh session at login: nothing from before (e.g. a planted session) carries over.
+    session.clear()
+    login_user(user)
+    return redirect(target)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("accounts.login"))

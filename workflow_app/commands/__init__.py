@@ -7,3 +7,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
+    from .plans_cmd import plans_group
+    from .seed import seed_demo_command
+    from .workflows_cmd import workflows_group
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(workflows_group)
+    app.cli.add_command(plans_group)

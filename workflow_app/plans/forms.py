@@ -1,0 +1,575 @@
+"""WTForms forms for writing an action plan: header, challenges, indicators, activities.
+
+Forms only validate and convert what was typed; every change goes through plans.operations.
+Row lists (FieldList) have an "add row" button handled by the view, and each row a "remove"
+box: removed rows and blank rows are neither validated nor saved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from babel.numbers import format_decimal, get_decimal_symbol
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput, TextInput
+
+from ..regions.models import Agency
+from . import operations
+from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+
+FIRST_YEAR = 2020
+LAST_YEAR = 2050
+MAX_PERIOD_YEARS = 10
+DEFAULT_PERIOD = (2025, 2029)
+MAX_AMOUNT = 10**15  # Rp1 quadrillion: far above any sanitation budget, within BIGINT
+DECIMAL_LIMIT = Decimal(10) ** 14  # Numeric(16, 2): 14 digits before the decimal point
+
+
+# --- number parsing ---------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_PLAIN_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
+_GROUPED_DOT = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")  # 1.500.000,5 (Indonesian)
+_GROUPED_COMMA = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 1,500,000.5 (English)
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A decimal typed with a comma or a dot as decimal separator.
+
+    One separator is the decimal point ("6,5" and "6.5"); repeated or mixed separators are
+    read as thousands grouping ("1.200.000", "1.200,5", "1,200.5").
+    """
+    value = _SPACES.sub("", text)
+    negative = value.startswith("-")
+    value = value.lstrip("-+")
+    if _PLAIN_DECIMAL.match(value):
+        value = value.replace(",", ".")
+    elif _GROUPED_DOT.match(value):
+        value = value.replace(".", "").replace(",", ".")
+    elif _GROUPED_COMMA.match(value):
+        value = value.replace(",", "")
+    else:
+        raise ValueError(text)
+    number = Decimal(value)
+    return -number if negative else number
+
+
+class AmountError(ValueError):
+    """A Rupiah amount that cannot be accepted; the message is for the user."""
+
+
+_RUPIAH_PREFIX = re.compile(r"^(?:rp\.?)", re.IGNORECASE)
+_WHOLE_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+
+
+def parse_rupiah(text: str) -> int:
+    """Whole Rupiah from "1.500.000", "1500000", "Rp1.500.000" or "Rp 1.500.000,00"."""
+    value = _SPACES.sub("", text)
+    negative = value.startswith("-")
+    value = _RUPIAH_PREFIX.sub("", value.lstrip("-"))
+    negative = negative or value.startswith("-")
+    value = value.lstrip("-")
+    if value.endswith((",00", ",0")):  # a whole amount written with zero cents
+        value = value.rsplit(",", 1)[0]
+    if negative and re.match(r"^[\d.,]+$", value):
+        raise AmountError(_l("The amount cannot be negative."))
+    if value.isdigit():
+        amount = int(value)
+    elif _WHOLE_GROUPED.match(value):
+        amount = int(value.replace(".", ""))
+    elif re.match(r"^[\d.]*\d,\d+$", value) or re.match(r"^\d+\.\d{1,2}$", value):
+        raise AmountError(_l("Write the amount in whole Rupiah, without decimals."))
+    else:
+        raise AmountError(_l("Not a valid amount. Write it like 1.500.000 or Rp1.500.000."))
+    if amount > MAX_AMOUNT:
+        raise AmountError(_l("The amount is too large."))
+    return amount
+
+
+def _locale_name() -> str:
+    return str(get_locale() or "id")
+
+
+def format_decimal_input(value: Decimal | None) -> str:
+    """A decimal as typed in this locale, without thousands grouping: 6,5 (id) or 6.5 (en)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", get_decimal_symbol(_locale_name()))
+
+
+# --- fields ---------------------------------------------------------------------------
+
+
+class LocalDecimalField(Field):
+    """A decimal accepting a comma or a dot as decimal separator, at most two decimals."""
+
+    widget = TextInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_decimal_input(self.data)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            number = parse_decimal(valuelist[0])
+        except (ValueError, InvalidOperation):
+            self.data = None
+            raise ValueError(_l("Not a valid number. Write it like 12,5 or 12.5.")) from None
+        if number.as_tuple().exponent < -2:  # type: ignore[operator]
+            self.data = None
+            raise ValueError(
+                _l("Use at most two decimals (write thousands without a separator: 1200).")
+            )
+        if abs(number) >= DECIMAL_LIMIT:
+            self.data = None
+            raise ValueError(_l("The number is too large."))
+        self.data = number
+
+
+class RupiahField(Field):
+    """An amount in whole Rupiah, shown as 1.500.000."""
+
+    widget = TextInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, locale="id", group_separator=True)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_rupiah(valuelist[0])
+        except AmountError:
+            self.data = None
+            raise
+
+
+def no_nul(value: object) -> object:
+    """Drop NUL characters: PostgreSQL refuses them in text, which would end in a 500."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class Text(StringField):
+    """A one-line text field; NUL characters dropped (PostgreSQL refuses them in text)."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, filters=[no_nul], **kwargs)
+
+
+class LongText(TextAreaField):
+    """A multi-line text field; NUL characters dropped."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, filters=[no_nul], **kwargs)
+
+
+def _optional_int(value: object) -> int | None:
+    """Coerce for selects with an empty "not chosen" option."""
+    if value in (None, ""):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+def _year_choices(years: Sequence[int]) -> list[tuple[int, str]]:
+    return [(year, str(year)) for year in years]
+
+
+class ChoiceInList:
+    """Like SelectField's own choice check, with a message that says what is expected.
+    An empty choice passes only when the field is optional."""
+
+    def __init__(self, message: Any, *, required: bool = True) -> None:
+        self.message = message
+        self.required = required
+
+    def __call__(self, form: Form, field: SelectField) -> None:
+        if field.data in (None, ""):
+            if self.required:
+                raise ValidationError(self.message)
+            return
+        if not any(match for _value, _label, match, *_ in field.iter_choices()):
+            raise ValidationError(self.message)
+
+
+class RemovableRow(Form):
+    """A row of a FieldList. A row marked for removal or left blank is skipped entirely."""
+
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return False
+
+    def is_skipped(self) -> bool:
+        return bool(self.remove.data) or self.is_blank()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self.is_skipped():
+            return True
+        return super().validate(extra_validators)
+
+
+class VersionedForm(FlaskForm):
+    """Every edit form carries the plan version the user loaded, for optimistic locking."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def expected_version(self) -> int:
+        return int(self.version.data)
+
+
+def add_row(rows: FieldList) -> bool:
+    """Append an empty row unless the list is full; True if a row was added."""
+    if rows.max_entries and len(rows.entries) >= rows.max_entries:
+        return False
+    rows.append_entry()
+    return True
+
+
+def live_rows(rows: FieldList) -> list[Any]:
+    """The row forms that are neither removed nor blank, in order."""
+    return [entry.form for entry in rows.entries if not entry.form.is_skipped()]
+
+
+# --- the plan header --------------------------------------------------------------------
+
+
+class PlanHeaderForm(FlaskForm):
+    title = Text(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    period_start = IntegerField(
+        _l("Period start (year)"),
+        default=DEFAULT_PERIOD[0],
+        validators=[InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)],
+    )
+    period_end = IntegerField(
+        _l("Period end (year)"),
+        default=DEFAULT_PERIOD[1],
+        validators=[InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)],
+    )
+
+    def validate_period_end(self, field: IntegerField) -> None:
+        start = self.period_start.data
+        if start is None or field.data is None:
+            return
+        if field.data < start:
+            raise ValidationError(_l("The period cannot end before it starts."))
+        if field.data - start + 1 > MAX_PERIOD_YEARS:
+            raise ValidationError(
+                _l("A plan period lasts at most %(years)d years.", years=MAX_PERIOD_YEARS)
+            )
+
+
+class NewPlanForm(PlanHeaderForm):
+    """The view deletes `region` when the drafter holds the role in one region only."""
+
+    region = SelectField(
+        _l("District"),
+        validators=[DataRequired()],
+        validate_choice=False,
+    )
+
+    def validate_region(self, field: SelectField) -> None:
+        if field.data not in {code for code, _label in field.choices or []}:
+            raise ValidationError(_l("Choose one of your districts."))
+
+
+class EditHeaderForm(PlanHeaderForm, VersionedForm):
+    save = SubmitField(_l("Save"))
+
+
+# --- challenges ---------------------------------------------------------------------------
+
+
+class ChallengeRow(RemovableRow):
+    description = LongText(_l("Challenge"), validators=[Length(max=2000)], render_kw={"rows": 3})
+
+    def is_blank(self) -> bool:
+        return not (self.description.data or "").strip()
+
+
+class ChallengesForm(VersionedForm):
+    rows = FieldList(FormField(ChallengeRow), min_entries=1, max_entries=100)
+    add_row = SubmitField(_l("Add a row"))
+    save = SubmitField(_l("Save challenges"))
+
+    def descriptions(self) -> list[str]:
+        return [row.description.data.strip() for row in live_rows(self.rows)]
+
+
+# --- indicators --------------------------------------------------------------------------
+
+
+def target_name(year: int) -> str:
+    return f"target_{year}"
+
+
+class IndicatorRowBase(RemovableRow):
+    years: tuple[int, ...] = ()
+
+    name = Text(
+        _l("Indicator"), validators=[Length(max=300)], render_kw={"list": "indicator-names"}
+    )
+    unit = Text(_l("Unit"), validators=[Length(max=40)], render_kw={"list": "units"})
+    baseline_year = IntegerField(_l("Baseline year"), validators=[Optional()])
+    baseline_value = LocalDecimalField(
+        _l("Baseline value"), validators=[Optional(), NumberRange(min=0)]
+    )
+
+    def target_fields(self) -> list[tuple[int, LocalDecimalField]]:
+        return [(year, self[target_name(year)]) for year in self.years]
+
+    def is_blank(self) -> bool:
+        texts = [self.name.data, self.unit.data]
+        raws = [self.baseline_year.raw_data, self.baseline_value.raw_data] + [
+            field.raw_data for _year, field in self.target_fields()
+        ]
+        return not any((t or "").strip() for t in texts) and not any(
+            (r[0] if r else "").strip() for r in raws
+        )
+
+    def validate_name(self, field: StringField) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Name the indicator (or tick Remove)."))
+
+    def validate_baseline_year(self, field: IntegerField) -> None:
+        last = self.years[-1] if self.years else LAST_YEAR
+        if field.process_errors:
+            return  # "not a valid integer" already says it
+        if field.data is None:
+            if self.baseline_value.data is not None:
+                raise ValidationError(_l("Give the year of the baseline value."))
+            return
+        if not FIRST_YEAR - 20 <= field.data <= last:
+            raise ValidationError(
+                _l("Enter a year between %(low)d and %(high)d.", low=FIRST_YEAR - 20, high=last)
+            )
+
+    def validate_baseline_value(self, field: LocalDecimalField) -> None:
+        if field.process_errors:
+            return
+        if field.data is None and self.baseline_year.data is not None:
+            raise ValidationError(_l("Give the baseline value for this year."))
+
+    def to_data(self) -> operations.IndicatorData:
+        return operations.IndicatorData(
+            name=self.name.data.strip(),
+            unit=(self.unit.data or "").strip(),
+            baseline_year=self.baseline_year.data,
+            baseline_value=self.baseline_value.data,
+            targets={
+                year: field.data for year, field in self.target_fields() if field.data is not None
+            },
+        )
+
+    @classmethod
+    def data_of(cls, indicator: Any) -> dict[str, Any]:
+        data = {
+            "name": indicator.name,
+            "unit": indicator.unit,
+            "baseline_year": indicator.baseline_year,
+            "baseline_value": indicator.baseline_value,
+        }
+        for target in indicator.targets:
+            data[target_name(target.year)] = target.value
+        return data
+
+
+class IndicatorsFormBase(VersionedForm):
+    add_row = SubmitField(_l("Add an indicator"))
+    save = SubmitField(_l("Save indicators"))
+
+    def indicators(self) -> list[operations.IndicatorData]:
+        return [row.to_data() for row in live_rows(self.rows)]  # type: ignore[attr-defined]
+
+
+@cache
+def indicators_form_class(first_year: int, last_year: int) -> type[IndicatorsFormBase]:
+    """The indicators form of a plan period: one target field per year, named by the year."""
+    years = tuple(range(first_year, last_year + 1))
+    row_fields: dict[str, Any] = {"years": years}
+    for year in years:
+        row_fields[target_name(year)] = LocalDecimalField(
+            str(year), validators=[Optional(), NumberRange(min=0)]
+        )
+    row_class = type(f"IndicatorRow{first_year}_{last_year}", (IndicatorRowBase,), row_fields)
+    return type(
+        f"IndicatorsForm{first_year}_{last_year}",
+        (IndicatorsFormBase,),
+        {"rows": FieldList(FormField(row_class), min_entries=1, max_entries=50)},
+    )
+
+
+# --- activities --------------------------------------------------------------------------
+
+
+class FundingRowBase(RemovableRow):
+    year = SelectField(_l("Year"), coerce=int, validate_choice=False)
+    source = SelectField(
+        _l("Source"),
+        choices=list(FUNDING_SOURCES.items()),
+        validate_choice=False,
+        validators=[ChoiceInList(_l("Choose a funding source from the list."))],
+    )
+    amount = RupiahField(_l("Amount (Rp)"), validators=[InputRequired()])
+
+    def is_blank(self) -> bool:
+        typed = self.amount.raw_data[0].strip() if self.amount.raw_data else ""
+        return not typed and self.amount.data is None
+
+    def to_data(self) -> operations.FundingData:
+        return operations.FundingData(
+            year=self.year.data, source=self.source.data, amount=self.amount.data
+        )
+
+
+class ActivityFormBase(VersionedForm):
+    sub_sector = SelectField(
+        _l("Sub-sector"),
+        choices=list(SUB_SECTORS.items()),
+        validate_choice=False,
+        validators=[ChoiceInList(_l("Choose a sub-sector from the list."))],
+    )
+    activity_type = SelectField(
+        _l("Type"),
+        choices=list(ACTIVITY_TYPES.items()),
+        validate_choice=False,
+        validators=[ChoiceInList(_l("Choose a type from the list."))],
+    )
+    title = Text(_l("Activity"), validators=[DataRequired(), Length(max=300)])
+    location = Text(_l("Location (kecamatan/desa)"), validators=[DataRequired(), Length(max=300)])
+    volume = LocalDecimalField(_l("Volume"), validators=[Optional(), NumberRange(min=0)])
+    unit = Text(_l("Unit"), validators=[Length(max=40)])
+    agency_id = SelectField(
+        _l("Responsible agency (OPD)"),
+        coerce=_optional_int,
+        validate_choice=False,
+        validators=[
+            ChoiceInList(
+                _l("Choose an agency of this district or of the province."), required=False
+            )
+        ],
+    )
+    start_year = SelectField(_l("Start year"), coerce=int, validate_choice=False)
+    end_year = SelectField(_l("End year"), coerce=int, validate_choice=False)
+    add_row = SubmitField(_l("Add a funding row"))
+    save = SubmitField(_l("Save activity"))
+
+    def validate_end_year(self, field: SelectField) -> None:
+        if None not in (field.data, self.start_year.data) and field.data < self.start_year.data:
+            raise ValidationError(_l("The activity cannot end before it starts."))
+
+    def set_agencies(self, agencies: Sequence[Agency]) -> None:
+        self.agency_id.choices = [("", _l("— not chosen yet —"))] + [
+            (agency.id, f"{agency.short_name} ({agency.region.name})") for agency in agencies
+        ]
+
+    def to_data(self) -> operations.ActivityData:
+        return operations.ActivityData(
+            sub_sector=self.sub_sector.data,
+            activity_type=self.activity_type.data,
+            title=self.title.data.strip(),
+            location=self.location.data.strip(),
+            volume=self.volume.data,
+            unit=(self.unit.data or "").strip(),
+            agency_id=self.agency_id.data,
+            start_year=self.start_year.data,
+            end_year=self.end_year.data,
+            funding=[row.to_data() for row in live_rows(self.funding)],  # type: ignore[attr-defined]
+        )
+
+    @staticmethod
+    def data_of(activity: Any) -> dict[str, Any]:
+        return {
+            "sub_sector": activity.sub_sector,
+            "activity_type": activity.activity_type,
+            "title": activity.title,
+            "location": activity.location,
+            "volume": activity.volume,
+            "unit": activity.unit,
+            "agency_id": activity.agency_id,
+            "start_year": activity.start_year,
+            "end_year": activity.end_year,
+            "funding": [
+                {"year": f.year, "source": f.source, "amount": f.amount} for f in activity.funding
+            ],
+        }
+
+
+@cache
+def activity_form_class(first_year: int, last_year: int) -> type[ActivityFormBase]:
+    """The activity form of a plan period: years to choose are the years of the period."""
+    years = _year_choices(range(first_year, last_year + 1))
+    year_message = _l(
+        "Choose a year between %(first)d and %(last)d.", first=first_year, last=last_year
+    )
+
+    def year_select(label: Any) -> SelectField:
+        return SelectField(
+            label,
+            coerce=int,
+            choices=years,
+            validate_choice=False,
+            validators=[ChoiceInList(year_message)],
+        )
+
+    row_class = type(
+        f"FundingRow{first_year}_{last_year}", (FundingRowBase,), {"year": year_select(_l("Year"))}
+    )
+    return type(
+        f"ActivityForm{first_year}_{last_year}",
+        (ActivityFormBase,),
+        {
+            "start_year": year_select(_l("Start year")),
+            "end_year": year_select(_l("End year")),
+            "funding": FieldList(FormField(row_class), min_entries=1, max_entries=80),
+        },
+    )
+
+
+class DeleteActivityForm(VersionedForm):
+    """The delete button: CSRF and the plan version only."""

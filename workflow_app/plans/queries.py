@@ -1,0 +1,90 @@
+"""Read-only queries behind the task list and the plans list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User
+from ..engine import TransitionDef, available_transitions, grant_covers
+from ..extensions import db
+from ..regions.models import Region
+from ..workflows import definition_of, registry
+from .access import scope_of, visible_plans
+from .models import ActionPlan
+
+
+@dataclass(frozen=True)
+class Task:
+    """A plan waiting for the user, with the actions the user may take on it now."""
+
+    plan: ActionPlan
+    actions: list[TransitionDef]
+
+
+def _owned_states(roles: set[str]) -> set[str]:
+    """Names of the non-final states, in any loaded definition, owned by one of `roles`."""
+    return {
+        name
+        for definition in registry().definitions()
+        for name, state in definition.states.items()
+        if state.owner in roles and not state.final
+    }
+
+
+def my_tasks(user: User) -> list[Task]:
+    """Plans in a state the user owns (in the plan's scope) on which the user can act now,
+    oldest waiting first. One query for the candidates; the rest is decided in Python."""
+    grants = user.grants()
+    states = _owned_states({g.role for g in grants})
+    if not states:
+        return []
+    query = (
+        visible_plans(user)
+        .where(ActionPlan.state.in_(states))
+        .options(joinedload(ActionPlan.region).joinedload(Region.parent))
+        .order_by(ActionPlan.state_entered_at, ActionPlan.id)
+    )
+    tasks: list[Task] = []
+    for plan in db.session.scalars(query).unique():
+        definition = definition_of(plan)
+        scope = scope_of(plan)
+        owner = definition.states[plan.state].owner
+        if not any(g.role == owner and grant_covers(g, scope) for g in grants):
+            continue
+        actions = available_transitions(definition, plan.state, grants, scope)
+        if actions:
+            tasks.append(Task(plan=plan, actions=actions))
+    return tasks
+
+
+def list_plans(
+    user: User, *, region_code: str | None = None, state: str | None = None
+) -> list[ActionPlan]:
+    """The plans `user` may see, optionally narrowed to one region and one state."""
+    query = visible_plans(user).options(joinedload(ActionPlan.region).joinedload(Region.parent))
+    if region_code:
+        query = query.where(ActionPlan.region.has(Region.code == region_code))
+    if state:
+        query = query.where(ActionPlan.state == state)
+    query = query.order_by(ActionPlan.updated_at.desc(), ActionPlan.id.desc())
+    return list(db.session.scalars(query).unique())
+
+
+def visible_regions(user: User) -> list[Region]:
+    """Regions holding at least one plan the user may see (for the list's region filter)."""
+    region_ids = visible_plans(user).with_only_columns(ActionPlan.region_id).distinct()
+    query = select(Region).where(Region.id.in_(region_ids)).order_by(Region.code)
+    return list(db.session.scalars(query))
+
+
+def state_options(language: str) -> list[tuple[str, str]]:
+    """(state name, label) of the latest version of every workflow, in definition order."""
+    options: dict[str, str] = {}
+    for definition in registry().definitions():
+        latest = registry().latest(definition.name)
+        for name, state in latest.states.items():
+            options.setdefault(name, state.label.get(language))
+    return list(options.items())
