@@ -178,7 +178,8 @@ def operation_client(app: Flask, client: Client, plans: slice) -> Callable[[], N
                         assert actor is not None
                         plan = ops.load_visible_plan(actor, plan_id)
                         ops.transition(actor, plan, trigger, expected_version=plan.version)
-            db.session.remove()
+                    # A request ends with the session removed (Flask-SQLAlchemy's teardown).
+                    db.session.remove()
 
     return run
 

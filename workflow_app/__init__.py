@@ -22,6 +22,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     instance_path = Path(app.instance_path)
     app.config.update(defaults(instance_path))
+    # Any setting as WORKFLOW_APP_<NAME> (values parsed as JSON where they can be), then the
+    # conventional names (DATABASE_URL, SECRET_KEY, REDIS_URL, WORKFLOW_APP_PROFILE).
+    app.config.from_prefixed_env("WORKFLOW_APP")
     app.config.update(from_environment(os.environ))
     if config:
         app.config.update(config)

@@ -20,8 +20,8 @@ def refusal_message(exc: TransitionRefused) -> str:
             "This plan was changed by someone else in the meantime. "
             "Reload the page to see the latest version, then try again."
         ),
-        "invalid": _("The data sent is not valid."),
     }
+    # Invalid input carries its own explanation, already in the interface language.
     return messages.get(exc.code, exc.message)
 
 

@@ -705,3 +705,45 @@ def test_a_refused_transition_changes_nothing(
     assert stored(plan.id) == before
     # The session is usable again and sees the same plan.
     assert db.session.get(ActionPlan, plan.id).version == before["version"]
+
+
+def test_a_shorter_period_drops_the_targets_of_the_years_left_out(users: Users) -> None:
+    plan = factories.plan_in_state(users, "draft")  # 2025–2029, activity 2026–2029
+    with unit_of_work():
+        ops.update_header(
+            users["drafter"],
+            plan,
+            expected_version=None,
+            title="RA",
+            period_start=2025,
+            period_end=2030,
+        )
+    with unit_of_work():
+        ops.update_header(
+            users["drafter"],
+            plan,
+            expected_version=None,
+            title="RA",
+            period_start=2026,
+            period_end=2029,
+        )
+    with Session(db.engine) as session:
+        years = [t.year for t in session.get(ActionPlan, plan.id).indicators[0].targets]
+    assert years == [2026, 2027, 2028, 2029]
+
+
+def test_a_period_that_would_leave_an_activity_outside_is_refused_by_name(users: Users) -> None:
+    plan = factories.plan_in_state(users, "draft")  # the activity runs 2026–2029
+    before = stored(plan.id)
+    with force_locale("en"), pytest.raises(InvalidInput) as caught, unit_of_work():
+        ops.update_header(
+            users["drafter"],
+            plan,
+            expected_version=None,
+            title="RA",
+            period_start=2025,
+            period_end=2027,
+        )
+    assert "Layanan LLTT" in caught.value.message
+    assert "2025–2027" in caught.value.message
+    assert stored(plan.id) == before

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
@@ -107,6 +108,19 @@ def error_of(response: TestResponse, field_id: str) -> str:
     match = re.search(rf'id="{re.escape(field_id)}-error">([^<]*)<', text(response))
     assert match, f"no error shown next to {field_id}"
     return match.group(1)
+
+
+def said(message: str) -> str:
+    """`message` as the drafter (language "id") reads it: the tests check which message is
+    shown, not its wording in one language."""
+    with force_locale("id"):
+        return gettext(message)
+
+
+STALE = (
+    "This plan was changed by someone else in the meantime. "
+    "Reload the page to see the latest version, then try again."
+)
 
 
 def fresh(plan_id: int) -> ActionPlan:
@@ -467,7 +481,11 @@ def test_activity_with_funding_in_several_amount_formats(drafter: FlaskClient, u
 
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [("-500.000", "negative"), ("Rp1.500.000,50", "whole Rupiah"), ("1500000.5", "whole Rupiah")],
+    [
+        ("-500.000", "The amount cannot be negative."),
+        ("Rp1.500.000,50", "Write the amount in whole Rupiah, without decimals."),
+        ("1500000.5", "Write the amount in whole Rupiah, without decimals."),
+    ],
 )
 def test_bad_amount_is_refused_next_to_its_field(
     drafter: FlaskClient, users: dict, amount: str, message: str
@@ -478,7 +496,7 @@ def test_bad_amount_is_refused_next_to_its_field(
     fields["funding-0-amount"] = amount
     response = drafter.post(f"/plans/{plan.id}/activities/new", data={**fields, "save": "1"})
     assert response.status_code == 400
-    assert message in error_of(response, "funding-0-amount")
+    assert error_of(response, "funding-0-amount") == said(message)
     kept = forms_of(text(response))[-1]["fields"]
     assert kept["funding-0-amount"] == amount  # type: ignore[index]
     assert kept["title"] == "SPALD-S 300 KK"  # type: ignore[index]
@@ -493,7 +511,9 @@ def test_agency_of_another_district_is_refused(drafter: FlaskClient, users: dict
     fields["agency_id"] = str(factories.agency("6304").id)
     response = drafter.post(f"/plans/{plan.id}/activities/new", data={**fields, "save": "1"})
     assert response.status_code == 400
-    assert "agency" in error_of(response, "agency_id")
+    assert error_of(response, "agency_id") == said(
+        "Choose an agency of this district or of the province."
+    )
     assert fresh(plan.id).activities == []
 
 
@@ -541,7 +561,7 @@ def test_delete_needs_csrf_and_the_current_version(
     db.session.commit()
     response = drafter.post(action, data=fields)
     assert response.status_code == 409
-    assert "changed by someone else" in text(response)
+    assert said(STALE) in text(response)
     assert len(fresh(plan.id).activities) == 1
 
 
@@ -571,7 +591,7 @@ def test_stale_header_edit_is_a_conflict_and_keeps_typed_values(
     response = drafter.post(f"/plans/{plan.id}/edit", data=fields)
     assert response.status_code == 409
     page = text(response)
-    assert "changed by someone else" in page
+    assert said(STALE) in page
     assert forms_of(page)[-1]["fields"]["title"] == "Judul saya"  # type: ignore[index]
     plan = fresh(plan.id)
     assert (plan.title, plan.version) == ("Rencana Aksi Tanah Laut", version)

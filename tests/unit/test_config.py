@@ -132,3 +132,13 @@ def test_explicit_configuration_wins_over_the_environment(
     app = create_app({"REDIS_URL": "redis://127.0.0.1:6379/5", "SECRET_KEY": "given"})
     assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/5"
     assert app.config["SECRET_KEY"] == "given"
+
+
+def test_any_setting_can_be_given_as_a_prefixed_environment_variable(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKFLOW_APP_WTF_CSRF_TIME_LIMIT", "7200")
+    monkeypatch.setenv("WORKFLOW_APP_BABEL_DEFAULT_LOCALE", "en")
+    app = create_app()
+    assert app.config["WTF_CSRF_TIME_LIMIT"] == 7200
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "en"

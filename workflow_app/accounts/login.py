@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
-from .models import User
+from .models import RoleAssignment, User
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please log in to open this page.")
@@ -14,5 +15,12 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    # Every request needs the user's roles and their regions: one query, not three.
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[joinedload(User.roles).joinedload(RoleAssignment.region)],
+    )
     return user if user is not None and user.active else None

@@ -16,7 +16,6 @@ from typing import Any
 from babel.numbers import format_decimal, get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -39,6 +38,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput, TextInput
 
+from ..forms_base import BaseForm, BaseSubForm
 from ..regions.models import Agency
 from . import operations
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
@@ -237,7 +237,7 @@ class ChoiceInList:
             raise ValidationError(self.message)
 
 
-class RemovableRow(Form):
+class RemovableRow(BaseSubForm):
     """A row of a FieldList. A row marked for removal or left blank is skipped entirely."""
 
     remove = BooleanField(_l("Remove"))
@@ -254,7 +254,7 @@ class RemovableRow(Form):
         return super().validate(extra_validators)
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(BaseForm):
     """Every edit form carries the plan version the user loaded, for optimistic locking."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -279,7 +279,7 @@ def live_rows(rows: FieldList) -> list[Any]:
 # --- the plan header --------------------------------------------------------------------
 
 
-class PlanHeaderForm(FlaskForm):
+class PlanHeaderForm(BaseForm):
     title = Text(_l("Title"), validators=[DataRequired(), Length(max=300)])
     period_start = IntegerField(
         _l("Period start (year)"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -141,7 +142,7 @@ def _check_agency(plan: ActionPlan, agency_id: int | None) -> None:
         return
     agency = db.session.get(Agency, agency_id)
     if agency is None or agency.region_id not in (plan.region_id, plan.region.parent_id):
-        raise InvalidInput("the agency does not belong to this plan's region")
+        raise InvalidInput(_("The agency does not belong to this plan's region."))
 
 
 # --- operations ---------------------------------------------------------------------
@@ -158,7 +159,7 @@ def create_plan(
     if not grants:
         raise RoleNotAllowed("only a drafter of this district may create its plans")
     if period_end < period_start:
-        raise InvalidInput("the period ends before it starts")
+        raise InvalidInput(_("The period ends before it starts."))
     definition = registry().latest(WORKFLOW_NAME)
     plan = ActionPlan(
         region=region,
@@ -198,12 +199,38 @@ def update_header(
 ) -> None:
     _check_editable(actor, plan, expected_version)
     if period_end < period_start:
-        raise InvalidInput("the period ends before it starts")
+        raise InvalidInput(_("The period ends before it starts."))
+    if (period_start, period_end) != (plan.period_start, plan.period_end):
+        _fit_contents_to_period(plan, period_start, period_end)
     plan.title = title.strip()
     plan.period_start = period_start
     plan.period_end = period_end
     _touch(plan)
     _flush()
+
+
+def _fit_contents_to_period(plan: ActionPlan, start: int, end: int) -> None:
+    """A new period drops the targets of years outside it; activities scheduled or funded
+    outside it must be changed first, so no money silently disappears from the plan."""
+    outside = [
+        a.title
+        for a in plan.activities
+        if a.start_year < start
+        or a.end_year > end
+        or any(not start <= f.year <= end for f in a.funding)
+    ]
+    if outside:
+        raise InvalidInput(
+            _(
+                "These activities are scheduled or funded outside %(start)s–%(end)s; "
+                "change them first: %(titles)s",
+                start=start,
+                end=end,
+                titles=", ".join(outside),
+            )
+        )
+    for indicator in plan.indicators:
+        indicator.targets = [t for t in indicator.targets if start <= t.year <= end]
 
 
 def replace_challenges(
@@ -258,7 +285,7 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
     merged: dict[tuple[int, str], int] = {}
     for row in data.funding:
         if row.amount < 0:
-            raise InvalidInput("a funding amount cannot be negative")
+            raise InvalidInput(_("A funding amount cannot be negative."))
         merged[(row.year, row.source)] = merged.get((row.year, row.source), 0) + row.amount
     # Keep the row of each (year, source) that stays: the flush inserts new rows before it
     # deletes orphans, so a fresh row with the same key would break the unique constraint.

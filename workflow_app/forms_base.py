@@ -1,0 +1,63 @@
+"""Base classes for every form, so WTForms' own messages speak the interface language.
+
+WTForms ships no Indonesian catalogue. Its built-in messages ("This field is required.", …)
+are marked below so that they are extracted into our catalogue, and the forms' Meta hands
+WTForms the app's translations instead of its own.
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_translations
+from flask_wtf import FlaskForm
+from wtforms import Form
+
+
+def N_(message: str) -> str:
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    return singular, plural
+
+
+# The WTForms messages our fields and validators can produce, exactly as WTForms writes them.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Invalid input."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid float value."),
+    N_("Not a valid choice."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    Nn_(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+    ),
+    Nn_(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+    ),
+)
+
+
+class _TranslatedMeta:
+    def get_translations(self, form: Form) -> object:
+        return get_translations()
+
+
+class BaseForm(FlaskForm):
+    """A top-level form: CSRF from Flask-WTF, messages from our catalogue."""
+
+    class Meta(_TranslatedMeta):
+        pass
+
+
+class BaseSubForm(Form):
+    """A row inside a FieldList(FormField(...)): no CSRF of its own, messages translated."""
+
+    class Meta(_TranslatedMeta):
+        pass
