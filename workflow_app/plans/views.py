@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -30,12 +30,6 @@ from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 __all__ = ["blueprint"]
 
 Page = str | tuple[str, int]
-
-
-@blueprint.app_template_global()
-def has_endpoint(name: str) -> bool:
-    """Whether a route exists, so pages can link to features that may not be installed."""
-    return name in current_app.view_functions
 
 
 def _language() -> str:
