@@ -9,6 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .engine import StaleObject
 from .extensions import db
+from .notifications.dispatch import queue_delivery
+from .notifications.outbox import take_new_ids
 
 STALE_MESSAGE = "changed by someone else, reload"
 
@@ -24,7 +26,12 @@ def unit_of_work() -> Iterator[None]:
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
+        take_new_ids()
         raise StaleObject(STALE_MESSAGE) from exc
     except BaseException:
         db.session.rollback()
+        take_new_ids()
         raise
+    # Only now that the change is stored may its emails go; if queuing fails (broker down),
+    # the rows stay pending and the relay queues them later.
+    queue_delivery(take_new_ids())

@@ -51,6 +51,8 @@ def init_app(app: Flask) -> None:
     # Importing the models registers them on the metadata.
     from .accounts import login as _login  # noqa: F401
     from .accounts import models as _accounts_models  # noqa: F401
+    from .deadlines import models as _deadline_models  # noqa: F401
+    from .notifications import models as _notification_models  # noqa: F401
     from .plans import models as _plan_models  # noqa: F401
     from .regions import models as _region_models  # noqa: F401
 

@@ -44,6 +44,25 @@ class TransitionDef:
     roles: frozenset[str]
     guards: tuple[str, ...] = ()
     comment_required: bool = False
+    inform: tuple[str, ...] = ()  # roles told about it besides the owners of `dest`
+
+
+@dataclass(frozen=True)
+class DeadlineStep:
+    """Who to notify `at` working days from the due time (negative: before it)."""
+
+    name: str
+    at: int
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A state's service level: due `sla` working days after entering it, and its steps."""
+
+    state: str
+    sla: int
+    steps: tuple[DeadlineStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,7 @@ class WorkflowDefinition:
     initial: str
     states: dict[str, StateDef]
     transitions: tuple[TransitionDef, ...]
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
     source_file: str = ""
     _by_trigger_source: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
@@ -140,6 +160,9 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
         for guard in spec.get("guards", []):
             if guard not in guards:
                 raise DefinitionError(file, f"{entry}.guards", f"unknown guard {guard!r}")
+        for role in spec.get("inform", []):
+            if role not in ALL_ROLES:
+                raise DefinitionError(file, f"{entry}.inform", f"unknown role {role!r}")
         transitions.append(
             TransitionDef(
                 trigger=spec["trigger"],
@@ -149,10 +172,12 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
                 roles=frozenset(spec["roles"]),
                 guards=tuple(spec.get("guards", [])),
                 comment_required=spec.get("comment") == "required",
+                inform=tuple(spec.get("inform", [])),
             )
         )
 
     _check_graph(file, raw["initial"], states, transitions)
+    deadlines = _parse_deadlines(file, raw.get("deadlines", {}), states)
     return WorkflowDefinition(
         name=raw["name"],
         version=raw["version"],
@@ -160,8 +185,44 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
         initial=raw["initial"],
         states=states,
         transitions=tuple(transitions),
+        deadlines=deadlines,
         source_file=file,
     )
+
+
+def _parse_deadlines(
+    file: str, raw: dict[str, dict], states: dict[str, StateDef]
+) -> dict[str, Deadline]:
+    deadlines: dict[str, Deadline] = {}
+    for state, spec in raw.items():
+        entry = f"deadlines.{state}"
+        if state not in states:
+            raise DefinitionError(file, entry, f"unknown state {state!r}")
+        if states[state].final:
+            raise DefinitionError(file, entry, f"state {state!r} is final: it has no deadline")
+        sla = spec["sla"]
+        if sla < 1:
+            raise DefinitionError(
+                file, f"{entry}.sla", f"must be at least 1 working day, not {sla}"
+            )
+        steps: list[DeadlineStep] = []
+        for index, step in enumerate(spec.get("steps", [])):
+            where = f"{entry}.steps[{index}] ({step['name']})"
+            if any(s.name == step["name"] for s in steps):
+                raise DefinitionError(file, where, f"step name {step['name']!r} is used twice")
+            if step["at"] <= -sla:
+                raise DefinitionError(
+                    file,
+                    f"{where}.at",
+                    f"{step['at']} working days from the due time falls before the state is "
+                    f"entered (sla {sla})",
+                )
+            for role in step["notify"]:
+                if role not in ALL_ROLES:
+                    raise DefinitionError(file, f"{where}.notify", f"unknown role {role!r}")
+            steps.append(DeadlineStep(step["name"], step["at"], tuple(step["notify"])))
+        deadlines[state] = Deadline(state=state, sla=sla, steps=tuple(steps))
+    return deadlines
 
 
 def _check_graph(

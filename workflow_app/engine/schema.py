@@ -54,6 +54,32 @@ DEFINITION_SCHEMA: dict = {
                     "roles": {"type": "array", "minItems": 1, "items": _NAME},
                     "guards": {"type": "array", "items": _NAME},
                     "comment": {"enum": ["required", "optional"]},
+                    "inform": {"type": "array", "items": _NAME},
+                },
+            },
+        },
+        "deadlines": {
+            "type": "object",
+            "propertyNames": _NAME,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["sla"],
+                "additionalProperties": False,
+                "properties": {
+                    "sla": {"type": "integer"},
+                    "steps": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "at", "notify"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": _NAME,
+                                "at": {"type": "integer"},
+                                "notify": {"type": "array", "minItems": 1, "items": _NAME},
+                            },
+                        },
+                    },
                 },
             },
         },

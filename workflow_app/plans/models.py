@@ -42,6 +42,8 @@ class ActionPlan(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the current state's service level runs out (None: the state has no deadline).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __mapper_args__ = {"version_id_col": version}
 

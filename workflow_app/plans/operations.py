@@ -16,6 +16,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
+from ..deadlines.calendar_store import current_calendar
+from ..deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
 from ..engine import (
     GuardFailed,
     InvalidInput,
@@ -43,6 +45,7 @@ from .models import (
     IndicatorTarget,
     PlanTransition,
 )
+from .notifications import notify_transition
 
 WORKFLOW_NAME = "action_plan"
 CREATE_TRIGGER = "create"  # pseudo-trigger of the first history row
@@ -365,19 +368,38 @@ def transition(
     if problems:
         raise GuardFailed("the plan is not complete", problems)
     from_state = plan.state
-    plan.state = machine_of(plan).next_state(from_state, trigger)
-    plan.state_entered_at = utcnow()
+    to_state = machine_of(plan).next_state(from_state, trigger)
+    now = utcnow()
+    calendar = current_calendar() if to_state in definition.deadlines else None
+    plan.state = to_state
+    plan.state_entered_at = now
+    plan.due_at = due_time(definition, to_state, now, calendar) if calendar else None
     record = PlanTransition(
         plan_id=plan.id,
         workflow_version=plan.workflow_version,
         from_state=from_state,
-        to_state=plan.state,
+        to_state=to_state,
         trigger=trigger,
         actor_id=actor.id,
         acting_for_id=grant.acting_for,
         role=grant.role,
         comment=(comment or "").strip() or None,
+        created_at=now,
     )
     db.session.add(record)
+    _flush()
+    # The same transaction: the deadline of the state left is dropped, the new one's steps are
+    # scheduled, and the people concerned are written into the outbox.
+    cancel_pending_steps(plan.id)
+    if calendar is not None:
+        schedule_steps(
+            definition,
+            plan_id=plan.id,
+            entry_id=record.id,
+            state=to_state,
+            due_at=plan.due_at,
+            calendar=calendar,
+        )
+    notify_transition(plan, step, record, actor)
     _flush()
     return record

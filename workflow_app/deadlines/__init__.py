@@ -1,0 +1,1 @@
+"""Deadlines in working days: the calendar's admin overrides, scheduled steps, the sweep."""

@@ -1,0 +1,90 @@
+"""The escalation sweep: fire every scheduled step whose time has come.
+
+It reads pending steps through the (status, fire_at) index, so its cost follows what is due,
+not how many plans exist. Each step is claimed with a conditional UPDATE (pending → done) in
+the same transaction as its outbox rows: two sweeps at once, or one run twice, send it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models_base import utcnow
+from ..notifications.recipients import holders_of
+from ..plans.access import scope_of
+from ..plans.models import ActionPlan
+from ..plans.notifications import notify_step
+from ..unit_of_work import unit_of_work
+from ..workflows import definition_of
+from .models import ScheduledStep
+
+BATCH = 200
+
+
+@dataclass
+class FiredStep:
+    step_id: int
+    plan_id: int
+    state: str
+    step: str
+    fire_at: datetime
+    recipients: list[str] = field(default_factory=list)  # usernames
+
+
+def _due_step_ids(at: datetime, after_id: int, limit: int) -> list[int]:
+    query = (
+        select(ScheduledStep.id)
+        .where(
+            ScheduledStep.status == "pending",
+            ScheduledStep.fire_at <= at,
+            ScheduledStep.id > after_id,
+        )
+        .order_by(ScheduledStep.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def _recipients(step: ScheduledStep, plan: ActionPlan) -> list[str]:
+    spec = next(s for s in definition_of(plan).deadlines[step.state].steps if s.name == step.step)
+    return [user.username for user in holders_of(spec.notify, scope_of(plan))]
+
+
+def run_sweep(at: datetime | None = None, *, dry_run: bool = False) -> list[FiredStep]:
+    """Fire (or, with `dry_run`, only list) the steps due at `at` (default: now)."""
+    at = at or utcnow()
+    fired: list[FiredStep] = []
+    last_id = 0
+    while ids := _due_step_ids(at, last_id, BATCH):
+        last_id = ids[-1]
+        for step_id in ids:
+            with unit_of_work():
+                result = _fire(step_id, dry_run)
+            if result is not None:
+                fired.append(result)
+    return fired
+
+
+def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
+    if not dry_run:
+        claimed = db.session.execute(
+            update(ScheduledStep)
+            .where(ScheduledStep.id == step_id, ScheduledStep.status == "pending")
+            .values(status="done", done_at=utcnow())
+        ).rowcount
+        if claimed != 1:
+            return None  # another sweep fired it, or the plan moved on meanwhile
+    step = db.session.get(ScheduledStep, step_id)
+    plan = db.session.get(ActionPlan, step.plan_id)
+    if plan.state != step.state:
+        return None
+    fired = FiredStep(
+        step.id, plan.id, step.state, step.step, step.fire_at, _recipients(step, plan)
+    )
+    if not dry_run:
+        notify_step(plan, step)
+    return fired

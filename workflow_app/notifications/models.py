@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..extensions import db
+from ..models_base import UTCDateTime, utcnow
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+class Notification(db.Model):
+    """An email to send: the transactional outbox. Written in the same transaction as the
+    change that causes it; delivered after commit; ends `sent`, or `failed` for an admin to
+    retry. Its id travels in the email's headers so a duplicate delivery can be recognised."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(40))  # a trigger, or reminder|due|escalation…
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_step.id"))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    # The facts the email is rendered from, frozen when the event happened.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    recipient: Mapped[User | None] = relationship()

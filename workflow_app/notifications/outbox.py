@@ -1,0 +1,45 @@
+"""Writing notifications into the outbox, in the caller's transaction. Delivery is queued
+only after that transaction commits (see unit_of_work), so a rolled-back change sends
+nothing and a committed one is never lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..accounts.models import User
+from ..extensions import db
+from .models import Notification
+
+SESSION_KEY = "outbox_new"
+
+
+def add_notifications(
+    event: str,
+    recipients: list[User],
+    payload: dict[str, Any],
+    *,
+    plan_id: int | None = None,
+    step_id: int | None = None,
+) -> list[Notification]:
+    rows = [
+        Notification(
+            event=event,
+            plan_id=plan_id,
+            step_id=step_id,
+            recipient_id=user.id,
+            to_address=user.email,
+            language=user.language or "id",
+            payload=payload,
+        )
+        for user in recipients
+        if user.email
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    db.session.info.setdefault(SESSION_KEY, []).extend(row.id for row in rows)
+    return rows
+
+
+def take_new_ids() -> list[int]:
+    """The ids written since the last commit or rollback (and forget them)."""
+    return db.session.info.pop(SESSION_KEY, [])
