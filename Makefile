@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install clean
+.PHONY: run worker test lint install clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "python3 not found: install Python 3.11 or newer" >&2; exit 1; }
@@ -24,10 +24,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The embedded worker: the real Celery worker code, with kombu's SQLite broker under instance/
+# instead of a server, and beat inside it (the escalation sweep and the outbox relay). `make run`
+# starts it next to the web server and stops it with the server; mail lands in instance/mailbox/.
+WORKER := $(BIN)/celery -A workers worker -B --pool=solo --loglevel=info
+
 run: install
 	$(BIN)/workflow-app db upgrade
 	$(BIN)/workflow-app seed-demo
+	@$(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/workflow-app run --host $(HOST) --port $(PORT)
+
+# Only the worker (with beat), e.g. beside a web server started another way.
+worker: install
+	$(WORKER)
 
 test: install
 	$(BIN)/ruff check .

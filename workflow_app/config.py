@@ -11,6 +11,7 @@ from typing import Any
 from .resources import resource_path
 
 PROFILES = ("embedded", "production")
+MAIL_BACKENDS = ("mailbox", "smtp")
 
 
 class ConfigurationError(RuntimeError):
@@ -33,6 +34,30 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "http",
+        # Emails: absolute links to the plans, and where mail goes. MAIL_BACKEND None is
+        # resolved by check_profile: "mailbox" (.eml files under instance/mailbox/, readable
+        # in the admin area) in the embedded profile, "smtp" in production.
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_BACKEND": None,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "Rencana Aksi Sanitasi Kalsel <no-reply@example.org>",
+        # Delivery: bounded retries with exponential backoff and full jitter; the relay
+        # queues again what is still pending this long after it was due.
+        "NOTIFICATION_MAX_ATTEMPTS": 6,
+        "NOTIFICATION_RETRY_BASE_SECONDS": 30,
+        "NOTIFICATION_RETRY_MAX_SECONDS": 3600,
+        "NOTIFICATION_RELAY_GRACE_SECONDS": 120,
+        "NOTIFICATION_SMTP_TIMEOUT_SECONDS": 30,
+        # Celery. None: chosen by profile in celery_app.broker_url (embedded: a SQLite file
+        # under instance/, production: REDIS_URL, tests: in memory).
+        "CELERY_BROKER_URL": None,
+        "ESCALATION_SWEEP_SECONDS": 60,
+        "NOTIFICATION_RELAY_SECONDS": 60,
     }
 
 
@@ -53,9 +78,36 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         overrides["SECRET_KEY"] = environ["SECRET_KEY"]
     if environ.get("REDIS_URL"):
         overrides["REDIS_URL"] = environ["REDIS_URL"]
+    if environ.get("CELERY_BROKER_URL"):
+        overrides["CELERY_BROKER_URL"] = environ["CELERY_BROKER_URL"]
+    for name in ("ESCALATION_SWEEP_SECONDS", "NOTIFICATION_RELAY_SECONDS"):
+        if environ.get(name):
+            if not environ[name].isdigit() or int(environ[name]) < 1:
+                raise ConfigurationError(f"{name} must be a whole number of seconds, at least 1")
+            overrides[name] = int(environ[name])
     if environ.get("WORKFLOW_APP_PROFILE"):
         overrides["PROFILE"] = environ["WORKFLOW_APP_PROFILE"]
+    overrides.update(mail_settings(environ))
     return overrides
+
+
+MAIL_TEXT_SETTINGS = ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER")
+MAIL_FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
+
+
+def mail_settings(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Flask-Mail's own names, as a mail host or container platform sets them."""
+    found: dict[str, Any] = {
+        name: environ[name] for name in MAIL_TEXT_SETTINGS if environ.get(name)
+    }
+    for name in MAIL_FLAG_SETTINGS:
+        if environ.get(name):
+            found[name] = environ[name].strip().lower() in ("1", "true", "yes")
+    if environ.get("MAIL_PORT"):
+        if not environ["MAIL_PORT"].strip().isdigit():
+            raise ConfigurationError("MAIL_PORT must be a port number")
+        found["MAIL_PORT"] = int(environ["MAIL_PORT"])
+    return found
 
 
 def ensure_secret_key(config: dict[str, Any], instance_path: Path) -> None:
@@ -79,6 +131,13 @@ def check_profile(config: dict[str, Any]) -> None:
     if config["PROFILE"] not in PROFILES:
         raise ConfigurationError(
             f"unknown profile {config['PROFILE']!r}; choose one of {', '.join(PROFILES)}"
+        )
+    if not config.get("MAIL_BACKEND"):
+        config["MAIL_BACKEND"] = "smtp" if config["PROFILE"] == "production" else "mailbox"
+    if config["MAIL_BACKEND"] not in MAIL_BACKENDS:
+        raise ConfigurationError(
+            f"unknown MAIL_BACKEND {config['MAIL_BACKEND']!r}; choose one of "
+            + ", ".join(MAIL_BACKENDS)
         )
     if config["PROFILE"] == "production":
         config["SESSION_COOKIE_SECURE"] = True

@@ -9,8 +9,9 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .celery_app import celery_init_app
 from .engine import WorkflowRegistry, guards
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -47,6 +48,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    mail.init_app(app)
+    celery_init_app(app)
 
     # Importing the models registers them on the metadata.
     from .accounts import login as _login  # noqa: F401
@@ -59,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.extensions["workflows"] = load_workflows(app)
 
     from .accounts.views import blueprint as accounts_blueprint
+    from .admin import blueprint as admin_blueprint
     from .cli import register_commands
     from .errors import init_error_pages
     from .plans import editing as _editing_routes  # noqa: F401
@@ -67,6 +71,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(plans_blueprint)
+    app.register_blueprint(admin_blueprint)
     init_templating(app)
     init_error_pages(app)
     register_commands(app)

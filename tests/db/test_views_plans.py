@@ -102,18 +102,19 @@ def test_my_tasks_shows_the_plan_and_the_actions_available(app_ctx, users) -> No
     assert "Setujui" not in row  # approve is the province's
 
 
-def test_my_tasks_puts_the_longest_waiting_first(app_ctx, users) -> None:
+def test_my_tasks_puts_a_deadline_before_the_longest_waiting(app_ctx, users) -> None:
     first = factories.complete_plan(users["drafter"])
     second = factories.complete_plan(users["drafter"])
     db.session.commit()
-    # The older plan goes round the loop and comes back: it has waited less since.
+    # The older plan goes round the loop and comes back: it has waited less since, but a
+    # returned plan has a deadline and a draft has none. (More orderings: test_deadline_display.)
     ops.transition(users["drafter"], first, "submit")
     ops.transition(users["reviewer"], first, "return", comment="Perbaiki")
     db.session.commit()
 
     page = _text(_client_as(app_ctx, "drafter.6301"), "/tasks")
 
-    assert _task_ids(page) == [second.id, first.id]
+    assert _task_ids(page) == [first.id, second.id]
 
 
 def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:

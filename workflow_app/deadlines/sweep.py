@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from ..extensions import db
 from ..models_base import utcnow
@@ -35,18 +35,23 @@ class FiredStep:
     recipients: list[str] = field(default_factory=list)  # usernames
 
 
-def _due_step_ids(at: datetime, after_id: int, limit: int) -> list[int]:
-    query = (
-        select(ScheduledStep.id)
-        .where(
-            ScheduledStep.status == "pending",
-            ScheduledStep.fire_at <= at,
-            ScheduledStep.id > after_id,
-        )
-        .order_by(ScheduledStep.id)
-        .limit(limit)
+def _due_steps(
+    at: datetime, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[datetime, int]]:
+    """(fire_at, id) of the next due steps after `after`, in (fire_at, id) order.
+
+    Paging on (fire_at, id) lets the (status, fire_at) index deliver the rows in order. Paging
+    on id alone let PostgreSQL walk the primary key instead, filtering every fired step: it
+    takes the due rows for frequent when most pending steps lie in the future and most past
+    steps are done, and then the sweep reads the whole table.
+    """
+    query = select(ScheduledStep.fire_at, ScheduledStep.id).where(
+        ScheduledStep.status == "pending", ScheduledStep.fire_at <= at
     )
-    return list(db.session.scalars(query))
+    if after is not None:
+        query = query.where(tuple_(ScheduledStep.fire_at, ScheduledStep.id) > after)
+    query = query.order_by(ScheduledStep.fire_at, ScheduledStep.id).limit(limit)
+    return [(fire_at, step_id) for fire_at, step_id in db.session.execute(query)]
 
 
 def _recipients(step: ScheduledStep, plan: ActionPlan) -> list[str]:
@@ -58,10 +63,10 @@ def run_sweep(at: datetime | None = None, *, dry_run: bool = False) -> list[Fire
     """Fire (or, with `dry_run`, only list) the steps due at `at` (default: now)."""
     at = at or utcnow()
     fired: list[FiredStep] = []
-    last_id = 0
-    while ids := _due_step_ids(at, last_id, BATCH):
-        last_id = ids[-1]
-        for step_id in ids:
+    after: tuple[datetime, int] | None = None
+    while due := _due_steps(at, after, BATCH):
+        after = due[-1]
+        for _, step_id in due:
             with unit_of_work():
                 result = _fire(step_id, dry_run)
             if result is not None:

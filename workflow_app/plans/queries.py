@@ -35,8 +35,9 @@ def _owned_states(roles: set[str]) -> set[str]:
 
 
 def my_tasks(user: User) -> list[Task]:
-    """Plans in a state the user owns (in the plan's scope) on which the user can act now,
-    oldest waiting first. One query for the candidates; the rest is decided in Python."""
+    """Plans in a state the user owns (in the plan's scope) on which the user can act now:
+    the earliest due first, then those without a deadline; the longest waiting first among
+    equals. One query for the candidates; the rest is decided in Python."""
     grants = user.grants()
     states = _owned_states({g.role for g in grants})
     if not states:
@@ -45,7 +46,13 @@ def my_tasks(user: User) -> list[Task]:
         visible_plans(user)
         .where(ActionPlan.state.in_(states))
         .options(joinedload(ActionPlan.region).joinedload(Region.parent))
-        .order_by(ActionPlan.state_entered_at, ActionPlan.id)
+        .order_by(
+            # `IS NULL` sorts the plans without a deadline last on SQLite and PostgreSQL alike.
+            ActionPlan.due_at.is_(None),
+            ActionPlan.due_at,
+            ActionPlan.state_entered_at,
+            ActionPlan.id,
+        )
     )
     tasks: list[Task] = []
     for plan in db.session.scalars(query).unique():

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionDef, TransitionRefused, available_transitions, guards
 from ..refusals import refusal_details, refusal_message
 from ..templating import state_label
@@ -100,6 +101,7 @@ def _plan_page(
         definition=definition_of(plan),
         actions=actions,
         refusal=refusal,
+        due=due_statuses([plan]).get(plan.id),
         editable=operations.can_edit(current_user, plan),
         trigger_labels=_trigger_labels(plan),
         sub_sectors=SUB_SECTORS,
@@ -113,7 +115,9 @@ def _plan_page(
 @blueprint.get("/tasks")
 @login_required
 def tasks() -> Page:
-    return render_template("plans/tasks.html", tasks=my_tasks(current_user))
+    waiting = my_tasks(current_user)
+    dues = due_statuses(task.plan for task in waiting)
+    return render_template("plans/tasks.html", tasks=waiting, dues=dues)
 
 
 @blueprint.get("/plans")

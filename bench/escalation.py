@@ -1,0 +1,509 @@
+"""The escalation sweep among 10,000 and among 1,000,000 plans, and emails per second.
+
+    .venv/bin/python bench/escalation.py [--sizes 10000,1000000] [--due 1000] [--rounds 3]
+        [--emails 1000] [--database-url postgresql://postgres@127.0.0.1:5432/wf_escalation]
+        [--keep]
+
+Runs on PostgreSQL, in a database of its own (`wf_escalation` by default, created if missing;
+the suite's `test` is refused; its tables are dropped at the end unless --keep).
+
+1. For each size N, in a schema of its own (`sweep_<N>`): N plans in district review,
+   seeded with set-based SQL (INSERT … SELECT generate_series, not the ORM), each with its
+   four scheduled steps: most pending in the future, a quarter of the plans with their first
+   three steps already done in the past, and exactly `--due` steps due now. Then
+   `deadlines.sweep.run_sweep(at)` is timed: it fires the due steps, each writing an outbox
+   row to the district reviewer (a handful of users hold the roles in the regions). The sizes
+   take turns over `--rounds` (between two rounds the fired steps are set pending again and
+   their outbox rows deleted), so that other load on the machine weighs on both alike. The
+   sweep's cost should follow what is due, not what exists: the ratio of the two sizes'
+   median times should stay near 1 (the issue allows 1.5).
+2. Emails per second: an aiosmtpd server (a separate process, discarding what it receives) on
+   a free port; `--emails` outbox rows delivered one by one through
+   `notifications.delivery.deliver` (read the row, render both parts in the recipient's
+   language, Flask-Mail over SMTP, mark it sent: what one worker does per task), against a
+   plain `smtplib` loop sending the same messages (built beforehand) to the same server, once
+   over one connection and once with a connection per message as Flask-Mail makes.
+
+It prints the machine (cores, CPU, Python, PostgreSQL), each round, and the ratios. Run on
+demand; never as a timed test.
+"""
+
+# ruff: noqa: E402 -- the import path is fixed below before anything else is imported.
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/transitions.py is named like the `transitions` library the engine runs on, and Python
+# puts the script's folder first on the import path: take it off, or the engine imports it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import argparse
+import os
+import platform
+import smtplib
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import psycopg
+from flask import Flask
+from psycopg import sql
+from sqlalchemy import Index, delete, event, func, select, text, update
+from sqlalchemy.engine import make_url
+
+from workflow_app import create_app
+from workflow_app.accounts.models import RoleAssignment, User
+from workflow_app.config import normalise_database_url
+from workflow_app.deadlines.models import ScheduledStep
+from workflow_app.deadlines.sweep import run_sweep
+from workflow_app.extensions import db
+from workflow_app.models_base import utcnow
+from workflow_app.notifications.delivery import deliver
+from workflow_app.notifications.mailer import build_message
+from workflow_app.notifications.models import Notification
+from workflow_app.notifications.rendering import render_notification
+from workflow_app.regions.catalogue import DISTRICTS
+from workflow_app.regions.operations import ensure_regions
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/wf_escalation"
+SENDER = "bench@example.org"
+# The steps of district review in workflows/action_plan.yaml, as offsets from the due time.
+# Plain intervals, not working days: the seed only needs times that are past or future.
+STEPS = (
+    ("reminder", "-1 day"),
+    ("due", "0 days"),
+    ("escalation", "3 days"),
+    ("escalation_province", "7 days"),
+)
+BIG_TABLES = ("action_plan", "plan_transition", "scheduled_step")
+
+
+# --- database -------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> str:
+    """Create the URL's database if missing (never the suite's `test`); return the URL."""
+    parsed = make_url(normalise_database_url(url))
+    if parsed.database in (None, "", "test", "postgres"):
+        sys.exit(f"refusing to benchmark in database {parsed.database!r}: use one of its own")
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,))
+        if found.fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
+    return parsed.render_as_string(hide_password=False)
+
+
+def libpq_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# --- seeding ------------------------------------------------------------------------------
+
+
+def seed_people() -> int:
+    """Regions, a reviewer and a head in every district, the two provincial roles, and the
+    drafter who submitted every plan. Returns the drafter's id."""
+    regions = ensure_regions()
+
+    def person(username: str, role: str, code: str) -> User:
+        account = User(
+            username=username,
+            full_name=username,
+            email=f"{username}@example.org",
+            password_hash="!",  # cannot log in
+        )
+        account.roles.append(RoleAssignment(role=role, region=regions[code]))
+        db.session.add(account)
+        return account
+
+    for district in DISTRICTS:
+        person(f"reviewer.{district.code}", "district_reviewer", district.code)
+        person(f"head.{district.code}", "district_head", district.code)
+    person("provincial.63", "provincial_reviewer", "63")
+    person("head.63", "provincial_head", "63")
+    drafter = person("drafter.bench", "district_drafter", DISTRICTS[0].code)
+    db.session.commit()
+    return drafter.id
+
+
+def _secondary_indexes() -> list[Index]:
+    return [index for name in BIG_TABLES for index in db.metadata.tables[name].indexes]
+
+
+# Plan n is one of three kinds, by its id:
+#   due:   n % stride = 0 (exactly `due` plans): its reminder fired a few seconds before `at`;
+#   old:   n % 4 = 1: entered 12 days ago; reminder, due notice and escalation done, the
+#          province's escalation pending in two days;
+#   fresh: entered in the last three days: all four steps pending, the first in three days.
+PLANS_SQL = """
+INSERT INTO action_plan (id, region_id, period_start, period_end, title, state,
+    workflow_name, workflow_version, version, created_by_id, created_at, updated_at,
+    state_entered_at, due_at)
+SELECT n, (CAST(:regions AS integer[]))[1 + n % :region_count], 2025, 2029, 'Rencana Aksi ' || n,
+    'district_review', 'action_plan', 1, 2, :drafter, entered, entered, entered,
+    entered + interval '7 days'
+FROM (
+    SELECT n, CASE
+        WHEN n % :stride = 0 THEN :at - interval '6 days' - (1 + n % 3600) * interval '1 second'
+        WHEN n % 4 = 1 THEN :at - interval '12 days' - (n % 86400) * interval '1 second'
+        ELSE :at - (n % 259200) * interval '1 second'
+    END AS entered
+    FROM generate_series(1, :plans) AS n
+) AS kinds
+"""
+
+ENTRIES_SQL = """
+INSERT INTO plan_transition (id, plan_id, workflow_version, from_state, to_state, trigger,
+    actor_id, role, created_at)
+SELECT id, id, 1, 'draft', 'district_review', 'submit', :drafter, 'district_drafter',
+    state_entered_at
+FROM action_plan
+"""
+
+STEPS_SQL = """
+INSERT INTO scheduled_step (plan_id, entry_id, state, step, fire_at, status, done_at)
+SELECT p.id, p.id, 'district_review', s.step, p.due_at + s.offset_by,
+    CASE WHEN p.id % 4 = 1 AND p.id % :stride <> 0 AND s.step <> 'escalation_province'
+        THEN 'done' ELSE 'pending' END,
+    CASE WHEN p.id % 4 = 1 AND p.id % :stride <> 0 AND s.step <> 'escalation_province'
+        THEN p.due_at + s.offset_by END
+FROM action_plan AS p
+CROSS JOIN (VALUES {steps}) AS s (step, offset_by)
+""".format(steps=", ".join(f"('{name}', interval '{offset}')" for name, offset in STEPS))
+
+
+def seed(plans: int, due: int, at: datetime) -> float:
+    """Fresh tables, then `plans` plans with their steps; the seconds it took."""
+    started = time.perf_counter()
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    drafter_id = seed_people()
+    region_ids = [region.id for region in ensure_regions().values() if region.parent_id]
+    indexes = _secondary_indexes()
+    with db.engine.begin() as conn:
+        # Built once after the rows are in, as a restore does: far faster than row by row.
+        for index in indexes:
+            index.drop(conn)
+        # Every reference is right by construction: skip the per-row foreign-key triggers.
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        params = {
+            "regions": region_ids,
+            "region_count": len(region_ids),
+            "drafter": drafter_id,
+            "stride": plans // due,
+            "at": at,
+            "plans": plans,
+        }
+        conn.execute(text(PLANS_SQL), params)
+        conn.execute(text(ENTRIES_SQL), params)
+        conn.execute(text(STEPS_SQL), params)
+        for index in indexes:
+            index.create(conn)
+        for table in ("action_plan", "plan_transition"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
+    # What autovacuum would have done by the time a table is this big: fresh statistics and
+    # a visibility map.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in BIG_TABLES:
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+    return time.perf_counter() - started
+
+
+def check_seed(plans: int, due: int, at: datetime) -> None:
+    counts = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM action_plan),"
+            " (SELECT count(*) FROM scheduled_step),"
+            " (SELECT count(*) FROM scheduled_step WHERE status = 'pending' AND fire_at <= :at)"
+        ),
+        {"at": at},
+    ).one()
+    if tuple(counts) != (plans, 4 * plans, due):
+        raise RuntimeError(f"seed is off: plans, steps, due = {tuple(counts)}")
+
+
+# --- the sweep --------------------------------------------------------------------------
+
+
+def due_query_plan(at: datetime) -> str:
+    """The first line of the index access in EXPLAIN of the sweep's due-steps query."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM scheduled_step" in statement and "fire_at <=" in statement and not captured:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run_sweep(at, dry_run=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = captured[0]
+    lines = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters).scalars()
+    db.session.rollback()
+    scans = [line.strip() for line in lines if "Scan" in line]
+    return scans[0] if scans else "?"
+
+
+def reset_fired(step_ids: list[int]) -> None:
+    db.session.execute(
+        update(ScheduledStep)
+        .where(ScheduledStep.id.in_(step_ids))
+        .values(status="pending", done_at=None)
+    )
+    db.session.execute(delete(Notification).where(Notification.step_id.in_(step_ids)))
+    db.session.commit()
+
+
+def time_sweep(at: datetime, due: int) -> float:
+    """One sweep, timed; then the steps it fired are pending again and their emails gone,
+    ready for the next round."""
+    db.session.remove()
+    started = time.perf_counter()
+    fired = run_sweep(at)
+    seconds = time.perf_counter() - started
+    written = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.step_id.is_not(None))
+    )
+    if len(fired) != due or written != due:
+        raise RuntimeError(f"the sweep fired {len(fired)} steps and wrote {written} emails")
+    reset_fired([step.step_id for step in fired])
+    return seconds
+
+
+# --- emails -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def smtp_server() -> Iterator[int]:
+    """aiosmtpd in its own process, discarding every message (aiosmtpd.handlers.Sink)."""
+    port = free_port()
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                smtplib.SMTP("127.0.0.1", port, timeout=2).quit()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the aiosmtpd server did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def prepared_messages(ids: list[int]) -> list[tuple[str, bytes]]:
+    """The emails of outbox rows `ids`, built as delivery builds them, before any timing."""
+    messages = []
+    for row in db.session.scalars(select(Notification).where(Notification.id.in_(ids))):
+        email = render_notification(row)
+        message = build_message(
+            outbox_id=row.id,
+            to=row.to_address,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            language=row.language,
+        )
+        messages.append((row.to_address, message.as_bytes()))
+    db.session.rollback()
+    return messages
+
+
+def smtplib_loop(port: int, messages: list[tuple[str, bytes]], *, reconnect: bool) -> float:
+    started = time.perf_counter()
+    if reconnect:
+        for to, body in messages:
+            with smtplib.SMTP("127.0.0.1", port) as smtp:
+                smtp.sendmail(SENDER, [to], body)
+    else:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for to, body in messages:
+                smtp.sendmail(SENDER, [to], body)
+    return time.perf_counter() - started
+
+
+def deliver_all(ids: list[int]) -> float:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(status="pending", attempts=0, sent_at=None)
+    )
+    db.session.commit()
+    db.session.remove()
+    started = time.perf_counter()
+    outcomes = [deliver(notification_id).status for notification_id in ids]
+    seconds = time.perf_counter() - started
+    if set(outcomes) != {"sent"}:
+        raise RuntimeError(f"not every email was sent: {sorted(set(outcomes))}")
+    return seconds
+
+
+def time_emails(port: int, at: datetime, count: int, rounds: int) -> tuple[float, float, float]:
+    run_sweep(at)  # the outbox rows to deliver
+    ids = list(db.session.scalars(select(Notification.id).order_by(Notification.id).limit(count)))
+    if len(ids) < count:
+        raise RuntimeError(f"only {len(ids)} outbox rows to deliver")
+    messages = prepared_messages(ids)
+    best = {"deliver": float("inf"), "one connection": float("inf"), "reconnect": float("inf")}
+    for index in range(rounds):  # alternated, so other load weighs on all alike
+        runs: dict[str, Callable[[], float]] = {
+            "deliver": lambda: deliver_all(ids),
+            "one connection": lambda: smtplib_loop(port, messages, reconnect=False),
+            "reconnect": lambda: smtplib_loop(port, messages, reconnect=True),
+        }
+        line = []
+        for name, run in runs.items():
+            seconds = run()
+            best[name] = min(best[name], seconds)
+            line.append(f"{name} {count / seconds:7.1f}/s")
+        print(f"    round {index + 1}: " + ", ".join(line), flush=True)
+    return best["deliver"], best["one connection"], best["reconnect"]
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def machine_description(dsn: str) -> list[str]:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with psycopg.connect(dsn) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+        buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
+    return [
+        f"cores: {os.cpu_count()}",
+        f"cpu: {model}",
+        f"python: {platform.python_version()} ({platform.python_implementation()})",
+        f"postgresql: {server} (shared_buffers {buffers})",
+    ]
+
+
+def schema_of(size: int) -> str:
+    return f"sweep_{size}"
+
+
+def bench_app(url: str, schema: str, smtp_port: int) -> Flask:
+    """An app whose connections work in `schema` (created if missing)."""
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+            "SECRET_KEY": "bench",
+            # Delivery is queued after each commit as in production, to an in-process broker:
+            # nothing consumes it here, the emails are delivered by hand below.
+            "CELERY_BROKER_URL": "memory://",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_port,
+            "MAIL_DEFAULT_SENDER": SENDER,
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,1000000", help="plan counts, comma-separated")
+    parser.add_argument("--due", type=int, default=1000, help="due steps in every size")
+    parser.add_argument("--rounds", type=int, default=3, help="timed sweeps per size")
+    parser.add_argument("--emails", type=int, default=1000, help="emails per delivery run")
+    parser.add_argument("--email-rounds", type=int, default=2)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the tables at the end")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if any(size % args.due or size < args.due for size in sizes):
+        sys.exit("every size must be a multiple of --due")
+    if args.emails > args.due:
+        sys.exit("--emails cannot exceed --due (the sweep writes one email per due step)")
+
+    url = ensure_database(args.database_url)
+    os.environ["WORKFLOW_APP_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="wf-bench-")
+    print("\n".join(machine_description(libpq_dsn(url))))
+    at = utcnow().replace(microsecond=0)
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    with smtp_server() as port:
+        apps = {size: bench_app(url, schema_of(size), port) for size in sizes}
+        try:
+            for size, app in apps.items():
+                with app.app_context():
+                    seconds = seed(size, args.due, at)
+                    check_seed(size, args.due, at)
+                    print(
+                        f"{size:,} plans: seeded {4 * size:,} steps ({args.due:,} due) in"
+                        f" {seconds:.1f} s; due-steps query: {due_query_plan(at)}",
+                        flush=True,
+                    )
+            for index in range(args.rounds):
+                line = []
+                for size, app in apps.items():
+                    with app.app_context():
+                        times[size].append(time_sweep(at, args.due))
+                        db.session.remove()
+                    line.append(f"{size:,} plans {times[size][-1]:6.3f} s")
+                print(f"  sweep round {index + 1}: " + ", ".join(line), flush=True)
+            with apps[max(sizes)].app_context():
+                print(f"emails: {args.emails} outbox rows, aiosmtpd on port {port}:", flush=True)
+                deliver_s, one_s, reconnect_s = time_emails(
+                    port, at, args.emails, args.email_rounds
+                )
+                db.session.remove()
+        finally:
+            for size, app in apps.items():
+                with app.app_context():
+                    db.session.remove()
+                    if not args.keep:
+                        db.drop_all()
+                        with db.engine.begin() as conn:
+                            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema_of(size)}")
+                    db.engine.dispose()
+
+    medians = {size: statistics.median(found) for size, found in times.items()}
+    print("results:")
+    for size, seconds in medians.items():
+        print(f"  sweep among {size:>9,} plans: {seconds:6.3f} s (median of {args.rounds})")
+    if len(medians) >= 2:
+        small, large = medians[min(medians)], medians[max(medians)]
+        print(f"  ratio {max(medians):,} / {min(medians):,} plans: {large / small:.2f}")
+    print(f"  deliver():                      {args.emails / deliver_s:7.1f} emails/s")
+    print(f"  smtplib, one connection:        {args.emails / one_s:7.1f} emails/s")
+    print(f"  smtplib, connection per email:  {args.emails / reconnect_s:7.1f} emails/s")
+    print(f"  ratio deliver / smtplib (one connection):       {one_s / deliver_s:.2f}")
+    print(f"  ratio deliver / smtplib (connection per email): {reconnect_s / deliver_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

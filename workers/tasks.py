@@ -1,0 +1,60 @@
+"""The task entry points. Each takes ids or an ISO time, never objects, and may safely run
+twice: delivery skips a row already sent, the sweep claims each step once. The work itself
+lives in workflow_app (delivery, relay, sweep); these only adapt it to Celery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from celery import Task, shared_task
+
+from workflow_app.deadlines.sweep import run_sweep
+from workflow_app.engine.calendar import WITA
+from workflow_app.notifications import delivery
+from workflow_app.notifications import relay as outbox_relay
+
+log = logging.getLogger(__name__)
+
+DELIVER = "workflow_app.notifications.deliver"
+RELAY = "workflow_app.notifications.relay"
+SWEEP = "workflow_app.deadlines.sweep"
+
+
+@shared_task(name=DELIVER, bind=True)
+def deliver(self: Task, notification_id: int) -> str:
+    """Send one outbox row. The database counts the attempts and decides when to give up, so
+    Celery retries without a limit of its own."""
+    outcome = delivery.deliver(notification_id)
+    if outcome.status == "retry":
+        log.info(
+            "notification %s: retry in %ss (%s)", notification_id, outcome.retry_in, outcome.error
+        )
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    if outcome.status == "failed":
+        log.warning("notification %s failed for good: %s", notification_id, outcome.error)
+    return outcome.status
+
+
+@shared_task(name=RELAY)
+def relay() -> int:
+    """Queue again the rows still pending after a while (the broker was down, a worker died)."""
+    ids = outbox_relay.requeue_stale()
+    if ids:
+        log.info("relay queued %d pending notification(s) again", len(ids))
+    return len(ids)
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO time; one without an offset is WITA, the time the province works in."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=WITA)
+
+
+@shared_task(name=SWEEP)
+def sweep(at: str | None = None) -> int:
+    """Fire the escalation steps due at `at` (ISO; default now)."""
+    fired = run_sweep(parse_moment(at) if at else None)
+    if fired:
+        log.info("sweep fired %d step(s)", len(fired))
+    return len(fired)

@@ -1,0 +1,22 @@
+"""The admin blueprint. Its routes live in views.py (index, outbox), mailbox.py and
+calendar.py; every one of them is for the admin role only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from ..engine import Role
+from ..extensions import login_manager
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+def require_admin() -> object:
+    """Anonymous visitors go to the login page; signed-in users without the admin role get 403."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+    return None

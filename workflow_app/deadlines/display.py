@@ -1,0 +1,81 @@
+"""A plan's deadline as its readers see it: the due time (shown in WITA) and how many working
+days are left, or how many are overdue.
+
+Pages call `due_statuses(plans)` once per request: it reads the calendar (the package holidays
+plus the admin's overrides, one query) once for the whole list, never once per plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from flask_babel import gettext, ngettext
+
+from ..engine.calendar import WITA, WorkingCalendar
+from ..models_base import utcnow
+from .calendar_store import current_calendar
+
+if TYPE_CHECKING:
+    from ..plans.models import ActionPlan
+
+Status = Literal["ahead", "today", "overdue"]
+
+
+@dataclass(frozen=True)
+class DueStatus:
+    """`status`: due on a later day (`ahead`), on today's date in WITA (`today`), or on an
+    earlier day (`overdue`); `working_days`: how many are left (ahead) or overdue, else 0."""
+
+    due_at: datetime  # as stored (UTC); the `wita_datetime` filter shows it in WITA
+    status: Status
+    working_days: int
+
+    @property
+    def due_at_wita(self) -> datetime:
+        return self.due_at.astimezone(WITA)
+
+    @property
+    def signed_days(self) -> int:
+        """Working days left (positive) or overdue (negative); 0 when due today."""
+        return -self.working_days if self.status == "overdue" else self.working_days
+
+    @property
+    def text(self) -> str:
+        """`3 working days left`, `today`, `overdue by 2 working days`, in the page language."""
+        if self.status == "today":
+            return gettext("today")
+        if self.status == "ahead":
+            return ngettext(
+                "%(num)d working day left", "%(num)d working days left", self.working_days
+            )
+        return ngettext(
+            "overdue by %(num)d working day", "overdue by %(num)d working days", self.working_days
+        )
+
+
+def due_status(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> DueStatus:
+    """Compare by WITA dates: a plan due at 10.00 today is due `today` all day long.
+
+    Days overdue count the working days from the due day to today, at least one: on the
+    Saturday after a Friday deadline the plan is already late, as it is on the Monday.
+    """
+    due_day, today = due_at.astimezone(WITA).date(), now.astimezone(WITA).date()
+    if due_day == today:
+        return DueStatus(due_at, "today", 0)
+    if due_day > today:
+        return DueStatus(due_at, "ahead", max(1, calendar.working_days_between(now, due_at)))
+    return DueStatus(due_at, "overdue", max(1, calendar.working_days_between(due_at, now)))
+
+
+def due_statuses(plans: Iterable[ActionPlan], now: datetime | None = None) -> dict[int, DueStatus]:
+    """The deadline of each plan that has one, by plan id; the calendar is read once (and not
+    at all when no plan has a deadline)."""
+    dated = [plan for plan in plans if plan.due_at is not None]
+    if not dated:
+        return {}
+    calendar = current_calendar()
+    now = now or utcnow()
+    return {plan.id: due_status(plan.due_at, now, calendar) for plan in dated if plan.due_at}

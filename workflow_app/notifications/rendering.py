@@ -1,0 +1,209 @@
+"""An outbox row as an email: subject, text and HTML in the recipient's language.
+
+One template set (`templates/emails/`), translated with gettext under the recipient's locale.
+The facts come from the row's payload, frozen when the event happened; only the working days
+left are counted at sending time, so a retried email still tells the truth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..deadlines.calendar_store import current_calendar
+from ..deadlines.display import due_status
+from ..engine import Scope, WorkflowDefinition, grant_covers
+from ..extensions import db
+from ..models_base import utcnow
+from ..plans.access import scope_of
+from ..plans.models import ActionPlan
+from ..templating import wita_datetime
+from ..workflows import registry
+from .models import Notification
+
+STEP_KINDS = ("reminder", "due", "escalation")
+
+# What happened, as the end of the subject line: "[Action plan] Tanah Laut: plan approved".
+TRANSITION_SUMMARIES = {
+    "submit": _l("plan submitted for review"),
+    "forward": _l("plan forwarded to the province"),
+    "return": _l("plan returned for revision"),
+    "approve": _l("plan approved"),
+    "start_monitoring": _l("plan monitoring started"),
+    "close": _l("plan closed"),
+    "withdraw": _l("plan withdrawn"),
+}
+
+# What the owner of a state has to do there.
+STATE_TASKS = {
+    "draft": _l("complete the draft and submit it"),
+    "district_review": _l(
+        "review the plan, then forward it to the province or return it to the drafter"
+    ),
+    "provincial_sync": _l(
+        "check the plan against the provincial programme, then approve it or return it"
+    ),
+    "returned": _l("revise the plan as the comments ask and submit it again"),
+    "approved": _l("start monitoring the plan"),
+    "monitored": _l("follow the plan's progress and close it when it is done"),
+}
+
+ROLE_LABELS = {
+    "district_drafter": _l("district drafter"),
+    "district_reviewer": _l("district reviewer"),
+    "district_head": _l("district head"),
+    "provincial_reviewer": _l("provincial reviewer"),
+    "provincial_head": _l("provincial head"),
+    "partner": _l("partner"),
+    "admin": _l("administrator"),
+}
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def email_kind(event: str) -> str:
+    """The template family of an event: one per escalation step kind, one for transitions."""
+    return event if event in STEP_KINDS else "transition"
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def _language(notification: Notification) -> str:
+    language = notification.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return language if language in current_app.config["LANGUAGES"] else "id"
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _recipient_roles(notification: Notification, scope: Scope | None) -> set[str]:
+    """The roles the recipient holds for this plan (admin excluded: it covers everything)."""
+    user = notification.recipient
+    if user is None or scope is None:
+        return set()
+    return {g.role for g in user.grants() if g.role != "admin" and grant_covers(g, scope)}
+
+
+def _plan_scope(notification: Notification) -> Scope | None:
+    plan = db.session.get(ActionPlan, notification.plan_id) if notification.plan_id else None
+    return scope_of(plan) if plan is not None else None
+
+
+def _state_label(definition: WorkflowDefinition, state: str | None, language: str) -> str:
+    if not state:
+        return ""
+    known = definition.states.get(state)
+    return known.label.get(language) if known else state
+
+
+def _task(definition: WorkflowDefinition, state: str, language: str) -> str:
+    if state in STATE_TASKS:
+        return str(STATE_TASKS[state])
+    return _("act on the plan, now in “%(state)s”", state=_state_label(definition, state, language))
+
+
+def time_left(due_at: datetime, now: datetime) -> str:
+    """`3 working days left`, `today`, `overdue by 2 working days`: as the plan pages say it."""
+    return due_status(due_at, now, current_calendar()).text
+
+
+def _step_notify(definition: WorkflowDefinition, payload: dict[str, Any]) -> tuple[str, ...]:
+    """The roles an escalation step notifies (empty for a transition)."""
+    deadline = definition.deadlines.get(payload.get("state", ""))
+    steps = deadline.steps if deadline else ()
+    spec = next((s for s in steps if s.name == payload.get("step")), None)
+    return spec.notify if spec else ()
+
+
+def _what_happened(notification: Notification, kind: str, payload: dict[str, Any]) -> str:
+    """What happened, in a few words: the end of the subject and the email's heading."""
+    if kind == "reminder":
+        days = abs(int(payload.get("at_working_days") or 0))
+        what = ngettext(
+            "reminder: due in %(num)d working day", "reminder: due in %(num)d working days", days
+        )
+    elif kind == "due":
+        what = _("deadline today")
+    elif kind == "escalation":
+        days = int(payload.get("at_working_days") or 0)
+        what = ngettext("overdue by %(num)d working day", "overdue by %(num)d working days", days)
+    else:
+        summary = TRANSITION_SUMMARIES.get(notification.event)
+        what = str(summary) if summary else _("plan updated")
+    return what
+
+
+def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
+    """Everything the templates show, already in the recipient's language (call it under
+    force_locale)."""
+    payload = dict(notification.payload or {})
+    language = _language(notification)
+    definition = registry().get(payload["workflow"], int(payload["workflow_version"]))
+    state = payload.get("state", "")
+    state_def = definition.states.get(state)
+    roles = _recipient_roles(notification, _plan_scope(notification))
+    owner = state_def.owner if state_def is not None else ""
+    must_act = state_def is not None and not state_def.final and owner in roles
+    due_at = _moment(payload.get("due_at"))
+    informed_as = [r for r in _step_notify(definition, payload) if r in roles and r != owner]
+    recipient = notification.recipient
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    return {
+        "language": language,
+        "kind": email_kind(notification.event),
+        "event": notification.event,
+        "outbox_id": notification.id,
+        "recipient_name": str(recipient) if recipient is not None else notification.to_address,
+        "region_name": payload.get("region_name", ""),
+        "plan_title": payload.get("plan_title", ""),
+        "period": payload.get("period", ""),
+        "plan_url": f"{base_url}/plans/{payload.get('plan_id', notification.plan_id)}",
+        "actor_name": payload.get("actor_name", ""),
+        "from_label": _state_label(definition, payload.get("from_state"), language),
+        "to_label": _state_label(definition, payload.get("to_state") or state, language),
+        "state_label": _state_label(definition, state, language),
+        "comment": payload.get("comment") or "",
+        "must_act": must_act,
+        "task": _task(definition, state, language) if state_def and not state_def.final else "",
+        "owner_label": role_label(owner) if owner else "",
+        "due_text": wita_datetime(due_at) if due_at else "",
+        "time_left": time_left(due_at, now) if due_at else "",
+        "step_days": abs(int(payload.get("at_working_days") or 0)),
+        "informed_as": ", ".join(role_label(r) for r in informed_as),
+    }
+
+
+def _tidy_text(text: str) -> str:
+    """Template whitespace out of the plain-text body: no trailing spaces, one blank line."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def render_notification(notification: Notification, now: datetime | None = None) -> RenderedEmail:
+    """The email for one outbox row, in the recipient's language."""
+    now = now or utcnow()
+    with force_locale(_language(notification)):
+        context = email_context(notification, now)
+        kind = context["kind"]
+        what = _what_happened(notification, kind, notification.payload or {})
+        tag = _("[Action plan]")
+        subject = f"{tag} {context['region_name']}: {what}"
+        headline = what[:1].upper() + what[1:]
+        text = render_template(f"emails/{kind}.txt", subject=subject, headline=headline, **context)
+        html = render_template(f"emails/{kind}.html", subject=subject, headline=headline, **context)
+    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
