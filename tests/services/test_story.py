@@ -15,7 +15,7 @@ from workflow_app.engine.calendar import WITA
 from workflow_app.extensions import db
 
 from .flows import act, client_as, outbox, send_sweep, steps_of
-from .support import ReceivedEmail, SmtpSink
+from .support import ReceivedEmail, SmtpSink, wait_until
 
 # Monday 16 March 2026, 10.00 WITA. Five working days later is not Monday 23 March: Nyepi
 # (18–19 March, with its cuti bersama) and Idul Fitri (20–24 March, with its cuti bersama)
@@ -114,6 +114,11 @@ def test_submission_reminder_notice_and_escalation_across_idul_fitri(
         "escalation": "done",
         "escalation_province": "pending",
     }
-    assert {row.status for row in outbox(plan.id)} == {"sent"}
+    # The worker marks a row sent just after the SMTP server took the message: wait for it.
+    wait_until(
+        lambda: {row.status for row in outbox(plan.id)} == {"sent"},
+        what="every outbox row marked sent",
+        details=lambda: str([(row.id, row.status) for row in outbox(plan.id)]),
+    )
     # One email per step and recipient: nothing was sent twice.
     assert len(smtp.received) == len({mail.outbox_id for mail in smtp.received}) == 4

@@ -14,12 +14,9 @@ from sqlalchemy import select, tuple_, update
 
 from ..extensions import db
 from ..models_base import utcnow
-from ..notifications.recipients import holders_of
-from ..plans.access import scope_of
 from ..plans.models import ActionPlan
-from ..plans.notifications import notify_step
+from ..plans.notifications import notify_step, step_recipients
 from ..unit_of_work import unit_of_work
-from ..workflows import definition_of
 from .models import ScheduledStep
 
 BATCH = 200
@@ -54,11 +51,6 @@ def _due_steps(
     return [(fire_at, step_id) for fire_at, step_id in db.session.execute(query)]
 
 
-def _recipients(step: ScheduledStep, plan: ActionPlan) -> list[str]:
-    spec = next(s for s in definition_of(plan).deadlines[step.state].steps if s.name == step.step)
-    return [user.username for user in holders_of(spec.notify, scope_of(plan))]
-
-
 def run_sweep(at: datetime | None = None, *, dry_run: bool = False) -> list[FiredStep]:
     """Fire (or, with `dry_run`, only list) the steps due at `at` (default: now)."""
     at = at or utcnow()
@@ -86,10 +78,13 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
     step = db.session.get(ScheduledStep, step_id)
     plan = db.session.get(ActionPlan, step.plan_id)
     if plan.state != step.state:
+        # The plan moved on between the claim and now (its transition cancels pending steps,
+        # so only a race gets here): record the step as cancelled, not as sent.
+        if not dry_run:
+            step.status = "cancelled"
         return None
-    fired = FiredStep(
-        step.id, plan.id, step.state, step.step, step.fire_at, _recipients(step, plan)
-    )
+    recipients = step_recipients(plan, step)
     if not dry_run:
-        notify_step(plan, step)
-    return fired
+        notify_step(plan, step, recipients)
+    usernames = [user.username for user in recipients]
+    return FiredStep(step.id, plan.id, step.state, step.step, step.fire_at, usernames)

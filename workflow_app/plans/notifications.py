@@ -8,6 +8,7 @@ from typing import Any
 from ..accounts.models import User
 from ..deadlines.models import ScheduledStep
 from ..engine import TransitionDef
+from ..engine.definition import DeadlineStep
 from ..notifications.outbox import add_notifications
 from ..notifications.recipients import holders_of
 from ..workflows import definition_of
@@ -50,11 +51,19 @@ def notify_transition(
     add_notifications(record.trigger, recipients, payload, plan_id=plan.id)
 
 
-def notify_step(plan: ActionPlan, scheduled: ScheduledStep) -> int:
-    """Write the emails of one escalation step; the number written."""
+def _step_spec(plan: ActionPlan, scheduled: ScheduledStep) -> DeadlineStep:
     deadline = definition_of(plan).deadlines[scheduled.state]
-    spec = next(s for s in deadline.steps if s.name == scheduled.step)
-    recipients = holders_of(spec.notify, scope_of(plan))
+    return next(s for s in deadline.steps if s.name == scheduled.step)
+
+
+def step_recipients(plan: ActionPlan, scheduled: ScheduledStep) -> list[User]:
+    """Who an escalation step tells: the holders of the roles it names, in the plan's scope."""
+    return holders_of(_step_spec(plan, scheduled).notify, scope_of(plan))
+
+
+def notify_step(plan: ActionPlan, scheduled: ScheduledStep, recipients: list[User]) -> int:
+    """Write the emails of one escalation step to `recipients`; the number written."""
+    spec = _step_spec(plan, scheduled)
     payload = plan_facts(plan) | {
         "step": spec.name,
         "at_working_days": spec.at,
