@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import smtplib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +98,27 @@ def users(app_ctx: Flask) -> dict[str, object]:
 @pytest.fixture
 def client(app_ctx: Flask) -> FlaskClient:
     return app_ctx.test_client()
+
+
+# The fixtures that stand up (or deliberately take down) a real SMTP server for a test.
+SMTP_FIXTURES = frozenset({"smtp_server", "server_down"})
+
+
+@pytest.fixture(autouse=True)
+def _smtp_only_with_its_fixture(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that would open a real SMTP connection without asking for the SMTP fixture
+    fails, instead of mailing whatever server the environment points at."""
+    if SMTP_FIXTURES & set(request.fixturenames):
+        return
+
+    def refuse(self: smtplib.SMTP, host: str = "localhost", port: int = 0, *args: object) -> None:
+        raise AssertionError(
+            f"this test opened an SMTP connection to {host}:{port} without the smtp_server fixture"
+        )
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", refuse)
 
 
 _CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

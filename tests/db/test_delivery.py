@@ -4,6 +4,7 @@ backoff and in the end a visible failure, and the relay picks up rows left pendi
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
@@ -157,10 +158,9 @@ def test_a_server_that_is_down_means_a_retry_with_backoff(
 
 
 def test_the_email_goes_out_once_the_server_is_back(
-    users: dict[str, User], app: Flask, monkeypatch: pytest.MonkeyPatch
+    users: dict[str, User], app: Flask, monkeypatch: pytest.MonkeyPatch, server_down: None
 ) -> None:
     row_id = _reviewer_email(users).id
-    _send_mail_to(app, monkeypatch, _free_port())
     assert deliver(row_id).status == "retry"
 
     inbox = Inbox()
@@ -264,3 +264,8 @@ def test_the_relay_leaves_a_row_waiting_for_its_retry_alone(
 
     assert requeue_stale(now=retry_at + timedelta(seconds=60)) == []
     assert requeue_stale(now=retry_at + timedelta(seconds=121)) == [row_id]
+
+
+def test_a_test_without_the_smtp_fixture_cannot_reach_a_mail_server(app: Flask) -> None:
+    with pytest.raises(AssertionError, match="without the smtp_server fixture"):
+        smtplib.SMTP("127.0.0.1", 25, timeout=1)
