@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -32,6 +32,9 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
+    # A visitor's choice from the language switch (accounts/account_views.py).
+    if session.get("language") in current_app.config["LANGUAGES"]:
+        return session["language"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "id"
 
 
@@ -61,17 +64,24 @@ def init_app(app: Flask) -> None:
 
     app.extensions["workflows"] = load_workflows(app)
 
+    from .accounts import account_views as _account_routes  # noqa: F401
+    from .accounts import delegation_views as _delegation_routes  # noqa: F401
     from .accounts.views import blueprint as accounts_blueprint
     from .admin import blueprint as admin_blueprint
     from .cli import register_commands
     from .errors import init_error_pages
     from .plans import editing as _editing_routes  # noqa: F401
+    from .plans.diagram import workflow_diagram
     from .plans.views import blueprint as plans_blueprint
+    from .reviews import views as _review_routes  # noqa: F401
+    from .sync.views import blueprint as sync_blueprint
     from .templating import init_templating
 
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(plans_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(sync_blueprint)
+    app.add_template_global(workflow_diagram)
     init_templating(app)
     init_error_pages(app)
     register_commands(app)

@@ -120,13 +120,13 @@ def test_after_login_the_users_own_language_wins(
     login(client, users["reviewer"].username)
     # The browser asks for English, but this user chose Indonesian.
     html = page(client.get("/tasks", headers={"Accept-Language": "en"}))
-    assert nav_links(html) == ["Tugas Saya", "Rencana Aksi"]
+    assert nav_links(html)[:2] == ["Tugas Saya", "Rencana Aksi"]
     assert heading(html) == "Tugas Saya"
 
     english = second_browser(client)
     login(english, "reviewer.en")
     html = page(english.get("/tasks", headers={"Accept-Language": "id"}))
-    assert nav_links(html) == ["My tasks", "Plans"]
+    assert nav_links(html)[:2] == ["My tasks", "Plans"]
     assert heading(html) == "My tasks"
 
 

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    exists,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..engine import Grant
+from ..engine.calendar import WITA
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 from ..regions.models import Region
@@ -31,6 +42,14 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Delegations this user may act under (not ended early, delegator still holds the role);
+    # the dates are checked in `grants()`. The login loader loads only today's in its query.
+    acting_delegations: Mapped[list[Delegation]] = relationship(
+        primaryjoin=lambda: _acting_join(),
+        viewonly=True,
+        lazy="select",
+        order_by=lambda: Delegation.id,
+    )
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -46,7 +65,15 @@ class User(UserMixin, db.Model):
         return self.active
 
     def grants(self) -> list[Grant]:
-        return [Grant(role=r.role, region_code=r.region.code) for r in self.roles]
+        """Own grants, then those of today's delegations to this user (acting for someone)."""
+        own = [Grant(role=r.role, region_code=r.region.code) for r in self.roles]
+        today = wita_today()
+        acting = [
+            Grant(role=d.role, region_code=d.region.code, acting_for=d.delegator_id)
+            for d in self.acting_delegations
+            if d.is_active_on(today)
+        ]
+        return own + acting
 
     def has_role(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)
@@ -70,3 +97,71 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     region: Mapped[Region] = relationship(lazy="joined")
+
+
+def wita_today() -> date:
+    """Today's calendar date in WITA: delegations start and end on WITA dates."""
+    return datetime.now(WITA).date()
+
+
+class Delegation(db.Model):
+    """A role the delegator holds in a region, given to the delegate for a WITA date range
+    (inclusive): the delegate acts as Plt/Plh, and the history names both people. It ends by
+    itself after `ends_on`, or earlier when `ended_at` is set."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        CheckConstraint("delegate_id <> delegator_id", name="not_to_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
+    region: Mapped[Region] = relationship(lazy="joined")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.ended_at is None and self.starts_on <= day <= self.ends_on
+
+    def is_over_on(self, day: date) -> bool:
+        """Ended early, or its last day has passed."""
+        return self.ended_at is not None or self.ends_on < day
+
+
+def delegator_holds_role() -> ColumnElement[bool]:
+    """The delegator still holds the delegated role in its region (a role taken away from
+    the delegator is taken away from the delegate too)."""
+    return exists().where(
+        RoleAssignment.user_id == Delegation.delegator_id,
+        RoleAssignment.role == Delegation.role,
+        RoleAssignment.region_id == Delegation.region_id,
+    )
+
+
+def active_on(day: date) -> ColumnElement[bool]:
+    """SQL: the delegation is in force on `day` (not ended early, `day` within its dates)."""
+    return and_(
+        Delegation.ended_at.is_(None), Delegation.starts_on <= day, Delegation.ends_on >= day
+    )
+
+
+def _acting_join() -> ColumnElement[bool]:
+    return and_(
+        User.id == Delegation.delegate_id,
+        Delegation.ended_at.is_(None),
+        delegator_holds_role(),
+    )

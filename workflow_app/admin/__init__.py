@@ -3,7 +3,7 @@ profile, and the working-day calendar's overrides."""
 
 from __future__ import annotations
 
-from . import calendar, mailbox, views  # noqa: F401  (the routes register themselves)
+from . import calendar, directory, mailbox, users, views  # noqa: F401  (the routes register themselves)
 from .blueprint import blueprint
 
 __all__ = ["blueprint"]

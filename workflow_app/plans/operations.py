@@ -33,6 +33,7 @@ from ..engine import (
 from ..extensions import db
 from ..models_base import utcnow
 from ..regions.models import Agency, Region
+from ..reviews.snapshots import record_submission_snapshot
 from ..unit_of_work import STALE_MESSAGE
 from ..workflows import definition_of, machine_of, registry
 from .access import can_view, scope_of
@@ -388,6 +389,8 @@ def transition(
     )
     db.session.add(record)
     _flush()
+    if trigger == "submit":
+        record_submission_snapshot(plan, record)  # what the reviewer's diff compares
     # The same transaction: the deadline of the state left is dropped, the new one's steps are
     # scheduled, and the people concerned are written into the outbox.
     cancel_pending_steps(plan.id)

@@ -1,0 +1,137 @@
+"""The one door for review comments: who may write one, on what, and what is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..engine import (
+    Grant,
+    InvalidInput,
+    NotAllowedFromState,
+    OutOfScope,
+    Role,
+    RoleNotAllowed,
+    grant_covers,
+)
+from ..extensions import db
+from ..models_base import utcnow
+from ..plans.access import can_view, scope_of
+from ..plans.models import ActionPlan, PlanTransition
+from ..workflows import definition_of
+from .models import ITEM_TYPES, ReviewComment
+
+BODY_MAX_LENGTH = 2000
+SUBMIT_TRIGGER = "submit"
+# The states in which a plan is under review; the role owning the state may comment.
+REVIEWING_STATES = frozenset({"district_review", "provincial_sync"})
+REVIEWER_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.PROVINCIAL_REVIEWER})
+
+
+def commenting_grant(actor: User, plan: ActionPlan) -> Grant | None:
+    """The grant letting `actor` comment on `plan` now, if any."""
+    if plan.state not in REVIEWING_STATES:
+        return None
+    owner = definition_of(plan).states[plan.state].owner
+    scope = scope_of(plan)
+    usable = [g for g in actor.grants() if g.role == owner and grant_covers(g, scope)]
+    # Prefer acting in one's own name over acting for someone else.
+    usable.sort(key=lambda g: g.acting_for is not None)
+    return usable[0] if usable else None
+
+
+def can_comment(actor: User, plan: ActionPlan) -> bool:
+    return can_view(actor, plan) and commenting_grant(actor, plan) is not None
+
+
+def check_can_comment(actor: User, plan: ActionPlan) -> None:
+    """404 when the plan is not visible; 409 for a reviewer of the plan while it is not in
+    their reviewing state (the same answer as an action at the wrong moment); 403 otherwise."""
+    if not can_view(actor, plan):
+        raise OutOfScope("plan not found")
+    if commenting_grant(actor, plan) is not None:
+        return
+    scope = scope_of(plan)
+    if any(g.role in REVIEWER_ROLES and grant_covers(g, scope) for g in actor.grants()):
+        raise NotAllowedFromState(f"comments are not possible in state {plan.state!r}")
+    raise RoleNotAllowed("only the reviewer of the plan's current stage may comment")
+
+
+def submission_count(plan_id: int) -> int:
+    """How many times the plan was submitted: the number of the current review round."""
+    query = (
+        select(func.count())
+        .select_from(PlanTransition)
+        .where(PlanTransition.plan_id == plan_id, PlanTransition.trigger == SUBMIT_TRIGGER)
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a comment is about: its type, row id (None for the plan) and name."""
+
+    item_type: str
+    item_id: int | None
+    label: str
+
+
+def find_item(plan: ActionPlan, item_type: str, item_id: int | None) -> Item | None:
+    """The item of `plan` a comment would concern, or None when there is no such item."""
+    if item_type == "plan":
+        return Item("plan", None, plan.title) if item_id is None else None
+    rows = {
+        "challenge": (plan.challenges, lambda row: row.description),
+        "indicator": (plan.indicators, lambda row: row.name),
+        "activity": (plan.activities, lambda row: row.title),
+    }.get(item_type)
+    if rows is None or item_id is None:
+        return None
+    found = next((row for row in rows[0] if row.id == item_id), None)
+    return Item(item_type, found.id, rows[1](found)) if found is not None else None
+
+
+def add_comment(
+    actor: User, plan: ActionPlan, item_type: str, item_id: int | None, body: str
+) -> ReviewComment:
+    """Store a reviewer's comment on the plan (`item_type` "plan") or one of its items."""
+    check_can_comment(actor, plan)
+    if item_type not in ITEM_TYPES:
+        raise InvalidInput(_("The item commented on is not part of this plan."))
+    item = find_item(plan, item_type, item_id)
+    if item is None:
+        raise InvalidInput(_("The item commented on is not part of this plan."))
+    text = (body or "").strip()
+    if not text:
+        raise InvalidInput(_("Please write a comment."))
+    if len(text) > BODY_MAX_LENGTH:
+        raise InvalidInput(
+            _("A comment can be at most %(max)d characters long.", max=BODY_MAX_LENGTH)
+        )
+    comment = ReviewComment(
+        plan_id=plan.id,
+        item_type=item.item_type,
+        item_id=item.item_id,
+        item_label=item.label,
+        author_id=actor.id,
+        body=text,
+        created_at=utcnow(),
+        state=plan.state,
+        round=submission_count(plan.id),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def comments_of(plan_id: int) -> list[ReviewComment]:
+    """Every comment on the plan, oldest first (so the newest is shown last)."""
+    query = (
+        select(ReviewComment)
+        .where(ReviewComment.plan_id == plan_id)
+        .order_by(ReviewComment.created_at, ReviewComment.id)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,207 @@
+"""Review comments on the plan page and the changes since the previous submission.
+
+The routes live on the `plans` blueprint. The plan page (plans/views.py) renders the partials
+_comments.html, _item_comments.html and _diff.html, which ask `review_panel(plan)` for what to
+show; the panel is built once per request and plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..engine import OutOfScope, TransitionRefused
+from ..plans import operations as plan_ops
+from ..plans.blueprint import blueprint
+from ..plans.models import ActionPlan
+from ..plans.views import Page, Refusal, _plan_page
+from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+from ..refusals import refusal_message
+from ..templating import number, rupiah
+from ..unit_of_work import unit_of_work
+from . import operations
+from .diff import DECIMAL_FIELDS, Change, FieldChange, diff
+from .forms import CommentForm
+from .models import ReviewComment
+from .snapshots import last_two_snapshots
+
+SECTION_LABELS = {
+    "header": _l("Title and period"),
+    "challenges": _l("Challenges"),
+    "indicators": _l("Indicators"),
+    "activities": _l("Activities"),
+}
+KIND_LABELS = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "period_start": _l("Period start"),
+    "period_end": _l("Period end"),
+    "name": _l("Name"),
+    "unit": _l("Unit"),
+    "baseline_year": _l("Baseline year"),
+    "baseline_value": _l("Baseline value"),
+    "target": _l("Target"),
+    "location": _l("Location"),
+    "sub_sector": _l("Sub-sector"),
+    "activity_type": _l("Type"),
+    "volume": _l("Volume"),
+    "agency": _l("Agency"),
+    "start_year": _l("Start year"),
+    "end_year": _l("End year"),
+    "funding": _l("Funding"),
+}
+ITEM_LABELS = {
+    "plan": _l("the plan as a whole"),
+    "challenge": _l("Challenge"),
+    "indicator": _l("Indicator"),
+    "activity": _l("Activity"),
+}
+CODE_LABELS: dict[str, dict[str, object]] = {
+    "sub_sector": SUB_SECTORS,
+    "activity_type": ACTIVITY_TYPES,
+}
+
+
+@dataclass
+class ShownComment:
+    comment: ReviewComment
+    previous_round: bool
+
+
+@dataclass
+class ReviewPanel:
+    """Everything the plan page shows about reviews, for the current user."""
+
+    plan: ActionPlan
+    can_comment: bool
+    by_item: dict[tuple[str, int | None], list[ShownComment]] = field(default_factory=dict)
+    # Comments on items no longer in the plan, shown with the name the item had.
+    detached: list[ShownComment] = field(default_factory=list)
+    changes: list[Change] | None = None
+    compared: tuple[Any, Any] | None = None  # times of the two submissions compared
+    sent: CommentForm | None = None
+
+    item_labels = ITEM_LABELS
+    section_labels = SECTION_LABELS
+    kind_labels = KIND_LABELS
+
+    def comments_for(self, item_type: str, item: Any = None) -> list[ShownComment]:
+        return self.by_item.get((item_type, getattr(item, "id", None)), [])
+
+    def key(self, item_type: str, item: Any = None) -> str:
+        item_id = getattr(item, "id", None)
+        return f"{item_type}-{item_id}" if item_id is not None else item_type
+
+    def form_for(self, item_type: str, item: Any = None) -> CommentForm:
+        item_id = getattr(item, "id", None)
+        if self.sent is not None and self.sent.item_key() == (item_type, item_id):
+            return self.sent
+        return CommentForm(
+            formdata=None, item_type=item_type, item_id="" if item_id is None else str(item_id)
+        )
+
+    def field_label(self, change: FieldChange) -> str:
+        label = str(FIELD_LABELS.get(change.field, change.field))
+        if change.source is not None:
+            source = FUNDING_SOURCES.get(change.source, change.source)
+            return f"{label} {change.year} · {source}"
+        return f"{label} {change.year}" if change.year is not None else label
+
+    def show_value(self, change: FieldChange, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if change.field == "funding":
+            return rupiah(value)
+        if change.field in DECIMAL_FIELDS:
+            return number(value)
+        if change.field in CODE_LABELS:
+            return str(CODE_LABELS[change.field].get(value, value))
+        return str(value)
+
+
+def _item_rows(plan: ActionPlan) -> dict[str, list[tuple[int, str]]]:
+    return {
+        "challenge": [(c.id, c.description) for c in plan.challenges],
+        "indicator": [(i.id, i.name) for i in plan.indicators],
+        "activity": [(a.id, a.title) for a in plan.activities],
+    }
+
+
+def _place(comment: ReviewComment, rows: dict[str, list[tuple[int, str]]]) -> tuple | None:
+    """Where a comment belongs on the page now: its item, else the item that has the same
+    name (challenges and indicators get new rows on every save), else nowhere."""
+    if comment.item_type == "plan":
+        return ("plan", None)
+    candidates = rows.get(comment.item_type, [])
+    if any(item_id == comment.item_id for item_id, _ in candidates):
+        return (comment.item_type, comment.item_id)
+    same_name = next((item_id for item_id, name in candidates if name == comment.item_label), None)
+    return (comment.item_type, same_name) if same_name is not None else None
+
+
+def build_panel(plan: ActionPlan) -> ReviewPanel:
+    panel = ReviewPanel(
+        plan=plan,
+        can_comment=operations.can_comment(current_user, plan),
+        sent=g.get("review_sent_form"),
+    )
+    current_round = operations.submission_count(plan.id)
+    rows = _item_rows(plan)
+    for comment in operations.comments_of(plan.id):
+        shown = ShownComment(comment, previous_round=comment.round < current_round)
+        place = _place(comment, rows)
+        if place is None:
+            panel.detached.append(shown)
+        else:
+            panel.by_item.setdefault(place, []).append(shown)
+    pair = last_two_snapshots(plan.id)
+    if pair is not None:
+        previous, latest = pair
+        panel.changes = diff(previous.data, latest.data)
+        panel.compared = (previous.created_at, latest.created_at)
+    return panel
+
+
+@blueprint.app_template_global("review_panel")
+def review_panel(plan: ActionPlan) -> ReviewPanel:
+    """The review panel of `plan` for this request (built on first use)."""
+    panels = g.setdefault("review_panels", {})
+    if plan.id not in panels:
+        panels[plan.id] = build_panel(plan)
+    return panels[plan.id]
+
+
+@blueprint.post("/plans/<int:plan_id>/comments")
+@login_required
+def add_comment(plan_id: int) -> Page | Response:
+    plan = plan_ops.load_visible_plan(current_user, plan_id)
+    form = CommentForm()
+    try:
+        operations.check_can_comment(current_user, plan)
+    except OutOfScope:
+        raise
+    except TransitionRefused as exc:
+        refusal = Refusal(exc.status, refusal_message(exc), unsent_comment=form.body.data or None)
+        return _plan_page(plan, status=exc.status, refusal=refusal)
+    if not form.validate():
+        g.review_sent_form = form
+        return _plan_page(plan, status=400)
+    item_type, item_id = form.item_key()
+    try:
+        with unit_of_work():
+            operations.add_comment(current_user, plan, item_type, item_id, form.body.data)
+    except OutOfScope:
+        raise
+    except TransitionRefused as exc:
+        plan = plan_ops.load_visible_plan(current_user, plan_id)
+        refusal = Refusal(exc.status, refusal_message(exc), unsent_comment=form.body.data or None)
+        return _plan_page(plan, status=exc.status, refusal=refusal)
+    flash(_("Your comment was saved."), "success")
+    key = f"{item_type}-{item_id}" if item_id is not None else item_type
+    return redirect(url_for("plans.detail", plan_id=plan_id, _anchor=f"comments-{key}"), code=303)

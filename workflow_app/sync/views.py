@@ -1,0 +1,86 @@
+"""The provincial sync workspace at /sync: every district's latest plan side by side, with
+funding totals, the safe-sanitation trajectories against the national target, and flags.
+
+For the provincial reviewer, the provincial head and admins; everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..engine import Role
+from ..extensions import login_manager
+from ..plans.queries import state_options
+from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES
+from ..templating import number
+from .chart import trajectory_svg
+from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
+from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, overview
+
+blueprint = Blueprint("sync", __name__)
+
+SYNC_ROLES = (Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD, Role.ADMIN)
+
+
+@blueprint.before_request
+def require_provincial_role() -> object:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not any(current_user.has_role(role) for role in SYNC_ROLES):
+        abort(403)
+    return None
+
+
+def trajectory_chart(district: District) -> Markup:
+    """The district's trajectory as inline SVG."""
+    trajectory = district.trajectory
+    assert trajectory is not None
+    points = trajectory.points
+    title = _(
+        "%(region)s: %(indicator)s, baseline and targets per year",
+        region=district.region.name,
+        indicator=trajectory.name,
+    )
+    svg = trajectory_svg(
+        points,
+        target=NATIONAL_TARGET,
+        target_year=NATIONAL_TARGET_YEAR,
+        title=title,
+        target_label=_("National target %(value)s%% by %(year)s", value=30, year=2029),
+        value_text={year: f"{year}: {number(value)}" for year, value in points},
+        has_baseline=trajectory.baseline_value is not None,
+    )
+    # Markup is safe: trajectory_svg escapes every text it writes (region and indicator names).
+    return Markup(svg)
+
+
+@blueprint.get("/sync")
+def index() -> str:
+    state = request.args.get("state", "").strip()
+    language = str(get_locale() or "id")
+    states = state_options(language)
+    if state and state != NO_PLAN and state not in dict(states):
+        state = ""  # an unknown filter value shows everything rather than an empty page
+    data = overview(current_user, state or None)
+    return render_template(
+        "sync/index.html",
+        data=data,
+        states=states,
+        selected_state=state,
+        no_plan=NO_PLAN,
+        funding_sources=FUNDING_SOURCES,
+        activity_types=ACTIVITY_TYPES,
+        national_target=NATIONAL_TARGET,
+        national_target_year=NATIONAL_TARGET_YEAR,
+        trajectory_chart=trajectory_chart,
+        flag_kinds={
+            "unfunded": UNFUNDED,
+            "below_baseline": BELOW_BASELINE,
+            "below_previous": BELOW_PREVIOUS,
+            "duplicate": DUPLICATE,
+        },
+    )
