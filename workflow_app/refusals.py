@@ -26,4 +26,4 @@ def refusal_message(exc: TransitionRefused) -> str:
 
 
 def refusal_details(exc: TransitionRefused) -> list[str]:
-    return list(exc.problems) if isinstance(exc, GuardFailed) else []
+    return [str(problem) for problem in exc.problems] if isinstance(exc, GuardFailed) else []

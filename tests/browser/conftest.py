@@ -69,3 +69,19 @@ def screenshot(page: object, name: str) -> None:
     """Saved under tests/artifacts/ (ignored by git) for CI to keep."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def log_in(page: object, base: str, username: str) -> None:
+    """Through the login form; every role lands on its tasks."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.click("form:has(input[name=password]) button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/tasks")  # type: ignore[attr-defined]
+
+
+def log_out(page: object) -> None:
+    """A fresh session for the next user (the logout button is tested server-side)."""
+    page.context.clear_cookies()  # type: ignore[attr-defined]

@@ -110,7 +110,7 @@ def test_the_unfinished_draft_shows_what_is_missing(data: demo.DemoData) -> None
     assert plan.state == "draft"
     with force_locale("en"):  # the check reads the English wording
         problems = plan_complete(plan)
-    assert any("no activity" in problem for problem in problems)
+    assert any("no activity" in problem.message for problem in problems)
 
 
 def test_every_activity_is_run_by_an_agency_of_its_own_district(data: demo.DemoData) -> None:

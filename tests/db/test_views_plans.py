@@ -314,7 +314,7 @@ def test_the_drafter_sees_what_blocks_submission(app, app_ctx, users) -> None:
     checklist = page[page.index('id="checklist-submit"') :]
     checklist = checklist[: checklist.index("</ul>")]
     for problem in problems:
-        assert problem in checklist
+        assert problem.message in checklist
 
 
 def test_a_complete_draft_shows_no_blocking_problem(app_ctx, users) -> None:

@@ -211,7 +211,7 @@ def test_a_guard_refusal_lists_what_is_missing(app_ctx, users) -> None:
     assert problems
     box = _refusal_box(response)
     for problem in problems:
-        assert problem in box
+        assert problem.message in box
 
 
 def test_a_missing_comment_keeps_the_form_ready_to_fill(app_ctx, users) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .guards import Problem
+
 
 class DefinitionError(Exception):
     """A workflow definition file is invalid; names the file, the entry and the problem."""
@@ -62,7 +64,7 @@ class GuardFailed(TransitionRefused):
     status = 409
     code = "guard_failed"
 
-    def __init__(self, message: str, problems: list[str]) -> None:
+    def __init__(self, message: str, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(message)
 

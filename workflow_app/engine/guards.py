@@ -1,15 +1,35 @@
 """Named guard functions. Definitions refer to guards by name; the registry resolves them.
 
 A guard takes the subject (e.g. an action plan) and returns the problems that block the
-transition, as human-readable strings; an empty list means the transition may go ahead.
+transition; an empty list means the transition may go ahead. Each problem is a human-readable
+message and, when the application knows one, where to fix it (an endpoint name and its
+arguments, resolved by the web layer: the engine knows nothing of Flask).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-Guard = Callable[[Any], list[str]]
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that blocks a transition. `str()` is the message, for logs, the CLI and
+    callers that only show text."""
+
+    message: str
+    #: The id of the element to jump to on the fix page (a form field or row).
+    anchor: str | None = None
+    #: The endpoint of the page where the problem is fixed, e.g. "plans.edit_activity".
+    fix_endpoint: str | None = None
+    fix_args: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Guard = Callable[[Any], list[Problem]]
 
 
 class GuardRegistry:

@@ -5,33 +5,72 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..engine import guards
-from .models import ActionPlan
+from ..engine.guards import Problem
+from .forms import target_name
+from .models import ActionPlan, Activity, Indicator
 
 
 @guards.register("plan_complete")
-def plan_complete(plan: ActionPlan) -> list[str]:
+def plan_complete(plan: ActionPlan) -> list[Problem]:
     """A plan can go to review only with at least one activity, every activity with an agency
-    and funding, and every indicator with a baseline and a target for every year."""
-    problems: list[str] = []
+    and funding, and every indicator with a baseline and a target for every year.
+
+    Each problem names the editing page that fixes it and the field to jump to there."""
+    problems: list[Problem] = []
     if not plan.activities:
-        problems.append(_("The plan has no activity yet."))
+        problems.append(
+            Problem(
+                _("The plan has no activity yet."),
+                anchor="activity-form",
+                fix_endpoint="plans.new_activity",
+                fix_args={"plan_id": plan.id},
+            )
+        )
     for activity in plan.activities:
-        if activity.agency_id is None:
-            problems.append(
-                _("Activity “%(title)s” has no responsible agency.", title=activity.title)
-            )
-        if not any(f.amount > 0 for f in activity.funding):
-            problems.append(_("Activity “%(title)s” has no funding.", title=activity.title))
-    for indicator in plan.indicators:
-        if indicator.baseline_year is None or indicator.baseline_value is None:
-            problems.append(_("Indicator “%(name)s” has no baseline.", name=indicator.name))
-        missing = [year for year in plan.years if indicator.target_for(year) is None]
-        if missing:
-            problems.append(
-                _(
-                    "Indicator “%(name)s” has no target for %(years)s.",
-                    name=indicator.name,
-                    years=", ".join(str(y) for y in missing),
-                )
-            )
+        problems.extend(_activity_problems(plan, activity))
+    # The indicators form lists the rows in this order, numbered from 0.
+    for row, indicator in enumerate(plan.indicators):
+        problems.extend(_indicator_problems(plan, row, indicator))
+    return problems
+
+
+def _activity_problems(plan: ActionPlan, activity: Activity) -> list[Problem]:
+    def fix(message: str, anchor: str) -> Problem:
+        args = {"plan_id": plan.id, "activity_id": activity.id}
+        return Problem(message, anchor=anchor, fix_endpoint="plans.edit_activity", fix_args=args)
+
+    problems: list[Problem] = []
+    if activity.agency_id is None:
+        message = _("Activity “%(title)s” has no responsible agency.", title=activity.title)
+        problems.append(fix(message, "agency_id"))
+    if not any(f.amount > 0 for f in activity.funding):
+        # The activity form always has at least one funding row.
+        message = _("Activity “%(title)s” has no funding.", title=activity.title)
+        problems.append(fix(message, "funding-0-amount"))
+    return problems
+
+
+def _indicator_problems(plan: ActionPlan, row: int, indicator: Indicator) -> list[Problem]:
+    def fix(message: str, field_name: str) -> Problem:
+        return Problem(
+            message,
+            anchor=f"rows-{row}-{field_name}",
+            fix_endpoint="plans.edit_indicators",
+            fix_args={"plan_id": plan.id},
+        )
+
+    problems: list[Problem] = []
+    if indicator.baseline_year is None or indicator.baseline_value is None:
+        field_name = "baseline_year" if indicator.baseline_year is None else "baseline_value"
+        problems.append(
+            fix(_("Indicator “%(name)s” has no baseline.", name=indicator.name), field_name)
+        )
+    missing = [year for year in plan.years if indicator.target_for(year) is None]
+    if missing:
+        message = _(
+            "Indicator “%(name)s” has no target for %(years)s.",
+            name=indicator.name,
+            years=", ".join(str(y) for y in missing),
+        )
+        problems.append(fix(message, target_name(missing[0])))
     return problems

@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from ..accounts.views import is_local_path
 from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionDef, TransitionRefused, available_transitions, guards
+from ..engine.guards import Problem
 from ..refusals import refusal_details, refusal_message
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
@@ -54,7 +56,7 @@ class Action:
 
     transition: TransitionDef
     form: TransitionForm
-    problems: list[str]
+    problems: list[Problem]
 
 
 def _actions(plan: ActionPlan, sent: TransitionForm | None) -> list[Action]:
@@ -171,4 +173,7 @@ def transition(plan_id: int) -> Page | Response:
         _("Done: the plan is now “%(state)s”.", state=state_label(plan, record.to_state)),
         "success",
     )
-    return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+    # A same-site `next` (the sync workspace's forms) brings the user back where they acted.
+    target = request.form.get("next")
+    back = target if target and is_local_path(target) else None
+    return redirect(back or url_for("plans.detail", plan_id=plan_id), code=303)

@@ -12,11 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..engine import Role
+from ..engine import Role, TransitionDef, available_transitions
 from ..extensions import login_manager
+from ..plans.access import scope_of
+from ..plans.forms_actions import TransitionForm
+from ..plans.models import ActionPlan
 from ..plans.queries import state_options
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES
 from ..templating import number
+from ..workflows import definition_of
 from .chart import trajectory_svg
 from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
 from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, overview
@@ -24,6 +28,8 @@ from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, o
 blueprint = Blueprint("sync", __name__)
 
 SYNC_ROLES = (Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD, Role.ADMIN)
+# Only plans waiting at the province get action forms here; other actions live on the plan page.
+ACTIONABLE_STATE = "provincial_sync"
 
 
 @blueprint.before_request
@@ -58,6 +64,19 @@ def trajectory_chart(district: District) -> Markup:
     return Markup(svg)
 
 
+def sync_actions(plan: ActionPlan) -> list[tuple[TransitionDef, TransitionForm]]:
+    """The actions the current user may take on `plan` from the workspace, each with a form
+    carrying the version on screen; empty unless the plan waits for the province."""
+    if plan.state != ACTIONABLE_STATE:
+        return []
+    definition = definition_of(plan)
+    offered = available_transitions(definition, plan.state, current_user.grants(), scope_of(plan))
+    return [
+        (step, TransitionForm(formdata=None, trigger=step.trigger, version=plan.version))
+        for step in offered
+    ]
+
+
 @blueprint.get("/sync")
 def index() -> str:
     state = request.args.get("state", "").strip()
@@ -66,12 +85,21 @@ def index() -> str:
     if state and state != NO_PLAN and state not in dict(states):
         state = ""  # an unknown filter value shows everything rather than an empty page
     data = overview(current_user, state or None)
+    actions = {
+        district.plan.id: sync_actions(district.plan)
+        for district in data.districts
+        if district.plan is not None
+    }
     return render_template(
         "sync/index.html",
         data=data,
         states=states,
         selected_state=state,
         no_plan=NO_PLAN,
+        actions=actions,
+        language=language,
+        # Back to this very view (filter kept) after an action succeeds.
+        here=request.full_path.rstrip("?"),
         funding_sources=FUNDING_SOURCES,
         activity_types=ACTIVITY_TYPES,
         national_target=NATIONAL_TARGET,
