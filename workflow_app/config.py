@@ -34,6 +34,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "http",
+        # Bootstrap's CSS comes from the app itself (bootstrap-flask's static files), never a CDN.
+        "BOOTSTRAP_SERVE_LOCAL": True,
         # Emails: absolute links to the plans, and where mail goes. MAIL_BACKEND None is
         # resolved by check_profile: "mailbox" (.eml files under instance/mailbox/, readable
         # in the admin area) in the embedded profile, "smtp" in production.
