@@ -55,14 +55,26 @@ def live_server(app_ctx: Flask) -> Iterator[str]:
         thread.join(5)
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")  # type: ignore[attr-defined]
+def _page(browser: object, *, javascript: bool) -> Iterator[object]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 900}, locale="id-ID", java_script_enabled=javascript
+    )
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    yield from _page(browser, javascript=True)
+
+
+@pytest.fixture
+def page_without_javascript(browser: object) -> Iterator[object]:
+    """A browser with JavaScript switched off: every core flow must still work."""
+    yield from _page(browser, javascript=False)
 
 
 def screenshot(page: object, name: str) -> None:
