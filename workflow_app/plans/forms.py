@@ -190,23 +190,9 @@ class RupiahField(Field):
             raise
 
 
-def no_nul(value: object) -> object:
-    """Drop NUL characters: PostgreSQL refuses them in text, which would end in a 500."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
-class Text(StringField):
-    """A one-line text field; NUL characters dropped (PostgreSQL refuses them in text)."""
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, filters=[no_nul], **kwargs)
-
-
-class LongText(TextAreaField):
-    """A multi-line text field; NUL characters dropped."""
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, filters=[no_nul], **kwargs)
+# One-line and multi-line text (NUL characters are dropped for every form, in forms_base).
+Text = StringField
+LongText = TextAreaField
 
 
 def _optional_int(value: object) -> int | None:
