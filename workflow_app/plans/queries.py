@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..engine import TransitionDef, available_transitions, grant_covers
+from ..engine import Role, TransitionDef, available_transitions, grant_covers
 from ..extensions import db
 from ..regions.models import Region
 from ..workflows import definition_of, registry
@@ -95,3 +95,25 @@ def state_options(language: str) -> list[tuple[str, str]]:
         for name, state in latest.states.items():
             options.setdefault(name, state.label.get(language))
     return list(options.items())
+
+
+def overseen_plans(user: User) -> list[ActionPlan]:
+    """For a district head: the district's plans still in the workflow, the earliest due first,
+    so the head sees what is late before an escalation email says so."""
+    regions = {g.region_code for g in user.grants() if g.role == Role.DISTRICT_HEAD}
+    if not regions:
+        return []
+    final_states = {
+        name
+        for definition in registry().definitions()
+        for name, state in definition.states.items()
+        if state.final
+    }
+    query = (
+        visible_plans(user)
+        .join(ActionPlan.region)
+        .where(Region.code.in_(regions), ActionPlan.state.not_in(final_states))
+        .options(joinedload(ActionPlan.region).joinedload(Region.parent))
+        .order_by(ActionPlan.due_at.is_(None), ActionPlan.due_at, ActionPlan.id)
+    )
+    return list(db.session.scalars(query).unique())

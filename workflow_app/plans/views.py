@@ -27,7 +27,7 @@ from .access import scope_of
 from .blueprint import blueprint
 from .forms_actions import TransitionForm
 from .models import ActionPlan
-from .queries import list_plans, my_tasks, state_options, visible_regions
+from .queries import list_plans, my_tasks, overseen_plans, state_options, visible_regions
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 
 __all__ = ["blueprint"]
@@ -118,8 +118,9 @@ def _plan_page(
 @login_required
 def tasks() -> Page:
     waiting = my_tasks(current_user)
-    dues = due_statuses(task.plan for task in waiting)
-    return render_template("plans/tasks.html", tasks=waiting, dues=dues)
+    overseen = overseen_plans(current_user)
+    dues = due_statuses([*(task.plan for task in waiting), *overseen])
+    return render_template("plans/tasks.html", tasks=waiting, overseen=overseen, dues=dues)
 
 
 @blueprint.get("/plans")
