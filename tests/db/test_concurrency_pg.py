@@ -7,26 +7,20 @@ app context, so with its own session and connection, like two web requests.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
-from psycopg import sql
 from sqlalchemy import event, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.conftest import make_app
-from tests.external import require_postgres
+from tests.private_postgres import private_postgres_app
 from workflow_app.accounts.models import User
-from workflow_app.config import normalise_database_url
 from workflow_app.engine import StaleObject
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
@@ -39,36 +33,9 @@ DATABASE = "wf_concurrency"
 ROUNDS = 5
 
 
-def _ensure_database(server_url: str, name: str) -> str:
-    """Create database `name` on the server of `server_url` if missing; return its URL."""
-    url = make_url(normalise_database_url(server_url))
-    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    url = _ensure_database(require_postgres(), DATABASE)
-    saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
-    try:
-        app = make_app(url, tmp_path_factory.mktemp("concurrency") / "instance")
-    finally:  # make_app points the environment at its instance folder; put it back
-        if saved is None:
-            os.environ.pop("WORKFLOW_APP_INSTANCE_PATH", None)
-        else:
-            os.environ["WORKFLOW_APP_INSTANCE_PATH"] = saved
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from private_postgres_app(tmp_path_factory, DATABASE)
 
 
 @pytest.fixture

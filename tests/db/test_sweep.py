@@ -5,23 +5,17 @@ follows what is due, not how many plans exist."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
-import psycopg
 import pytest
 from flask import Flask, current_app
-from psycopg import sql
 from sqlalchemy import event, func, select, text, update
-from sqlalchemy.engine import make_url
 
 from tests import factories
-from tests.conftest import make_app
 from tests.db.test_scheduling import MONDAY, Clock, wita
-from tests.external import require_postgres
-from workflow_app.config import normalise_database_url
+from tests.private_postgres import private_postgres_app
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.deadlines.sweep import FiredStep, run_sweep
 from workflow_app.engine.calendar import WITA
@@ -326,36 +320,9 @@ def _explain(prefix: str, at: datetime) -> str:
 DATABASE = "wf_sweep"
 
 
-def _ensure_database(server_url: str, name: str) -> str:
-    """Create database `name` on the server of `server_url` if missing; return its URL."""
-    url = make_url(normalise_database_url(server_url))
-    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    url = _ensure_database(require_postgres(), DATABASE)
-    saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
-    try:
-        app = make_app(url, tmp_path_factory.mktemp("sweep") / "instance")
-    finally:  # make_app points the environment at its instance folder; put it back
-        if saved is None:
-            os.environ.pop("WORKFLOW_APP_INSTANCE_PATH", None)
-        else:
-            os.environ["WORKFLOW_APP_INSTANCE_PATH"] = saved
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from private_postgres_app(tmp_path_factory, DATABASE)
 
 
 @pytest.fixture
