@@ -142,3 +142,162 @@ def plan_in_state(users: dict[str, User], state: str, code: str = "6301") -> Act
         ops.transition(users[who], plan, trigger, comment=comment)
     db.session.commit()
     return plan
+
+
+def plan_with_activities(
+    drafter: User, code: str = "6301", title: str = "Rencana Aksi", *, activities: int = 3
+) -> ActionPlan:
+    """A complete plan whose activities vary everything an export must carry: several funding
+    lines and sources, a decimal volume, a provincial agency, no agency, and no funding."""
+    plan = complete_plan(drafter, code, title)
+    specs = [
+        ops.ActivityData(
+            sub_sector="wastewater",
+            activity_type="spald_s",
+            title="SPALD-S untuk 300 rumah tangga",
+            location="Desa Ambungan, Kec. Pelaihari",
+            volume=Decimal("300.5"),
+            unit="RT",
+            agency_id=agency(code, "Dinas Perkim").id,
+            start_year=2026,
+            end_year=2027,
+            funding=[
+                ops.FundingData(year=2026, source="dak", amount=1_350_000_000),
+                ops.FundingData(year=2026, source="swadaya", amount=90_000_000),
+                ops.FundingData(year=2027, source="apbd_district", amount=125_500_000),
+            ],
+        ),
+        ops.ActivityData(
+            sub_sector="solid_waste",
+            activity_type="study_ded",
+            title="DED TPST kabupaten",
+            location="Kec. Bati-Bati",
+            volume=None,
+            unit="",
+            agency_id=agency("63", "Dinas PUPR Provinsi").id,
+            start_year=2025,
+            end_year=2025,
+            funding=[ops.FundingData(year=2025, source="apbd_province", amount=400_000_000)],
+        ),
+        ops.ActivityData(
+            sub_sector="hygiene",
+            activity_type="regulation",
+            title="Perbup air limbah domestik",
+            location="Kabupaten",
+            volume=Decimal(1),
+            unit="perbup",
+            agency_id=None,
+            start_year=2027,
+            end_year=2028,
+            funding=[],
+        ),
+    ]
+    for data in specs[: max(0, activities)]:
+        ops.add_activity(drafter, plan, expected_version=None, data=data)
+    return plan
+
+
+# For the monitoring factory below (added after the others, so imported here).
+from workflow_app.accounts.system import system_user  # noqa: E402
+from workflow_app.deadlines.calendar_store import current_calendar  # noqa: E402
+from workflow_app.monitoring.models import ProgressReport  # noqa: E402
+from workflow_app.monitoring.operations import open_report  # noqa: E402
+from workflow_app.monitoring.quarters import Quarter  # noqa: E402
+
+
+def monitored_plan_with_report(
+    users: dict[str, User], quarter: Quarter | None = None, code: str = "6301"
+) -> tuple[ActionPlan, ProgressReport]:
+    """A monitored plan and its open (due) report for `quarter` (default: TW III 2026),
+    opened by the system account as the monitoring round would, and committed."""
+    plan = plan_in_state(users, "monitored", code)
+    report = open_report(system_user(), plan, quarter or Quarter(2026, 3), current_calendar())
+    assert report is not None
+    db.session.commit()
+    return plan, report
+
+
+# For the dashboard: plans with filled-in quarterly reports, in any district.
+from workflow_app.monitoring import operations as report_ops  # noqa: E402
+
+
+def district_people(users: dict[str, User], code: str) -> dict[str, User]:
+    """`users` (from standard_users) with a drafter and a reviewer of district `code` in their
+    places, created on first use."""
+    if code == "6301":
+        return users
+    if code == "6304":
+        return dict(users, drafter=users["other_drafter"], reviewer=users["other_reviewer"])
+    people = {}
+    for key, role in (("drafter", "district_drafter"), ("reviewer", "district_reviewer")):
+        username = f"{key}.{code}"
+        found = db.session.scalar(db.select(User).where(User.username == username))
+        people[key] = found or user(username, (role, code))
+    return dict(users, **people)
+
+
+def reported_plan(
+    users: dict[str, User],
+    code: str = "6301",
+    *,
+    quarter: Quarter | None = None,
+    figures: tuple[tuple[Decimal | None, int | None], ...] = ((Decimal(45), 540_000_000),),
+    hygiene_budget: int | None = None,
+    safe_sanitation: Decimal | None = None,
+    report_state: str = "submitted",
+) -> tuple[ActionPlan, ProgressReport]:
+    """A monitored plan of district `code` and its report for `quarter` (default TW III 2026)
+    in `report_state` (due, submitted or verified), committed.
+
+    The plan has the LLTT activity of `complete_plan` (2026 budget Rp850.000.000) and, with
+    `hygiene_budget`, a hygiene (STBM) activity with that budget in 2026. `figures` gives
+    (physical %, money spent) per activity in that order; `safe_sanitation` the indicator's
+    achieved value."""
+    people = district_people(users, code)
+    drafter = people["drafter"]
+    plan = complete_plan(drafter, code)
+    if hygiene_budget is not None:
+        ops.add_activity(
+            drafter,
+            plan,
+            expected_version=None,
+            data=ops.ActivityData(
+                sub_sector="hygiene",
+                activity_type="stbm",
+                title="Pemicuan STBM 15 desa",
+                location="Kabupaten",
+                volume=Decimal(15),
+                unit="desa",
+                agency_id=agency(code, "Dinkes").id,
+                start_year=2026,
+                end_year=2027,
+                funding=[ops.FundingData(year=2026, source="dana_desa", amount=hygiene_budget)],
+            ),
+        )
+    for who, trigger in (
+        ("drafter", "submit"),
+        ("reviewer", "forward"),
+        ("provincial", "approve"),
+        ("provincial", "start_monitoring"),
+    ):
+        ops.transition(people[who], plan, trigger)
+    report = open_report(system_user(), plan, quarter or Quarter(2026, 3), current_calendar())
+    assert report is not None
+    if report_state != "due":
+        lines = [
+            report_ops.LineData(line.activity_id, physical, spent)
+            for line, (physical, spent) in zip(report.lines, figures, strict=False)
+        ]
+        indicator = plan.indicators[0]
+        report_ops.save_report(
+            drafter,
+            report,
+            expected_version=None,
+            lines=lines,
+            indicator_values={indicator.id: safe_sanitation} if safe_sanitation else None,
+        )
+        report_ops.report_transition(drafter, report, "submit")
+        if report_state == "verified":
+            report_ops.report_transition(people["provincial"], report, "verify")
+    db.session.commit()
+    return plan, report

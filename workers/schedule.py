@@ -1,18 +1,20 @@
-"""The beat schedule: the escalation sweep and the outbox relay, each every few seconds as
-configured. Exactly one beat should run in production, but correctness never depends on it:
-a sweep claims each step once, and a relayed delivery of a sent row does nothing."""
+"""The beat schedule: the escalation sweep, the outbox relay and the monitoring round, each
+every few seconds as configured. Exactly one beat should run in production, but correctness
+never depends on it: a sweep claims each step once, a relayed delivery of a sent row does
+nothing, and a round opens each report once."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from .tasks import RELAY, SWEEP
+from .tasks import MONITORING, RELAY, SWEEP
 
 
 def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     sweep_every = float(config["ESCALATION_SWEEP_SECONDS"])
     relay_every = float(config["NOTIFICATION_RELAY_SECONDS"])
+    monitoring_every = float(config["MONITORING_ROUND_SECONDS"])
     return {
         "escalation-sweep": {
             "task": SWEEP,
@@ -24,5 +26,10 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             "task": RELAY,
             "schedule": relay_every,
             "options": {"expires": relay_every},
+        },
+        "monitoring-round": {
+            "task": MONITORING,
+            "schedule": monitoring_every,
+            "options": {"expires": monitoring_every},
         },
     }

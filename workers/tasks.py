@@ -11,6 +11,7 @@ from celery import Task, shared_task
 
 from workflow_app.deadlines.sweep import run_sweep
 from workflow_app.engine.calendar import WITA
+from workflow_app.monitoring.rounds import run_round
 from workflow_app.notifications import delivery
 from workflow_app.notifications import relay as outbox_relay
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 DELIVER = "workflow_app.notifications.deliver"
 RELAY = "workflow_app.notifications.relay"
 SWEEP = "workflow_app.deadlines.sweep"
+MONITORING = "workflow_app.monitoring.round"
 
 
 @shared_task(name=DELIVER, bind=True)
@@ -58,3 +60,16 @@ def sweep(at: str | None = None) -> int:
     if fired:
         log.info("sweep fired %d step(s)", len(fired))
     return len(fired)
+
+
+@shared_task(name=MONITORING)
+def monitoring_round(at: str | None = None) -> int:
+    """Start monitoring the plans whose period began; open the reports of ended quarters."""
+    result = run_round(parse_moment(at) if at else None)
+    if result.started or result.opened:
+        log.info(
+            "monitoring: %d plan(s) started, %d report(s) opened",
+            len(result.started),
+            len(result.opened),
+        )
+    return len(result.started) + len(result.opened)

@@ -60,6 +60,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "CELERY_BROKER_URL": None,
         "ESCALATION_SWEEP_SECONDS": 60,
         "NOTIFICATION_RELAY_SECONDS": 60,
+        # Monitoring: how often beat starts monitoring plans whose period began and opens the
+        # reports of quarters that ended (both idempotent).
+        "MONITORING_ROUND_SECONDS": 300,
+        # Evidence of progress reports: stored here under generated names (a volume in
+        # production), at most this large each. Requests larger than MAX_CONTENT_LENGTH are
+        # refused before any form is read.
+        "ATTACHMENTS_DIR": str(instance_path / "attachments"),
+        "ATTACHMENT_MAX_BYTES": 10_000_000,
+        "MAX_CONTENT_LENGTH": 12_000_000,
     }
 
 
@@ -82,7 +91,13 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         overrides["REDIS_URL"] = environ["REDIS_URL"]
     if environ.get("CELERY_BROKER_URL"):
         overrides["CELERY_BROKER_URL"] = environ["CELERY_BROKER_URL"]
-    for name in ("ESCALATION_SWEEP_SECONDS", "NOTIFICATION_RELAY_SECONDS"):
+    if environ.get("ATTACHMENTS_DIR"):
+        overrides["ATTACHMENTS_DIR"] = environ["ATTACHMENTS_DIR"]
+    for name in (
+        "ESCALATION_SWEEP_SECONDS",
+        "NOTIFICATION_RELAY_SECONDS",
+        "MONITORING_ROUND_SECONDS",
+    ):
         if environ.get(name):
             if not environ[name].isdigit() or int(environ[name]) < 1:
                 raise ConfigurationError(f"{name} must be a whole number of seconds, at least 1")

@@ -1,4 +1,5 @@
-"""Demo data: the regions, one user per role and district, and sample plans in several states.
+"""Demo data: the regions, one user per role and district, sample plans in several states,
+and a monitored plan's verified quarterly report.
 
 Everything about a plan goes through `plans.operations`, exactly as a drafter, a reviewer and
 the province would do it in the browser, so the history shows who did what. The caller wraps
@@ -13,8 +14,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .accounts.models import RoleAssignment, User
+from .accounts.system import system_user
+from .deadlines.calendar_store import current_calendar
 from .engine import Role
 from .extensions import db
+from .monitoring import operations as report_ops
+from .monitoring.operations import open_report
+from .monitoring.quarters import Quarter
 from .plans import operations as ops
 from .plans.models import ActionPlan
 from .regions.catalogue import DISTRICTS, PROVINCE
@@ -189,6 +195,7 @@ PLANS: tuple[PlanSpec, ...] = (
             ("drafter.6301", "submit", None),
             ("reviewer.6301", "forward", "Sudah dibahas dalam rapat Pokja PKP."),
             ("provincial.63", "approve", "Selaras dengan target RPJMN 2025–2029."),
+            ("provincial.63", "start_monitoring", "Pemantauan triwulanan dimulai."),
         ),
     ),
     PlanSpec(
@@ -383,6 +390,59 @@ PLANS: tuple[PlanSpec, ...] = (
 # --- building ----------------------------------------------------------------------------
 
 
+# Tanah Laut's report on the third quarter of 2026 (DOMAIN.md): by activity type, the
+# cumulative physical progress %, money spent, output achieved and the obstacle met.
+TANAH_LAUT_Q3_2026 = {
+    "lltt": (
+        "45",
+        540_000_000,
+        "420",
+        "Tender ulang pengadaan truk tinja.",
+        "Lelang ulang Agustus.",
+    ),
+    "spald_s": (
+        "30",
+        400_000_000,
+        "80",
+        "Lahan warga belum siap.",
+        "Pendampingan oleh fasilitator.",
+    ),
+    "stbm": ("60", 70_000_000, "9", "", ""),
+}
+TANAH_LAUT_SAFE_SANITATION_Q3_2026 = Decimal("7.8")
+
+
+def create_reports(plan: ActionPlan, users: dict[str, User]) -> None:
+    """Tanah Laut's TW III 2026 report, filled in, submitted and verified."""
+    report = open_report(system_user(), plan, Quarter(2026, 3), current_calendar())
+    assert report is not None
+    lines = []
+    for line in report.lines:
+        progress, spent, output, obstacles, follow_up = TANAH_LAUT_Q3_2026[
+            line.activity.activity_type
+        ]
+        lines.append(
+            report_ops.LineData(
+                activity_id=line.activity_id,
+                physical_progress=Decimal(progress),
+                spent=spent,
+                output_achieved=Decimal(output),
+                obstacles=obstacles,
+                follow_up=follow_up,
+            )
+        )
+    safe = next(i for i in plan.indicators if i.name == SAFE_SANITATION)
+    report_ops.save_report(
+        users["drafter.6301"],
+        report,
+        expected_version=None,
+        lines=lines,
+        indicator_values={safe.id: TANAH_LAUT_SAFE_SANITATION_Q3_2026},
+    )
+    report_ops.report_transition(users["drafter.6301"], report, "submit")
+    report_ops.report_transition(users["provincial.63"], report, "verify")
+
+
 @dataclass
 class DemoData:
     users: dict[str, User]
@@ -500,4 +560,5 @@ def build_demo(password: str) -> DemoData:
     regions = ensure_regions()
     users = create_users(regions, password)
     plans = {spec.region_code: create_plan(spec, regions, users) for spec in PLANS}
+    create_reports(plans["6301"], users)
     return DemoData(users=users, plans=plans)

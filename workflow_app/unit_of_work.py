@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .engine import StaleObject
 from .extensions import db
+from .monitoring.evidence import forget_written_files
 from .notifications.dispatch import queue_delivery
 from .notifications.outbox import take_new_ids
 
@@ -25,13 +26,18 @@ def unit_of_work() -> Iterator[None]:
         yield
         db.session.commit()
     except StaleDataError as exc:
-        db.session.rollback()
-        take_new_ids()
+        _roll_back()
         raise StaleObject(STALE_MESSAGE) from exc
     except BaseException:
-        db.session.rollback()
-        take_new_ids()
+        _roll_back()
         raise
+    forget_written_files(delete=False)
     # Only now that the change is stored may its emails go; if queuing fails (broker down),
     # the rows stay pending and the relay queues them later.
     queue_delivery(take_new_ids())
+
+
+def _roll_back() -> None:
+    db.session.rollback()
+    take_new_ids()
+    forget_written_files(delete=True)  # evidence files of the change that did not happen

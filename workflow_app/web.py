@@ -40,6 +40,7 @@ def select_locale() -> str:
 
 def load_workflows(app: Flask) -> WorkflowRegistry:
     # Importing the guards registers them, so the definitions can refer to them by name.
+    from .monitoring import guards as _report_guards  # noqa: F401
     from .plans import guards as _plan_guards  # noqa: F401
 
     return WorkflowRegistry.from_directory(Path(app.config["WORKFLOWS_DIR"]), guards)
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     from .accounts import login as _login  # noqa: F401
     from .accounts import models as _accounts_models  # noqa: F401
     from .deadlines import models as _deadline_models  # noqa: F401
+    from .monitoring import models as _monitoring_models  # noqa: F401
     from .notifications import models as _notification_models  # noqa: F401
     from .plans import models as _plan_models  # noqa: F401
     from .regions import models as _region_models  # noqa: F401
@@ -70,11 +72,14 @@ def init_app(app: Flask) -> None:
     from .accounts.views import blueprint as accounts_blueprint
     from .admin import blueprint as admin_blueprint
     from .cli import register_commands
+    from .dashboard.views import blueprint as dashboard_blueprint
     from .errors import init_error_pages
+    from .monitoring.views import blueprint as monitoring_blueprint
     from .plans import editing as _editing_routes  # noqa: F401
     from .plans.diagram import workflow_diagram
     from .plans.views import blueprint as plans_blueprint
     from .reviews import views as _review_routes  # noqa: F401
+    from .spreadsheets.views import blueprint as spreadsheets_blueprint
     from .sync.views import blueprint as sync_blueprint
     from .templating import init_templating
 
@@ -82,6 +87,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(plans_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(sync_blueprint)
+    app.register_blueprint(dashboard_blueprint)
+    app.register_blueprint(spreadsheets_blueprint)
+    app.register_blueprint(monitoring_blueprint)
     app.add_template_global(workflow_diagram)
     init_templating(app)
     init_error_pages(app)

@@ -26,7 +26,7 @@ from workflow_app.regions.models import Region
 
 DEMO_PASSWORD = "demo-sandi-uji-2026"
 EXPECTED_STATES = {
-    "6301": "approved",
+    "6301": "monitored",
     "6304": "returned",
     "6371": "draft",
     "6303": "district_review",
@@ -68,7 +68,9 @@ def plan_of(code: str) -> ActionPlan:
 
 def history(plan: ActionPlan) -> list[tuple[str, str, str | None]]:
     rows = db.session.scalars(
-        select(PlanTransition).where(PlanTransition.plan_id == plan.id).order_by(PlanTransition.id)
+        select(PlanTransition)
+        .where(PlanTransition.plan_id == plan.id, PlanTransition.report_id.is_(None))
+        .order_by(PlanTransition.id)
     )
     return [(row.trigger, row.actor.username, row.comment) for row in rows]
 
@@ -96,7 +98,9 @@ def test_seed_demo_creates_a_user_for_every_role_and_district(seeded: FlaskCliRu
         assert grants[f"drafter.{info.code}"] == {("district_drafter", info.code)}
         assert grants[f"reviewer.{info.code}"] == {("district_reviewer", info.code)}
         assert grants[f"head.{info.code}"] == {("district_head", info.code)}
-    assert len(accounts) == 4 + 3 * len(DISTRICTS)
+    # ... and the built-in system account, which opened the demo's quarterly report.
+    assert len(accounts) == 4 + 3 * len(DISTRICTS) + 1
+    assert not accounts["sistem"].active and grants["sistem"] == {("system", "63")}
 
     assert accounts["drafter.6301"].email == "drafter.6301@demo.kalselprov.test"
     assert len({u.email for u in accounts.values()}) == len(accounts)
@@ -116,6 +120,7 @@ def test_seed_demo_plans_are_in_their_states_with_the_history_of_who_did_what(
         ("submit", "drafter.6301", None),
         ("forward", "reviewer.6301", "Sudah dibahas dalam rapat Pokja PKP."),
         ("approve", "provincial.63", "Selaras dengan target RPJMN 2025–2029."),
+        ("start_monitoring", "provincial.63", "Pemantauan triwulanan dimulai."),
     ]
     assert history(plan_of("6304"))[-1] == ("return", "provincial.63", "Lengkapi baseline BABS")
     assert history(plan_of("6303"))[-1][:2] == ("submit", "drafter.6303")
@@ -317,7 +322,9 @@ def test_workflows_check_lists_the_app_definitions(runner: FlaskCliRunner) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "action_plan.yaml: action_plan version 1: 8 states, 8 transitions "
-        "(submit, forward, return, approve, start_monitoring, close, withdraw)"
+        "(submit, forward, return, approve, start_monitoring, close, withdraw)",
+        "progress_report.yaml: progress_report version 1: 4 states, 3 transitions "
+        "(submit, return, verify)",
     ]
 
 

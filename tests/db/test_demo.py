@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from workflow_app import demo
 from workflow_app.extensions import db
+from workflow_app.monitoring.models import ProgressReport
 from workflow_app.plans.access import visible_plans
 from workflow_app.plans.guards import plan_complete
 from workflow_app.plans.models import ActionPlan, Activity
@@ -42,9 +43,10 @@ def funding(item: Activity) -> set[tuple[int, str, int]]:
     return {(f.year, f.source, f.amount) for f in item.funding}
 
 
-def test_tanah_laut_is_approved_with_the_domain_examples(data: demo.DemoData) -> None:
+def test_tanah_laut_is_monitored_with_the_domain_examples(data: demo.DemoData) -> None:
     plan = data.plans["6301"]
-    assert (plan.state, plan.period_start, plan.period_end) == ("approved", 2025, 2029)
+    assert (plan.state, plan.period_start, plan.period_end) == ("monitored", 2025, 2029)
+    assert [row.trigger for row in plan.history][-2:] == ["approve", "start_monitoring"]
 
     safe = plan.indicators[0]
     assert safe.name == "% rumah tangga dengan akses sanitasi aman"
@@ -144,3 +146,18 @@ def test_demo_usernames_match_the_users_created(data: demo.DemoData) -> None:
     assert sorted(data.users) == sorted(demo.demo_usernames())
     assert demo.database_has_users()
     assert db.session.scalar(select(ActionPlan.id).limit(1)) is not None
+
+
+def test_tanah_laut_reported_the_third_quarter_of_2026(data: demo.DemoData) -> None:
+    [report] = db.session.scalars(
+        select(ProgressReport).where(ProgressReport.plan_id == data.plans["6301"].id)
+    ).all()
+    assert (report.period_label, report.state) == ("TW III 2026", "verified")
+    lltt = next(line for line in report.lines if line.activity.activity_type == "lltt")
+    assert (lltt.physical_progress, lltt.spent, lltt.budget) == (
+        Decimal(45),
+        540_000_000,
+        850_000_000,
+    )
+    assert "Tender ulang" in lltt.obstacles
+    assert [v.value for v in report.indicator_values] == [Decimal("7.8")]

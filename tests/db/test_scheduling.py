@@ -397,8 +397,13 @@ def test_starting_monitoring_and_closing_email_only_who_did_not_act(
     ]:
         act(users, who, draft, trigger)
 
-    # The other provincial reviewer owns `monitored`; `closed` is final: nobody must act.
-    assert recipients(rows_of("start_monitoring")) == ["provincial.b"]
+    # The other provincial reviewer owns `monitored`; the district's drafter and reviewer are
+    # told that quarterly reports will be due; `closed` is final: nobody must act.
+    assert recipients(rows_of("start_monitoring")) == [
+        "drafter.6301",
+        "provincial.b",
+        "reviewer.6301",
+    ]
     assert rows_of("close") == []
 
 

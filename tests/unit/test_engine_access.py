@@ -44,6 +44,7 @@ ROLES = (
     "provincial_head",
     "partner",
     "admin",
+    "system",
 )
 
 # (trigger, source state) -> (roles allowed, destination). Every pair not listed is refused.
@@ -54,7 +55,8 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("return", "district_review"): (frozenset({"district_reviewer"}), "returned"),
     ("return", "provincial_sync"): (frozenset({"provincial_reviewer"}), "returned"),
     ("approve", "provincial_sync"): (frozenset({"provincial_reviewer"}), "approved"),
-    ("start_monitoring", "approved"): (frozenset({"provincial_reviewer"}), "monitored"),
+    # The system starts monitoring by itself when the plan's period begins.
+    ("start_monitoring", "approved"): (frozenset({"provincial_reviewer", "system"}), "monitored"),
     ("close", "monitored"): (frozenset({"provincial_reviewer", "provincial_head"}), "closed"),
     ("withdraw", "draft"): (frozenset({"district_drafter", "district_head"}), "withdrawn"),
     ("withdraw", "returned"): (frozenset({"district_drafter", "district_head"}), "withdrawn"),
@@ -71,6 +73,7 @@ HOME_REGION = {
     "provincial_head": "63",
     "partner": "6301",
     "admin": "63",
+    "system": "63",
 }
 OTHER_DISTRICT = "6304"
 

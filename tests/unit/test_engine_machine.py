@@ -37,6 +37,7 @@ TRIGGERS = sorted({t for t, _ in ALLOWED})
 def _guards() -> GuardRegistry:
     registry = GuardRegistry()
     registry.register("plan_complete")(lambda plan: [])
+    registry.register("report_complete")(lambda report: [])
     return registry
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..engine import Role
+from ..engine.roles import ASSIGNABLE_ROLES
 from ..forms_base import BaseForm
 from ..notifications.rendering import role_label
 
@@ -80,7 +80,7 @@ class PasswordResetForm(BaseForm):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, role_label(role.value)) for role in Role]
+    return [(role.value, role_label(role.value)) for role in ASSIGNABLE_ROLES]
 
 
 class RoleAddForm(BaseForm):

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..accounts.models import RoleAssignment, User
 from ..engine import InvalidInput, Role
-from ..engine.roles import DISTRICT_ROLES, PROVINCIAL_ROLES
+from ..engine.roles import ASSIGNABLE_ROLES, DISTRICT_ROLES, PROVINCIAL_ROLES
 from ..extensions import db
 from ..notifications.rendering import role_label
 from ..regions.catalogue import PROVINCE
@@ -106,7 +106,7 @@ def reset_password(actor: User, user: User, password: str) -> None:
 def check_scope(role: str, region: Region) -> None:
     """District roles are held in a district, provincial roles and admin in the province,
     partners in any region."""
-    if role not in {r.value for r in Role}:
+    if role not in {r.value for r in ASSIGNABLE_ROLES}:
         raise AdminRefused(_("Unknown role."), field="role")
     if role in DISTRICT_ROLES and region.is_province:
         raise AdminRefused(_("A district role needs a district, not the province."), "region")

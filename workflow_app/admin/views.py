@@ -17,7 +17,7 @@ from ..models_base import utcnow
 from ..notifications.dispatch import queue_delivery
 from ..notifications.models import FAILED, PENDING, SENT, Notification
 from ..notifications.relay import stale_cutoff
-from ..notifications.rendering import STEP_KINDS, TRANSITION_SUMMARIES
+from ..notifications.rendering import PLAN_SUMMARIES, REPORT_SUMMARIES, STEP_KINDS
 from ..unit_of_work import unit_of_work
 from .blueprint import blueprint
 from .forms import ButtonForm
@@ -34,7 +34,7 @@ def event_label(event: str) -> str:
     }
     if event in STEP_KINDS:
         return labels[event]
-    summary = TRANSITION_SUMMARIES.get(event)
+    summary = PLAN_SUMMARIES.get(event) or REPORT_SUMMARIES.get(event)
     return str(summary) if summary else event
 
 

@@ -8,11 +8,16 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
     from .escalate import escalate_command
+    from .monitoring_cmd import monitoring_group
     from .plans_cmd import plans_group
     from .seed import seed_demo_command
+    from .transfer_cmd import export_group, import_group
     from .workflows_cmd import workflows_group
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(workflows_group)
     app.cli.add_command(plans_group)
     app.cli.add_command(escalate_command)
+    app.cli.add_command(export_group)
+    app.cli.add_command(import_group)
+    app.cli.add_command(monitoring_group)

@@ -44,9 +44,9 @@ def _wita(moment: datetime) -> str:
 
 def _line(fired: FiredStep, region: str) -> str:
     recipients = ", ".join(fired.recipients) or "(nobody holds the role)"
+    subject = f"plan {fired.plan_id}" + (f" report {fired.report}" if fired.report else "")
     return (
-        f"plan {fired.plan_id}  {region}  {fired.state}  {fired.step}  "
-        f"{_wita(fired.fire_at)}  -> {recipients}"
+        f"{subject}  {region}  {fired.state}  {fired.step}  {_wita(fired.fire_at)}  -> {recipients}"
     )
 
 

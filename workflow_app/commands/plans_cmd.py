@@ -20,7 +20,7 @@ from ..plans.models import ActionPlan
 from ..regions.catalogue import DISTRICTS, PROVINCE
 from ..regions.models import Region
 from ..unit_of_work import unit_of_work
-from ..workflows import registry
+from ..workflows import PLAN_WORKFLOW, definitions_of
 from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
 
 plans_group = AppGroup("plans", help="Action plans: list them, move them through the workflow.")
@@ -28,7 +28,7 @@ plans_group = AppGroup("plans", help="Action plans: list them, move them through
 
 def _known_states() -> list[str]:
     names: dict[str, None] = {}
-    for definition in registry().definitions():
+    for definition in definitions_of(PLAN_WORKFLOW):
         names.update(dict.fromkeys(definition.states))
     return list(names)
 

@@ -37,6 +37,8 @@ class ScheduledStep(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    # Set when the step belongs to one of the plan's progress reports rather than the plan.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"), index=True)
     # The history row that entered the state: a later stay in the same state is another entry.
     entry_id: Mapped[int] = mapped_column(ForeignKey("plan_transition.id"))
     state: Mapped[str] = mapped_column(String(40))

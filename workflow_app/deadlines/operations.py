@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 
 from ..accounts.models import User
 from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..engine.calendar import WITA, WorkingCalendar
 from ..extensions import db
+from ..monitoring.models import ProgressReport
 from ..plans.models import ActionPlan
 from ..templating import long_date
 from ..workflows import definition_of
@@ -30,7 +31,7 @@ NOTE_LENGTH = 200
 
 @dataclass(frozen=True)
 class Recomputed:
-    """What a calendar change moved."""
+    """What a calendar change moved (`plans` counts reports too: each is a deadline)."""
 
     plans: int = 0
     steps: int = 0
@@ -92,54 +93,65 @@ def _add_override(actor: User, day: date, *, is_holiday: bool, note: str) -> Non
     db.session.flush()
 
 
-def _affected_plans(day: date) -> list[ActionPlan]:
-    """Plans with a deadline whose window (from entering the state to the due time or the
-    last pending step) contains `day`; no other plan's dates can change."""
+Subject = ActionPlan | ProgressReport
+
+
+def _affected(model: type[Subject], day: date) -> list[Subject]:
+    """Plans (or reports) with a deadline whose window (from entering the state to the due
+    time or the last pending step) contains `day`; no other one's dates can change."""
     day_start = datetime.combine(day, time.min, tzinfo=WITA)
     day_end = day_start + timedelta(days=1)
+    own_steps = (
+        ScheduledStep.report_id == ProgressReport.id
+        if model is ProgressReport
+        else and_(ScheduledStep.plan_id == ActionPlan.id, ScheduledStep.report_id.is_(None))
+    )
     later_step = exists().where(
-        ScheduledStep.plan_id == ActionPlan.id,
-        ScheduledStep.status == "pending",
-        ScheduledStep.fire_at >= day_start,
+        own_steps, ScheduledStep.status == "pending", ScheduledStep.fire_at >= day_start
     )
     query = (
-        select(ActionPlan)
+        select(model)
         .where(
-            ActionPlan.due_at.is_not(None),
-            ActionPlan.state_entered_at < day_end,
-            or_(ActionPlan.due_at >= day_start, later_step),
+            model.due_at.is_not(None),
+            model.state_entered_at < day_end,
+            or_(model.due_at >= day_start, later_step),
         )
-        .order_by(ActionPlan.id)
+        .order_by(model.id)
     )
     return list(db.session.scalars(query))
 
 
-def _reschedule(plan: ActionPlan, calendar: WorkingCalendar) -> tuple[bool, int]:
-    """New due time and pending step times for one plan; (plan changed, steps moved)."""
-    definition = definition_of(plan)
-    due_at = due_time(definition, plan.state, plan.state_entered_at, calendar)
+def _reschedule(subject: Subject, calendar: WorkingCalendar) -> tuple[bool, int]:
+    """New due time and pending step times for one plan or report; (changed, steps moved)."""
+    definition = definition_of(subject)
+    due_at = due_time(definition, subject.state, subject.state_entered_at, calendar)
     if due_at is None:
         return False, 0
-    plan_changed = due_at != plan.due_at
-    if plan_changed:
-        # A plain UPDATE, not the ORM: a moved deadline is not an edit of the plan, so its
-        # version stays and nobody's open form turns stale. The version in the WHERE clause
-        # skips a plan that a transition moved on meanwhile (it set its own deadline).
+    changed = due_at != subject.due_at
+    model = type(subject)
+    if changed:
+        # A plain UPDATE, not the ORM: a moved deadline is not an edit, so the version stays
+        # and nobody's open form turns stale. The version in the WHERE clause skips one that
+        # a transition moved on meanwhile (it set its own deadline).
         moved = db.session.execute(
-            update(ActionPlan)
-            .where(ActionPlan.id == plan.id, ActionPlan.version == plan.version)
+            update(model)
+            .where(model.id == subject.id, model.version == subject.version)
             .values(due_at=due_at)
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
             return False, 0
-        db.session.expire(plan, ["due_at"])
-    offsets = {step.name: step.at for step in definition.deadlines[plan.state].steps}
+        db.session.expire(subject, ["due_at"])
+    offsets = {step.name: step.at for step in definition.deadlines[subject.state].steps}
+    if isinstance(subject, ProgressReport):
+        own_steps = ScheduledStep.report_id == subject.id
+    else:
+        own_steps = and_(ScheduledStep.plan_id == subject.id, ScheduledStep.report_id.is_(None))
     steps_moved = 0
     pending = db.session.scalars(
         select(ScheduledStep).where(
-            ScheduledStep.plan_id == plan.id,
-            ScheduledStep.state == plan.state,
+            own_steps,
+            ScheduledStep.state == subject.state,
             ScheduledStep.status == "pending",
         )
     )
@@ -150,15 +162,15 @@ def _reschedule(plan: ActionPlan, calendar: WorkingCalendar) -> tuple[bool, int]
         if fire_at != step.fire_at:
             step.fire_at = fire_at
             steps_moved += 1
-    return plan_changed, steps_moved
+    return changed, steps_moved
 
 
 def recompute_deadlines(day: date) -> Recomputed:
     """Recompute the deadlines a change of `day` in the calendar can move."""
     calendar = current_calendar()
     plans = steps = 0
-    for plan in _affected_plans(day):
-        changed, moved = _reschedule(plan, calendar)
+    for subject in [*_affected(ActionPlan, day), *_affected(ProgressReport, day)]:
+        changed, moved = _reschedule(subject, calendar)
         plans += int(changed)
         steps += moved
     db.session.flush()

@@ -22,10 +22,16 @@ def due_time(
     return calendar.add_working_days(entered_at, deadline.sla)
 
 
-def cancel_pending_steps(plan_id: int) -> None:
+def cancel_pending_steps(plan_id: int, report_id: int | None = None) -> None:
+    """Cancel the pending steps of the plan's own deadline, or of one of its reports'."""
+    subject = (
+        ScheduledStep.report_id.is_(None)
+        if report_id is None
+        else ScheduledStep.report_id == report_id
+    )
     db.session.execute(
         update(ScheduledStep)
-        .where(ScheduledStep.plan_id == plan_id, ScheduledStep.status == "pending")
+        .where(ScheduledStep.plan_id == plan_id, subject, ScheduledStep.status == "pending")
         .values(status="cancelled")
     )
 
@@ -38,6 +44,7 @@ def schedule_steps(
     state: str,
     due_at: datetime | None,
     calendar: WorkingCalendar,
+    report_id: int | None = None,
 ) -> list[ScheduledStep]:
     deadline = definition.deadlines.get(state)
     if deadline is None or due_at is None:
@@ -45,6 +52,7 @@ def schedule_steps(
     steps = [
         ScheduledStep(
             plan_id=plan_id,
+            report_id=report_id,
             entry_id=entry_id,
             state=state,
             step=step.name,

@@ -14,6 +14,8 @@ from sqlalchemy import select, tuple_, update
 
 from ..extensions import db
 from ..models_base import utcnow
+from ..monitoring.models import ProgressReport
+from ..monitoring.notifications import notify_report_step, report_step_recipients
 from ..plans.models import ActionPlan
 from ..plans.notifications import notify_step, step_recipients
 from ..unit_of_work import unit_of_work
@@ -30,6 +32,7 @@ class FiredStep:
     step: str
     fire_at: datetime
     recipients: list[str] = field(default_factory=list)  # usernames
+    report: str | None = None  # the quarter ("TW III 2026") when the step is a report's
 
 
 def _due_steps(
@@ -76,6 +79,8 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         if claimed != 1:
             return None  # another sweep fired it, or the plan moved on meanwhile
     step = db.session.get(ScheduledStep, step_id)
+    if step.report_id is not None:
+        return _fire_report_step(step, dry_run)
     plan = db.session.get(ActionPlan, step.plan_id)
     if plan.state != step.state:
         # The plan moved on between the claim and now (its transition cancels pending steps,
@@ -88,3 +93,25 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         notify_step(plan, step, recipients)
     usernames = [user.username for user in recipients]
     return FiredStep(step.id, plan.id, step.state, step.step, step.fire_at, usernames)
+
+
+def _fire_report_step(step: ScheduledStep, dry_run: bool) -> FiredStep | None:
+    report = db.session.get(ProgressReport, step.report_id)
+    # A report moved on, or its plan left monitoring (closed): nobody is chased any more.
+    if report.state != step.state or report.plan.state != "monitored":
+        if not dry_run:
+            step.status = "cancelled"
+        return None
+    recipients = report_step_recipients(report, step)
+    if not dry_run:
+        notify_report_step(report, step, recipients)
+    usernames = [user.username for user in recipients]
+    return FiredStep(
+        step.id,
+        report.plan_id,
+        step.state,
+        step.step,
+        step.fire_at,
+        usernames,
+        report=report.period_label,
+    )

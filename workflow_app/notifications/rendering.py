@@ -31,7 +31,7 @@ from .models import Notification
 STEP_KINDS = ("reminder", "due", "escalation")
 
 # What happened, as the end of the subject line: "[Action plan] Tanah Laut: plan approved".
-TRANSITION_SUMMARIES = {
+PLAN_SUMMARIES = {
     "submit": _l("plan submitted for review"),
     "forward": _l("plan forwarded to the province"),
     "return": _l("plan returned for revision"),
@@ -40,9 +40,15 @@ TRANSITION_SUMMARIES = {
     "close": _l("plan closed"),
     "withdraw": _l("plan withdrawn"),
 }
+REPORT_SUMMARIES = {
+    "report_open": _l("quarterly report due"),
+    "report_submit": _l("quarterly report submitted"),
+    "report_return": _l("quarterly report returned for correction"),
+    "report_verify": _l("quarterly report verified"),
+}
 
 # What the owner of a state has to do there.
-STATE_TASKS = {
+PLAN_TASKS = {
     "draft": _l("complete the draft and submit it"),
     "district_review": _l(
         "review the plan, then forward it to the province or return it to the drafter"
@@ -54,6 +60,12 @@ STATE_TASKS = {
     "approved": _l("start monitoring the plan"),
     "monitored": _l("follow the plan's progress and close it when it is done"),
 }
+REPORT_TASKS = {
+    "due": _l("fill in the quarterly progress report and submit it"),
+    "submitted": _l("verify the progress report, or return it with a comment"),
+    "returned": _l("correct the progress report as the comment asks and submit it again"),
+}
+REPORT_WORKFLOW = "progress_report"
 
 ROLE_LABELS = {
     "district_drafter": _l("district drafter"),
@@ -74,8 +86,27 @@ class RenderedEmail:
 
 
 def email_kind(event: str) -> str:
-    """The template family of an event: one per escalation step kind, one for transitions."""
-    return event if event in STEP_KINDS else "transition"
+    """The template family of an event: one per escalation step kind, one for a report that
+    has just fallen due, one for transitions."""
+    if event in STEP_KINDS:
+        return event
+    return "report_open" if event == "report_open" else "transition"
+
+
+def is_report(payload: dict[str, Any]) -> bool:
+    return payload.get("workflow") == REPORT_WORKFLOW
+
+
+def subject_phrase(payload: dict[str, Any]) -> str:
+    """What the email is about, to go inside a sentence: 'the action plan of Tanah Laut'."""
+    region = payload.get("region_name", "")
+    if is_report(payload):
+        return _(
+            "the %(quarter)s progress report of %(region)s",
+            quarter=payload.get("quarter", ""),
+            region=region,
+        )
+    return _("the action plan of %(region)s", region=region)
 
 
 def role_label(role: str) -> str:
@@ -112,8 +143,9 @@ def _state_label(definition: WorkflowDefinition, state: str | None, language: st
 
 
 def _task(definition: WorkflowDefinition, state: str, language: str) -> str:
-    if state in STATE_TASKS:
-        return str(STATE_TASKS[state])
+    tasks = REPORT_TASKS if definition.name == REPORT_WORKFLOW else PLAN_TASKS
+    if state in tasks:
+        return str(tasks[state])
     return _("act on the plan, now in “%(state)s”", state=_state_label(definition, state, language))
 
 
@@ -143,7 +175,8 @@ def _what_happened(notification: Notification, kind: str, payload: dict[str, Any
         days = int(payload.get("at_working_days") or 0)
         what = ngettext("overdue by %(num)d working day", "overdue by %(num)d working days", days)
     else:
-        summary = TRANSITION_SUMMARIES.get(notification.event)
+        summaries = REPORT_SUMMARIES if is_report(payload) else PLAN_SUMMARIES
+        summary = summaries.get(notification.event)
         what = str(summary) if summary else _("plan updated")
     return what
 
@@ -163,6 +196,8 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     informed_as = [r for r in _step_notify(definition, payload) if r in roles and r != owner]
     recipient = notification.recipient
     base_url = current_app.config["BASE_URL"].rstrip("/")
+    plan_url = f"{base_url}/plans/{payload.get('plan_id', notification.plan_id)}"
+    about = subject_phrase(payload)
     return {
         "language": language,
         "kind": email_kind(notification.event),
@@ -172,7 +207,14 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
         "region_name": payload.get("region_name", ""),
         "plan_title": payload.get("plan_title", ""),
         "period": payload.get("period", ""),
-        "plan_url": f"{base_url}/plans/{payload.get('plan_id', notification.plan_id)}",
+        "plan_url": plan_url,
+        "is_report": is_report(payload),
+        "quarter": payload.get("quarter", ""),
+        "item_url": f"{base_url}/reports/{payload['report_id']}"
+        if is_report(payload)
+        else plan_url,
+        "about": about,
+        "About": about[:1].upper() + about[1:],
         "actor_name": payload.get("actor_name", ""),
         "from_label": _state_label(definition, payload.get("from_state"), language),
         "to_label": _state_label(definition, payload.get("to_state") or state, language),
@@ -201,8 +243,10 @@ def render_notification(notification: Notification, now: datetime | None = None)
         context = email_context(notification, now)
         kind = context["kind"]
         what = _what_happened(notification, kind, notification.payload or {})
-        tag = _("[Action plan]")
-        subject = f"{tag} {context['region_name']}: {what}"
+        tag = _("[Progress report]") if context["is_report"] else _("[Action plan]")
+        region = context["region_name"]
+        where = f"{region} {context['quarter']}" if context["is_report"] else region
+        subject = f"{tag} {where}: {what}"
         headline = what[:1].upper() + what[1:]
         text = render_template(f"emails/{kind}.txt", subject=subject, headline=headline, **context)
         html = render_template(f"emails/{kind}.html", subject=subject, headline=headline, **context)

@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, false, or_, select
 from ..accounts.models import User
 from ..engine import Grant, Role, Scope, grant_covers
 from ..regions.models import Region
-from ..workflows import definition_of, registry
+from ..workflows import PLAN_WORKFLOW, definition_of, definitions_of
 from .models import ActionPlan
 
 
@@ -18,7 +18,7 @@ def scope_of(plan: ActionPlan) -> Scope:
 def _published_states() -> set[str]:
     return {
         name
-        for definition in registry().definitions()
+        for definition in definitions_of(PLAN_WORKFLOW)
         for name, state in definition.states.items()
         if state.published
     }

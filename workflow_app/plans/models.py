@@ -58,8 +58,12 @@ class ActionPlan(db.Model):
     activities: Mapped[list[Activity]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Activity.position"
     )
+    # The plan's own steps; its quarterly reports' steps share the table (report_id set).
     history: Mapped[list[PlanTransition]] = relationship(
-        back_populates="plan", order_by="PlanTransition.id", viewonly=True
+        primaryjoin="and_(PlanTransition.plan_id == ActionPlan.id, "
+        "PlanTransition.report_id.is_(None))",
+        order_by="PlanTransition.id",
+        viewonly=True,
     )
 
     @property
@@ -183,12 +187,14 @@ class Funding(db.Model):
 
 
 class PlanTransition(db.Model):
-    """One step in a plan's history. Append-only: rows are never updated or deleted."""
+    """One step in a plan's history, or in one of its progress reports' (`report_id` set; the
+    states and version are then the report's). Append-only: never updated or deleted."""
 
     __tablename__ = "plan_transition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"), index=True)
     workflow_version: Mapped[int] = mapped_column(Integer)
     from_state: Mapped[str | None] = mapped_column(String(40))  # None: the plan was created
     to_state: Mapped[str] = mapped_column(String(40))
@@ -199,7 +205,7 @@ class PlanTransition(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    plan: Mapped[ActionPlan] = relationship(back_populates="history")
+    plan: Mapped[ActionPlan] = relationship()
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
     acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
 

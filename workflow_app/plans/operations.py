@@ -348,6 +348,28 @@ def delete_activity(
     _flush()
 
 
+def replace_activities(
+    actor: User,
+    plan: ActionPlan,
+    *,
+    expected_version: int | None,
+    activities: Sequence[ActivityData],
+) -> list[Activity]:
+    """All of the plan's activities replaced by `activities` (an import), in one flush."""
+    _check_editable(actor, plan, expected_version)
+    for data in activities:
+        _check_agency(plan, data.agency_id)
+    fresh = []
+    for position, data in enumerate(activities):
+        activity = Activity(position=position)
+        _apply_activity(activity, data)
+        fresh.append(activity)
+    plan.activities = fresh
+    _touch(plan)
+    _flush()
+    return fresh
+
+
 def transition(
     actor: User,
     plan: ActionPlan,

@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..engine import Role, TransitionDef, available_transitions, grant_covers
 from ..extensions import db
 from ..regions.models import Region
-from ..workflows import definition_of, registry
+from ..workflows import PLAN_WORKFLOW, definition_of, definitions_of, registry
 from .access import scope_of, visible_plans
 from .models import ActionPlan
 
@@ -28,7 +28,7 @@ def _owned_states(roles: set[str]) -> set[str]:
     """Names of the non-final states, in any loaded definition, owned by one of `roles`."""
     return {
         name
-        for definition in registry().definitions()
+        for definition in definitions_of(PLAN_WORKFLOW)
         for name, state in definition.states.items()
         if state.owner in roles and not state.final
     }
@@ -90,7 +90,7 @@ def visible_regions(user: User) -> list[Region]:
 def state_options(language: str) -> list[tuple[str, str]]:
     """(state name, label) of the latest version of every workflow, in definition order."""
     options: dict[str, str] = {}
-    for definition in registry().definitions():
+    for definition in definitions_of(PLAN_WORKFLOW):
         latest = registry().latest(definition.name)
         for name, state in latest.states.items():
             options.setdefault(name, state.label.get(language))
@@ -105,7 +105,7 @@ def overseen_plans(user: User) -> list[ActionPlan]:
         return []
     final_states = {
         name
-        for definition in registry().definitions()
+        for definition in definitions_of(PLAN_WORKFLOW)
         for name, state in definition.states.items()
         if state.final
     }

@@ -18,6 +18,8 @@ from ..accounts.views import is_local_path
 from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionDef, TransitionRefused, available_transitions, guards
 from ..engine.guards import Problem
+from ..monitoring.plan_section import realisation_section
+from ..monitoring.queries import report_tasks
 from ..refusals import refusal_details, refusal_message
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
@@ -110,6 +112,7 @@ def _plan_page(
         activity_types=ACTIVITY_TYPES,
         funding_sources=FUNDING_SOURCES,
         language=_language(),
+        realisation=realisation_section(plan),
     )
     return page, status
 
@@ -120,7 +123,16 @@ def tasks() -> Page:
     waiting = my_tasks(current_user)
     overseen = overseen_plans(current_user)
     dues = due_statuses([*(task.plan for task in waiting), *overseen])
-    return render_template("plans/tasks.html", tasks=waiting, overseen=overseen, dues=dues)
+    # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
+    reports = report_tasks(current_user)
+    return render_template(
+        "plans/tasks.html",
+        tasks=waiting,
+        overseen=overseen,
+        dues=dues,
+        report_tasks=reports,
+        report_dues=due_statuses(task.report for task in reports),
+    )
 
 
 @blueprint.get("/plans")

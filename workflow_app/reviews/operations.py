@@ -65,7 +65,11 @@ def submission_count(plan_id: int) -> int:
     query = (
         select(func.count())
         .select_from(PlanTransition)
-        .where(PlanTransition.plan_id == plan_id, PlanTransition.trigger == SUBMIT_TRIGGER)
+        .where(
+            PlanTransition.plan_id == plan_id,
+            PlanTransition.report_id.is_(None),  # a quarterly report's submissions are not
+            PlanTransition.trigger == SUBMIT_TRIGGER,
+        )
     )
     return int(db.session.scalar(query) or 0)
 

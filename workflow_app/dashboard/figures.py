@@ -1,0 +1,134 @@
+"""The dashboard's charts, drawn from a `Dashboard` with labels in the page language.
+
+Each function returns Markup: safe because the chart functions escape every text they write
+(district names, indicator names typed by districts, labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..monitoring.quarters import ROMAN
+from ..plans.vocabulary import FUNDING_SOURCES
+from ..templating import number, rupiah
+from .charts import Line, Reference, Series, line_chart_svg, stacked_bars_svg
+from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, Dashboard, Trajectory
+
+STATE_COLOURS = {
+    "draft": "#9aa5b1",
+    "district_review": "#5b8def",
+    "provincial_sync": "#0b5c7a",
+    "returned": "#d9822b",
+    "approved": "#3a9a4a",
+    "monitored": "#1d6b2c",
+    "closed": "#55606b",
+    "withdrawn": "#b03a2e",
+}
+PALETTE = ("#0b5c7a", "#d9822b", "#3a9a4a", "#7b3f9e", "#b03a2e", "#5b8def", "#a38b00", "#55606b")
+PHYSICAL, FINANCIAL = "#0b5c7a", "#7b3f9e"
+TARGETS, ACHIEVED = "#0b5c7a", "#1d6b2c"
+
+
+def _percent(value: object) -> str:
+    return f"{number(value)}%"  # type: ignore[arg-type]
+
+
+def plans_by_state_chart(data: Dashboard, states: Sequence[tuple[str, str]]) -> Markup:
+    series = [
+        Series(name, label, STATE_COLOURS.get(name, PALETTE[i % len(PALETTE)]))
+        for i, (name, label) in enumerate(states)
+    ]
+    rows = [(region.code, region.name) for region in data.districts]
+    svg = stacked_bars_svg(
+        rows, series, data.plans_by_state, title=_("Plans by status per district")
+    )
+    return Markup(svg)
+
+
+def overdue_chart(data: Dashboard) -> Markup:
+    series = [
+        Series("plans", _("Plans overdue"), "#b03a2e"),
+        Series("reports", _("Reports overdue"), "#d9822b"),
+    ]
+    values = {}
+    for code, late in data.overdue.items():
+        values[(code, "plans")] = late.plans
+        values[(code, "reports")] = late.reports
+    rows = [(region.code, region.name) for region in data.districts]
+    svg = stacked_bars_svg(rows, series, values, title=_("Overdue plans and reports per district"))
+    return Markup(svg)
+
+
+def realisation_chart(data: Dashboard, code: str, name: str) -> Markup:
+    items = data.realisation.get(code, [])
+    physical = [(i.quarter, i.physical) for i in items if i.physical is not None]
+    financial = [(i.quarter, i.financial) for i in items if i.financial is not None]
+    top = max([100.0, *(float(v) for _q, v in physical + financial)])
+    svg = line_chart_svg(
+        [1, 2, 3, 4],
+        [
+            Line("physical", _("Physical"), PHYSICAL, physical),
+            Line("financial", _("Financial"), FINANCIAL, financial, dashed=True),
+        ],
+        title=_(
+            "%(region)s: physical and financial realisation per quarter of %(year)s",
+            region=name,
+            year=data.filters.year,
+        ),
+        x_label=lambda q: f"TW {ROMAN[q]}",
+        y_max=float(top if top <= 100 else (int(top) // 20 + 1) * 20),
+        value_text=_percent,
+    )
+    return Markup(svg)
+
+
+def trajectory_chart(trajectory: Trajectory, name: str) -> Markup:
+    achieved: list[tuple[int, Decimal]] = [
+        (year, value) for year, (value, _q) in sorted(trajectory.achieved.items())
+    ]
+    svg = line_chart_svg(
+        trajectory.years,
+        [
+            Line(
+                "targets",
+                _("Baseline and targets"),
+                TARGETS,
+                trajectory.target_points,
+                hollow_first=bool(trajectory.baseline),
+            ),
+            Line("achieved", _("Achieved"), ACHIEVED, achieved, dashed=True),
+        ],
+        title=_(
+            "%(region)s: %(indicator)s, targets and achievements",
+            region=name,
+            indicator=trajectory.name,
+        ),
+        reference=Reference(
+            NATIONAL_TARGET,
+            NATIONAL_TARGET_YEAR,
+            _("National target %(value)s%% by %(year)s", value=30, year=2029),
+        ),
+        value_text=number,  # type: ignore[arg-type]
+    )
+    return Markup(svg)
+
+
+def funding_chart(data: Dashboard) -> Markup:
+    series = [
+        Series(source, str(FUNDING_SOURCES.get(source, source)), PALETTE[i % len(PALETTE)])
+        for i, source in enumerate(data.funding_sources)
+    ]
+    rows = [(str(year), str(year)) for year in data.funding_years]
+    values = {(str(year), source): amount for (source, year), amount in data.funding.items()}
+    svg = stacked_bars_svg(
+        rows,
+        series,
+        values,
+        title=_("Funding by source and year"),
+        value_text=rupiah,  # type: ignore[arg-type]
+    )
+    return Markup(svg)

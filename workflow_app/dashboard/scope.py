@@ -1,0 +1,110 @@
+"""Who may open the dashboard, and which plans and reports it counts for them.
+
+Plans: exactly `plans.access.visible_plans` (partners: published plans of their regions;
+district roles: their district). Reports: those of visible plans, and where the user sees a plan
+only as a partner, only reports in a `published` state of the report workflow (verified).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User
+from ..engine import Grant, Role, Scope, grant_covers
+from ..extensions import db
+from ..monitoring.models import ProgressReport
+from ..plans.access import visible_plans
+from ..plans.models import ActionPlan
+from ..regions.models import Region
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, definitions_of
+
+DASHBOARD_ROLES = frozenset(
+    {Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD, Role.ADMIN, Role.PARTNER}
+)
+
+
+def may_open(user: User) -> bool:
+    """Provincial roles, admins and partners (also when acting for someone); district roles
+    are refused: their own plan pages show their district's figures."""
+    return any(grant.role in DASHBOARD_ROLES for grant in user.grants())
+
+
+def districts() -> list[Region]:
+    """The 13 regencies and cities, with their province loaded (for the scope checks)."""
+    query = (
+        select(Region)
+        .where(Region.kind != "province")
+        .options(joinedload(Region.parent))
+        .order_by(Region.code)
+    )
+    return list(db.session.scalars(query))
+
+
+def visible_districts(user: User, regions: Iterable[Region]) -> list[Region]:
+    """The districts some grant of `user` covers: a partner of 6301 sees one row, not 13
+    rows of which 12 would read as "nothing" when they mean "not yours to see"."""
+    grants = user.grants()
+    return [
+        region
+        for region in regions
+        if any(
+            grant_covers(grant, Scope(region_code=region.code, province_code=region.province_code))
+            for grant in grants
+        )
+    ]
+
+
+def visible_plan_ids(user: User) -> Select[tuple[int]]:
+    return visible_plans(user).with_only_columns(ActionPlan.id)
+
+
+@dataclass(frozen=True)
+class _GrantsOnly:
+    """Stands in for a user holding only some of their grants (for `visible_plans`)."""
+
+    held: tuple[Grant, ...]
+
+    def grants(self) -> list[Grant]:
+        return list(self.held)
+
+
+def _states(workflow: str, *, published: bool | None = None, final: bool | None = None) -> set[str]:
+    return {
+        name
+        for definition in definitions_of(workflow)
+        for name, state in definition.states.items()
+        if (published is None or state.published == published)
+        and (final is None or state.final == final)
+    }
+
+
+def agreed_plan_states() -> set[str]:
+    """Plans the province agreed to (approved, monitored, closed): the `published` states."""
+    return _states(PLAN_WORKFLOW, published=True)
+
+
+def open_plan_states() -> set[str]:
+    return _states(PLAN_WORKFLOW, final=False)
+
+
+def open_report_states() -> set[str]:
+    return _states(REPORT_WORKFLOW, final=False)
+
+
+def report_condition(user: User) -> ColumnElement[bool]:
+    """The reports `user` may count: of a visible plan, and published unless some non-partner
+    grant of the user lets them see that plan anyway."""
+    grants = user.grants()
+    of_visible_plan = ProgressReport.plan_id.in_(visible_plan_ids(user))
+    insider = tuple(g for g in grants if g.role != Role.PARTNER)
+    if len(insider) == len(grants):
+        return of_visible_plan
+    published = ProgressReport.state.in_(_states(REPORT_WORKFLOW, published=True))
+    if not insider:
+        return and_(of_visible_plan, published)
+    insider_plans = visible_plans(_GrantsOnly(insider)).with_only_columns(ActionPlan.id)  # type: ignore[arg-type]
+    return and_(of_visible_plan, or_(published, ProgressReport.plan_id.in_(insider_plans)))

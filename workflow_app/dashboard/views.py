@@ -1,0 +1,121 @@
+"""The provincial dashboard at /dashboard and its export at /dashboard/export.<fmt>.
+
+For the provincial reviewer, the provincial head and admins (the whole province) and partners
+(read-only: the published plans of their regions, verified reports); district roles get 403,
+their own plan pages show their figures. Filters come from the query string; an invalid value
+is named next to its field, left out, and the page answers 400.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import User
+from ..engine import Role
+from ..engine.calendar import WITA
+from ..extensions import login_manager
+from ..models_base import utcnow
+from ..plans.queries import state_options
+from ..plans.vocabulary import FUNDING_SOURCES, SUB_SECTORS
+from ..spreadsheets.tabular import FORMATS, download
+from . import figures, scope
+from .forms import DashboardFilterForm, filter_form, read_filters
+from .queries import (
+    NATIONAL_TARGET,
+    NATIONAL_TARGET_YEAR,
+    Dashboard,
+    build,
+)
+from .tables import TABLES, dashboard_sheets
+
+blueprint = Blueprint("dashboard", __name__)
+
+Page = str | tuple[str, int] | Response
+
+
+@blueprint.app_template_global("can_open_dashboard")
+def can_open_dashboard(user: User) -> bool:
+    return bool(user.is_authenticated) and scope.may_open(user)
+
+
+@blueprint.before_request
+def require_dashboard_role() -> object:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not scope.may_open(current_user):
+        abort(403)
+    return None
+
+
+def _language() -> str:
+    return str(get_locale() or "id")
+
+
+def _load() -> tuple[DashboardFilterForm, Dashboard, bool]:
+    now = utcnow()
+    regions = scope.visible_districts(current_user, scope.districts())
+    form = filter_form(request.args, regions)
+    filters, valid = read_filters(form, default_year=now.astimezone(WITA).year)
+    return form, build(current_user, filters, now, regions), valid
+
+
+@blueprint.get("/dashboard")
+def index() -> Page:
+    form, data, valid = _load()
+    states = state_options(_language())
+    page = render_template(
+        "dashboard/index.html",
+        form=form,
+        data=data,
+        states=states,
+        partner_only=all(g.role == Role.PARTNER for g in current_user.grants()),
+        sub_sectors=SUB_SECTORS,
+        funding_sources=FUNDING_SOURCES,
+        national_target=NATIONAL_TARGET,
+        national_target_year=NATIONAL_TARGET_YEAR,
+        figures=figures,
+        export_args={k: v for k, v in request.args.items() if k in form.data},
+    )
+    return (page, 200) if valid else (page, 400)
+
+
+@blueprint.get("/dashboard/export.<fmt>")
+def export(fmt: str) -> Page:
+    if fmt not in FORMATS:
+        abort(404)
+    form, data, valid = _load()
+    if not valid:
+        problems = [
+            f"{form[name].label.text}: {error}"
+            for name, errs in form.errors.items()
+            for error in errs
+        ]
+        return _bad_request(_("The filter is not valid."), problems)
+    sheets = dashboard_sheets(data, state_options(_language()))
+    chosen = list(sheets.values())
+    if fmt == "csv":
+        table = request.args.get("table", "")
+        if table not in sheets:
+            return _bad_request(
+                _(
+                    "A CSV file holds one table: choose it with table=, one of %(tables)s.",
+                    tables=", ".join(TABLES),
+                )
+            )
+        chosen = [sheets[table]]
+    stem = f"dasbor-{data.filters.year}"
+    if data.filters.region_code:
+        stem += f"-{data.filters.region_code}"
+    if fmt == "csv":
+        stem += f"-{request.args['table']}"
+    return download(chosen, fmt, stem)  # type: ignore[arg-type]
+
+
+def _bad_request(message: str, details: list[str] | None = None) -> tuple[str, int]:
+    page = render_template(
+        "error.html", status=400, title=_("Bad request"), message=message, details=details or []
+    )
+    return page, 400

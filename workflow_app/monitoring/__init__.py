@@ -1,0 +1,1 @@
+"""Monitoring approved plans: quarterly progress reports, their evidence and their deadlines."""

@@ -1,0 +1,358 @@
+"""The one door for every change to a progress report: opening it when its quarter ends,
+filling it in, its evidence, and its transitions. Like the plan operations they flush and
+never commit; the caller wraps them in `unit_of_work()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import User
+from ..deadlines.calendar_store import current_calendar
+from ..deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
+from ..engine import (
+    GuardFailed,
+    InvalidInput,
+    NotAllowedFromState,
+    OutOfScope,
+    Role,
+    RoleNotAllowed,
+    StaleObject,
+    authorize,
+    guards,
+)
+from ..engine.calendar import WorkingCalendar
+from ..extensions import db
+from ..models_base import utcnow
+from ..plans.access import can_view, scope_of
+from ..plans.models import ActionPlan, Activity, PlanTransition
+from ..unit_of_work import STALE_MESSAGE
+from ..workflows import REPORT_WORKFLOW, definition_of, machine_of, registry
+from . import evidence
+from .access import can_fill_in, can_view_report
+from .models import ProgressReport, ReportAttachment, ReportIndicatorValue, ReportLine
+from .notifications import notify_report_opened, notify_report_transition
+from .quarters import Quarter, report_clock_start
+
+OPEN_TRIGGER = "open"  # pseudo-trigger of a report's first history row
+TEXT_LENGTH = 2000
+
+
+@dataclass
+class LineData:
+    """What the drafter reports for one activity (cumulative within the year)."""
+
+    activity_id: int
+    physical_progress: Decimal | None
+    spent: int | None
+    output_achieved: Decimal | None = None
+    obstacles: str = ""
+    follow_up: str = ""
+
+
+def load_visible_report(actor: User, report_id: int) -> ProgressReport:
+    """The report, if `actor` may see its plan; otherwise 'not found', never 'forbidden'."""
+    report = db.session.get(ProgressReport, report_id)
+    if report is None or not can_view_report(actor, report):
+        raise OutOfScope("report not found")
+    return report
+
+
+def year_budget(activity: Activity, year: int) -> int:
+    """The activity's money for `year`, all sources together."""
+    return sum(f.amount for f in activity.funding if f.year == year)
+
+
+def activities_in_year(plan: ActionPlan, year: int) -> list[Activity]:
+    return [a for a in plan.activities if a.start_year <= year <= a.end_year]
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleObject(STALE_MESSAGE) from exc
+
+
+def _check_version(report: ProgressReport, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != report.version:
+        raise StaleObject(STALE_MESSAGE)
+
+
+# --- opening a report ---------------------------------------------------------------------
+
+
+def open_report(
+    actor: User, plan: ActionPlan, quarter: Quarter, calendar: WorkingCalendar
+) -> ProgressReport | None:
+    """Open the plan's report for `quarter` (None if it exists already): one line per activity
+    scheduled that year, carrying over the cumulative figures of the year's previous report.
+    Its deadline counts from the quarter's end, however late the report is opened."""
+    exists = db.session.scalar(
+        select(ProgressReport.id).where(
+            ProgressReport.plan_id == plan.id,
+            ProgressReport.year == quarter.year,
+            ProgressReport.quarter == quarter.number,
+        )
+    )
+    if exists is not None:
+        return None
+    definition = registry().latest(REPORT_WORKFLOW)
+    clock_start = report_clock_start(quarter, calendar)
+    report = ProgressReport(
+        plan=plan,
+        year=quarter.year,
+        quarter=quarter.number,
+        state=definition.initial,
+        workflow_name=definition.name,
+        workflow_version=definition.version,
+        state_entered_at=clock_start,
+        due_at=due_time(definition, definition.initial, clock_start, calendar),
+    )
+    earlier = _previous_report_of_year(plan.id, quarter)
+    for position, activity in enumerate(activities_in_year(plan, quarter.year)):
+        carried = earlier.line_for(activity.id) if earlier is not None else None
+        report.lines.append(
+            ReportLine(
+                activity_id=activity.id,
+                position=position,
+                budget=year_budget(activity, quarter.year),
+                physical_progress=carried.physical_progress if carried else None,
+                spent=carried.spent if carried else None,
+                output_achieved=carried.output_achieved if carried else None,
+                obstacles="",
+                follow_up="",
+            )
+        )
+    db.session.add(report)
+    _flush()
+    record = PlanTransition(
+        plan_id=plan.id,
+        report_id=report.id,
+        workflow_version=report.workflow_version,
+        from_state=None,
+        to_state=report.state,
+        trigger=OPEN_TRIGGER,
+        actor_id=actor.id,
+        role=Role.SYSTEM,
+        created_at=utcnow(),
+    )
+    db.session.add(record)
+    _flush()
+    schedule_steps(
+        definition,
+        plan_id=plan.id,
+        report_id=report.id,
+        entry_id=record.id,
+        state=report.state,
+        due_at=report.due_at,
+        calendar=calendar,
+    )
+    notify_report_opened(report)
+    _flush()
+    return report
+
+
+def _previous_report_of_year(plan_id: int, quarter: Quarter) -> ProgressReport | None:
+    return db.session.scalar(
+        select(ProgressReport)
+        .where(
+            ProgressReport.plan_id == plan_id,
+            ProgressReport.year == quarter.year,
+            ProgressReport.quarter < quarter.number,
+        )
+        .order_by(ProgressReport.quarter.desc())
+        .limit(1)
+    )
+
+
+# --- filling it in ----------------------------------------------------------------------------
+
+
+def _check_fillable(actor: User, report: ProgressReport, expected_version: int | None) -> None:
+    if not can_view_report(actor, report):
+        raise OutOfScope("report not found")
+    scope = scope_of(report.plan)
+    if not any(
+        g.role == Role.DISTRICT_DRAFTER and g.region_code == scope.region_code
+        for g in actor.grants()
+    ):
+        raise RoleNotAllowed("only the district drafter may fill in this report")
+    if not can_fill_in(actor, report):
+        raise NotAllowedFromState(f"a report in state {report.state!r} cannot be changed")
+    _check_version(report, expected_version)
+
+
+def check_fillable(actor: User, report: ProgressReport) -> None:
+    """Raise the refusal an edit by `actor` would meet now, so a form is never shown in vain."""
+    _check_fillable(actor, report, None)
+
+
+def save_report(
+    actor: User,
+    report: ProgressReport,
+    *,
+    expected_version: int | None,
+    lines: Sequence[LineData],
+    indicator_values: Mapping[int, Decimal | None] | None = None,
+) -> None:
+    """Store the figures the drafter typed. Lines name activities of the report; the year's
+    budget is taken again from the plan's funding, so the percentage matches the plan."""
+    _check_fillable(actor, report, expected_version)
+    by_activity = {line.activity_id: line for line in report.lines}
+    for data in lines:
+        line = by_activity.get(data.activity_id)
+        if line is None:
+            raise InvalidInput(
+                _("The report has no line for activity %(id)s.", id=data.activity_id)
+            )
+        _check_line(data)
+        line.physical_progress = data.physical_progress
+        line.spent = data.spent
+        line.output_achieved = data.output_achieved
+        line.obstacles = data.obstacles.strip()[:TEXT_LENGTH]
+        line.follow_up = data.follow_up.strip()[:TEXT_LENGTH]
+        line.budget = year_budget(line.activity, report.year)
+    if indicator_values is not None:
+        _apply_indicator_values(report, indicator_values)
+    # An UPDATE of the report row even when only its lines changed (and the clock has not
+    # moved): it bumps the version, so a second form open on the old figures turns stale.
+    report.updated_at = utcnow()
+    flag_modified(report, "updated_at")
+    _flush()
+
+
+def _check_line(data: LineData) -> None:
+    if data.physical_progress is not None and not 0 <= data.physical_progress <= 100:
+        raise InvalidInput(_("Physical progress is a percentage from 0 to 100."))
+    if data.spent is not None and data.spent < 0:
+        raise InvalidInput(_("Money spent cannot be negative."))
+    if data.output_achieved is not None and data.output_achieved < 0:
+        raise InvalidInput(_("The output achieved cannot be negative."))
+
+
+def _apply_indicator_values(report: ProgressReport, values: Mapping[int, Decimal | None]) -> None:
+    known = {indicator.id for indicator in report.plan.indicators}
+    unknown = set(values) - known
+    if unknown:
+        raise InvalidInput(_("The plan has no indicator %(id)s.", id=min(unknown)))
+    existing = {v.indicator_id: v for v in report.indicator_values}
+    kept = []
+    for indicator_id, value in values.items():
+        if value is None:
+            continue
+        row = existing.get(indicator_id) or ReportIndicatorValue(indicator_id=indicator_id)
+        row.value = value
+        kept.append(row)
+    kept.extend(v for i, v in existing.items() if i not in values)
+    report.indicator_values = kept
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def add_attachment(
+    actor: User, report: ProgressReport, *, line_id: int | None, filename: str, data: bytes
+) -> ReportAttachment:
+    """Attach a PDF or image to the report (or one of its lines), checked by its content."""
+    _check_fillable(actor, report, None)
+    if line_id is not None and all(line.id != line_id for line in report.lines):
+        raise InvalidInput(_("The report has no such line."))
+    checked = evidence.inspect(filename, data)
+    attachment = ReportAttachment(
+        report_id=report.id,
+        line_id=line_id,
+        original_name=checked.display_name,
+        stored_name=evidence.store(checked, data),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(attachment)
+    _flush()
+    return attachment
+
+
+def remove_attachment(actor: User, report: ProgressReport, attachment_id: int) -> None:
+    """Take an attachment back while the report can still be changed. The file stays on disk
+    until the transaction commits (it is deleted then) so a rollback loses nothing."""
+    _check_fillable(actor, report, None)
+    attachment = next((a for a in report.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise OutOfScope("attachment not found")
+    report.attachments.remove(attachment)
+    evidence.delete_after_commit(attachment.stored_name)
+    _flush()
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def report_transition(
+    actor: User,
+    report: ProgressReport,
+    trigger: str,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> PlanTransition:
+    """Fire `trigger` on `report` as `actor`, with the same checks as a plan's transition:
+    scope, role, state, comment, version and guards; the history row goes into the plan's
+    trail with the report named."""
+    plan = report.plan
+    if not can_view(actor, plan):
+        raise OutOfScope("report not found")
+    definition = definition_of(report)
+    step, grant = authorize(
+        definition, report.state, trigger, actor.grants(), scope_of(plan), comment
+    )
+    _check_version(report, expected_version)
+    problems = [problem for name in step.guards for problem in guards.get(name)(report)]
+    if problems:
+        raise GuardFailed("the report is not complete", problems)
+    from_state = report.state
+    to_state = machine_of(report).next_state(from_state, trigger)
+    now = utcnow()
+    calendar = current_calendar() if to_state in definition.deadlines else None
+    report.state = to_state
+    report.state_entered_at = now
+    report.due_at = due_time(definition, to_state, now, calendar) if calendar else None
+    if to_state == "submitted":
+        report.submitted_at = now
+    record = PlanTransition(
+        plan_id=plan.id,
+        report_id=report.id,
+        workflow_version=report.workflow_version,
+        from_state=from_state,
+        to_state=to_state,
+        trigger=trigger,
+        actor_id=actor.id,
+        acting_for_id=grant.acting_for,
+        role=grant.role,
+        comment=(comment or "").strip() or None,
+        created_at=now,
+    )
+    db.session.add(record)
+    _flush()
+    cancel_pending_steps(plan.id, report_id=report.id)
+    if calendar is not None:
+        schedule_steps(
+            definition,
+            plan_id=plan.id,
+            report_id=report.id,
+            entry_id=record.id,
+            state=to_state,
+            due_at=report.due_at,
+            calendar=calendar,
+        )
+    notify_report_transition(report, step, record, actor)
+    _flush()
+    return record

@@ -1,0 +1,130 @@
+"""Rendering the report page, shared by the views that show it again after an action (a save,
+an upload, a transition) with the refusal and what the user typed."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import User
+from ..deadlines.display import due_statuses
+from ..engine import GuardFailed, TransitionRefused, available_transitions, guards
+from ..plans.access import scope_of
+from ..plans.forms_actions import TransitionForm
+from ..plans.views import Action, Refusal
+from ..plans.vocabulary import SUB_SECTORS
+from ..refusals import refusal_details, refusal_message
+from ..workflows import definition_of
+from . import evidence, operations
+from .forms import ReportFormBase, report_form
+from .models import ProgressReport, ReportAttachment
+
+Page = tuple[str, int]
+
+
+def actor() -> User:
+    # The real object, not the proxy: operations store it on rows (uploaded_by, history).
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def report_refusal(exc: TransitionRefused) -> Refusal:
+    """The refusal in words about a report (the shared messages speak of plans)."""
+    messages = {
+        "invalid_state": _("This is not possible in the report's current status."),
+        "guard_failed": _("The report is not complete yet."),
+        "stale": _(
+            "This report was changed by someone else in the meantime. "
+            "Reload the page to see the latest version, then try again."
+        ),
+    }
+    message = messages.get(exc.code) or refusal_message(exc)
+    details = refusal_details(exc) if isinstance(exc, GuardFailed) else []
+    return Refusal(exc.status, message, details)
+
+
+def can_fill_in_now(user: User, report: ProgressReport) -> bool:
+    try:
+        operations.check_fillable(user, report)
+    except TransitionRefused:
+        return False
+    return True
+
+
+def _language() -> str:
+    return str(get_locale() or "id")
+
+
+def _actions(report: ProgressReport, sent: TransitionForm | None) -> list[Action]:
+    definition = definition_of(report)
+    offered = available_transitions(
+        definition, report.state, current_user.grants(), scope_of(report.plan)
+    )
+    actions = []
+    for step in offered:
+        kept = sent if sent is not None and sent.trigger.data == step.trigger else None
+        form = TransitionForm(
+            formdata=None,
+            trigger=step.trigger,
+            version=report.version,
+            comment=kept.comment.data if kept else None,
+        )
+        if kept is not None:
+            form.comment.errors = list(kept.comment.errors)
+        problems = [problem for name in step.guards for problem in guards.get(name)(report)]
+        actions.append(Action(transition=step, form=form, problems=problems))
+    return actions
+
+
+def _trigger_labels(report: ProgressReport) -> dict[str, str]:
+    labels = {operations.OPEN_TRIGGER: _("Report opened")}
+    for step in definition_of(report).transitions:
+        labels.setdefault(step.trigger, step.label.get(_language()))
+    return labels
+
+
+def _attachments_by_line(report: ProgressReport) -> dict[int | None, list[ReportAttachment]]:
+    grouped: dict[int | None, list[ReportAttachment]] = {}
+    for attachment in report.attachments:
+        grouped.setdefault(attachment.line_id, []).append(attachment)
+    return grouped
+
+
+def report_page(
+    report: ProgressReport,
+    *,
+    status: int = 200,
+    refusal: Refusal | None = None,
+    form: ReportFormBase | None = None,
+    sent: TransitionForm | None = None,
+) -> Page:
+    """The report page. `form`: the figures as typed (after a refused save); `sent`: the
+    action form of a refused transition, whose comment is kept."""
+    fillable = can_fill_in_now(actor(), report)
+    if fillable and form is None:
+        form = report_form(report, posted=False)
+    actions = _actions(report, sent)
+    offered = {a.transition.trigger for a in actions}
+    if refusal is not None and sent is not None and sent.trigger.data not in offered:
+        refusal.unsent_comment = sent.comment.data or None
+    page = render_template(
+        "monitoring/report.html",
+        report=report,
+        plan=report.plan,
+        definition=definition_of(report),
+        language=_language(),
+        due=due_statuses([report]).get(report.id),
+        fillable=fillable,
+        form=form if fillable else None,
+        actions=actions,
+        refusal=refusal,
+        trigger_labels=_trigger_labels(report),
+        attachments=_attachments_by_line(report),
+        max_megabytes=f"{evidence.max_bytes() / 1_000_000:g}",
+        accepted_types=",".join(
+            [*evidence.ALLOWED_TYPES, *sorted(set().union(*evidence.EXTENSIONS_OF.values()))]
+        ),
+        sub_sectors=SUB_SECTORS,
+    )
+    return page, status

@@ -1,0 +1,97 @@
+"""The "Realisation / Progress" section of a plan's page: its reports, and its realisation per
+year against its targets as charts with their numbers beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..deadlines.display import DueStatus, due_statuses
+from ..plans.models import ActionPlan
+from ..templating import number
+from .chart import indicator_svg, progress_svg
+from .models import ProgressReport
+from .realisation import IndicatorRealisation, Realisation, plan_realisation, plan_reports
+
+
+@dataclass(frozen=True)
+class IndicatorChart:
+    indicator: IndicatorRealisation
+    svg: Markup
+
+
+@dataclass(frozen=True)
+class RealisationSection:
+    reports: list[ProgressReport]  # newest quarter first
+    dues: dict[int, DueStatus]  # by report id
+    realisation: Realisation
+    progress_chart: Markup
+    indicator_charts: list[IndicatorChart]
+
+
+def _percent_text(value: object) -> str:
+    return f"{number(value)}%" if value is not None else "—"  # type: ignore[arg-type]
+
+
+def _progress_chart(plan: ActionPlan, realisation: Realisation) -> Markup:
+    rows = [(r.year, r.spent_percent, r.physical_progress) for r in realisation.years]
+    tips = {}
+    for row in realisation.years:
+        tips[(row.year, "financial")] = _(
+            "%(year)s: money spent %(percent)s of the budget",
+            year=row.year,
+            percent=_percent_text(row.spent_percent),
+        )
+        tips[(row.year, "physical")] = _(
+            "%(year)s: physical progress %(percent)s",
+            year=row.year,
+            percent=_percent_text(row.physical_progress),
+        )
+    svg = progress_svg(
+        rows,
+        title=_("%(plan)s: financial and physical realisation per year", plan=plan.title),
+        financial_label=_("Money spent (share of budget, %)"),
+        physical_label=_("Physical progress (%)"),
+        value_text=tips,
+    )
+    # Safe: progress_svg escapes every text it writes (the plan title included).
+    return Markup(svg)
+
+
+def _indicator_chart(indicator: IndicatorRealisation) -> Markup:
+    points = [(p.year, p.target, p.achieved) for p in indicator.points]
+    tips = {}
+    for p in indicator.points:
+        if p.target is not None:
+            tips[(p.year, "target")] = _(
+                "%(year)s: target %(value)s", year=p.year, value=number(p.target)
+            )
+        if p.achieved is not None:
+            tips[(p.year, "achieved")] = _(
+                "%(year)s: achieved %(value)s", year=p.year, value=number(p.achieved)
+            )
+    svg = indicator_svg(
+        points,
+        title=_("%(indicator)s: achieved against the target per year", indicator=indicator.name),
+        target_label=_("Target"),
+        achieved_label=_("Achieved"),
+        value_text=tips,
+    )
+    return Markup(svg)  # safe: indicator_svg escapes the indicator's name
+
+
+def realisation_section(plan: ActionPlan) -> RealisationSection | None:
+    """None for a plan without reports (the section is then left out)."""
+    reports = plan_reports(plan)
+    if not reports:
+        return None
+    realisation = plan_realisation(plan, reports)
+    return RealisationSection(
+        reports=list(reversed(reports)),
+        dues=due_statuses(reports),
+        realisation=realisation,
+        progress_chart=_progress_chart(plan, realisation),
+        indicator_charts=[IndicatorChart(i, _indicator_chart(i)) for i in realisation.indicators],
+    )

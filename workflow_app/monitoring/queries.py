@@ -1,0 +1,184 @@
+"""Read-only queries behind the reports list, its export and the reports on "my tasks".
+
+Every query starts from `visible_reports(user)`, so a list never shows a report its page
+would refuse. Plans and their regions are loaded in the same statement: the cost of a page
+does not grow with the number of reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..accounts.models import User
+from ..deadlines.display import DueStatus
+from ..engine import TransitionDef, available_transitions, grant_covers
+from ..extensions import db
+from ..plans.access import scope_of
+from ..plans.models import ActionPlan
+from ..regions.models import Region
+from ..workflows import REPORT_WORKFLOW, definition_of, definitions_of, registry
+from .access import visible_reports
+from .models import ProgressReport, ReportLine
+from .quarters import ROMAN
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the reports list (and its export) is narrowed to. Values that cannot be meant
+    (a year that is not a number, a sixth quarter) are dropped rather than refused."""
+
+    state: str | None = None
+    year: int | None = None
+    quarter: int | None = None
+    district: str | None = None  # region code
+    overdue: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ReportFilters:
+        def integer(name: str) -> int | None:
+            text = (args.get(name) or "").strip()
+            return int(text) if text.isdigit() and len(text) <= 4 else None
+
+        quarter = integer("quarter")
+        state = (args.get("state") or "").strip()
+        return cls(
+            state=state if state in report_state_names() else None,
+            year=integer("year"),
+            quarter=quarter if quarter in ROMAN else None,
+            district=(args.get("district") or "").strip()[:10] or None,
+            overdue=args.get("overdue") in ("1", "on", "true"),
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query arguments (for links that keep them)."""
+        args = {
+            "state": self.state or "",
+            "year": str(self.year or ""),
+            "quarter": str(self.quarter or ""),
+            "district": self.district or "",
+            "overdue": "1" if self.overdue else "",
+        }
+        return {key: value for key, value in args.items() if value}
+
+
+def report_state_names() -> set[str]:
+    return {name for d in definitions_of(REPORT_WORKFLOW) for name in d.states}
+
+
+def report_state_options(language: str) -> list[tuple[str, str]]:
+    """(state, label) of the report workflow's latest version, in definition order."""
+    latest = registry().latest(REPORT_WORKFLOW)
+    return [(name, state.label.get(language)) for name, state in latest.states.items()]
+
+
+def _with_plan(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressReport]]:
+    return query.options(
+        joinedload(ProgressReport.plan).joinedload(ActionPlan.region).joinedload(Region.parent)
+    )
+
+
+def _earliest_due_first(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressReport]]:
+    # `IS NULL` first sorts reports without a deadline (verified ones) last on both databases.
+    return query.order_by(
+        ProgressReport.due_at.is_(None),
+        ProgressReport.due_at,
+        ProgressReport.year.desc(),
+        ProgressReport.quarter.desc(),
+        ProgressReport.id,
+    )
+
+
+def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport]]:
+    query = visible_reports(user)
+    if filters.state:
+        query = query.where(ProgressReport.state == filters.state)
+    if filters.year:
+        query = query.where(ProgressReport.year == filters.year)
+    if filters.quarter:
+        query = query.where(ProgressReport.quarter == filters.quarter)
+    if filters.district:
+        region_ids = select(Region.id).where(Region.code == filters.district)
+        plan_ids = select(ActionPlan.id).where(ActionPlan.region_id.in_(region_ids))
+        query = query.where(ProgressReport.plan_id.in_(plan_ids))
+    return _earliest_due_first(_with_plan(query))
+
+
+def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
+    """The reports `user` may see, narrowed by `filters`, the earliest due first."""
+    return list(db.session.scalars(_filtered(user, filters)).unique())
+
+
+def reports_for_export(user: User, filters: ReportFilters) -> list[ProgressReport]:
+    """As `list_reports`, with every report's lines, activities and indicator values loaded
+    in a fixed number of statements."""
+    query = _filtered(user, filters).options(
+        selectinload(ProgressReport.lines).joinedload(ReportLine.activity),
+        selectinload(ProgressReport.indicator_values),
+        joinedload(ProgressReport.plan).selectinload(ActionPlan.indicators),
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def report_years(user: User) -> list[int]:
+    query = visible_reports(user).with_only_columns(ProgressReport.year).distinct()
+    return sorted(db.session.scalars(query), reverse=True)
+
+
+def report_regions(user: User) -> list[Region]:
+    """The districts that have at least one report the user may see (the district filter)."""
+    plan_ids = visible_reports(user).with_only_columns(ProgressReport.plan_id)
+    region_ids = select(ActionPlan.region_id).where(ActionPlan.id.in_(plan_ids))
+    return list(
+        db.session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.code))
+    )
+
+
+def only_overdue(
+    reports: list[ProgressReport], dues: Mapping[int, DueStatus]
+) -> list[ProgressReport]:
+    """The reports past their due day (`dues`: by report id, from `due_statuses`)."""
+    return [r for r in reports if r.id in dues and dues[r.id].status == "overdue"]
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """A report waiting for the user, with the actions the user may take on it now."""
+
+    report: ProgressReport
+    actions: list[TransitionDef]
+
+
+def _owned_states(roles: set[str]) -> set[str]:
+    return {
+        name
+        for definition in definitions_of(REPORT_WORKFLOW)
+        for name, state in definition.states.items()
+        if state.owner in roles and not state.final
+    }
+
+
+def report_tasks(user: User) -> list[ReportTask]:
+    """Reports in a state the user owns (in the plan's scope) on which the user can act now,
+    the earliest due first. One query; the rest is decided in Python."""
+    grants = user.grants()
+    states = _owned_states({g.role for g in grants})
+    if not states:
+        return []
+    query = _earliest_due_first(
+        _with_plan(visible_reports(user).where(ProgressReport.state.in_(states)))
+    )
+    tasks: list[ReportTask] = []
+    for report in db.session.scalars(query).unique():
+        definition = definition_of(report)
+        scope = scope_of(report.plan)
+        owner = definition.states[report.state].owner
+        if not any(g.role == owner and grant_covers(g, scope) for g in grants):
+            continue
+        actions = available_transitions(definition, report.state, grants, scope)
+        if actions:
+            tasks.append(ReportTask(report=report, actions=actions))
+    return tasks

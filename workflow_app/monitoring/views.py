@@ -1,0 +1,125 @@
+"""Quarterly progress reports on the web: the list, the report page (filled in by the district
+drafter, read by everyone else who may see the plan) and its actions.
+
+Changes go through `operations` inside `unit_of_work()`. A report the user may not see is
+"not found" (404) on every route; a refused change comes back as the page with what was
+typed and the reason: 400 (invalid figures), 403 (role), 409 (status, or changed meanwhile).
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..deadlines.display import due_statuses
+from ..engine import OutOfScope, TransitionRefused
+from ..plans.forms_actions import TransitionForm
+from ..plans.views import Refusal
+from ..templating import state_label
+from ..unit_of_work import unit_of_work
+from . import operations
+from .blueprint import blueprint
+from .forms import report_form
+from .page import actor, report_page, report_refusal
+from .quarters import ROMAN
+from .queries import (
+    ReportFilters,
+    list_reports,
+    only_overdue,
+    report_regions,
+    report_state_options,
+    report_years,
+)
+
+__all__ = ["blueprint"]
+
+Page = str | tuple[str, int] | Response
+
+
+@blueprint.get("/reports")
+@login_required
+def index() -> Page:
+    filters = ReportFilters.from_args(request.args)
+    reports = list_reports(current_user, filters)
+    dues = due_statuses(reports)
+    if filters.overdue:
+        reports = only_overdue(reports, dues)
+    return render_template(
+        "monitoring/index.html",
+        reports=reports,
+        dues=dues,
+        filters=filters,
+        states=report_state_options(str(get_locale() or "id")),
+        years=report_years(current_user),
+        quarters=ROMAN,
+        regions=report_regions(current_user),
+    )
+
+
+@blueprint.route("/reports/<int:report_id>", methods=["GET", "POST"])
+@login_required
+def report(report_id: int) -> Page:
+    user = actor()
+    report = operations.load_visible_report(user, report_id)
+    if request.method != "POST":
+        return report_page(report)
+    # Someone who may not fill it in gets the app's refusal page: 403 (role) or 409 (status).
+    operations.check_fillable(user, report)
+    form = report_form(report, posted=True)
+    if not form.validate():
+        return report_page(report, status=400, form=form)
+    try:
+        with unit_of_work():
+            operations.save_report(
+                user,
+                report,
+                expected_version=form.expected_version(),
+                lines=form.lines(),
+                indicator_values=form.indicator_values(),
+            )
+    except OutOfScope:
+        raise
+    except TransitionRefused as exc:  # stale (409), invalid figures (400), status (409)
+        # The rollback expired the report: the page shows it as stored, the form as typed.
+        report = operations.load_visible_report(user, report_id)
+        return report_page(report, status=exc.status, refusal=report_refusal(exc), form=form)
+    flash(_("The report was saved."), "success")
+    return redirect(url_for("monitoring.report", report_id=report_id), code=303)
+
+
+@blueprint.post("/reports/<int:report_id>/transition")
+@login_required
+def transition(report_id: int) -> Page:
+    user = actor()
+    report = operations.load_visible_report(user, report_id)
+    form = TransitionForm()
+    if not form.validate():
+        refusal = Refusal(400, _("The data sent is not valid."))
+        return report_page(report, status=400, refusal=refusal, sent=form)
+    try:
+        with unit_of_work():
+            record = operations.report_transition(
+                user,
+                report,
+                form.trigger.data,
+                comment=form.comment.data,
+                expected_version=form.version.data,
+            )
+    except OutOfScope:
+        raise  # "not found", never a hint that the report exists
+    except TransitionRefused as exc:
+        report = operations.load_visible_report(user, report_id)
+        return report_page(report, status=exc.status, refusal=report_refusal(exc), sent=form)
+    flash(
+        _("Done: the report is now “%(state)s”.", state=state_label(report, record.to_state)),
+        "success",
+    )
+    return redirect(url_for("monitoring.report", report_id=report_id), code=303)
+
+
+# The other routes of the blueprint register themselves on import.
+from . import evidence_views as _evidence_views  # noqa: E402, F401
+from . import export_views as _export_views  # noqa: E402, F401

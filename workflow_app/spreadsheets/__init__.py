@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: XLSX and CSV exports, the activity import and its template."""
