@@ -72,6 +72,7 @@ def test_beat_runs_the_sweep_and_the_relay_at_the_configured_periods(
     instance: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ESCALATION_SWEEP_SECONDS", "30")
+    monkeypatch.setenv("MONITORING_ROUND_SECONDS", "600")
     # Importing `workers` builds the worker's app from the environment: only now it is set.
     from workers.schedule import beat_schedule
 
@@ -79,6 +80,7 @@ def test_beat_runs_the_sweep_and_the_relay_at_the_configured_periods(
     assert {name: (entry["task"], entry["schedule"]) for name, entry in schedule.items()} == {
         "escalation-sweep": ("workflow_app.deadlines.sweep", 30.0),
         "notification-relay": ("workflow_app.notifications.relay", 60.0),
+        "monitoring-round": ("workflow_app.monitoring.round", 600.0),
     }
 
 

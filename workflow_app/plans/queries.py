@@ -25,12 +25,14 @@ class Task:
 
 
 def _owned_states(roles: set[str]) -> set[str]:
-    """Names of the non-final states, in any loaded definition, owned by one of `roles`."""
+    """Names of the states, in any loaded plan definition, owned by one of `roles` that wait
+    for someone: not final, and not published (an approved or monitored plan is the outcome,
+    running for years; it starts monitoring by itself and its reports are tasks of their own)."""
     return {
         name
         for definition in definitions_of(PLAN_WORKFLOW)
         for name, state in definition.states.items()
-        if state.owner in roles and not state.final
+        if state.owner in roles and not state.final and not state.published
     }
 
 
