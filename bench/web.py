@@ -813,7 +813,9 @@ def profile_pages(url: str, password: str, targets: list[Target], users: dict[st
         for _ in range(5):
             profile.runcall(client.get, target.path)
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(15)
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("tottime").print_stats(15)
+        stats.sort_stats("cumulative").print_stats("workflow_app|templates", 20)
         print("\n".join(out.getvalue().splitlines()[4:]))
     with app.app_context():
         db.engine.dispose()

@@ -40,6 +40,9 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": "localhost",
+        # The dashboard's figures cache is keyed by a data stamp that frozen test clocks can
+        # leave unchanged; the tests that are about the cache turn it on themselves.
+        "DASHBOARD_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

@@ -63,6 +63,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Monitoring: how often beat starts monitoring plans whose period began and opens the
         # reports of quarters that ended (both idempotent).
         "MONITORING_ROUND_SECONDS": 300,
+        # The dashboard's figures are rendered once per data change (and scope, filters,
+        # language, day), then served from this cache for at most this long; 0 turns it off.
+        # CACHE_TYPE None: chosen by profile (embedded: in-process, production: REDIS_URL).
+        "DASHBOARD_CACHE_SECONDS": 600,
+        "CACHE_TYPE": None,
         # Evidence of progress reports: stored here under generated names (a volume in
         # production), at most this large each. Requests larger than MAX_CONTENT_LENGTH are
         # refused before any form is read.
@@ -156,6 +161,12 @@ def check_profile(config: dict[str, Any]) -> None:
             f"unknown MAIL_BACKEND {config['MAIL_BACKEND']!r}; choose one of "
             + ", ".join(MAIL_BACKENDS)
         )
+    if not config.get("CACHE_TYPE"):
+        if config["PROFILE"] == "production":
+            config["CACHE_TYPE"] = "RedisCache"
+            config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
+        else:
+            config["CACHE_TYPE"] = "SimpleCache"
     if config["PROFILE"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

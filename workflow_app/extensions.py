@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -19,3 +20,4 @@ csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
 bootstrap = Bootstrap5()
+cache = Cache()

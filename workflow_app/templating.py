@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 
+from .engine.calendar import WITA
 from .workflows import definition_of
 
 
@@ -25,11 +28,22 @@ def number(value: Decimal | int | float | None) -> str:
     return format_decimal(value, locale=str(get_locale() or "id"))
 
 
+@lru_cache(maxsize=8)
+def _month_names(locale: str) -> dict[int, str]:
+    return dict(get_month_names("wide", locale=locale))
+
+
 def wita_datetime(value: datetime | None) -> str:
-    """`5 Februari 2026 14.30 WITA`: the stored UTC instant shown in Asia/Makassar."""
+    """`5 Februari 2026 14.30 WITA`: the stored UTC instant shown in Asia/Makassar.
+
+    The CLDR pattern "d MMMM y HH.mm" written out by hand with CLDR's month names: lists of
+    deadlines call this hundreds of times per page, and Babel's formatter costs ten times more.
+    """
     if value is None:
         return ""
-    return format_datetime(value, "d MMMM y HH.mm") + " WITA"
+    local = value.astimezone(WITA)
+    month = _month_names(str(get_locale() or "id"))[local.month]
+    return f"{local.day} {month} {local.year} {local:%H.%M} WITA"
 
 
 def long_date(value: date | datetime | None) -> str:

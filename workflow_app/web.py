@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .celery_app import celery_init_app
 from .engine import WorkflowRegistry, guards
-from .extensions import babel, bootstrap, csrf, db, login_manager, mail, migrate
+from .extensions import babel, bootstrap, cache, csrf, db, login_manager, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
+    cache.init_app(app)
     celery_init_app(app)
 
     # Importing the models registers them on the metadata.

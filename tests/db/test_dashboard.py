@@ -25,7 +25,9 @@ from workflow_app.extensions import db
 from workflow_app.monitoring import operations as report_ops
 from workflow_app.monitoring.models import ProgressReport
 from workflow_app.monitoring.quarters import Quarter
+from workflow_app.plans import operations as plan_ops
 from workflow_app.plans.models import ActionPlan, Indicator
+from workflow_app.unit_of_work import unit_of_work
 
 Q2, Q3 = Quarter(2026, 2), Quarter(2026, 3)
 _CELL = re.compile(r'<td[^>]*? data-row="([^"]*)" data-series="([^"]*)" data-value="([^"]*)"')
@@ -477,3 +479,45 @@ def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
     eight = [_statements_for(app_ctx, client, url) for url in urls]
 
     assert eight == two
+
+
+# --- the figures cache ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_on(app_ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app_ctx.config, "DASHBOARD_CACHE_SECONDS", 600)
+    from workflow_app.extensions import cache
+
+    cache.clear()
+
+
+def test_unchanged_figures_are_served_again_without_aggregating(
+    app_ctx, users, known, cache_on
+) -> None:
+    client = _client_as(app_ctx, "provincial.63")
+    first = _statements_for(app_ctx, client, "/dashboard?year=2026")
+    again = _statements_for(app_ctx, client, "/dashboard?year=2026")
+    assert again < first
+    assert _page(client) == _page(client)
+
+
+def test_a_change_shows_at_once_despite_the_cache(app_ctx, users, known, cache_on) -> None:
+    client = _client_as(app_ctx, "provincial.63")
+    before = _cells(_section(_page(client), "plans-by-state"))
+    assert before[("6371", "draft")] == 1
+    drafter = db.session.scalar(select(User).where(User.username == "drafter.6371"))
+    with unit_of_work():
+        plan_ops.transition(drafter, known["6371"], "withdraw")
+    after = _cells(_section(_page(client), "plans-by-state"))
+    assert ("6371", "draft") not in after or after[("6371", "draft")] == 0
+    assert after[("6371", "withdrawn")] == 1
+
+
+def test_a_partner_never_gets_the_province_s_cached_figures(
+    app_ctx, users, known, cache_on
+) -> None:
+    province = _page(_client_as(app_ctx, "provincial.63"))
+    partner = _page(_client_as(app_ctx, "mitra.demo"))
+    assert "6304" in _regions(_section(province, "plans-by-state"))
+    assert _regions(_section(partner, "plans-by-state")) <= {"6301"}

@@ -8,10 +8,13 @@ is named next to its field, left out, and the page answers 400.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..accounts.models import User
 from ..engine import Role
@@ -20,13 +23,16 @@ from ..extensions import login_manager
 from ..models_base import utcnow
 from ..plans.queries import state_options
 from ..plans.vocabulary import FUNDING_SOURCES, SUB_SECTORS
+from ..regions.models import Region
 from ..spreadsheets.tabular import FORMATS, download
 from . import figures, scope
+from .cache import cached, fragment_key
 from .forms import DashboardFilterForm, filter_form, read_filters
 from .queries import (
     NATIONAL_TARGET,
     NATIONAL_TARGET_YEAR,
     Dashboard,
+    Filters,
     build,
 )
 from .tables import TABLES, dashboard_sheets
@@ -54,29 +60,49 @@ def _language() -> str:
     return str(get_locale() or "id")
 
 
-def _load() -> tuple[DashboardFilterForm, Dashboard, bool]:
+def _filters() -> tuple[DashboardFilterForm, Filters, bool, list[Region], datetime]:
     now = utcnow()
     regions = scope.visible_districts(current_user, scope.districts())
     form = filter_form(request.args, regions)
     filters, valid = read_filters(form, default_year=now.astimezone(WITA).year)
+    return form, filters, valid, regions, now
+
+
+def _load() -> tuple[DashboardFilterForm, Dashboard, bool]:
+    form, filters, valid, regions, now = _filters()
     return form, build(current_user, filters, now, regions), valid
+
+
+def _partner_only() -> bool:
+    return all(g.role == Role.PARTNER for g in current_user.grants())
 
 
 @blueprint.get("/dashboard")
 def index() -> Page:
-    form, data, valid = _load()
-    states = state_options(_language())
+    form, filters, valid, regions, now = _filters()
+    language = _language()
+
+    def render_sections() -> str:
+        return render_template(
+            "dashboard/_sections.html",
+            data=build(current_user, filters, now, regions),
+            states=state_options(language),
+            partner_only=_partner_only(),
+            sub_sectors=SUB_SECTORS,
+            funding_sources=FUNDING_SOURCES,
+            national_target=NATIONAL_TARGET,
+            national_target_year=NATIONAL_TARGET_YEAR,
+            figures=figures,
+        )
+
+    def key() -> str:
+        return fragment_key(current_user, filters, language, now.astimezone(WITA).date())
+
     page = render_template(
         "dashboard/index.html",
         form=form,
-        data=data,
-        states=states,
-        partner_only=all(g.role == Role.PARTNER for g in current_user.grants()),
-        sub_sectors=SUB_SECTORS,
-        funding_sources=FUNDING_SOURCES,
-        national_target=NATIONAL_TARGET,
-        national_target_year=NATIONAL_TARGET_YEAR,
-        figures=figures,
+        sections=Markup(cached(key, render_sections)),  # our own rendered, escaped HTML
+        partner_only=_partner_only(),
         export_args={k: v for k, v in request.args.items() if k in form.data},
     )
     return (page, 200) if valid else (page, 400)

@@ -8,8 +8,8 @@ plus the admin's overrides, one query) once for the whole list, never once per p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from flask_babel import gettext, ngettext
@@ -78,4 +78,13 @@ def due_statuses(plans: Iterable[ActionPlan], now: datetime | None = None) -> di
         return {}
     calendar = current_calendar()
     now = now or utcnow()
-    return {plan.id: due_status(plan.due_at, now, calendar) for plan in dated if plan.due_at}
+    # Many items fall due on the same day; count each day's working days once (the count
+    # walks the days between, so a long list of old deadlines would repeat long walks).
+    days: dict[date, DueStatus] = {}
+    statuses = {}
+    for plan in dated:
+        day = plan.due_at.astimezone(WITA).date()
+        if day not in days:
+            days[day] = due_status(plan.due_at, now, calendar)
+        statuses[plan.id] = replace(days[day], due_at=plan.due_at)
+    return statuses

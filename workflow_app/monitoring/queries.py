@@ -17,8 +17,10 @@ from ..accounts.models import User
 from ..deadlines.display import DueStatus
 from ..engine import TransitionDef, available_transitions, grant_covers
 from ..extensions import db
+from ..paging import Page, first_accepted
 from ..plans.access import scope_of
 from ..plans.models import ActionPlan
+from ..plans.queries import TASKS_SHOWN
 from ..regions.models import Region
 from ..workflows import REPORT_WORKFLOW, definition_of, definitions_of, registry
 from .access import visible_reports
@@ -162,23 +164,28 @@ def _owned_states(roles: set[str]) -> set[str]:
 
 
 def report_tasks(user: User) -> list[ReportTask]:
+    """Every report waiting for the user's action (see `report_task_page`)."""
+    return report_task_page(user, limit=None).items
+
+
+def report_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[ReportTask]:
     """Reports in a state the user owns (in the plan's scope) on which the user can act now,
-    the earliest due first. One query; the rest is decided in Python."""
+    the earliest due first, read in batches until `limit` are found."""
     grants = user.grants()
     states = _owned_states({g.role for g in grants})
     if not states:
-        return []
+        return Page()
     query = _earliest_due_first(
         _with_plan(visible_reports(user).where(ProgressReport.state.in_(states)))
     )
-    tasks: list[ReportTask] = []
-    for report in db.session.scalars(query).unique():
+
+    def as_task(report: ProgressReport) -> ReportTask | None:
         definition = definition_of(report)
         scope = scope_of(report.plan)
         owner = definition.states[report.state].owner
         if not any(g.role == owner and grant_covers(g, scope) for g in grants):
-            continue
+            return None
         actions = available_transitions(definition, report.state, grants, scope)
-        if actions:
-            tasks.append(ReportTask(report=report, actions=actions))
-    return tasks
+        return ReportTask(report=report, actions=actions) if actions else None
+
+    return first_accepted(query, as_task, limit)

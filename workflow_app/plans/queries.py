@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import User
 from ..engine import Role, TransitionDef, available_transitions, grant_covers
 from ..extensions import db
+from ..paging import Page, first_accepted
 from ..regions.models import Region
 from ..workflows import PLAN_WORKFLOW, definition_of, definitions_of, registry
 from .access import scope_of, visible_plans
@@ -36,14 +37,22 @@ def _owned_states(roles: set[str]) -> set[str]:
     }
 
 
+TASKS_SHOWN = 50  # per section of "My tasks"; the rest behind "show all"
+
+
 def my_tasks(user: User) -> list[Task]:
+    """Every plan waiting for the user's action (see `my_task_page`)."""
+    return my_task_page(user, limit=None).items
+
+
+def my_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
     """Plans in a state the user owns (in the plan's scope) on which the user can act now:
     the earliest due first, then those without a deadline; the longest waiting first among
-    equals. One query for the candidates; the rest is decided in Python."""
+    equals. Read in batches until `limit` tasks are found; the total is counted in SQL."""
     grants = user.grants()
     states = _owned_states({g.role for g in grants})
     if not states:
-        return []
+        return Page()
     query = (
         visible_plans(user)
         .where(ActionPlan.state.in_(states))
@@ -56,17 +65,17 @@ def my_tasks(user: User) -> list[Task]:
             ActionPlan.id,
         )
     )
-    tasks: list[Task] = []
-    for plan in db.session.scalars(query).unique():
+
+    def as_task(plan: ActionPlan) -> Task | None:
         definition = definition_of(plan)
         scope = scope_of(plan)
         owner = definition.states[plan.state].owner
         if not any(g.role == owner and grant_covers(g, scope) for g in grants):
-            continue
+            return None
         actions = available_transitions(definition, plan.state, grants, scope)
-        if actions:
-            tasks.append(Task(plan=plan, actions=actions))
-    return tasks
+        return Task(plan=plan, actions=actions) if actions else None
+
+    return first_accepted(query, as_task, limit)
 
 
 def list_plans(

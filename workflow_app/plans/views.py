@@ -19,7 +19,7 @@ from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionDef, TransitionRefused, available_transitions, guards
 from ..engine.guards import Problem
 from ..monitoring.plan_section import realisation_section
-from ..monitoring.queries import report_tasks
+from ..monitoring.queries import report_task_page
 from ..refusals import refusal_details, refusal_message
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
@@ -29,7 +29,14 @@ from .access import scope_of
 from .blueprint import blueprint
 from .forms_actions import TransitionForm
 from .models import ActionPlan
-from .queries import list_plans, my_tasks, overseen_plans, state_options, visible_regions
+from .queries import (
+    TASKS_SHOWN,
+    list_plans,
+    my_task_page,
+    overseen_plans,
+    state_options,
+    visible_regions,
+)
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 
 __all__ = ["blueprint"]
@@ -120,18 +127,24 @@ def _plan_page(
 @blueprint.get("/tasks")
 @login_required
 def tasks() -> Page:
-    waiting = my_tasks(current_user)
+    # The earliest due first, a page of each; `?all=1` lists everything.
+    limit = None if request.args.get("all") == "1" else TASKS_SHOWN
+    waiting = my_task_page(current_user, limit)
     overseen = overseen_plans(current_user)
-    dues = due_statuses([*(task.plan for task in waiting), *overseen])
+    dues = due_statuses([*(task.plan for task in waiting.items), *overseen])
     # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
-    reports = report_tasks(current_user)
+    reports = report_task_page(current_user, limit)
     return render_template(
         "plans/tasks.html",
-        tasks=waiting,
+        tasks=waiting.items,
+        more_tasks=waiting.more,
+        total_tasks=waiting.total,
         overseen=overseen,
         dues=dues,
-        report_tasks=reports,
-        report_dues=due_statuses(task.report for task in reports),
+        report_tasks=reports.items,
+        more_report_tasks=reports.more,
+        total_report_tasks=reports.total,
+        report_dues=due_statuses(task.report for task in reports.items),
     )
 
 
