@@ -16,7 +16,7 @@ from tests import factories
 from tests.conftest import csrf_token
 from tests.db.test_views_editing import forms_of
 from tests.db.test_views_transition import _act, _client_as
-from workflow_app.engine import NotAllowedFromState, OutOfScope, RoleNotAllowed
+from workflow_app.engine import GuardFailed, NotAllowedFromState, OutOfScope, RoleNotAllowed
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
@@ -266,7 +266,7 @@ def test_a_refused_submission_stores_no_snapshot(users: dict) -> None:
         period_start=2025,
         period_end=2029,
     )
-    with pytest.raises(ops.GuardFailed):
+    with pytest.raises(GuardFailed):
         ops.transition(users["drafter"], plan, "submit")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(PlanSnapshot)) == 0

@@ -15,26 +15,23 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
-from ..deadlines.calendar_store import current_calendar
-from ..deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
+from ..deadlines.scheduling import due_time, schedule_steps
 from ..engine import (
-    GuardFailed,
     InvalidInput,
     NotAllowedFromState,
     OutOfScope,
     Role,
     RoleNotAllowed,
     StaleObject,
-    authorize,
-    guards,
 )
 from ..engine.calendar import WorkingCalendar
 from ..extensions import db
+from ..firing import fire
 from ..models_base import utcnow
-from ..plans.access import can_view, scope_of
+from ..plans.access import scope_of
 from ..plans.models import ActionPlan, Activity, PlanTransition
 from ..unit_of_work import STALE_MESSAGE
-from ..workflows import REPORT_WORKFLOW, definition_of, machine_of, registry
+from ..workflows import REPORT_WORKFLOW, registry
 from . import evidence
 from .access import can_fill_in, can_view_report
 from .models import ProgressReport, ReportAttachment, ReportIndicatorValue, ReportLine
@@ -307,52 +304,22 @@ def report_transition(
     """Fire `trigger` on `report` as `actor`, with the same checks as a plan's transition:
     scope, role, state, comment, version and guards; the history row goes into the plan's
     trail with the report named."""
-    plan = report.plan
-    if not can_view(actor, plan):
-        raise OutOfScope("report not found")
-    definition = definition_of(report)
-    step, grant = authorize(
-        definition, report.state, trigger, actor.grants(), scope_of(plan), comment
-    )
-    _check_version(report, expected_version)
-    problems = [problem for name in step.guards for problem in guards.get(name)(report)]
-    if problems:
-        raise GuardFailed("the report is not complete", problems)
-    from_state = report.state
-    to_state = machine_of(report).next_state(from_state, trigger)
-    now = utcnow()
-    calendar = current_calendar() if to_state in definition.deadlines else None
-    report.state = to_state
-    report.state_entered_at = now
-    report.due_at = due_time(definition, to_state, now, calendar) if calendar else None
-    if to_state == "submitted":
-        report.submitted_at = now
-    record = PlanTransition(
-        plan_id=plan.id,
+
+    def on_entry(to_state: str) -> None:
+        if to_state == "submitted":
+            report.submitted_at = report.state_entered_at
+
+    step, record = fire(
+        actor,
+        report,
+        trigger,
+        plan=report.plan,
         report_id=report.id,
-        workflow_version=report.workflow_version,
-        from_state=from_state,
-        to_state=to_state,
-        trigger=trigger,
-        actor_id=actor.id,
-        acting_for_id=grant.acting_for,
-        role=grant.role,
-        comment=(comment or "").strip() or None,
-        created_at=now,
+        comment=comment,
+        expected_version=expected_version,
+        incomplete="the report is not complete",
+        on_entry=on_entry,
     )
-    db.session.add(record)
-    _flush()
-    cancel_pending_steps(plan.id, report_id=report.id)
-    if calendar is not None:
-        schedule_steps(
-            definition,
-            plan_id=plan.id,
-            report_id=report.id,
-            entry_id=record.id,
-            state=to_state,
-            due_at=report.due_at,
-            calendar=calendar,
-        )
     notify_report_transition(report, step, record, actor)
     _flush()
     return record

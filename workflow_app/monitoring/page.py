@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from ..accounts.models import User
 from ..deadlines.display import due_statuses
-from ..engine import GuardFailed, TransitionRefused, available_transitions, guards
+from ..engine import GuardFailed, TransitionRefused
 from ..plans.access import scope_of
-from ..plans.forms_actions import TransitionForm
-from ..plans.views import Action, Refusal
+from ..plans.forms_actions import Action, TransitionForm, offered_actions
+from ..plans.views import Refusal
 from ..plans.vocabulary import SUB_SECTORS
 from ..refusals import refusal_details, refusal_message
 from ..workflows import definition_of
@@ -57,24 +57,7 @@ def _language() -> str:
 
 
 def _actions(report: ProgressReport, sent: TransitionForm | None) -> list[Action]:
-    definition = definition_of(report)
-    offered = available_transitions(
-        definition, report.state, current_user.grants(), scope_of(report.plan)
-    )
-    actions = []
-    for step in offered:
-        kept = sent if sent is not None and sent.trigger.data == step.trigger else None
-        form = TransitionForm(
-            formdata=None,
-            trigger=step.trigger,
-            version=report.version,
-            comment=kept.comment.data if kept else None,
-        )
-        if kept is not None:
-            form.comment.errors = list(kept.comment.errors)
-        problems = [problem for name in step.guards for problem in guards.get(name)(report)]
-        actions.append(Action(transition=step, form=form, problems=problems))
-    return actions
+    return offered_actions(report, current_user.grants(), scope_of(report.plan), sent)
 
 
 def _trigger_labels(report: ProgressReport) -> dict[str, str]:

@@ -1,13 +1,19 @@
-"""The form behind every action button on the plan page (submit, forward, return, …)."""
+"""The form behind every action button of a plan or report page (submit, forward, return, …),
+and the list of actions a page offers."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
+from ..engine import Grant, Scope, TransitionDef, available_transitions, guards
+from ..engine.guards import Problem
 from ..forms_base import BaseForm
+from ..workflows import definition_of
 
 COMMENT_MAX_LENGTH = 5000
 
@@ -19,3 +25,36 @@ class TransitionForm(BaseForm):
     trigger = HiddenField(validators=[DataRequired(), Length(max=40)])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX_LENGTH)])
+
+
+@dataclass
+class Action:
+    """One action the user may take now, its form, and what blocks it (guard problems)."""
+
+    transition: TransitionDef
+    form: TransitionForm
+    problems: list[Problem]
+
+
+def offered_actions(
+    subject: object, grants: list[Grant], scope: Scope, sent: TransitionForm | None
+) -> list[Action]:
+    """The actions `grants` allow on `subject` (a plan or a report) now. The form of `sent`
+    (a refused submission) keeps its typed comment and errors."""
+    definition = definition_of(subject)
+    offered = available_transitions(definition, subject.state, grants, scope)  # type: ignore[attr-defined]
+    actions: list[Action] = []
+    for step in offered:
+        kept = sent if sent is not None and sent.trigger.data == step.trigger else None
+        # Always the version on screen now: the user sees this page before acting again.
+        form = TransitionForm(
+            formdata=None,
+            trigger=step.trigger,
+            version=subject.version,  # type: ignore[attr-defined]
+            comment=kept.comment.data if kept else None,
+        )
+        if kept is not None:
+            form.comment.errors = list(kept.comment.errors)
+        problems = [problem for name in step.guards for problem in guards.get(name)(subject)]
+        actions.append(Action(transition=step, form=form, problems=problems))
+    return actions

@@ -16,26 +16,22 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
-from ..deadlines.calendar_store import current_calendar
-from ..deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
 from ..engine import (
-    GuardFailed,
     InvalidInput,
     NotAllowedFromState,
     OutOfScope,
     Role,
     RoleNotAllowed,
     StaleObject,
-    authorize,
     grant_covers,
-    guards,
 )
 from ..extensions import db
+from ..firing import fire
 from ..models_base import utcnow
 from ..regions.models import Agency, Region
 from ..reviews.snapshots import record_submission_snapshot
 from ..unit_of_work import STALE_MESSAGE
-from ..workflows import definition_of, machine_of, registry
+from ..workflows import definition_of, registry
 from .access import can_view, scope_of
 from .models import (
     ActionPlan,
@@ -380,51 +376,17 @@ def transition(
 ) -> PlanTransition:
     """Fire `trigger` on `plan` as `actor`: check scope, role, state, comment, version and
     guards; change the state; append the history row. Raises TransitionRefused subclasses."""
-    if not can_view(actor, plan):
-        raise OutOfScope("plan not found")
-    definition = definition_of(plan)
-    step, grant = authorize(
-        definition, plan.state, trigger, actor.grants(), scope_of(plan), comment
+    step, record = fire(
+        actor,
+        plan,
+        trigger,
+        plan=plan,
+        comment=comment,
+        expected_version=expected_version,
+        incomplete="the plan is not complete",
     )
-    _check_version(plan, expected_version)
-    problems = [problem for name in step.guards for problem in guards.get(name)(plan)]
-    if problems:
-        raise GuardFailed("the plan is not complete", problems)
-    from_state = plan.state
-    to_state = machine_of(plan).next_state(from_state, trigger)
-    now = utcnow()
-    calendar = current_calendar() if to_state in definition.deadlines else None
-    plan.state = to_state
-    plan.state_entered_at = now
-    plan.due_at = due_time(definition, to_state, now, calendar) if calendar else None
-    record = PlanTransition(
-        plan_id=plan.id,
-        workflow_version=plan.workflow_version,
-        from_state=from_state,
-        to_state=to_state,
-        trigger=trigger,
-        actor_id=actor.id,
-        acting_for_id=grant.acting_for,
-        role=grant.role,
-        comment=(comment or "").strip() or None,
-        created_at=now,
-    )
-    db.session.add(record)
-    _flush()
     if trigger == "submit":
         record_submission_snapshot(plan, record)  # what the reviewer's diff compares
-    # The same transaction: the deadline of the state left is dropped, the new one's steps are
-    # scheduled, and the people concerned are written into the outbox.
-    cancel_pending_steps(plan.id)
-    if calendar is not None:
-        schedule_steps(
-            definition,
-            plan_id=plan.id,
-            entry_id=record.id,
-            state=to_state,
-            due_at=plan.due_at,
-            calendar=calendar,
-        )
     notify_transition(plan, step, record, actor)
     _flush()
     return record

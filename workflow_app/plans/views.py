@@ -16,8 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..accounts.views import is_local_path
 from ..deadlines.display import due_statuses
-from ..engine import OutOfScope, TransitionDef, TransitionRefused, available_transitions, guards
-from ..engine.guards import Problem
+from ..engine import OutOfScope, TransitionRefused
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import report_task_page
 from ..refusals import refusal_details, refusal_message
@@ -27,7 +26,7 @@ from ..workflows import definition_of
 from . import operations
 from .access import scope_of
 from .blueprint import blueprint
-from .forms_actions import TransitionForm
+from .forms_actions import Action, TransitionForm, offered_actions
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
@@ -59,33 +58,8 @@ class Refusal:
     unsent_comment: str | None = None
 
 
-@dataclass
-class Action:
-    """One action the user may take now, its form, and what blocks it (guard problems)."""
-
-    transition: TransitionDef
-    form: TransitionForm
-    problems: list[Problem]
-
-
 def _actions(plan: ActionPlan, sent: TransitionForm | None) -> list[Action]:
-    definition = definition_of(plan)
-    offered = available_transitions(definition, plan.state, current_user.grants(), scope_of(plan))
-    actions: list[Action] = []
-    for step in offered:
-        kept = sent if sent is not None and sent.trigger.data == step.trigger else None
-        # Always the version on screen now: the user sees this page before acting again.
-        form = TransitionForm(
-            formdata=None,
-            trigger=step.trigger,
-            version=plan.version,
-            comment=kept.comment.data if kept else None,
-        )
-        if kept is not None:
-            form.comment.errors = list(kept.comment.errors)
-        problems = [problem for name in step.guards for problem in guards.get(name)(plan)]
-        actions.append(Action(transition=step, form=form, problems=problems))
-    return actions
+    return offered_actions(plan, current_user.grants(), scope_of(plan), sent)
 
 
 def _trigger_labels(plan: ActionPlan) -> dict[str, str]:
