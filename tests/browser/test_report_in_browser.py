@@ -55,3 +55,10 @@ def test_the_drafter_reports_a_quarter_and_the_province_verifies_it(
     page.locator("#action-verify button[type=submit]").click()
     expect(page.locator("h1 .badge").first).to_contain_text("Terverifikasi")
     screenshot(page, "report-provincial")
+
+    # The verified figures reach the provincial dashboard (the reporting year chosen).
+    page.goto(f"{live_server}/dashboard?year=2026")
+    realisation = page.locator("#realisation")
+    expect(realisation).to_contain_text("Tanah Laut")
+    expect(realisation.locator("svg").first).to_be_visible()
+    screenshot(page, "dashboard-provincial")

@@ -331,6 +331,12 @@ def test_other_people_cannot_fill_in_or_see_the_report(
         reports.save_report(users["reviewer"], due_report, expected_version=None, lines=[])
     with pytest.raises(OutOfScope), unit_of_work():
         reports.report_transition(users["other_reviewer"], due_report, "submit")
+    # A partner reads the report once the province has verified it, not before.
+    with pytest.raises(OutOfScope):
+        reports.load_visible_report(users["partner"], due_report.id)
+    fill_in(users, due_report)
+    act(users, "drafter", due_report, "submit")
+    act(users, "provincial", due_report, "verify")
     assert reports.load_visible_report(users["partner"], due_report.id) is due_report
 
 

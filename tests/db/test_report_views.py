@@ -28,6 +28,7 @@ from workflow_app.monitoring import operations as reports
 from workflow_app.monitoring.models import ProgressReport, ReportAttachment
 from workflow_app.monitoring.quarters import Quarter
 from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.unit_of_work import unit_of_work
 from workflow_app.workflows import definition_of
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -128,6 +129,14 @@ def attachment_count() -> int:
 def files_in(app: Flask) -> set[str]:
     folder = Path(app.config["ATTACHMENTS_DIR"])
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def verify(users: dict, report: ProgressReport) -> None:
+    """Submitted by the drafter and verified by the province (the report must be filled in)."""
+    with unit_of_work():
+        reports.report_transition(users["drafter"], stored(report.id), "submit")
+    with unit_of_work():
+        reports.report_transition(users["provincial"], stored(report.id), "verify")
 
 
 def fill_in(users: dict, report: ProgressReport, obstacles: str = "re-tender") -> None:
@@ -310,8 +319,11 @@ def test_a_partner_reads_the_report_of_a_published_plan_but_cannot_save_it(
 ) -> None:
     _plan, report = monitored
     fill_in(users, report)
-    version = stored(report.id).version
     client = client_as(app_ctx, "mitra.demo")
+    # Partners read what the province verified, as they read only approved plans.
+    assert client.get(f"/reports/{report.id}").status_code == 404
+    verify(users, report)
+    version = stored(report.id).version
 
     page = text_of(client.get(f"/reports/{report.id}"))
     assert 'id="report-form"' not in page
@@ -323,7 +335,7 @@ def test_a_partner_reads_the_report_of_a_published_plan_but_cannot_save_it(
         | line_fields(report.lines[0].activity_id, physical_progress="99"),
     )
 
-    assert response.status_code == 403
+    assert response.status_code in (403, 409)  # a partner may not, and nobody may now
     assert stored(report.id).version == version
     assert stored(report.id).lines[0].physical_progress == 45
 
@@ -395,7 +407,9 @@ def test_a_pdf_goes_up_and_comes_down_only_to_those_who_may_see_the_report(
     assert (attachment.line_id, attachment.original_name) == (line.id, "laporan-fisik.pdf")
     url = f"/reports/{report.id}/attachments/{attachment.id}"
     assert url in text_of(drafter.get(f"/reports/{report.id}"))
-    for username in ("drafter.6301", "reviewer.6301", "provincial.63", "mitra.demo"):
+    # The partner, before the province verified the report: not found.
+    assert client_as(app_ctx, "mitra.demo").get(url).status_code == 404
+    for username in ("drafter.6301", "reviewer.6301", "provincial.63"):
         download = client_as(app_ctx, username).get(url)
         assert download.status_code == 200, username
         assert download.data == PDF

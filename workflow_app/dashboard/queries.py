@@ -20,6 +20,7 @@ from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
 from ..engine.calendar import WITA
 from ..extensions import db
+from ..monitoring.access import report_condition
 from ..monitoring.models import ProgressReport, ReportIndicatorValue, ReportLine
 from ..plans.models import ActionPlan, Activity, Funding, Indicator, IndicatorTarget
 from ..plans.vocabulary import FUNDING_SOURCES
@@ -110,7 +111,7 @@ def overdue(user: User, filters: Filters, now: datetime) -> dict[str, Overdue]:
         .join_from(ProgressReport, ActionPlan, ProgressReport.plan_id == ActionPlan.id)
         .join(Region, ActionPlan.region_id == Region.id)
         .where(
-            scope.report_condition(user),
+            report_condition(user),
             ProgressReport.state.in_(scope.open_report_states()),
             ProgressReport.due_at < cutoff,
         )
@@ -185,7 +186,7 @@ def realisation(user: User, filters: Filters) -> dict[str, list[Realisation]]:
         .join(ActionPlan, ProgressReport.plan_id == ActionPlan.id)
         .join(Region, ActionPlan.region_id == Region.id)
         .where(
-            scope.report_condition(user),
+            report_condition(user),
             ProgressReport.year == filters.year,
             ProgressReport.state.in_(COUNTED_REPORT_STATES),
         )
@@ -347,7 +348,7 @@ def _add_achieved(user: User, found: dict[str, Trajectory], matching: tuple) -> 
         .where(
             ReportIndicatorValue.indicator_id.in_(select(Indicator.id).where(*matching)),
             ProgressReport.state.in_(COUNTED_REPORT_STATES),
-            scope.report_condition(user),
+            report_condition(user),
         )
         .subquery()
     )

@@ -8,15 +8,13 @@ only as a partner, only reports in a `published` state of the report workflow (v
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..engine import Grant, Role, Scope, grant_covers
+from ..engine import Role, Scope, grant_covers
 from ..extensions import db
-from ..monitoring.models import ProgressReport
 from ..plans.access import visible_plans
 from ..plans.models import ActionPlan
 from ..regions.models import Region
@@ -62,16 +60,6 @@ def visible_plan_ids(user: User) -> Select[tuple[int]]:
     return visible_plans(user).with_only_columns(ActionPlan.id)
 
 
-@dataclass(frozen=True)
-class _GrantsOnly:
-    """Stands in for a user holding only some of their grants (for `visible_plans`)."""
-
-    held: tuple[Grant, ...]
-
-    def grants(self) -> list[Grant]:
-        return list(self.held)
-
-
 def _states(workflow: str, *, published: bool | None = None, final: bool | None = None) -> set[str]:
     return {
         name
@@ -93,18 +81,3 @@ def open_plan_states() -> set[str]:
 
 def open_report_states() -> set[str]:
     return _states(REPORT_WORKFLOW, final=False)
-
-
-def report_condition(user: User) -> ColumnElement[bool]:
-    """The reports `user` may count: of a visible plan, and published unless some non-partner
-    grant of the user lets them see that plan anyway."""
-    grants = user.grants()
-    of_visible_plan = ProgressReport.plan_id.in_(visible_plan_ids(user))
-    insider = tuple(g for g in grants if g.role != Role.PARTNER)
-    if len(insider) == len(grants):
-        return of_visible_plan
-    published = ProgressReport.state.in_(_states(REPORT_WORKFLOW, published=True))
-    if not insider:
-        return and_(of_visible_plan, published)
-    insider_plans = visible_plans(_GrantsOnly(insider)).with_only_columns(ActionPlan.id)  # type: ignore[arg-type]
-    return and_(of_visible_plan, or_(published, ProgressReport.plan_id.in_(insider_plans)))

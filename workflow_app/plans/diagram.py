@@ -29,7 +29,7 @@ COL_PITCH, ROW_PITCH = 235, 120
 MARGIN_X, MARGIN_Y = 20, 40
 BEND = 52  # how far a curved arrow bulges away from the straight line
 LABEL_WRAP = 14  # characters per line before an edge label wraps
-STATE_WRAP = 18
+STATE_WRAP = 16  # a bold line of 18 runs past the box
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 MARKER = "●"
 
