@@ -732,3 +732,16 @@ def test_one_report_exports_from_its_page(app_ctx: Flask, users: dict, monitored
     assert [(row["Kegiatan"], row["Realisasi keuangan (Rp)"]) for row in rows] == [
         ("Layanan LLTT", "540000000")
     ]
+
+
+def test_the_district_head_sees_the_district_s_unverified_reports_late_ones_marked(
+    app_ctx: Flask, users: dict, three_reports: dict
+) -> None:
+    page = text_of(client_as(app_ctx, "head.6301").get("/tasks"))
+    late, ahead = three_reports["late"], three_reports["ahead"]
+    rows = re.findall(r'<tr id="overseen-report-(\d+)"([^>]*)>', page)
+    # Only the head's district, the earliest due first; the late one marked overdue.
+    assert [int(report_id) for report_id, _attrs in rows] == [late.id, ahead.id]
+    assert 'data-overdue="1"' in rows[0][1] and 'data-overdue="1"' not in rows[1][1]
+    # Nobody else gets the section.
+    assert 'id="overseen-reports"' not in text_of(client_as(app_ctx, "drafter.6301").get("/tasks"))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..deadlines.display import DueStatus
-from ..engine import TransitionDef, available_transitions, grant_covers
+from ..engine import Role, TransitionDef, available_transitions, grant_covers
 from ..extensions import db
 from ..paging import Page, first_accepted
 from ..plans.access import scope_of
@@ -189,3 +189,26 @@ def report_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Report
         return ReportTask(report=report, actions=actions) if actions else None
 
     return first_accepted(query, as_task, limit)
+
+
+def overseen_reports(user: User) -> list[ProgressReport]:
+    """For a district head: the district's reports not yet verified, the earliest due first,
+    so a late quarter shows on the head's first screen as late plans do."""
+    regions = {g.region_code for g in user.grants() if g.role == Role.DISTRICT_HEAD}
+    if not regions:
+        return []
+    open_states = {
+        name
+        for definition in definitions_of(REPORT_WORKFLOW)
+        for name, state in definition.states.items()
+        if not state.final
+    }
+    query = _earliest_due_first(
+        _with_plan(
+            visible_reports(user)
+            .join(ActionPlan, ActionPlan.id == ProgressReport.plan_id)
+            .join(Region, Region.id == ActionPlan.region_id)
+            .where(Region.code.in_(regions), ProgressReport.state.in_(open_states))
+        )
+    )
+    return list(db.session.scalars(query).unique())

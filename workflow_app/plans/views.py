@@ -18,7 +18,7 @@ from ..accounts.views import is_local_path
 from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionRefused
 from ..monitoring.plan_section import realisation_section
-from ..monitoring.queries import report_task_page
+from ..monitoring.queries import overseen_reports, report_task_page
 from ..refusals import refusal_details, refusal_message
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
@@ -108,6 +108,7 @@ def tasks() -> Page:
     dues = due_statuses([*(task.plan for task in waiting.items), *overseen])
     # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
     reports = report_task_page(current_user, limit)
+    late_reports = overseen_reports(current_user)
     return render_template(
         "plans/tasks.html",
         tasks=waiting.items,
@@ -118,7 +119,8 @@ def tasks() -> Page:
         report_tasks=reports.items,
         more_report_tasks=reports.more,
         total_report_tasks=reports.total,
-        report_dues=due_statuses(task.report for task in reports.items),
+        report_dues=due_statuses([*(task.report for task in reports.items), *late_reports]),
+        overseen_reports=late_reports,
     )
 
 
