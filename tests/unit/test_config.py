@@ -90,6 +90,21 @@ def test_production_with_a_secret_key_starts_with_secure_cookies(
     assert not (instance / "secret_key").exists()
 
 
+def test_the_dashboard_cache_lives_in_redis_in_production_and_in_process_otherwise(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert create_app().config["CACHE_TYPE"] == "SimpleCache"
+    monkeypatch.setenv("WORKFLOW_APP_PROFILE", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    production = create_app().config
+    # Web processes keep nothing of their own: any number may run behind a load balancer.
+    assert (production["CACHE_TYPE"], production["CACHE_REDIS_URL"]) == (
+        "RedisCache",
+        "redis://cache.internal:6379/2",
+    )
+
+
 def test_an_unknown_profile_is_refused(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKFLOW_APP_PROFILE", "staging")
     with pytest.raises(ConfigurationError, match="unknown profile 'staging'"):
