@@ -37,7 +37,8 @@ def first_accepted(
     """Up to `limit` (None: all) rows of `query`, in its order, that `accept` turns into
     items, and the number of candidate rows."""
     page: Page[Item] = Page()
-    batch = max(limit * 2, 50) if limit else None
+    # A few rows more than the page: the check in Python rarely turns a candidate away.
+    batch = limit + 10 if limit else None
     offset = 0
     while True:
         window = query.limit(batch).offset(offset) if batch else query
