@@ -160,11 +160,12 @@ FROM (
 ) AS kinds
 """
 
+# The seeded history is not hash-chained (a placeholder hash): the sweep never reads it.
 ENTRIES_SQL = """
 INSERT INTO plan_transition (id, plan_id, workflow_version, from_state, to_state, trigger,
-    actor_id, role, created_at)
+    actor_id, role, created_at, row_hash)
 SELECT id, id, 1, 'draft', 'district_review', 'submit', :drafter, 'district_drafter',
-    state_entered_at
+    state_entered_at, repeat('0', 64)
 FROM action_plan
 """
 

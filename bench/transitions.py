@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,7 @@ from sqlalchemy.engine import make_url
 from workflow_app import create_app
 from workflow_app.accounts.login import load_user
 from workflow_app.accounts.models import RoleAssignment, User
+from workflow_app.audit.chain import row_hash as chained_hash
 from workflow_app.config import normalise_database_url
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
@@ -209,11 +211,41 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
                         )
                         if cur.rowcount != 1:
                             raise RuntimeError(f"plan {plan_id} changed under the raw client")
+                        # The history row is hash-chained as the operation chains it: the
+                        # next id, the previous row's hash (the UPDATE above holds the plan's
+                        # row lock), sha256 over both and the content.
                         cur.execute(
-                            "INSERT INTO plan_transition (plan_id, workflow_version, from_state,"
-                            " to_state, trigger, actor_id, role, created_at)"
-                            " VALUES (%s, %s, %s, %s, %s, %s, %s, now())",
+                            "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id'))"
+                        )
+                        (row_id,) = cur.fetchone()
+                        cur.execute(
+                            "SELECT row_hash FROM plan_transition WHERE plan_id = %s"
+                            " ORDER BY id DESC LIMIT 1",
+                            (plan_id,),
+                        )
+                        previous = cur.fetchone()
+                        prev_hash = previous[0] if previous else None
+                        row = {
+                            "id": row_id,
+                            "plan_id": plan_id,
+                            "report_id": None,
+                            "workflow_version": workflow_version,
+                            "from_state": state,
+                            "to_state": RAW_DESTINATIONS[trigger],
+                            "trigger": trigger,
+                            "actor_id": actor_id,
+                            "acting_for_id": None,
+                            "role": RAW_ROLES[role],
+                            "comment": None,
+                            "created_at": datetime.now(UTC),
+                        }
+                        cur.execute(
+                            "INSERT INTO plan_transition (id, plan_id, workflow_version,"
+                            " from_state, to_state, trigger, actor_id, role, created_at,"
+                            " prev_hash, row_hash)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                             (
+                                row_id,
                                 plan_id,
                                 workflow_version,
                                 state,
@@ -221,6 +253,9 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
                                 trigger,
                                 actor_id,
                                 RAW_ROLES[role],
+                                row["created_at"],
+                                prev_hash,
+                                chained_hash(prev_hash, row),
                             ),
                         )
                     conn.commit()

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from workflow_app import create_app
 from workflow_app.extensions import db
+from workflow_app.security.throttling import reset_throttling
 
 from . import factories
 from .external import require_postgres
@@ -43,6 +44,10 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
         # The dashboard's figures cache is keyed by a data stamp that frozen test clocks can
         # leave unchanged; the tests that are about the cache turn it on themselves.
         "DASHBOARD_CACHE_SECONDS": 0,
+        # Tests travel in time with one signed-in browser; the tests of the session timeouts
+        # set them themselves.
+        "SESSION_IDLE_MINUTES": 0,
+        "SESSION_ABSOLUTE_HOURS": 0,
     }
     config.update(overrides)
     return create_app(config)
@@ -84,6 +89,7 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app_ctx(app: Flask) -> Iterator[Flask]:
     """An app context with empty tables; everything is removed again afterwards."""
+    reset_throttling(app)  # each test starts with no failed logins counted
     with app.app_context():
         yield app
         db.session.remove()

@@ -301,3 +301,14 @@ def reported_plan(
             report_ops.report_transition(people["provincial"], report, "verify")
     db.session.commit()
     return plan, report
+
+
+# Personal API tokens (the JSON API at /api/v1).
+from workflow_app.accounts import tokens as api_tokens  # noqa: E402
+
+
+def api_token(account: User, name: str = "test script", *, days: int | None = None) -> str:
+    """A new API token of `account`, committed; returns the secret to send as Bearer."""
+    issued = api_tokens.issue_token(account, name, days=days)
+    db.session.commit()
+    return issued.secret

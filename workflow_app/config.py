@@ -33,6 +33,23 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Sessions: the cookie is renamed `__Host-session` in production (Secure, path /, no
+        # domain); a session ends after this long without a request, and this long after
+        # login in any case (accounts/sessions.py).
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        # Login and reset throttling (security/throttling.py); failed logins count per
+        # username and per client address. RATELIMIT_STORAGE_URI None: chosen by profile
+        # (embedded: in process, production: REDIS_URL).
+        "RATELIMIT_STORAGE_URI": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_USERNAME": "5 per minute;20 per hour",
+        "LOGIN_LIMIT_PER_IP": "30 per minute",
+        "PASSWORD_RESET_LIMIT_PER_IP": "5 per minute;30 per hour",
+        "PASSWORD_RESET_LIMIT_PER_ACCOUNT": "3 per hour",
+        # A password reset link works once, for this long.
+        "PASSWORD_RESET_MINUTES": 60,
         "PREFERRED_URL_SCHEME": "http",
         # Bootstrap's CSS comes from the app itself (bootstrap-flask's static files), never a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
@@ -96,6 +113,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         overrides["REDIS_URL"] = environ["REDIS_URL"]
     if environ.get("CELERY_BROKER_URL"):
         overrides["CELERY_BROKER_URL"] = environ["CELERY_BROKER_URL"]
+    if environ.get("RATELIMIT_STORAGE_URI"):
+        overrides["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     if environ.get("ATTACHMENTS_DIR"):
         overrides["ATTACHMENTS_DIR"] = environ["ATTACHMENTS_DIR"]
     for name in (
@@ -167,7 +186,15 @@ def check_profile(config: dict[str, Any]) -> None:
             config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
         else:
             config["CACHE_TYPE"] = "SimpleCache"
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        production = config["PROFILE"] == "production"
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] if production else "memory://"
     if config["PROFILE"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
+        # The __Host- prefix: the browser accepts the cookie only Secure, for path / and
+        # without a domain, so no other host or path can plant or shadow it.
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .engine import TransitionRefused
+from .extensions import db
 from .refusals import refusal_details, refusal_message
 
 TITLES = {
@@ -16,8 +19,20 @@ TITLES = {
     404: _l("Not found"),
     405: _l("Method not allowed"),
     409: _l("Conflict"),
+    429: _l("Too many attempts"),
     500: _l("Something went wrong"),
 }
+MESSAGES = {
+    429: _l("Too many attempts in a short time. Wait a few minutes, then try again."),
+    500: _l("The request could not be completed and nothing was changed. Try again later."),
+}
+# When even the error page cannot be drawn (the database is down, say): a page of its own
+# that needs nothing, and says nothing about the cause.
+BARE_500 = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>500</title></head>'
+    "<body><h1>500</h1><p>Internal server error.</p></body></html>"
+)
+log = logging.getLogger(__name__)
 
 
 def init_error_pages(app: Flask) -> None:
@@ -45,4 +60,19 @@ def init_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         title = TITLES.get(status, error.name)
-        return render_template("error.html", status=status, title=title, message=None), status
+        message = MESSAGES.get(status)
+        if status >= 500:
+            return _server_error(status, title, message)
+        return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _server_error(status: int, title: object, message: object):
+    """A generic page: no trace, no exception text (the log has them). The failed
+    transaction is rolled back first, so drawing the page does not trip over it."""
+    try:
+        db.session.rollback()
+        page = render_template("error.html", status=status, title=title, message=message)
+    except Exception:
+        log.exception("the error page itself failed")
+        return BARE_500, status, {"Content-Type": "text/html; charset=utf-8"}
+    return page, status

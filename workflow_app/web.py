@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     # Importing the models registers them on the metadata.
     from .accounts import login as _login  # noqa: F401
     from .accounts import models as _accounts_models  # noqa: F401
+    from .api import models as _api_models  # noqa: F401
     from .deadlines import models as _deadline_models  # noqa: F401
     from .monitoring import models as _monitoring_models  # noqa: F401
     from .notifications import models as _notification_models  # noqa: F401
@@ -70,8 +71,13 @@ def init_app(app: Flask) -> None:
 
     from .accounts import account_views as _account_routes  # noqa: F401
     from .accounts import delegation_views as _delegation_routes  # noqa: F401
+    from .accounts import password_views as _password_routes  # noqa: F401
+    from .accounts import token_views as _token_routes  # noqa: F401
+    from .accounts.sessions import init_session_timeouts
     from .accounts.views import blueprint as accounts_blueprint
     from .admin import blueprint as admin_blueprint
+    from .api.errors import init_app_errors as init_api_errors
+    from .api.routes import blueprint as api_blueprint
     from .cli import register_commands
     from .dashboard.views import blueprint as dashboard_blueprint
     from .errors import init_error_pages
@@ -80,6 +86,7 @@ def init_app(app: Flask) -> None:
     from .plans.diagram import workflow_diagram
     from .plans.views import blueprint as plans_blueprint
     from .reviews import views as _review_routes  # noqa: F401
+    from .security import init_security
     from .spreadsheets.views import blueprint as spreadsheets_blueprint
     from .sync.views import blueprint as sync_blueprint
     from .templating import init_templating
@@ -91,7 +98,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(spreadsheets_blueprint)
     app.register_blueprint(monitoring_blueprint)
+    app.register_blueprint(api_blueprint)
+    # The API authenticates by bearer token only, never by the session cookie: a forged
+    # cross-site request carries no token, so CSRF protection does not apply there.
+    csrf.exempt(api_blueprint)
     app.add_template_global(workflow_diagram)
     init_templating(app)
     init_error_pages(app)
+    init_security(app)
+    init_session_timeouts(app)
+    init_api_errors(app)  # after the HTML pages: JSON for unknown /api/ paths
     register_commands(app)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms_base import BaseForm
+from ..security.passwords import MAX_LENGTH
 
 
 class LoginForm(BaseForm):
@@ -20,3 +21,47 @@ class LoginForm(BaseForm):
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+def _new_password_field(label: object) -> PasswordField:
+    # The policy itself (length, common passwords, guessability) is checked by the operation,
+    # which knows whose password it is; the form only bounds the input.
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _confirmation_field() -> PasswordField:
+    return PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _new_password_field(_l("New password"))
+    confirm = _confirmation_field()
+
+
+class ForgotPasswordForm(BaseForm):
+    account = StringField(
+        _l("Username or email"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+
+
+class PasswordResetForm(BaseForm):
+    new_password = _new_password_field(_l("New password"))
+    confirm = _confirmation_field()

@@ -13,15 +13,26 @@ login_manager.login_message = _l("Please log in to open this page.")
 login_manager.login_message_category = "info"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def parse_session_id(session_id: str) -> tuple[int, int] | None:
+    """(user id, session epoch) from `User.get_id()`'s "<id>:<epoch>" or "<id>" (epoch 0)."""
+    user_part, _sep, epoch_part = session_id.partition(":")
+    epoch_part = epoch_part or "0"
+    if not all(p.isascii() and p.isdigit() for p in (user_part, epoch_part)):
         return None
+    return int(user_part), int(epoch_part)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, epoch = parsed
     # Every request needs the user's roles, today's delegations to the user and their regions:
     # one query, not five.
     user = db.session.get(
         User,
-        int(user_id),
+        user_id,
         options=[
             joinedload(User.roles).joinedload(RoleAssignment.region),
             joinedload(User.acting_delegations.and_(active_on(wita_today()))).joinedload(
@@ -29,4 +40,7 @@ def load_user(user_id: str) -> User | None:
             ),
         ],
     )
-    return user if user is not None and user.active else None
+    # A session from before the last logout, password change or disabling has ended.
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     ForeignKey,
+    Integer,
     String,
     UniqueConstraint,
     and_,
@@ -38,6 +39,9 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the id every session carries (`get_id`): raising it ends all of the user's
+    # sessions at once (logout, password change or reset, account disabled).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -59,6 +63,16 @@ class User(UserMixin, db.Model):
             return _hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    def get_id(self) -> str:
+        """The session's user id, "<id>:<epoch>" (just "<id>" while the epoch is 0, as
+        sessions were before epochs existed); `accounts.login.load_user` refuses a session
+        whose epoch is not the account's current one."""
+        return f"{self.id}:{self.session_epoch}" if self.session_epoch else str(self.id)
+
+    def end_all_sessions(self) -> None:
+        """Every session of this user, in any browser, ends at its next request."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
@@ -165,3 +179,24 @@ def _acting_join() -> ColumnElement[bool]:
         Delegation.ended_at.is_(None),
         delegator_holds_role(),
     )
+
+
+class PasswordResetToken(db.Model):
+    """A password reset link sent by email. Only the SHA-256 of its secret is stored, so the
+    table alone opens no account; it works once, until `expires_at`."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at and self.user.active

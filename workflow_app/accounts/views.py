@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -13,10 +14,21 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..extensions import db
+from ..security.throttling import (
+    Throttle,
+    client_address,
+    login_limit_per_ip,
+    login_limit_per_username,
+    throttled,
+    username_key,
+)
+from ..unit_of_work import unit_of_work
 from .forms import LoginForm
 from .models import User
+from .sessions import start_session_clock
 
 blueprint = Blueprint("accounts", __name__)
+log = logging.getLogger("workflow_app.security")
 
 
 @cache
@@ -57,6 +69,10 @@ def start() -> Response:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@throttled(
+    Throttle(login_limit_per_ip, client_address, failures_only=True),
+    Throttle(login_limit_per_username, username_key, failures_only=True),
+)
 def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_after_login_url())
@@ -65,22 +81,34 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("accounts/login.html", form=form)
     if not form.validate():
         return render_template("accounts/login.html", form=form), 400
-    user = _authenticate(form.username.data.strip(), form.password.data)
+    username = form.username.data.strip()
+    user = _authenticate(username, form.password.data)
     if user is None:
+        log.warning("login failed: username=%r ip=%s", username[:80], client_address())
         error = _("Unknown username or wrong password.")
         return render_template("accounts/login.html", form=form, error=error), 400
     if not user.active:
+        log.warning(
+            "login refused, account disabled: username=%r ip=%s", username, client_address()
+        )
         error = _("This account has been disabled. Please contact the administrator.")
         return render_template("accounts/login.html", form=form, error=error), 403
     target = _after_login_url()
     # A fresh session at login: nothing from before (e.g. a planted session) carries over.
     session.clear()
     login_user(user)
+    start_session_clock()
+    log.info("login: username=%r ip=%s", user.username, client_address())
     return redirect(target)
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Logging out anywhere logs out everywhere: every session of this user ends.
+        with unit_of_work():
+            current_user.end_all_sessions()
+        log.info("logout: username=%r ip=%s", current_user.username, client_address())
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")

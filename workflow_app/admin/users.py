@@ -23,6 +23,7 @@ from ..extensions import db
 from ..notifications.rendering import role_label
 from ..regions.catalogue import PROVINCE
 from ..regions.models import Region
+from ..security.passwords import WeakPassword, check_new_password, words_of
 from ..unit_of_work import unit_of_work
 from .blueprint import blueprint
 from .forms import ButtonForm
@@ -76,6 +77,7 @@ def create_user(actor: User, username: str, data: UserData, password: str) -> Us
     if taken is not None:
         raise AdminRefused(_("This username is already taken."), field="username")
     data = _clean(data)
+    _check_password(password, username, data.full_name, data.email)
     user = User(
         username=username,
         full_name=data.full_name,
@@ -96,11 +98,23 @@ def update_user(actor: User, user: User, data: UserData, active: bool) -> None:
     user.full_name = data.full_name
     user.email = data.email
     user.language = data.language
+    if user.active and not active:
+        user.end_all_sessions()  # a disabled account is logged out everywhere at once
     user.active = active
 
 
+def _check_password(password: str, *own_words: str) -> None:
+    try:
+        check_new_password(password, words_of(*own_words))
+    except WeakPassword as exc:
+        raise AdminRefused(exc.message, field="password") from exc
+
+
 def reset_password(actor: User, user: User, password: str) -> None:
+    """A new password chosen by the admin (the policy applies); the user's sessions end."""
+    _check_password(password, user.username, user.full_name, user.email)
     user.set_password(password)
+    user.end_all_sessions()
 
 
 def check_scope(role: str, region: Region) -> None:
@@ -278,8 +292,12 @@ def reset_password_view(user_id: int) -> Response | tuple[str, int]:
     form = PasswordResetForm()
     if not form.validate():
         return _user_page(user, 400, password=form)
-    with unit_of_work():
-        reset_password(current_user, user, form.password.data)
+    try:
+        with unit_of_work():
+            reset_password(current_user, user, form.password.data)
+    except AdminRefused as exc:
+        _refused(form, exc)
+        return _user_page(user, exc.status, password=form)
     flash(_("The password of %(username)s was changed.", username=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 

@@ -7,10 +7,12 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
+    from .audit_cmd import audit_group
     from .escalate import escalate_command
     from .monitoring_cmd import monitoring_group
     from .plans_cmd import plans_group
     from .seed import seed_demo_command
+    from .tokens_cmd import tokens_group
     from .transfer_cmd import export_group, import_group
     from .workflows_cmd import workflows_group
 
@@ -21,3 +23,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_group)
     app.cli.add_command(import_group)
     app.cli.add_command(monitoring_group)
+    app.cli.add_command(tokens_group)
+    app.cli.add_command(audit_group)

@@ -9,6 +9,7 @@ EXIT_FAILURE = 1  # anything else that went wrong
 EXIT_USAGE = 2  # click: bad option or argument; also an invalid workflow definition
 EXIT_NOT_FOUND = 3  # unknown user, or a plan that does not exist or is out of the user's scope
 EXIT_REFUSED = 4  # the workflow refused the action (role, state, comment, guard, stale)
+EXIT_BROKEN_CHAIN = 5  # audit verify: a plan's history chain is broken (tampering, lost rows)
 
 
 class CommandFailed(click.ClickException):

@@ -37,7 +37,9 @@ def build_message(
     *, outbox_id: int, to: str, subject: str, text: str, html: str | None, language: str
 ) -> Message:
     message = Message(
-        subject=subject,
+        # One line whatever the data held: a CR/LF from a name typed by someone must never
+        # start a header of its own (or end the headers early).
+        subject=" ".join(subject.split()),
         recipients=[to],
         body=text,
         html=html,

@@ -29,6 +29,8 @@ from ..workflows import registry
 from .models import Notification
 
 STEP_KINDS = ("reminder", "due", "escalation")
+# An account's email, not a plan's: rendered by accounts/password_email.py.
+PASSWORD_RESET = "password_reset"
 
 # What happened, as the end of the subject line: "[Action plan] Tanah Laut: plan approved".
 PLAN_SUMMARIES = {
@@ -90,6 +92,8 @@ def email_kind(event: str) -> str:
     has just fallen due, one for transitions."""
     if event in STEP_KINDS:
         return event
+    if event == PASSWORD_RESET:
+        return PASSWORD_RESET
     return "report_open" if event == "report_open" else "transition"
 
 
@@ -238,6 +242,10 @@ def _tidy_text(text: str) -> str:
 
 def render_notification(notification: Notification, now: datetime | None = None) -> RenderedEmail:
     """The email for one outbox row, in the recipient's language."""
+    if notification.event == PASSWORD_RESET:
+        from ..accounts.password_email import render_password_reset
+
+        return render_password_reset(notification)
     now = now or utcnow()
     with force_locale(_language(notification)):
         context = email_context(notification, now)

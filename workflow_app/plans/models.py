@@ -14,9 +14,11 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..accounts.models import User
+from ..audit.chain import link_row
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 from ..regions.models import Agency, Region
@@ -204,10 +206,25 @@ class PlanTransition(db.Model):
     role: Mapped[str] = mapped_column(String(40))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The plan's hash chain (audit/chain.py): the previous row's hash (None: the first row)
+    # and this row's, over its content and prev_hash. Filled by the before_insert hook below.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     plan: Mapped[ActionPlan] = relationship()
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
     acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
+
+
+@event.listens_for(PlanTransition, "before_insert")
+def _link_into_chain(mapper: object, connection: Connection, target: PlanTransition) -> None:
+    # Here rather than at the creation sites, so none of them can forget it. The rows of the
+    # same flush are linked one by one before any of them is inserted: pass them along.
+    if target.created_at is None:  # the column default would come after hashing
+        target.created_at = utcnow()
+    session = object_session(target)
+    pending = [row for row in session.new if isinstance(row, PlanTransition)] if session else []
+    link_row(connection, target, pending)
 
 
 @event.listens_for(PlanTransition, "before_update")

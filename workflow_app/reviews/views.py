@@ -191,6 +191,11 @@ def add_comment(plan_id: int) -> Page | Response:
         return _plan_page(plan, status=exc.status, refusal=refusal)
     if not form.validate():
         g.review_sent_form = form
+        if form.item_type.errors or form.item_id.errors:
+            # Hidden fields: only a tampered or outdated page gets here. Say so, keep the text.
+            message = _("The item this comment is about is not valid. Reload the page and retry.")
+            refusal = Refusal(400, message, unsent_comment=form.body.data or None)
+            return _plan_page(plan, status=400, refusal=refusal)
         return _plan_page(plan, status=400)
     item_type, item_id = form.item_key()
     try:

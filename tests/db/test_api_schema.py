@@ -1,0 +1,124 @@
+"""The OpenAPI document matches the routes, and Schemathesis fuzzes every operation against
+the app in-process (no server): no 5xx, every response within the document."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from workflow_app.api.openapi import openapi_path
+
+from .. import factories
+from ..external import unavailable
+
+MAX_EXAMPLES = 25  # per operation and generation mode: bounded, a few seconds each
+
+
+def _schemathesis() -> Any:
+    try:
+        import schemathesis
+    except ImportError:
+        unavailable("schemathesis is not installed (pip install -e '.[dev]')")
+    return schemathesis
+
+
+def test_every_api_route_is_documented_and_every_documented_path_exists(app_ctx: Flask) -> None:
+    document = app_ctx.test_client().get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    documented = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item
+    }
+    routed = {
+        (openapi_path(rule.rule.removeprefix("/api/v1")), method)
+        for rule in app_ctx.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routed == documented
+    # Every operation documents its errors with the one error shape.
+    for item in document["paths"].values():
+        for operation in item.values():
+            error = operation["responses"]["default"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+@pytest.fixture
+def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
+    """Plans in several states and a submitted report, an admin token, and the schema as the
+    app serves it."""
+    schemathesis = _schemathesis()
+    plans = [factories.plan_in_state(users, state) for state in ("draft", "district_review")]
+    plan, report = factories.reported_plan(users)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app_ctx)
+    return {
+        "schemathesis": schemathesis,
+        "schema": schema,
+        "headers": {"Authorization": f"Bearer {factories.api_token(users['admin'])}"},
+        "ids": {"plan_id": [p.id for p in plans] + [plan.id], "report_id": [report.id]},
+    }
+
+
+def _checks(schemathesis: Any) -> list[Any]:
+    from schemathesis.specs.openapi import checks as openapi_checks
+
+    return [
+        schemathesis.checks.not_a_server_error,
+        openapi_checks.status_code_conformance,
+        openapi_checks.content_type_conformance,
+        openapi_checks.response_schema_conformance,
+    ]
+
+
+def test_known_objects_answer_within_the_document(fuzzing: dict[str, Any]) -> None:
+    """Real ids: the success bodies (200) are checked against their schemas."""
+    schema, headers = fuzzing["schema"], fuzzing["headers"]
+    checks = _checks(fuzzing["schemathesis"])
+    seen = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() != "GET":
+            continue
+        names = re.findall(r"{(\w+)}", operation.path)
+        for value in fuzzing["ids"].get(names[0], []) if names else [None]:
+            params = {names[0]: value} if names else {}
+            case = operation.Case(path_parameters=params)
+            response = case.call_and_validate(headers=headers, checks=checks)
+            assert response.status_code == 200, (operation.path, params, response.text)
+            seen += 1
+    assert seen >= 8
+
+
+def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
+    fuzzing: dict[str, Any],
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+
+    schema, headers = fuzzing["schema"], fuzzing["headers"]
+    checks = _checks(fuzzing["schemathesis"])
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 9
+    for operation in operations:
+        names = re.findall(r"{(\w+)}", operation.path)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategies = [operation.as_strategy(mode)]
+            if names and mode is GenerationMode.POSITIVE:
+                # Half the cases on objects that exist, so more than "not found" is tried.
+                real = {names[0]: fuzzing["ids"][names[0]][0]}
+                strategies.append(operation.as_strategy(mode, path_parameters=real))
+
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=st.one_of(strategies))
+            def run(case: Any) -> None:
+                case.call_and_validate(headers=headers, checks=checks)
+
+            run()

@@ -1,0 +1,143 @@
+"""Personal API tokens: made and revoked by the user at /account/tokens (shown once, stored
+hashed), and by `workflow-app tokens create` for scripts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from workflow_app.api.models import ApiToken
+from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED
+from workflow_app.extensions import db
+
+from .. import factories
+from ..conftest import csrf_token, login
+
+NEW_TOKEN = re.compile(r'<code id="new-token"[^>]*>([^<]+)</code>')
+
+
+def create_token(client: FlaskClient, name: str = "laporan bulanan", days: str = "") -> str:
+    token = csrf_token(client, "/account/tokens")
+    response = client.post(
+        "/account/tokens", data={"name": name, "days": days, "csrf_token": token}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    match = NEW_TOKEN.search(response.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def api_status(client: FlaskClient, secret: str) -> int:
+    return client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_a_token_is_shown_once_and_stored_only_as_a_hash(client: FlaskClient, users) -> None:
+    login(client, "drafter.6301")
+    secret = create_token(client)
+    assert len(secret) >= 40
+    stored = db.session.scalar(select(ApiToken))
+    assert stored.user_id == users["drafter"].id
+    assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert stored.prefix == secret[:8]
+    assert stored.expires_at is None
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert secret not in page
+    assert stored.prefix in page
+    assert f'data-token-id="{stored.id}"' in page
+    assert api_status(client, secret) == 200
+
+
+def test_a_token_acts_as_its_user(client: FlaskClient, users) -> None:
+    plan = factories.plan_in_state(users, "draft")
+    login(client, "drafter.6304")
+    secret = create_token(client)
+    response = client.get(f"/api/v1/plans/{plan.id}", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 404  # another district's plan, as on the web
+
+
+def test_a_token_can_expire(client: FlaskClient, users) -> None:
+    login(client, "drafter.6301")
+    create_token(client, days="30")
+    stored = db.session.scalar(select(ApiToken))
+    assert 29 <= (stored.expires_at - stored.created_at).days <= 30
+
+
+def test_a_revoked_token_stops_working(client: FlaskClient, users) -> None:
+    login(client, "drafter.6301")
+    secret = create_token(client)
+    stored = db.session.scalar(select(ApiToken))
+    token = csrf_token(client, "/account/tokens")
+    response = client.post(f"/account/tokens/{stored.id}/revoke", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert api_status(client, secret) == 401
+    db.session.expire_all()
+    assert stored.revoked_at is not None
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert f'data-token-id="{stored.id}" data-revoked="yes"' in page
+
+
+def test_nobody_revokes_another_users_token(client: FlaskClient, users) -> None:
+    secret = factories.api_token(users["reviewer"])
+    stored = db.session.scalar(select(ApiToken))
+    login(client, "drafter.6301")
+    token = csrf_token(client, "/account/tokens")
+    response = client.post(f"/account/tokens/{stored.id}/revoke", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert api_status(client, secret) == 200
+    assert f'data-token-id="{stored.id}"' not in client.get("/account/tokens").get_data(
+        as_text=True
+    )
+
+
+def test_bad_input_reshows_the_form_and_saves_nothing(client: FlaskClient, users) -> None:
+    login(client, "drafter.6301")
+    token = csrf_token(client, "/account/tokens")
+    for data in (
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": "ok", "days": "0"},
+        {"name": "dipakai skrip", "days": "abc"},
+    ):
+        response = client.post("/account/tokens", data={**data, "csrf_token": token})
+        assert response.status_code == 400
+        assert 'id="new-token"' not in response.get_data(as_text=True)
+    kept = client.post(
+        "/account/tokens", data={"name": "dipakai skrip", "days": "abc", "csrf_token": token}
+    )
+    assert 'value="dipakai skrip"' in kept.get_data(as_text=True)
+    assert client.post("/account/tokens", data={"name": "no csrf"}).status_code == 400
+    assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_token_pages_need_a_login(client: FlaskClient, users) -> None:
+    assert client.get("/account/tokens").status_code == 302
+    login(client, "drafter.6301")
+    page = client.get("/account").get_data(as_text=True)
+    assert 'id="api-tokens-link"' in page
+
+
+def test_the_cli_issues_a_working_token(app_ctx, client: FlaskClient, users) -> None:
+    runner = app_ctx.test_cli_runner()
+    result = runner.invoke(
+        args=["tokens", "create", "reviewer.6301", "--name", "cron", "--days", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert "\n" not in secret
+    assert api_status(client, secret) == 200
+    stored = db.session.scalar(select(ApiToken))
+    assert (stored.name, stored.user_id) == ("cron", users["reviewer"].id)
+    assert stored.expires_at is not None
+
+
+def test_the_cli_refuses_unknown_and_disabled_users(app_ctx, users) -> None:
+    runner = app_ctx.test_cli_runner()
+    assert runner.invoke(args=["tokens", "create", "nobody"]).exit_code == EXIT_NOT_FOUND
+    users["head"].active = False
+    db.session.commit()
+    assert runner.invoke(args=["tokens", "create", "head.6301"]).exit_code == EXIT_REFUSED
+    assert db.session.scalar(select(ApiToken)) is None

@@ -1,0 +1,177 @@
+"""The objects the route matrix fills route arguments from: the same set in district 6301
+("own": the district of the test users) and in 6304 ("other"), plus a few global rows.
+
+Objects a successful request would destroy (an attachment, an agency, a role assignment, a
+calendar override) exist in spare copies used only by the route that destroys them, so the
+order in which routes are requested does not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from workflow_app.accounts import delegations
+from workflow_app.accounts import tokens as api_tokens
+from workflow_app.accounts.models import User, wita_today
+from workflow_app.accounts.system import system_user
+from workflow_app.admin.directory import add_agency
+from workflow_app.deadlines.calendar_store import current_calendar
+from workflow_app.deadlines.models import CalendarOverride
+from workflow_app.deadlines.operations import add_holiday
+from workflow_app.extensions import db
+from workflow_app.monitoring import operations as reports
+from workflow_app.monitoring.evidence import forget_written_files
+from workflow_app.monitoring.models import ProgressReport
+from workflow_app.monitoring.quarters import Quarter
+from workflow_app.notifications.models import Notification
+from workflow_app.plans.models import ActionPlan
+
+from .. import factories
+
+OWN, OTHER = "6301", "6304"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@dataclass
+class Side:
+    """One district's objects, by the name a route argument is filled from."""
+
+    code: str
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Dataset:
+    own: Side
+    other: Side
+    shared: dict[str, int]
+    users: dict[str, User]
+
+    def side(self, target: str) -> Side:
+        return self.own if target == "own" else self.other
+
+
+def _district_side(users: dict[str, User], code: str) -> Side:
+    people = factories.district_people(users, code)
+    drafter = people["drafter"]
+    side = Side(code)
+    draft = factories.complete_plan(drafter, code, title=f"Draf {code}")
+    side.ids["draft"] = draft.id
+    side.ids["draft_activity"] = draft.activities[0].id
+    # Acted on by the matrix's real transition: a plan of its own so nothing else moves.
+    spare_draft = factories.complete_plan(drafter, code, title=f"Cadangan {code}")
+    side.ids["spare_draft"] = spare_draft.id
+    side.ids["api_draft"] = factories.complete_plan(drafter, code, title=f"API {code}").id
+
+    monitored = factories.complete_plan(drafter, code, title=f"Pantau {code}")
+    for who, trigger in (
+        ("drafter", "submit"),
+        ("reviewer", "forward"),
+        ("provincial", "approve"),
+        ("provincial", "start_monitoring"),
+    ):
+        factories.ops.transition(people[who], monitored, trigger)
+    side.ids["monitored"] = monitored.id
+    side.ids["monitored_activity"] = monitored.activities[0].id
+
+    # A verified report (TW II) with evidence, and a due one (TW III) that can still change.
+    verified = reports.open_report(system_user(), monitored, Quarter(2026, 2), current_calendar())
+    assert verified is not None
+    side.ids["verified_attachment"] = reports.add_attachment(
+        drafter, verified, line_id=None, filename="bukti.pdf", data=PDF
+    ).id
+    reports.save_report(
+        drafter,
+        verified,
+        expected_version=None,
+        lines=[reports.LineData(verified.lines[0].activity_id, Decimal(20), 100_000_000)],
+        indicator_values=None,
+    )
+    reports.report_transition(drafter, verified, "submit")
+    reports.report_transition(people["provincial"], verified, "verify")
+    side.ids["verified"] = verified.id
+
+    due = reports.open_report(system_user(), monitored, Quarter(2026, 3), current_calendar())
+    assert due is not None
+    side.ids["due"] = due.id
+    for name in ("due_attachment", "spare_attachment"):
+        side.ids[name] = reports.add_attachment(
+            drafter, due, line_id=None, filename=f"{name}.pdf", data=PDF
+        ).id
+
+    spare_report = reports.open_report(
+        system_user(), monitored, Quarter(2026, 4), current_calendar()
+    )
+    assert spare_report is not None
+    side.ids["spare_report"] = spare_report.id
+    api_report = reports.open_report(system_user(), monitored, Quarter(2026, 1), current_calendar())
+    assert api_report is not None
+    reports.save_report(
+        drafter,
+        api_report,
+        expected_version=None,
+        lines=[reports.LineData(api_report.lines[0].activity_id, Decimal(5), 10_000_000)],
+        indicator_values=None,
+    )
+    side.ids["api_report"] = api_report.id
+
+    # Admin pages: a user of the district whose role can be taken away, an unused agency.
+    spare = factories.user(f"spare.{code}", ("district_drafter", code))
+    side.ids["user"] = spare.id
+    side.ids["assignment"] = spare.roles[0].id
+    side.ids["agency"] = add_agency(users["admin"], factories.regions()[code], "Spare", "Spare")
+
+    # A personal API token of the district's drafter (not the one the matrix calls with).
+    spare_token = api_tokens.issue_token(drafter, "cadangan")
+    side.ids["token"] = spare_token.token.id
+
+    # A delegation from the district head to the reviewer, starting next month: the parties
+    # see it, nobody acts under it yet (so it changes no other route's answer).
+    head = users["head"] if code == OWN else factories.user(f"head.{code}", ("district_head", code))
+    start = wita_today() + timedelta(days=30)
+    side.ids["delegation"] = delegations.create_delegation(
+        users["admin"],
+        delegator=head,
+        delegate=people["reviewer"],
+        role="district_head",
+        region=factories.regions()[code],
+        starts_on=start,
+        ends_on=start + timedelta(days=10),
+    ).id
+    return side
+
+
+def build(users: dict[str, User]) -> Dataset:
+    own = _district_side(users, OWN)
+    other = _district_side(users, OTHER)
+    own.ids["agency"] = _agency_id(own.ids["agency"])
+    other.ids["agency"] = _agency_id(other.ids["agency"])
+    add_holiday(users["admin"], _next_weekday(date(2030, 1, 2)), "Libur uji")
+    db.session.commit()
+    forget_written_files(delete=False)  # the evidence files are stored for good now
+    for side in (own, other):  # the versions a form must carry, once everything is stored
+        for name in ("spare_draft", "api_draft"):
+            side.ids[f"{name}_version"] = db.session.get(ActionPlan, side.ids[name]).version
+        for name in ("spare_report", "api_report"):
+            report = db.session.get(ProgressReport, side.ids[name])
+            side.ids[f"{name}_version"] = report.version
+    shared = {
+        "override": db.session.scalar(select(CalendarOverride.id)),
+        "notification": db.session.scalar(select(Notification.id).order_by(Notification.id)),
+    }
+    assert all(shared.values()), shared
+    return Dataset(own=own, other=other, shared=shared, users=users)
+
+
+def _agency_id(agency: object) -> int:
+    return agency.id  # type: ignore[attr-defined]
+
+
+def _next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day

@@ -1,0 +1,295 @@
+"""What every route answers to every role: the table the route matrix checks.
+
+Each entry is keyed by (method, rule) exactly as in the app's URL map and lists one or more
+cases. A case names the objects its route arguments are filled from (see matrix.DEFAULT_KEYS;
+`args` overrides them), the minimal form data of a POST (the CSRF token is always added) and
+the expected status per role, on the own district's objects (6301) and on another
+district's (6304). A route with no district object (`other=None`) is requested once.
+
+A new route fails tests/security/test_route_matrix.py until it is entered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DRAFTER, REVIEWER, HEAD = "drafter", "reviewer", "head"
+PROVINCIAL, PROVINCIAL_HEAD, PARTNER = "provincial", "provincial_head", "partner"
+ADMIN, ANONYMOUS = "admin", "anonymous"
+ROLES = (DRAFTER, REVIEWER, HEAD, PROVINCIAL, PROVINCIAL_HEAD, PARTNER, ADMIN, ANONYMOUS)
+DISTRICT_ROLES = (DRAFTER, REVIEWER, HEAD)
+# Everyone who holds a role in district 6301 (the partner's region too).
+IN_DISTRICT = (*DISTRICT_ROLES, PARTNER)
+
+USERNAMES = {
+    DRAFTER: "drafter.6301",
+    REVIEWER: "reviewer.6301",
+    HEAD: "head.6301",
+    PROVINCIAL: "provincial.63",
+    PROVINCIAL_HEAD: "head.63",
+    PARTNER: "mitra.demo",
+    ADMIN: "admin",
+}
+
+Statuses = Mapping[str, int]
+
+
+def answers(default: int, *, anonymous: int = 302, **by_role: int) -> dict[str, int]:
+    """`default` for every signed-in role except those named; anonymous visitors are sent
+    to the login page unless said otherwise."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    statuses = {role: by_role.get(role, default) for role in ROLES}
+    statuses[ANONYMOUS] = anonymous
+    return statuses
+
+
+def hidden_from_district(own: Statuses) -> dict[str, int]:
+    """Another district's object: the district roles and the partner (whose grants are in
+    6301) get 404, never 403, so that its existence is not revealed; the province's roles
+    and the admin answer as on the own district's object."""
+    return {role: 404 if role in IN_DISTRICT else status for role, status in own.items()}
+
+
+@dataclass(frozen=True)
+class Case:
+    own: Statuses
+    other: Statuses | None = None
+    args: Mapping[str, str] = field(default_factory=dict)
+    data: Mapping[str, str] = field(default_factory=dict)
+    query: str = ""
+    # The JSON body of an /api/v1 request (sent with the role's bearer token, no cookie).
+    json: Mapping[str, object] | None = None
+    # The request ends the session (logout): the matrix signs in again afterwards.
+    ends_session: bool = False
+
+
+def scoped(own: Statuses, **kwargs: object) -> Case:
+    """A case on a district object: the other district's copy as `hidden_from_district`."""
+    return Case(own=own, other=hidden_from_district(own), **kwargs)  # type: ignore[arg-type]
+
+
+def same_everywhere(own: Statuses, **kwargs: object) -> Case:
+    """A case on an object the admin manages province-wide: the same answers in 6304."""
+    return Case(own=own, other=own, **kwargs)  # type: ignore[arg-type]
+
+
+# --- recurring answers ------------------------------------------------------------------------
+
+SIGNED_IN = answers(200)
+ADMIN_ONLY = answers(403, admin=200)
+ADMIN_FORM_INVALID = answers(403, admin=400)  # the admin's empty form is refused, nothing saved
+ADMIN_DONE = answers(403, admin=302)
+PROVINCE_DESK = answers(403, provincial=200, provincial_head=200, admin=200)
+DASHBOARD = answers(403, provincial=200, provincial_head=200, partner=200, admin=200)
+
+# A plan in draft: every role of its district and the province reads it; partners read only
+# published plans (approved, monitored, closed).
+READ_DRAFT = answers(200, partner=404)
+READ_PUBLISHED = answers(200)
+# Editing a draft: only the district drafter; everyone else who can see it gets 403.
+EDIT_DRAFT = answers(403, drafter=200, partner=404)
+EDIT_DRAFT_EMPTY = answers(403, drafter=400, partner=404)  # empty form: 400, nothing saved
+# Editing a monitored plan: the drafter is told its status allows no editing (409).
+EDIT_PUBLISHED = answers(403, drafter=409)
+# A plan action with an empty form: the form is checked first (400) by whoever sees the plan.
+ACTION_EMPTY_DRAFT = answers(400, partner=404)
+# Submitting the draft for real: the drafter only.
+SUBMIT = answers(403, drafter=303, partner=404)
+# Comments on a draft: the plan's reviewers are told it is not their stage yet (409).
+COMMENT_ON_DRAFT = answers(403, reviewer=409, provincial=409, partner=404)
+
+# A due report: every role of its district and the province reads it, partners only
+# verified reports.
+READ_DUE_REPORT = answers(200, partner=404)
+READ_VERIFIED_REPORT = answers(200)
+FILL_DUE_EMPTY = answers(403, drafter=400, partner=404)
+FILL_VERIFIED = answers(403, drafter=409)
+
+API_SIGNED_IN = answers(200, anonymous=401)
+
+
+def api(statuses: Statuses) -> dict[str, int]:
+    """The same answers from the API, where a caller without a token gets 401."""
+    return {**statuses, ANONYMOUS: 401}
+
+
+PLAN_READ_CASES = (
+    scoped(READ_DRAFT),
+    scoped(READ_PUBLISHED, args={"plan_id": "monitored"}),
+)
+PLAN_EDIT_GET_CASES = (
+    scoped(EDIT_DRAFT),
+    scoped(EDIT_PUBLISHED, args={"plan_id": "monitored", "activity_id": "monitored_activity"}),
+)
+PLAN_EDIT_POST_CASES = (scoped(EDIT_DRAFT_EMPTY),)
+API_PLAN_READ_CASES = (
+    scoped(api(READ_DRAFT)),
+    scoped(api(READ_PUBLISHED), args={"plan_id": "monitored"}),
+)
+REPORT_READ_CASES = (
+    scoped(READ_DUE_REPORT),
+    scoped(READ_VERIFIED_REPORT, args={"report_id": "verified"}),
+)
+
+EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
+    # --- accounts -----------------------------------------------------------------------------
+    ("GET", "/"): (Case(answers(302)),),
+    ("GET", "/login"): (Case(answers(302, anonymous=200)),),
+    ("POST", "/login"): (Case(answers(400, anonymous=400)),),
+    ("POST", "/logout"): (Case(answers(302), ends_session=True),),
+    ("GET", "/account"): (Case(SIGNED_IN),),
+    ("POST", "/account/language"): (Case(answers(400, anonymous=400)),),
+    ("GET", "/delegations"): (Case(SIGNED_IN),),
+    ("POST", "/delegations"): (Case(answers(400)),),
+    # The head.6301 -> reviewer.6301 delegation: its two parties and the admin may end it.
+    ("POST", "/delegations/<int:delegation_id>/end"): (
+        Case(
+            own=answers(404, reviewer=303, head=303, admin=303),
+            other=answers(404, admin=303),
+        ),
+    ),
+    ("GET", "/account/password"): (Case(SIGNED_IN),),
+    ("POST", "/account/password"): (Case(answers(400)),),
+    ("GET", "/account/tokens"): (Case(SIGNED_IN),),
+    ("POST", "/account/tokens"): (Case(answers(400)),),
+    # The 6301 drafter's token: only its owner may revoke it (everyone else: not found).
+    ("POST", "/account/tokens/<int:token_id>/revoke"): (
+        Case(own=answers(404, drafter=303), other=answers(404)),
+    ),
+    # Signed in, the forgotten-password page sends to the change-password page.
+    ("GET", "/password/forgot"): (Case(answers(302, anonymous=200)),),
+    ("POST", "/password/forgot"): (Case(answers(302, anonymous=400)),),
+    # An unknown reset link: "invalid link" (404) to anyone.
+    ("GET", "/password/reset/<token>"): (Case(answers(404, anonymous=404)),),
+    ("POST", "/password/reset/<token>"): (Case(answers(404, anonymous=404)),),
+    # --- plans ----------------------------------------------------------------------------------
+    ("GET", "/tasks"): (Case(SIGNED_IN),),
+    ("GET", "/plans"): (Case(SIGNED_IN),),
+    ("GET", "/plans/new"): (Case(answers(403, drafter=200)),),
+    ("POST", "/plans/new"): (Case(answers(403, drafter=400)),),
+    ("GET", "/plans/<int:plan_id>"): PLAN_READ_CASES,
+    ("GET", "/plans/<int:plan_id>/edit"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/edit"): PLAN_EDIT_POST_CASES,
+    ("GET", "/plans/<int:plan_id>/challenges"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/challenges"): PLAN_EDIT_POST_CASES,
+    ("GET", "/plans/<int:plan_id>/indicators"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/indicators"): PLAN_EDIT_POST_CASES,
+    ("GET", "/plans/<int:plan_id>/activities/new"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/activities/new"): PLAN_EDIT_POST_CASES,
+    ("GET", "/plans/<int:plan_id>/activities/<int:activity_id>/edit"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/activities/<int:activity_id>/edit"): PLAN_EDIT_POST_CASES,
+    ("POST", "/plans/<int:plan_id>/activities/<int:activity_id>/delete"): PLAN_EDIT_POST_CASES,
+    ("POST", "/plans/<int:plan_id>/transition"): (
+        scoped(ACTION_EMPTY_DRAFT),
+        scoped(
+            SUBMIT,
+            args={"plan_id": "spare_draft"},
+            data={"trigger": "submit", "version": "{spare_draft_version}"},
+        ),
+    ),
+    ("POST", "/plans/<int:plan_id>/comments"): (scoped(COMMENT_ON_DRAFT),),
+    # --- spreadsheets and the printable plan ----------------------------------------------------
+    ("GET", "/plans/<int:plan_id>/export.<fmt>"): PLAN_READ_CASES,
+    ("GET", "/plans/<int:plan_id>/import-template.xlsx"): PLAN_READ_CASES,
+    ("GET", "/plans/<int:plan_id>/print"): PLAN_READ_CASES,
+    ("GET", "/plans/<int:plan_id>/import"): PLAN_EDIT_GET_CASES,
+    ("POST", "/plans/<int:plan_id>/import"): PLAN_EDIT_POST_CASES,
+    # --- quarterly reports ----------------------------------------------------------------------
+    ("GET", "/reports"): (Case(SIGNED_IN),),
+    ("GET", "/reports/export.<fmt>"): (Case(SIGNED_IN),),
+    ("GET", "/reports/<int:report_id>"): REPORT_READ_CASES,
+    ("POST", "/reports/<int:report_id>"): (
+        scoped(FILL_DUE_EMPTY),
+        scoped(FILL_VERIFIED, args={"report_id": "verified"}),
+    ),
+    ("GET", "/reports/<int:report_id>/export.<fmt>"): REPORT_READ_CASES,
+    ("POST", "/reports/<int:report_id>/transition"): (
+        scoped(answers(400, partner=404)),
+        # Submitting the report: the drafter only.
+        scoped(
+            answers(403, drafter=303, partner=404),
+            args={"report_id": "spare_report"},
+            data={"trigger": "submit", "version": "{spare_report_version}"},
+        ),
+    ),
+    ("POST", "/reports/<int:report_id>/attachments"): (scoped(FILL_DUE_EMPTY),),
+    ("GET", "/reports/<int:report_id>/attachments/<int:attachment_id>"): (
+        scoped(READ_DUE_REPORT),
+        scoped(
+            READ_VERIFIED_REPORT,
+            args={"report_id": "verified", "attachment_id": "verified_attachment"},
+        ),
+        # An attachment of another report of the same plan, asked for under this report.
+        scoped(answers(404), args={"attachment_id": "verified_attachment"}),
+    ),
+    ("POST", "/reports/<int:report_id>/attachments/<int:attachment_id>/delete"): (
+        scoped(answers(403, drafter=303, partner=404), args={"attachment_id": "spare_attachment"}),
+        scoped(
+            answers(403, drafter=409),
+            args={"report_id": "verified", "attachment_id": "verified_attachment"},
+        ),
+    ),
+    # --- the province's pages -------------------------------------------------------------------
+    ("GET", "/sync"): (Case(PROVINCE_DESK),),
+    ("GET", "/dashboard"): (Case(DASHBOARD),),
+    ("GET", "/dashboard/export.<fmt>"): (Case(DASHBOARD),),
+    # --- the JSON API: a bearer token instead of the session; no token is 401 ---------------
+    ("GET", "/api/v1/openapi.json"): (Case(answers(200, anonymous=200)),),
+    ("GET", "/api/v1/tasks"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/plans"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/plans/<int:plan_id>"): API_PLAN_READ_CASES,
+    ("GET", "/api/v1/plans/<int:plan_id>/history"): API_PLAN_READ_CASES,
+    ("GET", "/api/v1/plans/<int:plan_id>/transitions"): API_PLAN_READ_CASES,
+    ("GET", "/api/v1/plans/<int:plan_id>/reports"): API_PLAN_READ_CASES,
+    ("POST", "/api/v1/plans/<int:plan_id>/transitions"): (
+        # A body that is not a transition: 400 before anything is looked up.
+        Case(own=answers(400, anonymous=401), other=answers(400, anonymous=401), json={}),
+        scoped(
+            api(answers(403, drafter=200, partner=404)),
+            args={"plan_id": "api_draft"},
+            json={"trigger": "submit", "version": "{api_draft_version}"},
+        ),
+    ),
+    ("GET", "/api/v1/reports/<int:report_id>"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
+    ),
+    ("POST", "/api/v1/reports/<int:report_id>/transitions"): (
+        scoped(
+            api(answers(403, drafter=200, partner=404)),
+            args={"report_id": "api_report"},
+            json={"trigger": "submit", "version": "{api_report_version}"},
+        ),
+    ),
+    # --- administration: the admin only, for every district -------------------------------------
+    ("GET", "/admin/"): (Case(ADMIN_ONLY),),
+    ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),
+    ("POST", "/admin/outbox/<int:notification_id>/retry"): (Case(ADMIN_DONE),),
+    ("POST", "/admin/outbox/retry-failed"): (Case(ADMIN_DONE),),
+    ("GET", "/admin/mailbox"): (Case(ADMIN_ONLY),),
+    # No such message in the mailbox: 404 for the admin.
+    ("GET", "/admin/mailbox/<name>"): (Case(answers(403, admin=404)),),
+    ("GET", "/admin/calendar"): (Case(ADMIN_ONLY),),
+    ("POST", "/admin/calendar/overrides"): (Case(ADMIN_FORM_INVALID),),
+    ("POST", "/admin/calendar/overrides/<int:override_id>/delete"): (Case(ADMIN_DONE),),
+    ("GET", "/admin/regions"): (Case(ADMIN_ONLY),),
+    ("GET", "/admin/regions/<code>"): (same_everywhere(ADMIN_ONLY),),
+    ("POST", "/admin/regions/<code>"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("GET", "/admin/agencies"): (Case(ADMIN_ONLY),),
+    ("POST", "/admin/agencies/<code>/new"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("GET", "/admin/agencies/<int:agency_id>"): (same_everywhere(ADMIN_ONLY),),
+    ("POST", "/admin/agencies/<int:agency_id>"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("POST", "/admin/agencies/<int:agency_id>/delete"): (same_everywhere(ADMIN_DONE),),
+    ("GET", "/admin/users"): (Case(ADMIN_ONLY),),
+    ("GET", "/admin/users/new"): (Case(ADMIN_ONLY),),
+    ("POST", "/admin/users/new"): (Case(ADMIN_FORM_INVALID),),
+    ("GET", "/admin/users/<int:user_id>"): (same_everywhere(ADMIN_ONLY),),
+    ("POST", "/admin/users/<int:user_id>"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("POST", "/admin/users/<int:user_id>/password"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("POST", "/admin/users/<int:user_id>/roles"): (same_everywhere(ADMIN_FORM_INVALID),),
+    ("POST", "/admin/users/<int:user_id>/roles/<int:assignment_id>/delete"): (
+        same_everywhere(ADMIN_DONE),
+    ),
+}

@@ -1,0 +1,30 @@
+"""The password reset email: an outbox row of event `password_reset` as subject, text and
+HTML in the recipient's language (notifications/rendering.py hands such rows here)."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..notifications.models import Notification
+from ..notifications.rendering import RenderedEmail, _language, _tidy_text
+
+
+def render_password_reset(notification: Notification) -> RenderedEmail:
+    payload = dict(notification.payload or {})
+    recipient = notification.recipient
+    with force_locale(_language(notification)):
+        subject = _("Choose a new password")
+        context = {
+            "subject": subject,
+            "language": _language(notification),
+            "recipient_name": str(recipient) if recipient is not None else "",
+            "username": payload.get("username", ""),
+            "reset_url": payload.get("reset_url", ""),
+            "minutes": int(payload.get("minutes") or 0),
+            "outbox_id": notification.id,
+        }
+        text = render_template("emails/password_reset.txt", **context)
+        html = render_template("emails/password_reset.html", **context)
+    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)

@@ -1,0 +1,35 @@
+"""Who is calling: the user of the personal token in `Authorization: Bearer <token>`.
+
+Only that header counts. The browser's session cookie is never read here, so a page on another
+site cannot make a logged-in browser call the API, and the API needs no CSRF token."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from ..accounts import tokens
+from ..accounts.models import User
+from ..models_base import utcnow
+from ..unit_of_work import unit_of_work
+from .errors import unauthorized
+
+
+def authenticate() -> User:
+    """Set and return the caller; raise a 401 ApiError for a missing, unknown, revoked or
+    expired token or a disabled account (one answer for all: nothing to probe)."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise unauthorized("send a personal API token as 'Authorization: Bearer <token>'")
+    now = utcnow()
+    token = tokens.usable_token(secret.strip(), now)
+    if token is None:
+        raise unauthorized("the API token is unknown, revoked or expired")
+    if tokens.needs_touch(token, now):
+        with unit_of_work():
+            tokens.touch(token, now)
+    g.api_user = token.user
+    return token.user
+
+
+def api_user() -> User:
+    return g.api_user

@@ -1,0 +1,112 @@
+"""The /api/v1 blueprint and the decorator every endpoint is declared with.
+
+`endpoint()` registers the Flask route and records what the OpenAPI document needs (method,
+path, query and body models, response model, errors), so the document is generated from the
+same declarations that serve the requests. It also authenticates the caller, validates the
+query and the body, and answers with the response model as JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, json, request
+from flask_babel import force_locale
+from pydantic import BaseModel
+
+from .auth import authenticate
+from .errors import ApiError, register_error_handlers
+from .schemas import MAX_ID
+
+PREFIX = "/api/v1"
+
+blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
+register_error_handlers(blueprint)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    rule: str  # Flask rule below the prefix, e.g. /plans/<int:plan_id>
+    name: str  # the view's endpoint name within the blueprint
+    summary: str
+    tag: str
+    response: type[BaseModel] | None  # None: a free-form JSON object
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def _json(model: BaseModel | dict[str, Any]) -> Response:
+    text = model.model_dump_json() if isinstance(model, BaseModel) else json.dumps(model)
+    return Response(text, mimetype="application/json")
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(
+            400,
+            "validation_error",
+            "the body is not a JSON object",
+            fields={"body": ["expected a JSON object"]},
+        )
+    return model.model_validate(data)
+
+
+def endpoint(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    response: type[BaseModel] | None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+    auth: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def handle(**path: Any) -> Response:
+            # A path id beyond the id columns' range cannot exist (and must not reach SQL).
+            if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in path.values()):
+                raise ApiError(404, "not_found", "not found")
+            # English messages whatever the caller's or the browser's language: codes are
+            # what scripts read, messages what people read in their logs.
+            with force_locale("en"):
+                if auth:
+                    authenticate()
+                if query is not None:
+                    path["query"] = query.model_validate(request.args.to_dict())
+                if body is not None:
+                    path["body"] = _body(body)
+                return _json(view(**path))
+
+        ENDPOINTS.append(
+            Endpoint(
+                method=method,
+                rule=rule,
+                name=view.__name__,
+                summary=summary,
+                tag=tag,
+                response=response,
+                query=query,
+                body=body,
+                errors=errors,
+                auth=auth,
+            )
+        )
+        blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
+        return handle
+
+    return decorator

@@ -1,0 +1,130 @@
+"""Every error of the API is JSON of one shape: {"code", "message", "fields", "problems"}.
+
+`code` is stable (scripts branch on it); `message` is English, for people reading logs. Routing
+errors (an unknown /api/ path, a wrong method) never reach the blueprint, so they are answered
+by an app-level handler that defers to the HTML error pages for every other path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, Response, json, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..engine import GuardFailed, TransitionRefused
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+# Engine codes kept as they are, except a refused input, which is a validation error here.
+RENAMED_CODES = {"invalid": "validation_error"}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error the API answers with as it is (status, code, message, field errors)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def unauthorized(message: str = "a valid API token is required") -> ApiError:
+    return ApiError(401, "unauthorized", message)
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict[str, list[str]] | None = None,
+    problems: list[str] | None = None,
+) -> Response:
+    body = {"code": code, "message": message, "fields": fields or {}, "problems": problems or []}
+    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def validation_fields(error: ValidationError) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in item["loc"]) or "body"
+        fields.setdefault(location, []).append(item["msg"])
+    return fields
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status >= 500:
+        return error_response(500, "server_error", "the server could not complete the request")
+    code = HTTP_CODES.get(status, "error")
+    response = error_response(status, code, error.description or error.name)
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
+def register_error_handlers(blueprint: Blueprint) -> None:
+    @blueprint.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message, fields=error.fields)
+
+    @blueprint.errorhandler(ValidationError)
+    def invalid(error: ValidationError) -> Response:
+        fields = validation_fields(error)
+        return error_response(400, "validation_error", "the request is not valid", fields=fields)
+
+    @blueprint.errorhandler(TransitionRefused)
+    def refused(error: TransitionRefused) -> Response:
+        problems = [str(p) for p in error.problems] if isinstance(error, GuardFailed) else []
+        code = RENAMED_CODES.get(error.code, error.code)
+        return error_response(error.status, code, error.message, problems=problems)
+
+    @blueprint.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if (error.code or 500) >= 500:
+            logger.error("API request failed: %s %s", request.method, request.path)
+        return _http_error(error)
+
+
+def init_app_errors(app: Flask) -> None:
+    """JSON for routing errors under /api/ (no blueprint sees them); the app's HTML error
+    page, registered before this, for every other path."""
+    handlers = app.error_handler_spec[None][None]
+    html_page: Callable[[HTTPException], object] | None = handlers.get(HTTPException)
+
+    def routing_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"):
+            return _http_error(error)
+        if html_page is not None:
+            return html_page(error)
+        return error
+
+    app.register_error_handler(HTTPException, routing_error)

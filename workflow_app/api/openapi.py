@@ -1,0 +1,150 @@
+"""The OpenAPI 3.1 document of the API, generated from the endpoint declarations
+(api/blueprint.py `ENDPOINTS`) and the pydantic models' JSON Schemas: a route cannot exist
+without being documented, and the documented bodies are the ones the code validates."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .blueprint import ENDPOINTS, PREFIX, Endpoint, endpoint
+from .schemas import MAX_ID, ErrorBody
+
+REF = "#/components/schemas/{model}"
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+STATUS_TEXT = {
+    400: "Invalid request (validation_error, unknown_trigger, comment_required).",
+    401: "No valid API token (unauthorized).",
+    403: "The caller's role may not do this (forbidden).",
+    404: "Not found, or not visible to the caller (not_found).",
+    409: "Not possible now (invalid_state, guard_failed) or changed meanwhile (stale).",
+    415: "The body is not JSON (unsupported_media_type).",
+}
+
+
+def openapi_path(rule: str) -> str:
+    """`/plans/<int:plan_id>` → `/api/v1/plans/{plan_id}`."""
+    return PREFIX + _PARAM.sub(r"{\2}", rule)
+
+
+def _path_parameters(rule: str) -> list[dict[str, Any]]:
+    parameters = []
+    for converter, name in _PARAM.findall(rule):
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": _sendable(prop),
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _sendable(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without its title and without `null` (a query string
+    cannot send null: leaving the parameter out means "no filter")."""
+    schema = {k: v for k, v in prop.items() if k not in ("title", "default", "description")}
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    return schema
+
+
+def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _operation(item: Endpoint) -> dict[str, Any]:
+    success = _ref(item.response) if item.response else {"type": "object"}
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": _json_content(success)}}
+    for status in item.errors:
+        responses[str(status)] = {
+            "description": STATUS_TEXT.get(status, "Error."),
+            "content": _json_content(_ref(ErrorBody)),
+        }
+    # Anything else (e.g. 405, 429) has the same error shape.
+    responses["default"] = {"description": "Error.", "content": _json_content(_ref(ErrorBody))}
+    operation: dict[str, Any] = {
+        "operationId": item.name,
+        "summary": item.summary,
+        "tags": [item.tag],
+        "parameters": _path_parameters(item.rule)
+        + (_query_parameters(item.query) if item.query else []),
+        "responses": responses,
+    }
+    if item.body is not None:
+        operation["requestBody"] = {"required": True, "content": _json_content(_ref(item.body))}
+    if not item.auth:
+        operation["security"] = []
+    return operation
+
+
+@cache
+def document() -> dict[str, Any]:
+    models = {ErrorBody}
+    for item in ENDPOINTS:
+        models.update(m for m in (item.response, item.body) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    modes = [(m, "validation" if _is_request(m) else "serialization") for m in ordered]
+    _, definitions = models_json_schema(modes, ref_template=REF)  # type: ignore[arg-type]
+    paths: dict[str, dict[str, Any]] = {}
+    for item in ENDPOINTS:
+        paths.setdefault(openapi_path(item.rule), {})[item.method.lower()] = _operation(item)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "workflow_app API",
+            "version": "1",
+            "description": (
+                "Sanitation action plans of Kalimantan Selatan and their quarterly progress "
+                "reports. Authenticate with a personal API token (My account → API tokens, "
+                "or `workflow-app tokens create USERNAME`) as `Authorization: Bearer <token>`. "
+                "Every error has the shape of ErrorBody; branch on its `code`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _is_request(model: type[BaseModel]) -> bool:
+    return any(item.body is model for item in ENDPOINTS)
+
+
+@endpoint(
+    "GET",
+    "/openapi.json",
+    summary="This document.",
+    tag="meta",
+    response=None,
+    auth=False,
+)
+def openapi_json() -> dict[str, Any]:
+    return document()

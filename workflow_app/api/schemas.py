@@ -1,0 +1,258 @@
+"""Request and response bodies of the API, as pydantic models: they validate what comes in,
+shape what goes out, and give the OpenAPI document its JSON Schemas (api/openapi.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..plans.forms_actions import COMMENT_MAX_LENGTH
+
+MAX_PAGE = 100
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
+
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2,10}$", description="e.g. 6301")]
+StateName = Annotated[str, Field(pattern=r"^[a-z_]{1,40}$", description="e.g. draft")]
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    """Every error. `code` is stable: not_found, forbidden, unauthorized, validation_error,
+    unknown_trigger, comment_required, invalid_state, guard_failed, stale, bad_request,
+    method_not_allowed, rate_limited, server_error."""
+
+    code: str
+    message: str
+    fields: dict[str, list[str]] = Field(
+        default_factory=dict, description="Field errors: the field's path → its messages."
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="What blocks the action (guard_failed)."
+    )
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+class PlanQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    region: RegionCode | None = None
+    state: StateName | None = None
+    year: int | None = Field(
+        default=None, ge=1900, le=2200, description="Only plans whose period covers this year."
+    )
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class TaskQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="At most this many of each.")
+
+
+class TransitionRequest(BaseModel):
+    """Fire an action. `version` is the version the caller last read: if the plan (or report)
+    changed since, nothing happens and the answer is 409 `stale`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: str = Field(min_length=1, max_length=40, examples=["submit"])
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX_LENGTH)
+    version: int = Field(ge=0, le=MAX_ID)
+
+    _no_nul = field_validator("trigger", "comment")(_no_nul)
+
+
+# --- responses ---------------------------------------------------------------------------
+
+
+class Label(BaseModel):
+    id: str = Field(description="Indonesian")
+    en: str = Field(description="English")
+
+
+class RegionRef(BaseModel):
+    code: str
+    name: str
+
+
+class UserRef(BaseModel):
+    username: str
+    full_name: str
+
+
+class AvailableTransition(BaseModel):
+    trigger: str
+    label: Label
+    to_state: str
+    comment_required: bool
+    problems: list[str] = Field(description="What blocks it now; empty when it can be fired.")
+
+
+class TransitionOptions(BaseModel):
+    items: list[AvailableTransition]
+
+
+class PlanSummary(BaseModel):
+    id: int
+    title: str
+    region: RegionRef
+    period_start: int
+    period_end: int
+    state: str
+    state_label: Label
+    version: int
+    due_at: datetime | None
+    updated_at: datetime
+
+
+class PlanList(BaseModel):
+    items: list[PlanSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class Target(BaseModel):
+    year: int
+    value: Decimal
+
+
+class IndicatorOut(BaseModel):
+    id: int
+    name: str
+    unit: str
+    baseline_year: int | None
+    baseline_value: Decimal | None
+    targets: list[Target]
+
+
+class FundingOut(BaseModel):
+    year: int
+    source: str
+    amount: int = Field(description="Whole Rupiah.")
+
+
+class AgencyRef(BaseModel):
+    id: int
+    short_name: str
+    name: str
+
+
+class ActivityOut(BaseModel):
+    id: int
+    title: str
+    sub_sector: str
+    activity_type: str
+    location: str
+    volume: Decimal | None
+    unit: str
+    agency: AgencyRef | None
+    start_year: int
+    end_year: int
+    funding: list[FundingOut]
+
+
+class PlanDetail(PlanSummary):
+    workflow: str
+    workflow_version: int
+    created_at: datetime
+    challenges: list[str]
+    indicators: list[IndicatorOut]
+    activities: list[ActivityOut]
+    transitions: list[AvailableTransition]
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    at: datetime
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor: UserRef
+    acting_for: UserRef | None
+    role: str
+    comment: str | None
+    report_id: int | None
+
+
+class History(BaseModel):
+    items: list[HistoryEntry]
+
+
+class TransitionResult(BaseModel):
+    history: HistoryEntry
+    state: str
+    version: int = Field(description="The new version: send it with the next action.")
+
+
+class ReportSummary(BaseModel):
+    id: int
+    plan_id: int
+    year: int
+    quarter: int
+    state: str
+    state_label: Label
+    version: int
+    due_at: datetime | None
+    submitted_at: datetime | None
+
+
+class ReportList(BaseModel):
+    items: list[ReportSummary]
+
+
+class ReportLineOut(BaseModel):
+    activity_id: int
+    activity_title: str
+    physical_progress: Decimal | None = Field(description="Percent, cumulative in the year.")
+    spent: int | None = Field(description="Whole Rupiah, cumulative in the year.")
+    budget: int
+    spent_percent: Decimal | None
+    output_achieved: Decimal | None
+    obstacles: str
+    follow_up: str
+
+
+class IndicatorValueOut(BaseModel):
+    indicator_id: int
+    name: str
+    value: Decimal
+
+
+class ReportDetail(ReportSummary):
+    region: RegionRef
+    lines: list[ReportLineOut]
+    indicator_values: list[IndicatorValueOut]
+    transitions: list[AvailableTransition]
+    history: list[HistoryEntry]
+
+
+class PlanTask(BaseModel):
+    plan: PlanSummary
+    actions: list[str]
+
+
+class ReportTask(BaseModel):
+    report: ReportSummary
+    actions: list[str]
+
+
+class TaskList(BaseModel):
+    plans: list[PlanTask]
+    plans_total: int
+    reports: list[ReportTask]
+    reports_total: int

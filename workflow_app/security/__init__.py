@@ -1,0 +1,15 @@
+"""Cross-cutting protections: response headers, login throttling, the password policy."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_security(app: Flask) -> None:
+    from .headers import init_headers
+    from .query_text import init_query_text
+    from .throttling import init_throttling
+
+    init_headers(app)
+    init_query_text(app)
+    init_throttling(app)
