@@ -43,7 +43,7 @@ worker: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=10 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
