@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     from .cli import register_commands
     from .dashboard.views import blueprint as dashboard_blueprint
     from .errors import init_error_pages
+    from .health import blueprint as health_blueprint
     from .monitoring.views import blueprint as monitoring_blueprint
     from .plans import editing as _editing_routes  # noqa: F401
     from .plans.diagram import workflow_diagram
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(spreadsheets_blueprint)
     app.register_blueprint(monitoring_blueprint)
     app.register_blueprint(api_blueprint)
+    app.register_blueprint(health_blueprint)
     # The API authenticates by bearer token only, never by the session cookie: a forged
     # cross-site request carries no token, so CSRF protection does not apply there.
     csrf.exempt(api_blueprint)

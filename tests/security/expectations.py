@@ -136,6 +136,9 @@ REPORT_READ_CASES = (
 EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # --- accounts -----------------------------------------------------------------------------
     ("GET", "/"): (Case(answers(302)),),
+    # For the orchestrator: open to anyone, JSON, up or down only.
+    ("GET", "/healthz"): (Case(answers(200, anonymous=200)),),
+    ("GET", "/readyz"): (Case(answers(200, anonymous=200)),),
     ("GET", "/login"): (Case(answers(302, anonymous=200)),),
     ("POST", "/login"): (Case(answers(400, anonymous=400)),),
     ("POST", "/logout"): (Case(answers(302), ends_session=True),),
