@@ -84,6 +84,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # language, day), then served from this cache for at most this long; 0 turns it off.
         # CACHE_TYPE None: chosen by profile (embedded: in-process, production: REDIS_URL).
         "DASHBOARD_CACHE_SECONDS": 600,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
+        "TRUSTED_PROXIES": 0,
         "CACHE_TYPE": None,
         # Evidence of progress reports: stored here under generated names (a volume in
         # production), at most this large each. Requests larger than MAX_CONTENT_LENGTH are
