@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run worker test lint install clean
+.PHONY: run worker stack test lint install clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "python3 not found: install Python 3.11 or newer" >&2; exit 1; }
@@ -36,6 +36,13 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(BIN)/workflow-app run --host $(HOST) --port $(PORT)
+
+# The production topology natively (docker-compose.yml's commands, no Docker): migrations, then
+# gunicorn on http://127.0.0.1:8000 (or $$PORT), a Celery worker, beat and a local SMTP server
+# whose mail the admin mailbox shows, against the local PostgreSQL and Redis. DATABASE_URL,
+# REDIS_URL and MAIL_* come from the environment (README "The stack").
+stack: install
+	$(BIN)/workflow-app stack --seed-demo $(if $(filter command line,$(origin PORT)),--port $(PORT),)
 
 # Only the worker (with beat), e.g. beside a web server started another way.
 worker: install

@@ -283,3 +283,28 @@ def test_every_env_example_setting_has_a_comment_and_is_read_by_someone() -> Non
         if not read:
             unread.append(name)
     assert unread == []
+
+
+# --- the same topology natively (workflow-app stack) -----------------------------------------
+
+
+def test_the_native_stack_runs_the_compose_commands() -> None:
+    """`make stack` is the compose topology without Docker: the same programs with the same
+    options, only bound to loopback instead of the container's 0.0.0.0:8000."""
+    from workflow_app.stack.topology import (
+        beat_command,
+        migrate_command,
+        seed_command,
+        web_command,
+        worker_command,
+    )
+
+    env = fresh_env()
+    services = configured(env)["services"]
+    sizes = {"WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2")}
+    sizes["WORKER_CONCURRENCY"] = env.get("WORKER_CONCURRENCY", "2")
+    assert argv(services["web"]["command"]) == list(web_command("0.0.0.0:8000", sizes))
+    assert argv(services["worker"]["command"]) == list(worker_command(sizes))
+    assert argv(services["beat"]["command"]) == list(beat_command())
+    assert argv(services["migrate"]["command"]) == list(migrate_command())
+    assert argv(services["seed-demo"]["command"]) == list(seed_command())

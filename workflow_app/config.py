@@ -86,6 +86,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DASHBOARD_CACHE_SECONDS": 600,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
         "TRUSTED_PROXIES": 0,
+        # Test-only (refused by the production profile): a file holding how many seconds
+        # every process's clock runs ahead, so a system test can make deadlines pass.
+        "TEST_CLOCK_FILE": None,
         "CACHE_TYPE": None,
         # Evidence of progress reports: stored here under generated names (a volume in
         # production), at most this large each. Requests larger than MAX_CONTENT_LENGTH are
@@ -191,6 +194,11 @@ def check_profile(config: dict[str, Any]) -> None:
     if not config.get("RATELIMIT_STORAGE_URI"):
         production = config["PROFILE"] == "production"
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] if production else "memory://"
+    if config["PROFILE"] == "production" and config.get("TEST_CLOCK_FILE"):
+        raise ConfigurationError(
+            "TEST_CLOCK_FILE is a test-only setting: the production profile refuses to start "
+            "with a clock that can be moved"
+        )
     if config["PROFILE"] == "production":
         config["SESSION_COOKIE_SECURE"] = True
         # The __Host- prefix: the browser accepts the cookie only Secure, for path / and

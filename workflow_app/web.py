@@ -47,6 +47,10 @@ def load_workflows(app: Flask) -> WorkflowRegistry:
 
 
 def init_app(app: Flask) -> None:
+    from . import celery_logging as _celery_logging  # noqa: F401 (connects Celery's signals)
+    from . import logs
+
+    logs.init_app(app)  # first: every other hook's log lines carry the request id
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)

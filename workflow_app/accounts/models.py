@@ -115,7 +115,7 @@ class RoleAssignment(db.Model):
 
 def wita_today() -> date:
     """Today's calendar date in WITA: delegations start and end on WITA dates."""
-    return datetime.now(WITA).date()
+    return utcnow().astimezone(WITA).date()
 
 
 class Delegation(db.Model):

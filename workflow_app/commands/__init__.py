@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from .monitoring_cmd import monitoring_group
     from .plans_cmd import plans_group
     from .seed import seed_demo_command
+    from .stack_cmd import stack_command
     from .tokens_cmd import tokens_group
     from .transfer_cmd import export_group, import_group
     from .workflows_cmd import workflows_group
@@ -25,3 +26,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(monitoring_group)
     app.cli.add_command(tokens_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(stack_command)

@@ -72,16 +72,21 @@ def _send_smtp(message: Message) -> None:
         connection.send(message)
 
 
-def _write_mailbox(message: Message, outbox_id: int) -> Path:
-    folder = mailbox_path()
+def write_eml(folder: Path, raw: bytes, outbox_id: int | str) -> Path:
+    """Store one message in the mailbox folder the admin area reads (also used by the local
+    SMTP server of `workflow-app stack`)."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}-{outbox_id}.eml"
     # Write then rename: the mailbox page never reads a half-written file.
     partial = folder / f".{target.name}.part"
-    partial.write_bytes(message.as_bytes())
+    partial.write_bytes(raw)
     os.replace(partial, target)
     return target
+
+
+def _write_mailbox(message: Message, outbox_id: int) -> Path:
+    return write_eml(mailbox_path(), message.as_bytes(), outbox_id)
 
 
 def send_email(
