@@ -31,6 +31,8 @@ QUIET_PATHS = ("/healthz", "/readyz", "/static/")
 
 _request_id: ContextVar[str | None] = ContextVar("workflow_request_id", default=None)
 _HANDLER_NAME = "workflow_app"
+# Libraries that narrate every step at INFO: their warnings are enough.
+CHATTY_LOGGERS = ("transitions",)
 log = logging.getLogger("workflow_app.requests")
 
 
@@ -101,6 +103,8 @@ def configure_root_logger(app: Flask) -> None:
     handler.name = _HANDLER_NAME
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL") or "INFO")
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     style_handlers(root, app.config["LOG_FORMAT"])
 
 

@@ -41,6 +41,9 @@ def web_command(bind: str, environ: Mapping[str, str]) -> tuple[str, ...]:
         f"--bind={bind}",
         f"--workers={environ.get('WEB_CONCURRENCY') or 2}",
         "--graceful-timeout=30",
+        # Gunicorn 23+ opens a control socket in the home folder by default: two servers on
+        # one machine would share it, and the image's user has no home to write it in.
+        "--no-control-socket",
         "workflow_app:create_app()",
     )
 

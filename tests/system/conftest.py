@@ -1,0 +1,73 @@
+"""The system test's world: the stack (tests/system/stack.py) on a fresh PostgreSQL database,
+a private Redis and an aiosmtpd server. It needs PostgreSQL whichever database the suite runs
+on, so it runs once per CI run, in the SQLite pass; everything it needs skips with the reason
+when absent, and fails instead under CI=true."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from tests.external import require_postgres, unavailable
+from tests.services.support import RedisServer, ServiceUnavailable, SmtpSink
+
+from .stack import Stack
+
+DATABASE = "wf_system"
+
+
+@pytest.fixture(scope="module")
+def system_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("runs once, in the SQLite pass (the stack has a database of its own)")
+    return tmp_path_factory.mktemp("system")
+
+
+@pytest.fixture(scope="module")
+def fresh_database(system_dir: Path) -> str:
+    """An empty database: the stack's migration builds it, as on a new server."""
+    server = make_url(require_postgres().replace("postgresql+psycopg://", "postgresql://"))
+    admin = server.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        name = sql.Identifier(DATABASE)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return server.set(database=DATABASE).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def broker(system_dir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(system_dir / "redis")
+    try:
+        server.start()
+    except ServiceUnavailable as exc:
+        unavailable(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    try:
+        sink.start()
+    except ServiceUnavailable as exc:
+        unavailable(str(exc))
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    system_dir: Path, fresh_database: str, broker: RedisServer, mail_server: SmtpSink
+) -> Iterator[Stack]:
+    running = Stack(system_dir, fresh_database, broker.url, mail_server.port)
+    running.start()
+    yield running
+    running.stop()

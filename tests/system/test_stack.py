@@ -1,0 +1,176 @@
+"""The whole product as it runs in production, driven from outside over HTTP: `workflow-app
+stack` (gunicorn, a Celery worker, beat) on PostgreSQL, Redis and an SMTP server. Three people
+take a plan from draft to approved; their emails arrive; a deadline passes on the test clock and
+the escalation arrives; the worker is killed and Redis restarted (losing every queued message)
+mid-way, and still nothing is lost; the request id of a click is found in the worker's log of
+the email it caused; SIGTERM stops every process."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from tests import factories
+from tests.conftest import make_app
+from tests.services.support import RedisServer, SmtpSink, wait_until
+from workflow_app.extensions import db
+
+from .browser import Browser
+from .stack import Stack, alive, wait_gone
+
+
+def seed_people_and_plan(stack: Stack) -> int:
+    """The accounts of Tanah Laut and the province, and a complete draft plan (set up in the
+    database directly: creating accounts and filling a plan in have tests of their own)."""
+    saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
+    try:
+        app = make_app(stack.database_url, stack.workdir / "seeding")
+    finally:
+        os.environ["WORKFLOW_APP_INSTANCE_PATH"] = saved or ""
+        if saved is None:
+            del os.environ["WORKFLOW_APP_INSTANCE_PATH"]
+    with app.app_context():
+        users = factories.standard_users()
+        plan = factories.complete_plan(users["drafter"], title="Rencana Aksi Tanah Laut")
+        db.session.commit()
+        plan_id = plan.id
+        db.session.remove()
+        db.engine.dispose()
+    return plan_id
+
+
+def outbox(stack: Stack, plan_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, event, to_address, status) of the plan's outbox rows."""
+    return stack.query(  # type: ignore[return-value]
+        "SELECT id, event, to_address, status FROM notification WHERE plan_id = %s ORDER BY id",
+        plan_id,
+    )
+
+
+def all_sent(stack: Stack, plan_id: int, events: set[str]) -> list[tuple[int, str, str, str]]:
+    """Wait until the plan has rows of each event in `events` and every row is sent."""
+
+    def done() -> list[tuple[int, str, str, str]] | None:
+        rows = outbox(stack, plan_id)
+        sent = {row[1] for row in rows} >= events and all(row[3] == "sent" for row in rows)
+        return rows if sent else None
+
+    return wait_until(
+        done,
+        timeout=60,
+        interval=0.2,
+        what=f"every email of {sorted(events)} sent",
+        details=lambda: f"outbox: {outbox(stack, plan_id)}\n{stack.tail()}",
+    )
+
+
+def received_ids(mail: SmtpSink, wanted: set[int]) -> list[int]:
+    """Wait until every outbox id in `wanted` reached the SMTP server; every id received."""
+    wait_until(
+        lambda: wanted <= {m.outbox_id for m in mail.received},
+        timeout=30,
+        what=f"emails {sorted(wanted)} at the SMTP server",
+        details=lambda: f"received: {sorted(m.outbox_id or 0 for m in mail.received)}",
+    )
+    return [m.outbox_id for m in mail.received if m.outbox_id is not None]
+
+
+def state_of(stack: Stack, plan_id: int) -> str:
+    return stack.query("SELECT state FROM action_plan WHERE id = %s", plan_id)[0][0]
+
+
+def test_a_plan_goes_from_draft_to_approved_through_the_running_stack(
+    stack: Stack, broker: RedisServer, mail_server: SmtpSink
+) -> None:
+    plan_id = seed_people_and_plan(stack)
+    drafter = Browser(stack.base_url, "drafter.6301")
+    reviewer = Browser(stack.base_url, "reviewer.6301")
+    province = Browser(stack.base_url, "provincial.63")
+    for person in (drafter, reviewer, province):
+        person.log_in()
+
+    # The drafter submits; the click's request id is echoed, and the reviewer is emailed.
+    answer = drafter.act(plan_id, "submit", request_id="system-submit-1")
+    assert answer.status_code == 303, answer.text[:500]
+    assert answer.headers["X-Request-ID"] == "system-submit-1"
+    submitted = all_sent(stack, plan_id, {"submit"})
+    assert {row[2] for row in submitted} == {"reviewer.6301@example.test"}
+    received_ids(mail_server, {row[0] for row in submitted})
+
+    # The id follows the click into the worker: the web's line of the POST and the worker's
+    # line of the delivery it caused carry it.
+    def logged(name: str) -> list[dict]:
+        return [e for e in stack.json_lines(name) if e.get("request_id") == "system-submit-1"]
+
+    web_lines = logged("web")
+    assert any(
+        e.get("path") == f"/plans/{plan_id}/transition" and e.get("status") == 303
+        for e in web_lines
+    ), web_lines
+    worker_lines = wait_until(
+        lambda: [e for e in logged("worker") if "notifications.deliver" in e["message"]],
+        what="the worker's log line of the delivery with the request id",
+        details=stack.tail,
+    )
+    assert any("succeeded" in e["message"] for e in worker_lines), worker_lines
+
+    # Nobody reviews. Three weeks later on the test clock (15 working days), the sweep sends
+    # the reminder and due notices, then escalates to the district head and the province.
+    stack.advance_clock(days=21)
+    escalated = all_sent(stack, plan_id, {"reminder", "due", "escalation"})
+    by_event = {(row[1], row[2]) for row in escalated}
+    assert ("escalation", "head.6301@example.test") in by_event
+    assert ("escalation", "provincial.63@example.test") in by_event
+    received_ids(mail_server, {row[0] for row in escalated})
+
+    # Mid-way, Redis goes down (losing whatever it queued) and the worker is killed. The
+    # reviewer forwards meanwhile: the web still answers, the rows wait in the outbox.
+    old_worker = stack.pid("worker")
+    broker.stop()
+    os.kill(old_worker, signal.SIGKILL)
+    answer = reviewer.act(plan_id, "forward", comment="Sudah lengkap, lanjut ke provinsi.")
+    assert answer.status_code == 303, answer.text[:500]
+    assert state_of(stack, plan_id) == "provincial_sync"
+    broker.start()
+    stack.restarted("worker", old_worker)
+    all_sent(stack, plan_id, {"forward"})
+
+    # The province approves.
+    answer = province.act(plan_id, "approve", comment="Disetujui.")
+    assert answer.status_code == 303, answer.text[:500]
+    assert state_of(stack, plan_id) == "approved"
+    final = all_sent(stack, plan_id, {"submit", "forward", "approve"})
+
+    # Nothing lost: each of the plan's outbox rows reached the SMTP server, and once.
+    ids = received_ids(mail_server, {row[0] for row in final})
+    plan_ids = {row[0] for row in final}
+    assert sorted(i for i in ids if i in plan_ids) == sorted(plan_ids)
+
+    # SIGTERM stops the stack: every process ends and the supervisor exits cleanly.
+    children = [stack.pid(name) for name in ("web", "worker", "beat")]
+    assert stack.stop() == 0, stack.tail()
+    for pid in children:
+        wait_gone(pid, timeout=5)
+        assert not alive(pid), f"process {pid} outlived the stack"
+    assert "stack: stopped" in stack.text()
+
+
+def test_production_refuses_the_test_clock(tmp_path: Path) -> None:
+    """The setting the system test relies on cannot reach a deployed system."""
+    import subprocess
+
+    from workflow_app.stack.topology import executable
+
+    env = {
+        **os.environ,
+        "WORKFLOW_APP_PROFILE": "production",
+        "SECRET_KEY": "s" * 40,
+        "WORKFLOW_APP_TEST_CLOCK_FILE": str(tmp_path / "clock"),
+        "WORKFLOW_APP_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    done = subprocess.run(
+        [executable("workflow-app"), "routes"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "TEST_CLOCK_FILE is a test-only setting" in done.stderr
