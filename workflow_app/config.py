@@ -86,6 +86,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DASHBOARD_CACHE_SECONDS": 600,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
         "TRUSTED_PROXIES": 0,
+        # Logs on standard error: "json" (one object per line) or "text"; None: by profile
+        # (json in production). LOG_LEVEL is the root logger's.
+        "LOG_FORMAT": None,
+        "LOG_LEVEL": "INFO",
         # Test-only (refused by the production profile): a file holding how many seconds
         # every process's clock runs ahead, so a system test can make deadlines pass.
         "TEST_CLOCK_FILE": None,
@@ -200,6 +204,9 @@ def check_profile(config: dict[str, Any]) -> None:
             "with a clock that can be moved"
         )
     if config["PROFILE"] == "production":
+        # A pooled connection the database dropped (a restart, a failover) is replaced before
+        # use, instead of failing one request per pooled connection.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
         config["SESSION_COOKIE_SECURE"] = True
         # The __Host- prefix: the browser accepts the cookie only Secure, for path / and
         # without a domain, so no other host or path can plant or shadow it.

@@ -102,7 +102,7 @@ def configure_root_logger(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.name = _HANDLER_NAME
     root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL") or "INFO")
+    root.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     style_handlers(root, app.config["LOG_FORMAT"])

@@ -157,3 +157,21 @@ def test_any_setting_can_be_given_as_a_prefixed_environment_variable(
     app = create_app()
     assert app.config["WTF_CSRF_TIME_LIMIT"] == 7200
     assert app.config["BABEL_DEFAULT_LOCALE"] == "en"
+
+
+def test_production_replaces_dropped_database_connections_and_logs_json(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKFLOW_APP_PROFILE", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app()
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert app.config["LOG_FORMAT"] == "json"
+
+
+def test_an_unknown_log_format_is_refused_by_name(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKFLOW_APP_LOG_FORMAT", "xml")
+    with pytest.raises(ConfigurationError, match="unknown LOG_FORMAT 'xml'"):
+        create_app()

@@ -44,6 +44,7 @@ def stack_environment(
     env.setdefault("WORKFLOW_APP_MAIL_BACKEND", "smtp")
     env.setdefault("WORKFLOW_APP_BASE_URL", f"http://127.0.0.1:{port}")
     env.setdefault("WORKFLOW_APP_LOG_FORMAT", "json")
+    env.setdefault("WORKFLOW_APP_SQLALCHEMY_ENGINE_OPTIONS", '{"pool_pre_ping": true}')
     env.setdefault("WORKFLOW_APP_INSTANCE_PATH", str(instance))
     env.setdefault("PYTHONUNBUFFERED", "1")
     if smtp_port is not None:
