@@ -75,14 +75,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+# Every sequence of the schema back to 1, in one round trip (ids restart for each test).
+_RESTART_SEQUENCES = text(
+    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
 def _empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    # DELETE, children first, rather than TRUNCATE: on tables of a few rows TRUNCATE costs
+    # about four times more on PostgreSQL (it replaces every table's files), per test.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(_RESTART_SEQUENCES)
     db.session.commit()
 
 

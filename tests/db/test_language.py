@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from tests import factories
 from tests.conftest import login
-from workflow_app import models_base
+from workflow_app import clock as app_clock
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans.models import ActionPlan
@@ -88,7 +88,7 @@ def plan(users: dict, monkeypatch: pytest.MonkeyPatch) -> ActionPlan:
         def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
             return CLOCK
 
-    monkeypatch.setattr(models_base, "datetime", _Clock)
+    monkeypatch.setattr(app_clock, "datetime", _Clock)
     created = factories.complete_plan(users["drafter"])
     db.session.commit()
     monkeypatch.undo()

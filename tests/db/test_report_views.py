@@ -384,7 +384,9 @@ def test_the_province_returns_with_a_comment_and_verifies_after_the_resubmission
         assert labels[state].label.get("id") in history
     assert "Lampirkan BAST" in history
     rows = db.session.scalars(
-        select(PlanTransition.to_state).where(PlanTransition.report_id == report.id)
+        select(PlanTransition.to_state)
+        .where(PlanTransition.report_id == report.id)
+        .order_by(PlanTransition.id)
     ).all()
     assert rows == ["due", "submitted", "returned", "submitted", "verified"]
     assert 'id="report-form"' not in text_of(drafter.get(f"/reports/{report.id}"))

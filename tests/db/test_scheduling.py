@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from workflow_app import models_base
+from workflow_app import clock as app_clock
 from workflow_app.accounts.models import User
 from workflow_app.deadlines.models import CalendarOverride, ScheduledStep
 from workflow_app.engine import GuardFailed
@@ -23,7 +23,7 @@ from workflow_app.unit_of_work import unit_of_work
 
 
 class Clock:
-    """The application's clock (`models_base.utcnow`), held still and moved by hand."""
+    """The application's clock (`workflow_app.clock.utcnow`), held still and moved by hand."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, at: datetime) -> None:
         self.at = at
@@ -34,7 +34,7 @@ class Clock:
             def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
                 return clock.at.astimezone(UTC)
 
-        monkeypatch.setattr(models_base, "datetime", _Frozen)
+        monkeypatch.setattr(app_clock, "datetime", _Frozen)
 
     def set(self, at: datetime) -> None:
         self.at = at
