@@ -446,12 +446,21 @@ def path_params(paths: dict[str, list[tuple[str | None, str, str, str]]]) -> dic
     return {name: [row[index] for row in rows] for index, name in enumerate(names)}
 
 
-def seed(dsn: str, plans_per_district: int, now: datetime, password_hash: str) -> float:
-    """Fresh tables and the data; the seconds it took."""
+def seed(
+    dsn: str,
+    plans_per_district: int,
+    now: datetime,
+    password_hash: str,
+    *,
+    create_tables: bool = True,
+) -> float:
+    """Fresh tables and the data; the seconds it took. `create_tables=False`: the schema is
+    already there and empty (migrated, as bench/load.py's stack expects it)."""
     started = time.perf_counter()
     db.session.remove()
-    db.drop_all()
-    db.create_all()
+    if create_tables:
+        db.drop_all()
+        db.create_all()
     people = seed_people(password_hash)
     db.session.remove()
     quarters = last_quarters(now, QUARTERS)
@@ -655,11 +664,15 @@ def fetch(
         conn.close()
 
 
+# The production profile names the cookie `__Host-session` (config.check_profile).
+SESSION_COOKIE_NAMES = ("session", "__Host-session")
+
+
 def session_cookie(set_cookies: list[str]) -> str | None:
     for value in set_cookies:
-        pair = value.split(";", 1)[0].strip()
-        if pair.startswith("session=") and pair != "session=":
-            return pair
+        name, _, content = value.split(";", 1)[0].strip().partition("=")
+        if name in SESSION_COOKIE_NAMES and content:
+            return f"{name}={content}"
     return None
 
 
@@ -827,7 +840,8 @@ def profile_pages(url: str, password: str, targets: list[Target], users: dict[st
 # --- report -----------------------------------------------------------------------------------
 
 
-def machine_description(dsn: str, args: argparse.Namespace) -> list[str]:
+def machine_lines(dsn: str) -> list[str]:
+    """Cores, CPU model, Python and the PostgreSQL server's version."""
     model = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -837,13 +851,19 @@ def machine_description(dsn: str, args: argparse.Namespace) -> list[str]:
                 break
     with psycopg.connect(dsn) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    threads = f" x {args.gthreads} threads" if args.worker_class == "gthread" else ""
     return [
         f"cores: {os.cpu_count()}",
         f"cpu: {model}",
         f"python: {platform.python_version()} ({platform.python_implementation()})",
         f"postgresql: {server}",
+    ]
+
+
+def machine_description(dsn: str, args: argparse.Namespace) -> list[str]:
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    threads = f" x {args.gthreads} threads" if args.worker_class == "gthread" else ""
+    return [
+        *machine_lines(dsn),
         f"gunicorn: {args.workers} {args.worker_class} workers{threads}",
         f"load: {(wrk.stdout or wrk.stderr).splitlines()[0]}, {args.threads} threads,"
         f" {args.connections} connections, {args.duration}s per run, {args.rounds} rounds",

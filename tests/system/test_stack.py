@@ -11,16 +11,19 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests import factories
 from tests.conftest import make_app
 from tests.services.support import RedisServer, SmtpSink, wait_until
 from workflow_app.extensions import db
 
-from .browser import Browser
+from .browser import Browser, read_form
 from .stack import Stack, alive, wait_gone
 
 
-def seed_people_and_plan(stack: Stack) -> int:
+@pytest.fixture(scope="module")
+def plan_id(stack: Stack) -> int:
     """The accounts of Tanah Laut and the province, and a complete draft plan (set up in the
     database directly: creating accounts and filling a plan in have tests of their own)."""
     saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
@@ -32,12 +35,12 @@ def seed_people_and_plan(stack: Stack) -> int:
             del os.environ["WORKFLOW_APP_INSTANCE_PATH"]
     with app.app_context():
         users = factories.standard_users()
-        plan = factories.complete_plan(users["drafter"], title="Rencana Aksi Tanah Laut")
+        draft = factories.complete_plan(users["drafter"], title="Rencana Aksi Tanah Laut")
         db.session.commit()
-        plan_id = plan.id
+        created = draft.id
         db.session.remove()
         db.engine.dispose()
-    return plan_id
+    return created
 
 
 def outbox(stack: Stack, plan_id: int) -> list[tuple[int, str, str, str]]:
@@ -80,10 +83,24 @@ def state_of(stack: Stack, plan_id: int) -> str:
     return stack.query("SELECT state FROM action_plan WHERE id = %s", plan_id)[0][0]
 
 
+def test_web_processes_share_the_login_limit_through_redis(stack: Stack, plan_id: int) -> None:
+    """Two gunicorn processes answer; the failed logins of one account count together, so the
+    sixth is refused whichever process takes it (a limit kept in process memory would let
+    about half of them through)."""
+    answers = []
+    for _ in range(10):
+        browser = Browser(stack.base_url, "head.6301")  # a new connection each time
+        page = browser.get("/login")
+        _, fields = read_form(page.text, None)
+        fields.update(username="head.6301", password="not-the-password")
+        answers.append(browser.session.post(stack.base_url + "/login", data=fields).status_code)
+    assert answers[:5] == [400] * 5, answers  # the form again, with the error
+    assert answers[5:] == [429] * 5, answers
+
+
 def test_a_plan_goes_from_draft_to_approved_through_the_running_stack(
-    stack: Stack, broker: RedisServer, mail_server: SmtpSink
+    stack: Stack, plan_id: int, broker: RedisServer, mail_server: SmtpSink
 ) -> None:
-    plan_id = seed_people_and_plan(stack)
     drafter = Browser(stack.base_url, "drafter.6301")
     reviewer = Browser(stack.base_url, "reviewer.6301")
     province = Browser(stack.base_url, "provincial.63")
