@@ -97,6 +97,8 @@ def configure_root_logger(app: Flask) -> None:
     """One stderr handler on the root logger, unless something (pytest, Celery, a logging
     config of the operator's) already set logging up: then leave it as it is."""
     root = logging.getLogger()
+    # Under gunicorn its worker processes log through handlers of their own: same format.
+    style_handlers(logging.getLogger("gunicorn.error"), app.config["LOG_FORMAT"])
     if root.handlers or app.testing:
         return
     handler = logging.StreamHandler(sys.stderr)
