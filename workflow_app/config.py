@@ -72,6 +72,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "NOTIFICATION_RETRY_MAX_SECONDS": 3600,
         "NOTIFICATION_RELAY_GRACE_SECONDS": 120,
         "NOTIFICATION_SMTP_TIMEOUT_SECONDS": 30,
+        # A delivery holds its row this long (longer than an SMTP conversation can last), so
+        # the relay does not queue it again meanwhile; a worker killed mid-delivery leaves it
+        # to the relay after this plus the grace above.
+        "NOTIFICATION_DELIVERY_LEASE_SECONDS": 300,
         # Celery. None: chosen by profile in celery_app.broker_url (embedded: a SQLite file
         # under instance/, production: REDIS_URL, tests: in memory).
         "CELERY_BROKER_URL": None,

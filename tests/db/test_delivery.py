@@ -15,18 +15,19 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from tests import factories
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db, mail
 from workflow_app.models_base import utcnow
-from workflow_app.notifications.delivery import deliver
+from workflow_app.notifications.delivery import _take_lease, deliver
 from workflow_app.notifications.dispatch import DELIVER_TASK
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.outbox import take_new_ids
 from workflow_app.notifications.relay import requeue_stale
+from workflow_app.unit_of_work import unit_of_work
 
 
 class RecordingCelery:
@@ -182,7 +183,8 @@ def test_after_the_last_attempt_the_row_is_failed_with_its_error(
     monkeypatch.setitem(app.config, "NOTIFICATION_MAX_ATTEMPTS", 3)
     row_id = _reviewer_email(users).id
 
-    statuses = [deliver(row_id).status for _ in range(3)]
+    # Each attempt at the time the previous one set for it.
+    statuses = [deliver(row_id, now=_row(row_id).next_attempt_at).status for _ in range(3)]
 
     assert statuses == ["retry", "retry", "failed"]
     row = _row(row_id)
@@ -246,8 +248,8 @@ def test_the_relay_queues_stale_pending_rows_and_they_are_delivered(
     # Queued once per grace period, not on every relay run.
     assert requeue_stale(now=later + timedelta(seconds=30)) == []
 
-    for row_id in ids:
-        assert deliver(row_id).status == "sent"
+    for row_id in ids:  # delivered when the relay queued them
+        assert deliver(row_id, now=later).status == "sent"
     assert sorted(int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages) == ids
     # Sent rows are never queued again.
     assert requeue_stale(now=later + timedelta(hours=1)) == []
@@ -269,3 +271,24 @@ def test_the_relay_leaves_a_row_waiting_for_its_retry_alone(
 def test_a_test_without_the_smtp_fixture_cannot_reach_a_mail_server(app: Flask) -> None:
     with pytest.raises(AssertionError, match="without the smtp_server fixture"):
         smtplib.SMTP("127.0.0.1", 25, timeout=1)
+
+
+def test_a_row_being_delivered_is_neither_relayed_nor_sent_by_a_second_delivery(
+    users: dict[str, User], smtp_server: Inbox, queue: RecordingCelery
+) -> None:
+    """A delivery leases its row: while the lease runs, the relay does not find it stale and
+    a second delivery of it (the relay's, a redelivered message) stands aside."""
+    row_id = _reviewer_email(users).id
+    take_new_ids()
+    started = utcnow()
+    lease = timedelta(seconds=current_app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"])
+    with unit_of_work():
+        assert _take_lease(row_id, started)  # the first delivery is talking SMTP now
+    assert requeue_stale(now=started + lease - timedelta(seconds=1)) == []
+    assert deliver(row_id, now=started + timedelta(seconds=5)).status == "not_due"
+    assert smtp_server.messages == []
+    # The first delivery died: once the lease and the grace have passed, the relay takes it.
+    later = started + lease + timedelta(minutes=3)
+    assert requeue_stale(now=later) == [row_id]
+    assert deliver(row_id, now=later).status == "sent"
+    assert len(smtp_server.messages) == 1

@@ -10,7 +10,7 @@ work as everywhere else, on this shared database.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,8 @@ from .support import (
 # Fast retries and a short relay grace, so faults heal within a test; the relay itself runs
 # only when a test sends it or starts beat (which then runs it every second).
 WORKER_SETTINGS = {
+    # A worker killed mid-delivery leaves its row leased this long before the relay takes it.
+    "WORKFLOW_APP_NOTIFICATION_DELIVERY_LEASE_SECONDS": "5",
     "WORKFLOW_APP_NOTIFICATION_RETRY_BASE_SECONDS": "0.2",
     "WORKFLOW_APP_NOTIFICATION_RETRY_MAX_SECONDS": "1",
     # With retries a second apart, six attempts (the default) can run out on a loaded machine
@@ -205,3 +207,37 @@ def services(
     smtp_server.start()
     smtp_server.release.set()
     _settle(app_ctx, worker, redis_server)
+
+
+@pytest.fixture
+def extra_celery(
+    services: dict[str, object],
+    services_dir: Path,
+    database_url: str,
+    redis_server: RedisServer,
+    smtp_server: SmtpSink,
+) -> Iterator[Callable[..., CeleryProcess]]:
+    """Make more workers and beats for one test, as an operator who scales the services would:
+    each has its own node name, log and schedule file (`<name>.log`, `<name>.schedule`).
+    Every one made is stopped after the test, before `services` settles the shared worker."""
+    made: list[CeleryProcess] = []
+
+    def make(
+        kind: str,
+        name: str,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        settings: dict[str, str] | None = None,
+    ) -> CeleryProcess:
+        env = _environment(services_dir, database_url, redis_server, smtp_server)
+        env.update(settings or {})
+        process = CeleryProcess(
+            kind, name, env, services_dir / f"{name}.log", pool=pool, concurrency=concurrency
+        )
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        process.stop()

@@ -5,6 +5,7 @@ again by a test (that is what the fault tests do)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import os
 import re
@@ -254,24 +255,43 @@ class SmtpSink:
 # --- Celery processes ----------------------------------------------------------------------
 
 
+# The worker as docker-compose.yml runs it: `celery --app=workers worker --concurrency=2` (the
+# prefork pool is Celery's default). Keyword arguments of CeleryProcess.
+COMPOSE_POOL: dict[str, Any] = {"pool": "prefork", "concurrency": 2}
+
+
 class CeleryProcess:
     """`celery -A workers worker --pool=solo` (or `beat`) as a child process with its own
-    environment, logging into a file the failure messages quote."""
+    environment, logging into a file the failure messages quote. `pool="prefork"` with a
+    `concurrency` runs the worker as docker-compose.yml does (a main process and its pool)."""
 
-    def __init__(self, kind: str, name: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        env: dict[str, str],
+        log: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+    ) -> None:
         self.kind = kind
         self.name = name
         self.env = env
         self.log = log
+        self.pool = pool
+        self.concurrency = concurrency
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self._offset = 0
 
     def command(self) -> list[str]:
         base = [sys.executable, "-m", "celery", "-A", "workers", self.kind, "--loglevel=info"]
         if self.kind == "worker":
             return [
                 *base,
-                "--pool=solo",
+                f"--pool={self.pool}",
+                *([f"--concurrency={self.concurrency}"] if self.pool != "solo" else []),
                 "-n", f"{self.name}@%h",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ]  # fmt: skip
@@ -292,8 +312,14 @@ class CeleryProcess:
         return self.process is not None and self.process.poll() is None
 
     def start(self, timeout: float = 30.0) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (`wait_ready` does): several processes
+        then import the app side by side instead of one after the other."""
         self.starts += 1
-        offset = len(self.log_text())
+        self._offset = len(self.log_text())
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(),
@@ -303,12 +329,20 @@ class CeleryProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
-        while self.ready_marker not in self.log_text()[offset:]:
+        while self.ready_marker not in self.log_text()[self._offset :]:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 _stop_process(self.process)
+                self._kill_group()
                 raise ServiceUnavailable(f"celery {self.kind} did not start:\n{self.tail()}")
             time.sleep(0.05)
+
+    def log_since_start(self) -> str:
+        """The log of the current run only (a process restarted on the same log appends)."""
+        return self.log_text()[self._offset :]
 
     def task_result(self, task_id: str, timeout: float = 20.0) -> str:
         """What task `task_id` returned, as the worker logged it, once it has run."""
@@ -326,10 +360,56 @@ class CeleryProcess:
             assert self.process is not None
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
+        self._kill_group()
 
     def stop(self) -> None:
         if self.process is not None:
             _stop_process(self.process, grace=15)
+            self._kill_group()
+
+    def send_signal(self, signum: int) -> None:
+        """Signal the main process only, as `docker stop` does (SIGTERM) to a container."""
+        assert self.process is not None and self.running
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float) -> int:
+        """The exit code, once the process has ended by itself; fails after `timeout`."""
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"celery {self.kind} still running {timeout:.0f}s later\n{self.tail()}"
+            ) from None
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then wait for the warm shutdown to end; the exit code."""
+        self.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def _kill_group(self) -> None:
+        """SIGKILL whatever is left of the process group (the pool's children of a prefork
+        worker killed before it could end them), so no orphan keeps consuming."""
+        if self.pool == "solo" or self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def start_together(processes: list[CeleryProcess], timeout: float = 60.0) -> None:
+    """Launch every process, then wait for each: they import the app side by side."""
+    for process in processes:
+        process.launch()
+    for process in processes:
+        process.wait_ready(timeout)
+
+
+def terminate_together(processes: list[CeleryProcess], timeout: float = 30.0) -> list[int]:
+    """SIGTERM to every process at once (as `docker compose stop` does), then wait for each
+    to end by itself; their exit codes."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    return [process.wait(timeout) for process in processes]
 
 
 def worker_environment(

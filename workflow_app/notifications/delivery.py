@@ -1,6 +1,9 @@
 """Delivering one outbox row: render, send, record the outcome. Safe to run twice.
 
-A row is marked sent only after the mail server accepted the message. A crash between the
+A delivery first takes a lease on its row (pushes `next_attempt_at` past the time it may
+take), so the relay does not queue a row that is being sent, and a second delivery of the
+same row (the relay's, or a message redelivered by the broker) stands aside while the lease
+runs. A row is marked sent only after the mail server accepted the message. A crash between the
 two sends it again later (the relay finds it pending): a duplicate, recognisable by its
 outbox-id header, is the price of never losing one. A failed attempt is counted and retried
 with exponential backoff and full jitter; after the last attempt the row is `failed`, where
@@ -10,6 +13,7 @@ an admin sees it with its error and can retry it. No row is ever deleted.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import smtplib
 from dataclasses import dataclass
@@ -17,18 +21,21 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from flask import current_app
+from sqlalchemy import update
 
 from ..extensions import db
 from ..models_base import utcnow
 from ..unit_of_work import unit_of_work
 from .mailer import send_email
-from .models import FAILED, SENT, Notification
+from .models import FAILED, PENDING, SENT, Notification
 from .rendering import RenderedEmail, render_notification
 
 log = logging.getLogger(__name__)
 
-Status = Literal["sent", "already_sent", "retry", "failed", "missing"]
+Status = Literal["sent", "already_sent", "retry", "failed", "missing", "not_due"]
 _jitter = random.Random()
+# Prefork pool processes inherit this generator: each reseeds, or all draw the same delays.
+os.register_at_fork(after_in_child=_jitter.seed)
 ERROR_LENGTH = 2000
 
 
@@ -96,6 +103,23 @@ def _record_failure(notification_id: int, exc: BaseException, now: datetime) -> 
     return outcome
 
 
+def _take_lease(notification_id: int, started: datetime) -> bool:
+    """Claim the row for this delivery; False while another delivery's lease runs. A tenth of
+    the lease is tolerated for a retry whose countdown ends a moment before its row's time."""
+    lease = timedelta(seconds=float(current_app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"]))
+    taken = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == PENDING,
+            Notification.next_attempt_at <= started + lease / 10,
+        )
+        .values(next_attempt_at=started + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return taken == 1
+
+
 def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
     """Send outbox row `notification_id` unless it is already sent (or failed for good)."""
     started = now or utcnow()
@@ -110,6 +134,9 @@ def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcom
         if row.status == FAILED:
             # Terminal until an admin retries it (which makes it pending again).
             return DeliveryOutcome("failed", error=row.last_error)
+        if not _take_lease(notification_id, started):
+            # Another delivery holds it, or its retry time has not come: that run sends it.
+            return DeliveryOutcome("not_due")
         to, language = row.to_address, row.language or "id"
         try:
             email = _render(row, started)
