@@ -27,6 +27,7 @@ from .support import (
     RedisServer,
     ServiceUnavailable,
     SmtpSink,
+    started,
     wait_until,
     worker_environment,
 )
@@ -56,22 +57,14 @@ def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def redis_server(services_dir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(services_dir / "redis")
-    try:
-        server.start()
-    except ServiceUnavailable as exc:
-        unavailable(str(exc))
+    server = started(RedisServer(services_dir / "redis"))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    try:
-        sink.start()
-    except ServiceUnavailable as exc:
-        unavailable(str(exc))
+    sink = started(SmtpSink())
     yield sink
     sink.stop()
 

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import redis
 from aiosmtpd.controller import Controller
+
+from tests.external import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 OUTBOX_ID_HEADER = "X-Workflow-Outbox-Id"
@@ -77,6 +79,22 @@ def _tail(path: Path, lines: int = 40) -> str:
     if not path.exists():
         return "(no log)"
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+def started(service: S) -> S:
+    """`service`, started; if it cannot start here the test skips (fails under CI=true)."""
+    try:
+        service.start()
+    except ServiceUnavailable as exc:
+        unavailable(str(exc))
+    return service
 
 
 # --- Redis ---------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.external import require_postgres, unavailable
-from tests.services.support import RedisServer, ServiceUnavailable, SmtpSink
+from tests.external import require_postgres
+from tests.services.support import RedisServer, SmtpSink, started
 
 from .stack import Stack
 
@@ -43,22 +43,14 @@ def fresh_database(system_dir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def broker(system_dir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(system_dir / "redis")
-    try:
-        server.start()
-    except ServiceUnavailable as exc:
-        unavailable(str(exc))
+    server = started(RedisServer(system_dir / "redis"))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
 def mail_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    try:
-        sink.start()
-    except ServiceUnavailable as exc:
-        unavailable(str(exc))
+    sink = started(SmtpSink())
     yield sink
     sink.stop()
 
