@@ -308,3 +308,8 @@ def test_the_native_stack_runs_the_compose_commands() -> None:
     assert argv(services["beat"]["command"]) == list(beat_command())
     assert argv(services["migrate"]["command"]) == list(migrate_command())
     assert argv(services["seed-demo"]["command"]) == list(seed_command())
+    # The image's own default command (`docker run` without compose) is the same web server.
+    cmd = [
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    ]
+    assert json.loads(cmd[-1].removeprefix("CMD")) == list(web_command("0.0.0.0:8000", {}))
