@@ -7,17 +7,22 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from celery.signals import before_task_publish
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests import factories
 from tests.services.flows import act, client_as
 from workflow_app.extensions import db
 from workflow_app.logs import REQUEST_ID_HEADER, TASK_HEADER, RequestIdFilter, formatter
+from workflow_app.models_base import utcnow
+from workflow_app.notifications.models import Notification
+from workflow_app.notifications.relay import requeue_stale
 
 
 @pytest.fixture
@@ -82,3 +87,29 @@ def test_the_tasks_a_transition_queues_carry_its_request_id(app_ctx: Flask, user
     deliveries = [h for h in published if h.get("task") == "workflow_app.notifications.deliver"]
     assert deliveries, "the submission queued no email"
     assert {h[TASK_HEADER] for h in deliveries} == {"click-42"}
+    # The outbox rows remember the click, for a delivery queued later by the relay.
+    rows = db.session.scalars(select(Notification).where(Notification.plan_id == plan.id)).all()
+    assert rows and {row.request_id for row in rows} == {"click-42"}
+
+
+def test_rows_the_relay_queues_again_keep_the_request_that_wrote_them(
+    app_ctx: Flask, users: dict
+) -> None:
+    plan = factories.complete_plan(users["drafter"])
+    db.session.commit()
+    drafter = client_as(app_ctx, "drafter.6301")
+    drafter.environ_base["HTTP_X_REQUEST_ID"] = "click-7"
+    assert act(drafter, plan.id, "submit").status_code == 303
+    published: list[dict[str, Any]] = []
+
+    def record(headers: dict[str, Any] | None = None, **_: Any) -> None:
+        published.append(dict(headers or {}))
+
+    # The broker lost the messages; later the relay (beat's task, no request) queues them.
+    before_task_publish.connect(record, weak=False)
+    try:
+        queued = requeue_stale(now=utcnow() + timedelta(hours=1))
+    finally:
+        before_task_publish.disconnect(record)
+    assert queued
+    assert [h[TASK_HEADER] for h in published] == ["click-7"] * len(queued)

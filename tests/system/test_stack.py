@@ -146,12 +146,24 @@ def test_a_plan_goes_from_draft_to_approved_through_the_running_stack(
     old_worker = stack.pid("worker")
     broker.stop()
     os.kill(old_worker, signal.SIGKILL)
-    answer = reviewer.act(plan_id, "forward", comment="Sudah lengkap, lanjut ke provinsi.")
+    answer = reviewer.act(
+        plan_id, "forward", comment="Sudah lengkap, lanjut ke provinsi.", request_id="forward-1"
+    )
     assert answer.status_code == 303, answer.text[:500]
     assert state_of(stack, plan_id) == "provincial_sync"
     broker.start()
     stack.restarted("worker", old_worker)
     all_sent(stack, plan_id, {"forward"})
+    # Queued by the relay, long after the click, the deliveries still log under its id.
+    wait_until(
+        lambda: any(
+            "succeeded" in e["message"] and "notifications.deliver" in e["message"]
+            for e in stack.json_lines("worker")
+            if e.get("request_id") == "forward-1"
+        ),
+        what="the worker's line of the relayed delivery with the forward's request id",
+        details=stack.tail,
+    )
 
     # The province approves.
     answer = province.act(plan_id, "approve", comment="Disetujui.")

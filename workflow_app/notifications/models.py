@@ -36,5 +36,8 @@ class Notification(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The request (or beat's task) that caused it: its deliveries log under this id, however
+    # they were queued (after the commit, or later by the relay).
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     recipient: Mapped[User | None] = relationship()

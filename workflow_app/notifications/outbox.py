@@ -8,6 +8,7 @@ from typing import Any
 
 from ..accounts.models import User
 from ..extensions import db
+from ..logs import current_request_id
 from .models import Notification
 
 SESSION_KEY = "outbox_new"
@@ -21,6 +22,7 @@ def add_notifications(
     plan_id: int | None = None,
     step_id: int | None = None,
 ) -> list[Notification]:
+    request_id = current_request_id()
     rows = [
         Notification(
             event=event,
@@ -30,6 +32,7 @@ def add_notifications(
             to_address=user.email,
             language=user.language or "id",
             payload=payload,
+            request_id=request_id,
         )
         for user in recipients
         if user.email

@@ -31,14 +31,13 @@ def requeue_stale(now: datetime | None = None, limit: int = BATCH) -> list[int]:
     now = now or utcnow()
     cutoff = stale_cutoff(now)
     with unit_of_work():
-        ids = list(
-            db.session.scalars(
-                select(Notification.id)
-                .where(Notification.status == PENDING, Notification.next_attempt_at < cutoff)
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(limit)
-            )
-        )
+        stale = db.session.execute(
+            select(Notification.id, Notification.request_id)
+            .where(Notification.status == PENDING, Notification.next_attempt_at < cutoff)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        ).all()
+        ids = [row.id for row in stale]
         if ids:
             # Not stale again for another grace period: a backlog the workers have not reached
             # yet is not queued once more on every relay run.
@@ -47,5 +46,5 @@ def requeue_stale(now: datetime | None = None, limit: int = BATCH) -> list[int]:
                 .where(Notification.id.in_(ids), Notification.status == PENDING)
                 .values(next_attempt_at=now)
             )
-    queue_delivery(ids)
+    queue_delivery(ids, {row.id: row.request_id for row in stale})
     return ids
