@@ -19,7 +19,7 @@ blueprint = Blueprint("health", __name__)
 BROKER_TIMEOUT_SECONDS = 2.0
 
 
-def _database_ok() -> bool:
+def database_ok() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
         return True
@@ -29,7 +29,7 @@ def _database_ok() -> bool:
         return False
 
 
-def _broker_ok() -> bool:
+def broker_ok() -> bool:
     celery = current_app.extensions["celery"]
     try:
         with celery.connection_for_write() as connection:
@@ -48,8 +48,8 @@ def healthz() -> Response:
 @blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
     checks = {
-        "database": "ok" if _database_ok() else "down",
-        "broker": "ok" if _broker_ok() else "down",
+        "database": "ok" if database_ok() else "down",
+        "broker": "ok" if broker_ok() else "down",
     }
     ready = all(state == "ok" for state in checks.values())
     return jsonify(status="ok" if ready else "unavailable", checks=checks), (200 if ready else 503)

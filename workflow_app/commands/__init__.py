@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from .plans_cmd import plans_group
     from .seed import seed_demo_command
     from .stack_cmd import stack_command
+    from .status_cmd import status_command
     from .tokens_cmd import tokens_group
     from .transfer_cmd import export_group, import_group
     from .workflows_cmd import workflows_group
@@ -27,3 +28,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(stack_command)
+    app.cli.add_command(status_command)

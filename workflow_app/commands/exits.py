@@ -10,6 +10,7 @@ EXIT_USAGE = 2  # click: bad option or argument; also an invalid workflow defini
 EXIT_NOT_FOUND = 3  # unknown user, or a plan that does not exist or is out of the user's scope
 EXIT_REFUSED = 4  # the workflow refused the action (role, state, comment, guard, stale)
 EXIT_BROKEN_CHAIN = 5  # audit verify: a plan's history chain is broken (tampering, lost rows)
+EXIT_ATTENTION = 6  # status: emails or deadlines stuck, or the broker down
 
 
 class CommandFailed(click.ClickException):
