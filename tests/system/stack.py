@@ -134,6 +134,18 @@ class Stack:
             self.process.kill()
             return self.process.wait(10)
 
+    def command(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`workflow-app ARGS` with the stack's settings (as `docker compose exec web` runs)."""
+        env = {**self.env, "CELERY_BROKER_URL": self.env["REDIS_URL"]}
+        return subprocess.run(
+            [executable("workflow-app"), *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, autocommit=True) as conn:

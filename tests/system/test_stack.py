@@ -151,6 +151,8 @@ def test_a_plan_goes_from_draft_to_approved_through_the_running_stack(
     )
     assert answer.status_code == 303, answer.text[:500]
     assert state_of(stack, plan_id) == "provincial_sync"
+    down = stack.command("status")
+    assert down.returncode == 6 and "ATTENTION  broker: does not answer" in down.stdout, down
     broker.start()
     stack.restarted("worker", old_worker)
     all_sent(stack, plan_id, {"forward"})
@@ -175,6 +177,10 @@ def test_a_plan_goes_from_draft_to_approved_through_the_running_stack(
     ids = received_ids(mail_server, {row[0] for row in final})
     plan_ids = {row[0] for row in final}
     assert sorted(i for i in ids if i in plan_ids) == sorted(plan_ids)
+
+    # The operator's morning check agrees: everything flows.
+    well = stack.command("status")
+    assert well.returncode == 0 and well.stdout.strip().endswith("status: OK"), well
 
     # SIGTERM stops the stack: every process ends and the supervisor exits cleanly.
     children = [stack.pid(name) for name in ("web", "worker", "beat")]
