@@ -10,11 +10,11 @@ from ..plans import operations
 from ..plans.access import visible_plans
 from ..plans.models import ActionPlan
 from ..regions.models import Region
-from ..unit_of_work import unit_of_work
 from . import schemas as s
 from . import serialize
 from .auth import api_user
 from .blueprint import endpoint
+from .firing import fire_transition
 
 TAG = "plans"
 
@@ -104,12 +104,4 @@ def plan_transitions(plan_id: int) -> s.TransitionOptions:
     errors=(400, 401, 403, 404, 409, 415),
 )
 def fire_plan_transition(plan_id: int, body: s.TransitionRequest) -> s.TransitionResult:
-    user = api_user()
-    with unit_of_work():
-        plan = operations.load_visible_plan(user, plan_id)
-        record = operations.transition(
-            user, plan, body.trigger, comment=body.comment, expected_version=body.version
-        )
-    return s.TransitionResult(
-        history=serialize.history_entry(record), state=plan.state, version=plan.version
-    )
+    return fire_transition(operations.load_visible_plan, operations.transition, plan_id, body)

@@ -7,11 +7,11 @@ from ..monitoring import operations
 from ..monitoring.access import visible_reports
 from ..monitoring.models import ProgressReport
 from ..plans.operations import load_visible_plan
-from ..unit_of_work import unit_of_work
 from . import schemas as s
 from . import serialize
 from .auth import api_user
 from .blueprint import endpoint
+from .firing import fire_transition
 
 TAG = "reports"
 
@@ -60,12 +60,6 @@ def report_detail(report_id: int) -> s.ReportDetail:
     errors=(400, 401, 403, 404, 409, 415),
 )
 def fire_report_transition(report_id: int, body: s.TransitionRequest) -> s.TransitionResult:
-    user = api_user()
-    with unit_of_work():
-        report = operations.load_visible_report(user, report_id)
-        record = operations.report_transition(
-            user, report, body.trigger, comment=body.comment, expected_version=body.version
-        )
-    return s.TransitionResult(
-        history=serialize.history_entry(record), state=report.state, version=report.version
+    return fire_transition(
+        operations.load_visible_report, operations.report_transition, report_id, body
     )
