@@ -149,7 +149,8 @@ class Stack:
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
 
 
 def alive(pid: int) -> bool:

@@ -7,6 +7,7 @@ the email it caused; SIGTERM stops every process."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -209,3 +210,40 @@ def test_production_refuses_the_test_clock(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "TEST_CLOCK_FILE is a test-only setting" in done.stderr
+
+
+def test_the_backup_of_the_readme_restores_a_working_database(
+    stack: Stack, plan_id: int, tmp_path: Path
+) -> None:
+    """README "Backups": `pg_dump -Fc`, then `pg_restore --clean --if-exists` into an empty
+    database; the restored copy has the approved plan, its intact history chain, and the app
+    runs on it (runs after the story above, on the database it left)."""
+    import shutil
+    import subprocess
+
+    from tests.external import unavailable
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        unavailable("pg_dump/pg_restore are not installed (apt-get install postgresql-client)")
+    source = stack.database_url.replace("postgresql+psycopg://", "postgresql://")
+    dump = tmp_path / "rencana.dump"
+    subprocess.run(["pg_dump", "-Fc", "-f", str(dump), source], check=True, timeout=120)
+
+    restored = source.rsplit("/", 1)[0] + "/wf_system_restored"
+    stack.query("DROP DATABASE IF EXISTS wf_system_restored WITH (FORCE)")
+    stack.query("CREATE DATABASE wf_system_restored")
+    subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", restored, str(dump)],
+        check=True,
+        timeout=120,
+    )
+    copy = Stack(tmp_path, restored, stack.env["REDIS_URL"], int(stack.env["MAIL_PORT"]))
+
+    verified = copy.command("audit", "verify")
+    assert verified.returncode == 0 and verified.stdout.startswith("OK: "), verified
+    listed = copy.command("plans", "list", "--json")
+    assert listed.returncode == 0, listed
+    assert [(p["id"], p["state"]) for p in json.loads(listed.stdout)] == [(plan_id, "approved")]
+    sent = copy.query("SELECT count(*) FROM notification WHERE status = 'sent'")[0][0]
+    assert sent == len(copy.query("SELECT id FROM notification")) > 0
+    stack.query("DROP DATABASE wf_system_restored WITH (FORCE)")
