@@ -33,6 +33,14 @@ PHYSICAL, FINANCIAL = "#0b5c7a", "#7b3f9e"
 TARGETS, ACHIEVED = "#0b5c7a", "#1d6b2c"
 
 
+def _chart(svg: str) -> Markup:
+    """The one place a chart becomes Markup. Safe for user text: charts.py writes every text
+    through `escape` and every attribute through `quoteattr` (district and indicator names
+    typed by districts included; tests/security/test_escaping.py puts markup in them), and
+    colours come from the constants above, never from input."""
+    return Markup(svg)
+
+
 def _percent(value: object) -> str:
     return f"{number(value)}%"  # type: ignore[arg-type]
 
@@ -46,7 +54,7 @@ def plans_by_state_chart(data: Dashboard, states: Sequence[tuple[str, str]]) -> 
     svg = stacked_bars_svg(
         rows, series, data.plans_by_state, title=_("Plans by status per district")
     )
-    return Markup(svg)
+    return _chart(svg)
 
 
 def overdue_chart(data: Dashboard) -> Markup:
@@ -60,7 +68,7 @@ def overdue_chart(data: Dashboard) -> Markup:
         values[(code, "reports")] = late.reports
     rows = [(region.code, region.name) for region in data.districts]
     svg = stacked_bars_svg(rows, series, values, title=_("Overdue plans and reports per district"))
-    return Markup(svg)
+    return _chart(svg)
 
 
 def realisation_chart(data: Dashboard, code: str, name: str) -> Markup:
@@ -83,7 +91,7 @@ def realisation_chart(data: Dashboard, code: str, name: str) -> Markup:
         y_max=float(top if top <= 100 else (int(top) // 20 + 1) * 20),
         value_text=_percent,
     )
-    return Markup(svg)
+    return _chart(svg)
 
 
 def trajectory_chart(trajectory: Trajectory, name: str) -> Markup:
@@ -114,7 +122,7 @@ def trajectory_chart(trajectory: Trajectory, name: str) -> Markup:
         ),
         value_text=number,  # type: ignore[arg-type]
     )
-    return Markup(svg)
+    return _chart(svg)
 
 
 def funding_chart(data: Dashboard) -> Markup:
@@ -131,4 +139,4 @@ def funding_chart(data: Dashboard) -> Markup:
         title=_("Funding by source and year"),
         value_text=rupiah,  # type: ignore[arg-type]
     )
-    return Markup(svg)
+    return _chart(svg)
