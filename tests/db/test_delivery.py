@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email import policy
@@ -16,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests import factories
 from workflow_app.accounts.models import User
@@ -292,3 +293,39 @@ def test_a_row_being_delivered_is_neither_relayed_nor_sent_by_a_second_delivery(
     assert requeue_stale(now=later) == [row_id]
     assert deliver(row_id, now=later).status == "sent"
     assert len(smtp_server.messages) == 1
+
+
+def test_a_row_leased_while_the_relay_looks_is_not_queued_again(
+    app: Flask, users: dict[str, User], smtp_server: Inbox, queue: RecordingCelery
+) -> None:
+    """The relay reads the stale rows, then claims them. A delivery that leases one of them in
+    between (another process, its own connection) keeps it: the relay does not queue it, so
+    the pool's other process cannot send it a second time while the first is still sending."""
+    row_id = _reviewer_email(users).id
+    take_new_ids()
+    written = _row(row_id).next_attempt_at
+    relay_at = written + timedelta(minutes=5)  # long stale
+    leased: list[bool] = []
+    interleaved: list[str] = []
+
+    def lease_in_another_process() -> None:
+        with app.app_context(), unit_of_work():
+            leased.append(_take_lease(row_id, relay_at))
+
+    def between_look_and_claim(conn, cursor, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE NOTIFICATION") and not interleaved:
+            interleaved.append(statement)  # once: the lease's own update passes through
+            other = threading.Thread(target=lease_in_another_process)
+            other.start()
+            other.join(10)
+
+    event.listen(db.engine, "before_cursor_execute", between_look_and_claim)
+    try:
+        assert requeue_stale(now=relay_at) == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", between_look_and_claim)
+    assert leased == [True]
+    assert queue.sent == []
+    # The lease stands: a message already in the queue for the row stands aside too.
+    assert deliver(row_id, now=relay_at + timedelta(seconds=5)).status == "not_due"
+    assert smtp_server.messages == []

@@ -158,8 +158,9 @@ def test_two_workers_and_two_beats_send_each_escalation_once(
     assert sweeps >= 4, sweeps
     assert fired == len(claims)
     # Exactly one email per (plan, step, recipient): none missing, none twice, no stray one.
-    # (A row sent twice here, with every step fired once, is the relay's race that
-    # test_a_delivery_slower_than_the_relay_grace_is_not_sent_twice shows on its own.)
+    # (A row sent twice here, with every step fired once, is a relay race: the one
+    # test_a_delivery_slower_than_the_relay_grace_is_not_sent_twice shows on its own, or a
+    # relay claiming a row leased since it read it, tests/db/test_delivery.py.)
     twice = {row_id: len(c) for row_id, c in smtp.by_outbox_id().items() if len(c) > 1}
     assert not twice, f"outbox rows sent more than once: {twice}"
     assert received_emails(smtp.received) == expected

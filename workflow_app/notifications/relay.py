@@ -31,20 +31,32 @@ def requeue_stale(now: datetime | None = None, limit: int = BATCH) -> list[int]:
     now = now or utcnow()
     cutoff = stale_cutoff(now)
     with unit_of_work():
-        stale = db.session.execute(
-            select(Notification.id, Notification.request_id)
+        candidates = db.session.scalars(
+            select(Notification.id)
             .where(Notification.status == PENDING, Notification.next_attempt_at < cutoff)
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
         ).all()
-        ids = [row.id for row in stale]
-        if ids:
-            # Not stale again for another grace period: a backlog the workers have not reached
-            # yet is not queued once more on every relay run.
+        # Claimed only if still stale when updated: a delivery may have leased a row since it
+        # was read, and queuing that row again would let a second process send it too. The
+        # update also keeps a backlog the workers have not reached from being queued once
+        # more on every relay run: it is not stale again for another grace period.
+        claimed = (
             db.session.execute(
                 update(Notification)
-                .where(Notification.id.in_(ids), Notification.status == PENDING)
+                .where(
+                    Notification.id.in_(candidates),
+                    Notification.status == PENDING,
+                    Notification.next_attempt_at < cutoff,
+                )
                 .values(next_attempt_at=now)
-            )
-    queue_delivery(ids, {row.id: row.request_id for row in stale})
+                .returning(Notification.id, Notification.request_id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            if candidates
+            else []
+        )
+    request_ids = {row.id: row.request_id for row in claimed}
+    ids = [row_id for row_id in candidates if row_id in request_ids]  # oldest first
+    queue_delivery(ids, request_ids)
     return ids
