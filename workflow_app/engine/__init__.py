@@ -5,6 +5,7 @@ from .definition import Label, StateDef, TransitionDef, WorkflowDefinition, load
 from .errors import (
     CommentRequired,
     DefinitionError,
+    DefinitionErrors,
     GuardFailed,
     InvalidInput,
     NotAllowedFromState,
@@ -17,13 +18,12 @@ from .errors import (
 from .guards import GuardRegistry, guards
 from .machine import WorkflowMachine
 from .registry import WorkflowRegistry
-from .roles import DISTRICT_ROLES, PROVINCIAL_ROLES, Role
+from .roles import Role, RoleCatalogue, RoleDef, RoleScope
 
 __all__ = [
-    "DISTRICT_ROLES",
-    "PROVINCIAL_ROLES",
     "CommentRequired",
     "DefinitionError",
+    "DefinitionErrors",
     "Grant",
     "GuardFailed",
     "GuardRegistry",
@@ -32,7 +32,10 @@ __all__ = [
     "NotAllowedFromState",
     "OutOfScope",
     "Role",
+    "RoleCatalogue",
+    "RoleDef",
     "RoleNotAllowed",
+    "RoleScope",
     "Scope",
     "StaleObject",
     "StateDef",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .definition import TransitionDef, WorkflowDefinition
 from .errors import CommentRequired, NotAllowedFromState, RoleNotAllowed, UnknownTrigger
-from .roles import DISTRICT_ROLES, Role
+from .roles import RoleCatalogue, RoleScope
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,24 @@ class Scope:
     province_code: str
 
 
-def grant_covers(grant: Grant, scope: Scope) -> bool:
-    """District roles act in their own district; other roles also cover the whole province."""
-    if grant.role == Role.ADMIN:
+def grant_covers(grant: Grant, scope: Scope, roles: RoleCatalogue) -> bool:
+    """Where a role acts is declared with it: a district role in its own district, a
+    provincial one also in the whole province below it, a global one everywhere. A role no
+    loaded definition declares covers nothing."""
+    reach = roles.scope_of(grant.role)
+    if reach is None:
+        return False
+    if reach == RoleScope.GLOBAL:
         return True
-    if grant.role in DISTRICT_ROLES:
+    if reach == RoleScope.DISTRICT:
         return grant.region_code == scope.region_code
     return grant.region_code in (scope.region_code, scope.province_code)
 
 
-def usable_grants(transition: TransitionDef, grants: Iterable[Grant], scope: Scope) -> list[Grant]:
-    return [g for g in grants if g.role in transition.roles and grant_covers(g, scope)]
+def usable_grants(
+    transition: TransitionDef, grants: Iterable[Grant], scope: Scope, roles: RoleCatalogue
+) -> list[Grant]:
+    return [g for g in grants if g.role in transition.roles and grant_covers(g, scope, roles)]
 
 
 def authorize(
@@ -46,6 +53,7 @@ def authorize(
     trigger: str,
     grants: Iterable[Grant],
     scope: Scope,
+    roles: RoleCatalogue,
     comment: str | None = None,
 ) -> tuple[TransitionDef, Grant]:
     """Check trigger, role, state, scope and comment; return the transition and the grant used.
@@ -57,14 +65,16 @@ def authorize(
     candidates = [t for t in definition.transitions if t.trigger == trigger]
     if not candidates:
         raise UnknownTrigger(f"unknown action {trigger!r}")
-    if not any(usable_grants(t, grants, scope) for t in candidates):
-        raise RoleNotAllowed(f"your role may not {trigger} this plan")
+    if not any(usable_grants(t, grants, scope, roles) for t in candidates):
+        raise RoleNotAllowed(f"your role may not {trigger} this {definition.label.en.lower()}")
     transition = definition.transition_for(trigger, state)
     if transition is None:
         raise NotAllowedFromState(f"action {trigger!r} is not possible from state {state!r}")
-    usable = usable_grants(transition, grants, scope)
+    usable = usable_grants(transition, grants, scope, roles)
     if not usable:
-        raise RoleNotAllowed(f"your role may not {trigger} this plan in state {state!r}")
+        raise RoleNotAllowed(
+            f"your role may not {trigger} this {definition.label.en.lower()} in state {state!r}"
+        )
     if transition.comment_required and not (comment or "").strip():
         raise CommentRequired(f"action {trigger!r} needs a comment")
     # Prefer acting in one's own name over acting for someone else.
@@ -73,7 +83,13 @@ def authorize(
 
 
 def available_transitions(
-    definition: WorkflowDefinition, state: str, grants: Iterable[Grant], scope: Scope
+    definition: WorkflowDefinition,
+    state: str,
+    grants: Iterable[Grant],
+    scope: Scope,
+    roles: RoleCatalogue,
 ) -> list[TransitionDef]:
     grants = list(grants)
-    return [t for t in definition.transitions_from(state) if usable_grants(t, grants, scope)]
+    return [
+        t for t in definition.transitions_from(state) if usable_grants(t, grants, scope, roles)
+    ]

@@ -1,28 +1,36 @@
-"""Workflow definitions: load a YAML file, validate its shape and its cross-references."""
+"""Workflow definitions: load a YAML file, validate its shape and its cross-references.
+
+Every problem of a file is reported at once (DefinitionErrors), each naming the file, the
+entry and what is wrong, so whoever edits the YAML fixes it in one round.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from .errors import DefinitionError
+from .errors import DefinitionError, DefinitionErrors
 from .guards import GuardRegistry
-from .roles import ALL_ROLES
+from .roles import PLATFORM_ROLES, Label, Role, RoleDef, RoleScope
 from .schema import DEFINITION_SCHEMA
+from .yaml_source import load_yaml
 
-
-@dataclass(frozen=True)
-class Label:
-    id: str
-    en: str
-
-    def get(self, language: str) -> str:
-        return self.en if language == "en" else self.id
+__all__ = [
+    "Deadline",
+    "DeadlineStep",
+    "Label",
+    "StateDef",
+    "TransitionDef",
+    "WorkflowDefinition",
+    "load_definition",
+    "parse_definition",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,11 @@ class StateDef:
     final: bool = False
     editable: bool = False
     published: bool = False
+    tags: frozenset[str] = frozenset()
+    task: Label | None = None
+
+    def has(self, tag: str) -> bool:
+        return tag in self.tags
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,15 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     comment_required: bool = False
     inform: tuple[str, ...] = ()  # roles told about it besides the owners of `dest`
+    summary: Label | None = None
+    style: str = "primary"
+    confirm: bool = False
+    snapshot: bool = False
+    submission: bool = False
+    signature: str | None = None
+    automatic: str | None = None
+    # Separation of duties: whoever fired one of these triggers on the case may not fire this.
+    actor_differs_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,12 @@ class DeadlineStep:
     name: str
     at: int
     notify: tuple[str, ...]
+    summary: Label | None = None
+
+    @property
+    def kind(self) -> str:
+        """reminder (before the due time), due (at it) or escalation (after it)."""
+        return "reminder" if self.at < 0 else ("due" if self.at == 0 else "escalation")
 
 
 @dataclass(frozen=True)
@@ -63,6 +91,9 @@ class Deadline:
     state: str
     sla: int
     steps: tuple[DeadlineStep, ...] = ()
+
+    def step(self, name: str) -> DeadlineStep | None:
+        return next((s for s in self.steps if s.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +105,10 @@ class WorkflowDefinition:
     states: dict[str, StateDef]
     transitions: tuple[TransitionDef, ...]
     deadlines: dict[str, Deadline] = field(default_factory=dict)
+    roles: dict[str, RoleDef] = field(default_factory=dict)
     source_file: str = ""
+    # sha256 of the file's bytes: a stored version must never change under running cases.
+    content_hash: str = ""
     _by_trigger_source: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -98,11 +132,26 @@ class WorkflowDefinition:
     def transitions_from(self, source: str) -> list[TransitionDef]:
         return [t for t in self.transitions if source in t.sources]
 
+    def states_tagged(self, tag: str) -> list[str]:
+        return [name for name, state in self.states.items() if tag in state.tags]
+
+    def transitions_where(self, **attributes: object) -> list[TransitionDef]:
+        """The transitions whose attributes have the values given (e.g. snapshot=True)."""
+        return [
+            t
+            for t in self.transitions
+            if all(getattr(t, name) == value for name, value in attributes.items())
+        ]
+
 
 def _label(raw: dict | None, fallback: str) -> Label:
     if not raw:
         return Label(id=fallback, en=fallback)
     return Label(id=raw["id"], en=raw["en"])
+
+
+def _optional_label(raw: dict | None) -> Label | None:
+    return Label(id=raw["id"], en=raw["en"]) if raw else None
 
 
 def _entry_path(path: Iterable[object]) -> str:
@@ -112,19 +161,43 @@ def _entry_path(path: Iterable[object]) -> str:
     return text or "(top level)"
 
 
+class _Problems:
+    """The errors of one file, collected rather than raised one by one."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[DefinitionError] = []
+
+    def add(self, entry: str, problem: str) -> None:
+        self.errors.append(DefinitionError(self.file, entry, problem))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise DefinitionErrors(self.errors)
+
+
 def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowDefinition:
-    """Validate a parsed YAML document and build the definition, or raise DefinitionError."""
+    """Validate a parsed YAML document and build the definition, or raise DefinitionErrors
+    (a DefinitionError) listing every problem found."""
+    problems = _Problems(file)
     validator = jsonschema.Draft202012Validator(DEFINITION_SCHEMA)
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        raise DefinitionError(file, _entry_path(first.absolute_path), first.message)
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
+        problems.add(_entry_path(error.absolute_path), error.message)
+    # The cross-checks below rely on the shape: stop here if it is wrong.
+    problems.raise_if_any()
     assert isinstance(raw, dict)
+
+    roles = _parse_roles(problems, raw["roles"])
+    known_roles = set(roles) | set(PLATFORM_ROLES)
+
+    def check_roles(entry: str, names: Iterable[str]) -> None:
+        for role in names:
+            if role not in known_roles:
+                problems.add(entry, f"unknown role {role!r}: declare it under `roles`")
 
     states: dict[str, StateDef] = {}
     for name, spec in raw["states"].items():
-        if spec["owner"] not in ALL_ROLES:
-            raise DefinitionError(file, f"states.{name}.owner", f"unknown role {spec['owner']!r}")
+        check_roles(f"states.{name}.owner", [spec["owner"]])
         states[name] = StateDef(
             name=name,
             label=_label(spec["label"], name),
@@ -132,37 +205,87 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
             final=spec.get("final", False),
             editable=spec.get("editable", False),
             published=spec.get("published", False),
+            tags=frozenset(spec.get("tags", ())),
+            task=_optional_label(spec.get("task")),
         )
+        if states[name].final and spec.get("task"):
+            problems.add(f"states.{name}.task", "a final state has no task")
     if raw["initial"] not in states:
-        raise DefinitionError(file, "initial", f"unknown state {raw['initial']!r}")
+        problems.add("initial", f"unknown state {raw['initial']!r}")
 
+    transitions = _parse_transitions(problems, raw["transitions"], states, guards, check_roles)
+    triggers = {t.trigger for t in transitions}
+    for index, transition in enumerate(transitions):
+        for earlier in transition.actor_differs_from:
+            if earlier not in triggers:
+                problems.add(
+                    f"transitions[{index}] ({transition.trigger}).actor_differs_from",
+                    f"unknown trigger {earlier!r}",
+                )
+    if raw["initial"] in states:
+        _check_graph(problems, raw["initial"], states, transitions)
+    deadlines = _parse_deadlines(problems, raw.get("deadlines", {}), states, check_roles)
+    problems.raise_if_any()
+    return WorkflowDefinition(
+        name=raw["name"],
+        version=raw["version"],
+        label=_label(raw.get("label"), raw["name"]),
+        initial=raw["initial"],
+        states=states,
+        transitions=tuple(transitions),
+        deadlines=deadlines,
+        roles=roles,
+        source_file=file,
+    )
+
+
+def _parse_roles(problems: _Problems, raw: dict[str, dict]) -> dict[str, RoleDef]:
+    roles: dict[str, RoleDef] = {}
+    for name, spec in raw.items():
+        if name in PLATFORM_ROLES:
+            problems.add(f"roles.{name}", f"{name!r} is a platform role and cannot be declared")
+            continue
+        roles[name] = RoleDef(
+            name=name,
+            label=_label(spec["label"], name),
+            scope=RoleScope(spec["scope"]),
+            delegable=spec.get("delegable", False),
+            oversees=spec.get("oversees", False),
+        )
+    return roles
+
+
+def _parse_transitions(
+    problems: _Problems,
+    raw: list[dict],
+    states: dict[str, StateDef],
+    guards: GuardRegistry,
+    check_roles,
+) -> list[TransitionDef]:
     transitions: list[TransitionDef] = []
     seen: set[tuple[str, str]] = set()
-    for index, spec in enumerate(raw["transitions"]):
+    for index, spec in enumerate(raw):
         entry = f"transitions[{index}] ({spec['trigger']})"
         for source in spec["source"]:
             if source not in states:
-                raise DefinitionError(file, f"{entry}.source", f"unknown state {source!r}")
-            if states[source].final:
-                raise DefinitionError(
-                    file, f"{entry}.source", f"state {source!r} is final and cannot be left"
-                )
+                problems.add(f"{entry}.source", f"unknown state {source!r}")
+            elif states[source].final:
+                problems.add(f"{entry}.source", f"state {source!r} is final and cannot be left")
             if (spec["trigger"], source) in seen:
-                raise DefinitionError(
-                    file, entry, f"trigger {spec['trigger']!r} from {source!r} is defined twice"
-                )
+                problems.add(entry, f"trigger {spec['trigger']!r} from {source!r} is defined twice")
             seen.add((spec["trigger"], source))
         if spec["dest"] not in states:
-            raise DefinitionError(file, f"{entry}.dest", f"unknown state {spec['dest']!r}")
-        for role in spec["roles"]:
-            if role not in ALL_ROLES:
-                raise DefinitionError(file, f"{entry}.roles", f"unknown role {role!r}")
+            problems.add(f"{entry}.dest", f"unknown state {spec['dest']!r}")
+        check_roles(f"{entry}.roles", spec["roles"])
         for guard in spec.get("guards", []):
             if guard not in guards:
-                raise DefinitionError(file, f"{entry}.guards", f"unknown guard {guard!r}")
-        for role in spec.get("inform", []):
-            if role not in ALL_ROLES:
-                raise DefinitionError(file, f"{entry}.inform", f"unknown role {role!r}")
+                problems.add(f"{entry}.guards", f"unknown guard {guard!r}")
+        check_roles(f"{entry}.inform", spec.get("inform", []))
+        if spec.get("automatic") and Role.SYSTEM not in spec["roles"]:
+            problems.add(
+                f"{entry}.automatic",
+                f"the system fires it, so its roles must include {Role.SYSTEM.value!r}",
+            )
         transitions.append(
             TransitionDef(
                 trigger=spec["trigger"],
@@ -173,95 +296,131 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
                 guards=tuple(spec.get("guards", [])),
                 comment_required=spec.get("comment") == "required",
                 inform=tuple(spec.get("inform", [])),
+                summary=_optional_label(spec.get("summary")),
+                style=spec.get("style", "primary"),
+                confirm=spec.get("confirm", False),
+                snapshot=spec.get("snapshot", False),
+                submission=spec.get("submission", False),
+                signature=spec.get("signature"),
+                automatic=spec.get("automatic"),
+                actor_differs_from=tuple(spec.get("actor_differs_from", ())),
             )
         )
-
-    _check_graph(file, raw["initial"], states, transitions)
-    deadlines = _parse_deadlines(file, raw.get("deadlines", {}), states)
-    return WorkflowDefinition(
-        name=raw["name"],
-        version=raw["version"],
-        label=_label(raw.get("label"), raw["name"]),
-        initial=raw["initial"],
-        states=states,
-        transitions=tuple(transitions),
-        deadlines=deadlines,
-        source_file=file,
-    )
+    return transitions
 
 
 def _parse_deadlines(
-    file: str, raw: dict[str, dict], states: dict[str, StateDef]
+    problems: _Problems, raw: dict[str, dict], states: dict[str, StateDef], check_roles
 ) -> dict[str, Deadline]:
     deadlines: dict[str, Deadline] = {}
     for state, spec in raw.items():
         entry = f"deadlines.{state}"
         if state not in states:
-            raise DefinitionError(file, entry, f"unknown state {state!r}")
+            problems.add(entry, f"unknown state {state!r}")
+            continue
         if states[state].final:
-            raise DefinitionError(file, entry, f"state {state!r} is final: it has no deadline")
+            problems.add(entry, f"state {state!r} is final: it has no deadline")
+            continue
         sla = spec["sla"]
         if sla < 1:
-            raise DefinitionError(
-                file, f"{entry}.sla", f"must be at least 1 working day, not {sla}"
-            )
+            problems.add(f"{entry}.sla", f"must be at least 1 working day, not {sla}")
+            continue
         steps: list[DeadlineStep] = []
         for index, step in enumerate(spec.get("steps", [])):
             where = f"{entry}.steps[{index}] ({step['name']})"
             if any(s.name == step["name"] for s in steps):
-                raise DefinitionError(file, where, f"step name {step['name']!r} is used twice")
+                problems.add(where, f"step name {step['name']!r} is used twice")
+                continue
             if step["at"] <= -sla:
-                raise DefinitionError(
-                    file,
+                problems.add(
                     f"{where}.at",
                     f"{step['at']} working days from the due time falls before the state is "
                     f"entered (sla {sla})",
                 )
-            for role in step["notify"]:
-                if role not in ALL_ROLES:
-                    raise DefinitionError(file, f"{where}.notify", f"unknown role {role!r}")
-            steps.append(DeadlineStep(step["name"], step["at"], tuple(step["notify"])))
+            check_roles(f"{where}.notify", step["notify"])
+            steps.append(
+                DeadlineStep(
+                    step["name"],
+                    step["at"],
+                    tuple(step["notify"]),
+                    _optional_label(step.get("summary")),
+                )
+            )
         deadlines[state] = Deadline(state=state, sla=sla, steps=tuple(steps))
     return deadlines
 
 
 def _check_graph(
-    file: str, initial: str, states: dict[str, StateDef], transitions: list[TransitionDef]
+    problems: _Problems,
+    initial: str,
+    states: dict[str, StateDef],
+    transitions: list[TransitionDef],
 ) -> None:
     edges: dict[str, set[str]] = {name: set() for name in states}
+    incoming: dict[str, set[str]] = {name: set() for name in states}
     for transition in transitions:
+        if transition.dest not in states:
+            continue
         for source in transition.sources:
-            edges[source].add(transition.dest)
-    reached = {initial}
-    queue = deque([initial])
+            if source in states:
+                edges[source].add(transition.dest)
+                incoming[transition.dest].add(source)
+    reached = _closure({initial}, edges)
+    # Every state must be able to end: walk back from the final states.
+    can_end = _closure({name for name, state in states.items() if state.final}, incoming)
+    for name, state in states.items():
+        if name not in reached:
+            problems.add(f"states.{name}", f"state {name!r} is unreachable from {initial!r}")
+        if not state.final and not edges[name]:
+            problems.add(
+                f"states.{name}", f"state {name!r} has no way out and is not marked final"
+            )
+        elif name not in can_end:
+            problems.add(
+                f"states.{name}",
+                f"no final state can be reached from state {name!r}: a case there would "
+                "circle for ever",
+            )
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    reached = set(start)
+    queue = deque(start)
     while queue:
         for nxt in edges[queue.popleft()] - reached:
             reached.add(nxt)
             queue.append(nxt)
-    for name, state in states.items():
-        if name not in reached:
-            raise DefinitionError(
-                file, f"states.{name}", f"state {name!r} is unreachable from {initial!r}"
-            )
-        if not state.final and not edges[name]:
-            raise DefinitionError(
-                file, f"states.{name}", f"state {name!r} has no way out and is not marked final"
-            )
+    return reached
+
+
+def read_definition_file(path: Path) -> tuple[object, bytes]:
+    """The parsed document of `path` and its bytes, or DefinitionError naming the file."""
+    file = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DefinitionError(file, "(file)", f"cannot be read: {exc.strerror}") from exc
+    try:
+        return load_yaml(data.decode("utf-8")), data
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(file, "(file)", f"is not UTF-8 text: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise DefinitionError(file, "(file)", f"is not valid YAML: {exc}") from exc
 
 
 def load_definition(path: Path, guards: GuardRegistry) -> WorkflowDefinition:
-    file = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DefinitionError(file, "(file)", f"cannot be read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise DefinitionError(file, "(file)", f"is not valid YAML: {exc}") from exc
-    definition = parse_definition(raw, file, guards)
-    # `action_plan.yaml` or an older version kept beside it as `action_plan.v1.yaml`.
-    expected_name = path.name.split(".")[0]
-    if definition.name != expected_name:
-        raise DefinitionError(
-            file, "name", f"is {definition.name!r} but the file name says {expected_name!r}"
+    raw, data = read_definition_file(path)
+    definition = parse_definition(raw, path.name, guards)
+    # `action_plan.yaml`, or an older version kept beside it as `action_plan.v1.yaml`.
+    stem, _, rest = path.name.partition(".")
+    problems = _Problems(path.name)
+    if definition.name != stem:
+        problems.add("name", f"is {definition.name!r} but the file name says {stem!r}")
+    if rest != "yaml" and rest != f"v{definition.version}.yaml":
+        problems.add(
+            "version",
+            f"is {definition.version} but the file name says {rest.removesuffix('.yaml')!r}: "
+            f"an older version lives in {stem}.v{definition.version}.yaml",
         )
-    return definition
+    problems.raise_if_any()
+    return replace(definition, content_hash=hashlib.sha256(data).hexdigest())

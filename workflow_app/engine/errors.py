@@ -15,6 +15,23 @@ class DefinitionError(Exception):
         super().__init__(f"{file}: {entry}: {problem}")
 
 
+class DefinitionErrors(DefinitionError):
+    """Several problems at once (one file's, or a directory's): the first names the error,
+    `errors` lists them all and `str()` gives one line each."""
+
+    def __init__(self, errors: list[DefinitionError]) -> None:
+        flat: list[DefinitionError] = []
+        for error in errors:
+            flat.extend(error.errors if isinstance(error, DefinitionErrors) else [error])
+        self.errors = flat
+        first = flat[0]
+        super().__init__(first.file, first.entry, first.problem)
+        self.args = ("\n".join(f"{e.file}: {e.entry}: {e.problem}" for e in flat),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 class TransitionRefused(Exception):
     """Base class: a transition was refused and nothing changed."""
 

@@ -1,4 +1,8 @@
-"""JSON Schema for workflow definition files (the shape; cross-checks live in definition.py)."""
+"""JSON Schema for workflow definition files (the shape; cross-checks live in definition.py).
+
+The state tags and transition attributes listed here are the whole vocabulary features bind
+to: Python asks "is this state tagged `review`?", never "is this state `district_review`?".
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,50 @@ _LABEL = {
     "additionalProperties": False,
 }
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_NAMES = {"type": "array", "items": _NAME, "uniqueItems": True}
+
+#: What each state tag makes the features do with a state.
+STATE_TAGS = {
+    "review": "the owner reviews the case here: they may comment on its items",
+    "sync": "listed on the provincial sync page, where its owner acts on several at once",
+    "monitoring": "the case is being monitored: its periodic reports are opened and chased",
+    "cancelled": "the case was abandoned: left out of counts, totals and sync lists",
+    "reported": "a report in this state counts as handed in (its figures are used)",
+}
+
+#: The values a transition's `signature` may take: the signature blocks of the printed plan.
+SIGNATURES = ("prepared", "reviewed", "approved")
+#: When the system fires a transition by itself.
+AUTOMATIC = ("period_start",)
+STYLES = ("primary", "secondary", "danger")
 
 DEFINITION_SCHEMA: dict = {
     "type": "object",
-    "required": ["name", "version", "initial", "states", "transitions"],
+    "required": ["name", "version", "initial", "roles", "states", "transitions"],
     "additionalProperties": False,
     "properties": {
         "name": _NAME,
         "version": {"type": "integer", "minimum": 1},
         "label": _LABEL,
         "initial": _NAME,
+        "roles": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": _NAME,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["label", "scope"],
+                "additionalProperties": False,
+                "properties": {
+                    "label": _LABEL,
+                    "scope": {"enum": ["district", "province", "global"]},
+                    "delegable": {"type": "boolean"},
+                    # Sees the cases of its region still in the workflow, the earliest due
+                    # first, on its task page (a head who is escalated to).
+                    "oversees": {"type": "boolean"},
+                },
+            },
+        },
         "states": {
             "type": "object",
             "minProperties": 1,
@@ -36,6 +74,13 @@ DEFINITION_SCHEMA: dict = {
                     "final": {"type": "boolean"},
                     "editable": {"type": "boolean"},
                     "published": {"type": "boolean"},
+                    "tags": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"enum": sorted(STATE_TAGS)},
+                    },
+                    # What the owner has to do here, to end "you are asked to …" in emails.
+                    "task": _LABEL,
                 },
             },
         },
@@ -55,6 +100,15 @@ DEFINITION_SCHEMA: dict = {
                     "guards": {"type": "array", "items": _NAME},
                     "comment": {"enum": ["required", "optional"]},
                     "inform": {"type": "array", "items": _NAME},
+                    # What happened, ending the email subject ("plan approved").
+                    "summary": _LABEL,
+                    "style": {"enum": list(STYLES)},
+                    "confirm": {"type": "boolean"},
+                    "snapshot": {"type": "boolean"},
+                    "submission": {"type": "boolean"},
+                    "signature": {"enum": list(SIGNATURES)},
+                    "automatic": {"enum": list(AUTOMATIC)},
+                    "actor_differs_from": _NAMES,
                 },
             },
         },
@@ -77,6 +131,8 @@ DEFINITION_SCHEMA: dict = {
                                 "name": _NAME,
                                 "at": {"type": "integer"},
                                 "notify": {"type": "array", "minItems": 1, "items": _NAME},
+                                # The email subject's end; `{days}` is the working days.
+                                "summary": _LABEL,
                             },
                         },
                     },
