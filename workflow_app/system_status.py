@@ -85,9 +85,32 @@ def deadline_check(now: datetime, stale: timedelta) -> Check:
     return Check("deadlines", True, "every due reminder and escalation was sent")
 
 
+def definitions_check() -> Check:
+    """Cases or pending steps whose definition version, state or step is not loaded: the
+    sweep skips such steps (and says so in its log) rather than stop for everyone."""
+    from .versions.references import missing_references
+    from .workflows import registry
+
+    problems = missing_references(registry())
+    if problems:
+        return Check(
+            "definitions",
+            False,
+            f"{len(problems)} problem(s) with the loaded definitions: {problems[0]}"
+            + (f" (and {len(problems) - 1} more: workflow-app workflows check)"
+               if len(problems) > 1 else ""),
+        )
+    return Check("definitions", True, "every case and pending step finds its definition")
+
+
 def _minutes(span: timedelta) -> str:
     return f"{int(span.total_seconds() // 60)} min"
 
 
 def system_status(now: datetime, stale: timedelta) -> list[Check]:
-    return [broker_check(), *outbox_checks(now, stale), deadline_check(now, stale)]
+    return [
+        broker_check(),
+        *outbox_checks(now, stale),
+        deadline_check(now, stale),
+        definitions_check(),
+    ]

@@ -7,6 +7,7 @@ entry and what is wrong, so whoever edits the YAML fixes it in one round.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -107,7 +108,9 @@ class WorkflowDefinition:
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     roles: dict[str, RoleDef] = field(default_factory=dict)
     source_file: str = ""
-    # sha256 of the file's bytes: a stored version must never change under running cases.
+    # The parsed document as canonical JSON and its sha256: a stored version must never
+    # change under running cases (comments and layout may: they are not in the content).
+    content: str = field(default="", repr=False, compare=False)
     content_hash: str = ""
     _by_trigger_source: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
@@ -409,7 +412,7 @@ def read_definition_file(path: Path) -> tuple[object, bytes]:
 
 
 def load_definition(path: Path, guards: GuardRegistry) -> WorkflowDefinition:
-    raw, data = read_definition_file(path)
+    raw, _data = read_definition_file(path)
     definition = parse_definition(raw, path.name, guards)
     # `action_plan.yaml`, or an older version kept beside it as `action_plan.v1.yaml`.
     stem, _, rest = path.name.partition(".")
@@ -423,4 +426,12 @@ def load_definition(path: Path, guards: GuardRegistry) -> WorkflowDefinition:
             f"an older version lives in {stem}.v{definition.version}.yaml",
         )
     problems.raise_if_any()
-    return replace(definition, content_hash=hashlib.sha256(data).hexdigest())
+    content = canonical_content(raw)
+    return replace(
+        definition, content=content, content_hash=hashlib.sha256(content.encode()).hexdigest()
+    )
+
+
+def canonical_content(raw: object) -> str:
+    """The document as JSON with sorted keys: the same meaning gives the same text."""
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
