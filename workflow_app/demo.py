@@ -65,9 +65,9 @@ OTHER_USERS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     (
         "provincial.63",
         "Ir. Hj. Maulida Rahmah, M.T.",
-        ((Role.PROVINCIAL_REVIEWER, PROVINCE.code),),
+        (("provincial_reviewer", PROVINCE.code),),
     ),
-    ("head.63", "Ir. H. Suriansyah Noor, M.T.", ((Role.PROVINCIAL_HEAD, PROVINCE.code),)),
+    ("head.63", "Ir. H. Suriansyah Noor, M.T.", (("provincial_head", PROVINCE.code),)),
     (
         "mitra.demo",
         "Dewi Anggraini (Mitra Pembangunan)",
@@ -488,9 +488,9 @@ def create_users(regions: dict[str, Region], password: str) -> dict[str, User]:
     for info in DISTRICTS:
         drafter, reviewer, head = DISTRICT_STAFF[info.code]
         for prefix, full_name, role in (
-            ("drafter", drafter, Role.DISTRICT_DRAFTER),
-            ("reviewer", reviewer, Role.DISTRICT_REVIEWER),
-            ("head", head, Role.DISTRICT_HEAD),
+            ("drafter", drafter, "district_drafter"),
+            ("reviewer", reviewer, "district_reviewer"),
+            ("head", head, "district_head"),
         ):
             username = f"{prefix}.{info.code}"
             accounts[username] = _user(

@@ -23,7 +23,7 @@ from .models_base import utcnow
 from .plans.access import can_view, scope_of
 from .plans.models import ActionPlan, PlanTransition
 from .unit_of_work import STALE_MESSAGE
-from .workflows import definition_of, machine_of
+from .workflows import definition_of, machine_of, roles
 
 
 class Subject(Protocol):
@@ -63,7 +63,7 @@ def fire(
         raise OutOfScope("not found")
     definition = definition_of(subject)
     step, grant = authorize(
-        definition, subject.state, trigger, actor.grants(), scope_of(plan), comment
+        definition, subject.state, trigger, actor.grants(), scope_of(plan), roles(), comment
     )
     if expected_version is not None and expected_version != subject.version:
         raise StaleObject(STALE_MESSAGE)

@@ -97,8 +97,11 @@ def definitions_check() -> Check:
             "definitions",
             False,
             f"{len(problems)} problem(s) with the loaded definitions: {problems[0]}"
-            + (f" (and {len(problems) - 1} more: workflow-app workflows check)"
-               if len(problems) > 1 else ""),
+            + (
+                f" (and {len(problems) - 1} more: workflow-app workflows check)"
+                if len(problems) > 1
+                else ""
+            ),
         )
     return Check("definitions", True, "every case and pending step finds its definition")
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .celery_app import celery_init_app
-from .engine import WorkflowRegistry, guards
+from .engine import DefinitionErrors, WorkflowRegistry, guards
 from .extensions import babel, bootstrap, cache, csrf, db, login_manager, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -39,11 +39,19 @@ def select_locale() -> str:
 
 
 def load_workflows(app: Flask) -> WorkflowRegistry:
-    # Importing the guards registers them, so the definitions can refer to them by name.
+    # Importing the guards registers them, so the definitions can refer to them by name; and
+    # what the features need the definitions to declare (monitoring's requirements) is checked:
+    # the app refuses to start naming the file and the entry that lack it.
+    from .engine.requirements import check_requirements
     from .monitoring import guards as _report_guards  # noqa: F401
+    from .monitoring import requirements as _monitoring_requirements  # noqa: F401
     from .plans import guards as _plan_guards  # noqa: F401
 
-    return WorkflowRegistry.from_directory(Path(app.config["WORKFLOWS_DIR"]), guards)
+    registry = WorkflowRegistry.from_directory(Path(app.config["WORKFLOWS_DIR"]), guards)
+    errors = check_requirements(registry)
+    if errors:
+        raise DefinitionErrors(errors)
+    return registry
 
 
 def init_app(app: Flask) -> None:
@@ -61,17 +69,25 @@ def init_app(app: Flask) -> None:
     cache.init_app(app)
     celery_init_app(app)
 
-    # Importing the models registers them on the metadata.
+    # Importing the models registers them on the metadata; importing a feature's `kind`
+    # registers its kind of case with the core (history, deadlines, version checks).
     from .accounts import login as _login  # noqa: F401
     from .accounts import models as _accounts_models  # noqa: F401
     from .api import models as _api_models  # noqa: F401
     from .deadlines import models as _deadline_models  # noqa: F401
+    from .monitoring import kind as _report_kind  # noqa: F401
     from .monitoring import models as _monitoring_models  # noqa: F401
     from .notifications import models as _notification_models  # noqa: F401
+    from .plans import kind as _plan_kind  # noqa: F401
     from .plans import models as _plan_models  # noqa: F401
     from .regions import models as _region_models  # noqa: F401
+    from .versions import models as _version_models  # noqa: F401
 
     app.extensions["workflows"] = load_workflows(app)
+    if app.config.get("WORKFLOWS_VERIFY_AT_STARTUP", True):
+        from .versions.startup import verify_at_startup
+
+        verify_at_startup(app, app.extensions["workflows"])
 
     from .accounts import account_views as _account_routes  # noqa: F401
     from .accounts import delegation_views as _delegation_routes  # noqa: F401

@@ -322,9 +322,10 @@ def test_workflows_check_lists_the_app_definitions(runner: FlaskCliRunner) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "action_plan.yaml: action_plan version 1: 8 states, 8 transitions "
-        "(submit, forward, return, approve, start_monitoring, close, withdraw)",
+        "(submit, forward, return, approve, start_monitoring, close, withdraw); "
+        "new cases get this version",
         "progress_report.yaml: progress_report version 1: 4 states, 3 transitions "
-        "(submit, return, verify)",
+        "(submit, return, verify); new cases get this version",
     ]
 
 
@@ -383,7 +384,8 @@ def test_workflows_check_names_file_entry_and_problem_of_a_broken_definition(
     result = runner.invoke(args=["workflows", "check", "--dir", str(definitions_copy)])
     assert result.exit_code == EXIT_USAGE
     assert result.stdout == ""
-    [line] = result.stderr.splitlines()
+    # The first problem is the one made; any it causes (a state left unreachable) follow.
+    line = result.stderr.splitlines()[0]
     assert line.startswith(f"workflow definition error: action_plan.yaml: {entry}: ")
     assert problem in line
     # The app's own definitions are untouched and still valid.
@@ -394,17 +396,18 @@ def test_workflows_check_reports_every_broken_file(
     runner: FlaskCliRunner, definitions_copy: Path
 ) -> None:
     text = (definitions_copy / "action_plan.yaml").read_text(encoding="utf-8")
-    (definitions_copy / "action_plan.v3.yaml").write_text(
-        text.replace("version: 1", "version: 3").replace("owner: provincial_head", "owner: x"),
-        encoding="utf-8",
+    (definitions_copy / "action_plan.v1.yaml").write_text(
+        text.replace("owner: provincial_head", "owner: x"), encoding="utf-8"
     )
+    break_definition(definitions_copy, "version: 1", "version: 3")
     break_definition(definitions_copy, "owner: district_reviewer", "owner: ketua_pokja")
     result = runner.invoke(args=["workflows", "check", "--dir", str(definitions_copy)])
     assert result.exit_code == EXIT_USAGE
     lines = result.stderr.splitlines()
     assert len(lines) == 2
     assert lines[0] == (
-        "workflow definition error: action_plan.v3.yaml: states.closed.owner: unknown role 'x'"
+        "workflow definition error: action_plan.v1.yaml: states.closed.owner: unknown role 'x': "
+        "declare it under `roles`"
     )
     assert "action_plan.yaml: states.district_review.owner: unknown role 'ketua_pokja'" in lines[1]
 
@@ -412,16 +415,14 @@ def test_workflows_check_reports_every_broken_file(
 def test_workflows_check_accepts_two_versions_side_by_side(
     runner: FlaskCliRunner, definitions_copy: Path
 ) -> None:
-    text = (definitions_copy / "action_plan.yaml").read_text(encoding="utf-8")
-    (definitions_copy / "action_plan.v2.yaml").write_text(
-        text.replace("version: 1", "version: 2"), encoding="utf-8"
-    )
+    shutil.copy(definitions_copy / "action_plan.yaml", definitions_copy / "action_plan.v1.yaml")
+    break_definition(definitions_copy, "version: 1", "version: 2")
     result = runner.invoke(args=["workflows", "check", "--dir", str(definitions_copy)])
     assert result.exit_code == 0, result.output
     lines = sorted(result.stdout.splitlines())
     assert [line.split(": ")[:2] for line in lines] == [
-        ["action_plan.v2.yaml", "action_plan version 2"],
-        ["action_plan.yaml", "action_plan version 1"],
+        ["action_plan.v1.yaml", "action_plan version 1"],
+        ["action_plan.yaml", "action_plan version 2"],
     ]
 
 

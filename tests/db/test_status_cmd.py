@@ -63,6 +63,7 @@ def test_a_stuck_email_and_an_unfired_deadline_need_attention(app_ctx: Flask, us
         "outbox": False,
         "failed emails": True,
         "deadlines": False,
+        "definitions": True,
     }
     # A longer tolerance: an hour late is within it.
     assert runner.invoke(args=["status", "--stale-minutes", "120"]).exit_code == 0

@@ -19,7 +19,7 @@ from workflow_app.commands.exits import EXIT_REFUSED, EXIT_USAGE
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.engine import DefinitionError
 from workflow_app.extensions import db
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.versions.models import WorkflowVersion
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -141,9 +141,7 @@ def test_check_says_which_version_new_cases_get(
         and line.endswith("new cases get this version")
         for line in lines
     )
-    assert not any(
-        line.startswith("action_plan.v1.yaml") and "new cases" in line for line in lines
-    )
+    assert not any(line.startswith("action_plan.v1.yaml") and "new cases" in line for line in lines)
 
 
 # --- workflows migrate ----------------------------------------------------------------------
@@ -185,8 +183,17 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
     drafting = factories.plan_in_state(users, "draft")
     other = migrate_app(app_ctx, two_versions, tmp_path)
     cli = other.test_cli_runner()
-    args = ["workflows", "migrate", "action_plan", "--from", "1", "--to", "2",
-            "--map", "provincial_sync=provincial_check"]
+    args = [
+        "workflows",
+        "migrate",
+        "action_plan",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--map",
+        "provincial_sync=provincial_check",
+    ]
     with other.app_context():
         dry = cli.invoke(args=[*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -205,7 +212,10 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
     assert db.session.get(ActionPlan, drafting.id).workflow_version == 2
     last = moved.history[-1]
     assert (last.trigger, last.from_state, last.to_state, last.role) == (
-        "migrate", "provincial_sync", "provincial_check", "system"
+        "migrate",
+        "provincial_sync",
+        "provincial_check",
+        "system",
     )
     assert last.comment == "action_plan version 1 → 2"
     # The new state's reminders replace the old ones, counted from the same entry time.
@@ -235,9 +245,7 @@ def test_the_sweep_skips_an_unreadable_step_fires_the_others_and_status_reports_
     fine = factories.plan_in_state(users, "district_review")
     earlier = utcnow() - timedelta(hours=2)
     db.session.execute(
-        update(ScheduledStep)
-        .where(ScheduledStep.step == "reminder")
-        .values(fire_at=earlier)
+        update(ScheduledStep).where(ScheduledStep.step == "reminder").values(fire_at=earlier)
     )
     # A step the definition no longer knows (its file changed under the running plan). It
     # comes first in the sweep's order.

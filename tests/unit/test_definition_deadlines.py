@@ -20,8 +20,14 @@ from workflow_app.engine.definition import Deadline, DeadlineStep, parse_definit
 
 
 def with_deadlines() -> dict:
-    """The small valid definition, its `review` state due in 3 working days."""
+    """The small valid definition, its `review` state due in 3 working days, escalated to the
+    heads it declares."""
     raw = valid()
+    raw["roles"]["district_head"] = {"label": {"id": "pimpinan", "en": "head"}, "scope": "district"}
+    raw["roles"]["provincial_head"] = {
+        "label": {"id": "pimpinan provinsi", "en": "provincial head"},
+        "scope": "province",
+    }
     raw["deadlines"] = {
         "review": {
             "sla": 3,
@@ -134,7 +140,7 @@ BROKEN = [
     pytest.param(
         _deadline("review.steps.2.notify", ["district_head", "bupati"]),
         "deadlines.review.steps[2] (escalation).notify",
-        "unknown role 'bupati'",
+        "unknown role 'bupati': declare it under `roles`",
         id="unknown-role-in-step",
     ),
     pytest.param(
@@ -229,7 +235,7 @@ def test_an_unknown_role_in_an_inform_list_is_refused() -> None:
         parse_definition(raw, "mini.yaml", GUARDS)
     assert (caught.value.entry, caught.value.problem) == (
         "transitions[1] (send_back).inform",
-        "unknown role 'camat'",
+        "unknown role 'camat': declare it under `roles`",
     )
 
 

@@ -43,7 +43,9 @@ def test_roles_tags_and_attributes_are_read(tmp_path: Path) -> None:
     assert [t.trigger for t in definition.transitions_where(snapshot=True)] == ["send"]
     accept = definition.transition_for("accept", "check")
     assert (accept.style, accept.actor_differs_from, accept.summary.get("en")) == (
-        "secondary", ("send",), "accepted"
+        "secondary",
+        ("send",),
+        "accepted",
     )
 
 

@@ -13,6 +13,7 @@ from workflow_app.engine import (
     Grant,
     GuardRegistry,
     NotAllowedFromState,
+    RoleCatalogue,
     RoleNotAllowed,
     Scope,
     TransitionRefused,
@@ -125,17 +126,18 @@ def test_authorize_every_trigger_state_role(
     state: str,
     role: str,
     in_scope: bool,
+    catalogue: RoleCatalogue,
 ) -> None:
     expected = expected_outcome(trigger, state, role, in_scope)
     grant = _grant(role, in_scope)
     comment = _comment_for(trigger)
     if isinstance(expected, str):
-        step, used = authorize(definition, state, trigger, [grant], PLAN_SCOPE, comment)
+        step, used = authorize(definition, state, trigger, [grant], PLAN_SCOPE, catalogue, comment)
         assert (step.trigger, step.dest, used) == (trigger, expected, grant)
         assert machine.next_state(state, trigger) == expected
     else:
         with pytest.raises(TransitionRefused) as caught:
-            authorize(definition, state, trigger, [grant], PLAN_SCOPE, comment)
+            authorize(definition, state, trigger, [grant], PLAN_SCOPE, catalogue, comment)
         assert type(caught.value) is expected, caught.value.message
 
 
@@ -162,29 +164,34 @@ def test_every_pair_of_the_table_is_in_the_definition(definition: WorkflowDefini
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("trigger", ["publish", "create", "", "Submit"])
 def test_unknown_trigger_is_refused_for_everyone(
-    definition: WorkflowDefinition, trigger: str, role: str, state: str
+    definition: WorkflowDefinition, trigger: str, role: str, state: str, catalogue: RoleCatalogue
 ) -> None:
     with pytest.raises(UnknownTrigger):
-        authorize(definition, state, trigger, [_grant(role, True)], PLAN_SCOPE, "komentar")
+        authorize(
+            definition, state, trigger, [_grant(role, True)], PLAN_SCOPE, catalogue, "komentar"
+        )
 
 
 @pytest.mark.parametrize("state", ["district_review", "provincial_sync"])
 @pytest.mark.parametrize("comment", [None, "", " ", "   \t\n  "])
 def test_return_needs_a_non_blank_comment(
-    definition: WorkflowDefinition, state: str, comment: str | None
+    definition: WorkflowDefinition, state: str, comment: str | None, catalogue: RoleCatalogue
 ) -> None:
     role = "district_reviewer" if state == "district_review" else "provincial_reviewer"
     with pytest.raises(CommentRequired):
-        authorize(definition, state, "return", [_grant(role, True)], PLAN_SCOPE, comment)
+        authorize(definition, state, "return", [_grant(role, True)], PLAN_SCOPE, catalogue, comment)
 
 
-def test_return_with_a_comment_is_allowed(definition: WorkflowDefinition) -> None:
+def test_return_with_a_comment_is_allowed(
+    definition: WorkflowDefinition, catalogue: RoleCatalogue
+) -> None:
     step, _ = authorize(
         definition,
         "district_review",
         "return",
         [_grant("district_reviewer", True)],
         PLAN_SCOPE,
+        catalogue,
         "  Target 2027 belum diisi ",
     )
     assert step.dest == "returned"
@@ -195,57 +202,78 @@ def test_return_with_a_comment_is_allowed(definition: WorkflowDefinition) -> Non
 )
 @pytest.mark.parametrize("comment", [None, "", "  ", "Catatan opsional"])
 def test_other_triggers_accept_any_comment_or_none(
-    definition: WorkflowDefinition, trigger: str, state: str, comment: str | None
+    definition: WorkflowDefinition,
+    trigger: str,
+    state: str,
+    comment: str | None,
+    catalogue: RoleCatalogue,
 ) -> None:
     roles, dest = ALLOWED[(trigger, state)]
     role = sorted(roles)[0]
-    step, _ = authorize(definition, state, trigger, [_grant(role, True)], PLAN_SCOPE, comment)
+    step, _ = authorize(
+        definition, state, trigger, [_grant(role, True)], PLAN_SCOPE, catalogue, comment
+    )
     assert step.dest == dest
 
 
-def test_a_comment_does_not_override_a_refusal(definition: WorkflowDefinition) -> None:
+def test_a_comment_does_not_override_a_refusal(
+    definition: WorkflowDefinition, catalogue: RoleCatalogue
+) -> None:
     """The comment check comes last: a wrong role is still a 403, not a 400."""
     with pytest.raises(RoleNotAllowed):
         authorize(
-            definition, "provincial_sync", "return", [_grant("district_reviewer", True)], PLAN_SCOPE
+            definition,
+            "provincial_sync",
+            "return",
+            [_grant("district_reviewer", True)],
+            PLAN_SCOPE,
+            catalogue,
         )
 
 
 def test_provincial_grant_of_another_province_is_out_of_scope(
-    definition: WorkflowDefinition,
+    definition: WorkflowDefinition, catalogue: RoleCatalogue
 ) -> None:
     grant = Grant(role="provincial_reviewer", region_code="64")
     with pytest.raises(RoleNotAllowed):
-        authorize(definition, "provincial_sync", "approve", [grant], PLAN_SCOPE)
+        authorize(definition, "provincial_sync", "approve", [grant], PLAN_SCOPE, catalogue)
 
 
-def test_a_grant_in_scope_wins_over_one_out_of_scope(definition: WorkflowDefinition) -> None:
+def test_a_grant_in_scope_wins_over_one_out_of_scope(
+    definition: WorkflowDefinition, catalogue: RoleCatalogue
+) -> None:
     """A reviewer of two districts may forward a plan of either."""
     grants = [Grant("district_reviewer", "6304"), Grant("district_reviewer", "6301")]
-    step, used = authorize(definition, "district_review", "forward", grants, PLAN_SCOPE)
+    step, used = authorize(definition, "district_review", "forward", grants, PLAN_SCOPE, catalogue)
     assert (step.dest, used.region_code) == ("provincial_sync", "6301")
 
 
 def test_acting_in_own_name_is_preferred_over_acting_for_someone(
-    definition: WorkflowDefinition,
+    definition: WorkflowDefinition, catalogue: RoleCatalogue
 ) -> None:
     delegated = Grant("district_reviewer", "6301", acting_for=42)
     own = Grant("district_reviewer", "6301")
-    _, used = authorize(definition, "district_review", "forward", [delegated, own], PLAN_SCOPE)
+    _, used = authorize(
+        definition, "district_review", "forward", [delegated, own], PLAN_SCOPE, catalogue
+    )
     assert used is own
-    _, used = authorize(definition, "district_review", "forward", [delegated], PLAN_SCOPE)
+    _, used = authorize(
+        definition, "district_review", "forward", [delegated], PLAN_SCOPE, catalogue
+    )
     assert used.acting_for == 42
 
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("role", ROLES)
 def test_available_transitions_are_exactly_the_allowed_ones(
-    definition: WorkflowDefinition, role: str, state: str
+    definition: WorkflowDefinition, role: str, state: str, catalogue: RoleCatalogue
 ) -> None:
-    offered = available_transitions(definition, state, [_grant(role, True)], PLAN_SCOPE)
+    offered = available_transitions(definition, state, [_grant(role, True)], PLAN_SCOPE, catalogue)
     expected = sorted(t for (t, s), (roles, _) in ALLOWED.items() if s == state and role in roles)
     assert sorted(t.trigger for t in offered) == expected
-    assert available_transitions(definition, state, [_grant(role, False)], PLAN_SCOPE) == []
+    assert (
+        available_transitions(definition, state, [_grant(role, False)], PLAN_SCOPE, catalogue) == []
+    )
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +281,12 @@ def definition() -> WorkflowDefinition:
     stub_guards = GuardRegistry()
     stub_guards.register("plan_complete")(lambda plan: [])
     return load_definition(resource_path("workflows") / "action_plan.yaml", stub_guards)
+
+
+@pytest.fixture(scope="module")
+def catalogue(definition: WorkflowDefinition) -> RoleCatalogue:
+    """The roles the definition declares, with the platform's."""
+    return RoleCatalogue(definition.roles.values())
 
 
 @pytest.fixture(scope="module")

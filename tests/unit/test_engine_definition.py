@@ -13,6 +13,8 @@ import yaml
 from workflow_app.engine import (
     DefinitionError,
     GuardRegistry,
+    RoleCatalogue,
+    RoleScope,
     WorkflowRegistry,
     load_definition,
 )
@@ -32,6 +34,17 @@ def _guards(*names: str) -> GuardRegistry:
 GUARDS = _guards("plan_complete")
 
 
+# The workflow roles the small definition declares (platform roles need no declaration).
+MINI_ROLES = {
+    "district_drafter": {
+        "label": {"id": "penyusun", "en": "drafter"},
+        "scope": "district",
+        "delegable": True,
+    },
+    "district_reviewer": {"label": {"id": "pereviu", "en": "reviewer"}, "scope": "district"},
+}
+
+
 def valid() -> dict:
     """A small valid definition: draft -> review -> done, with a way back and a way out."""
     return {
@@ -39,6 +52,7 @@ def valid() -> dict:
         "version": 1,
         "label": {"id": "Mini", "en": "Mini"},
         "initial": "draft",
+        "roles": copy.deepcopy(MINI_ROLES),
         "states": {
             "draft": {"label": {"id": "Draf", "en": "Draft"}, "owner": "district_drafter"},
             "review": {"label": {"id": "Reviu", "en": "Review"}, "owner": "district_reviewer"},
@@ -99,6 +113,24 @@ def test_the_real_definition_needs_its_guard() -> None:
 def test_the_small_definition_is_valid() -> None:
     definition = parse_definition(valid(), "mini.yaml", GUARDS)
     assert definition.transition_for("send_back", "review").comment_required
+
+
+def test_declared_roles_are_read_and_platform_roles_need_no_declaration() -> None:
+    definition = parse_definition(valid(), "mini.yaml", GUARDS)
+    assert set(definition.roles) == {"district_drafter", "district_reviewer"}
+    drafter = definition.roles["district_drafter"]
+    assert (drafter.scope, drafter.delegable, drafter.oversees) == (
+        RoleScope.DISTRICT,
+        True,
+        False,
+    )
+    assert drafter.label.get("en") == "drafter"
+    assert not definition.roles["district_reviewer"].delegable
+    assert definition.states["done"].owner == "admin"  # a platform role, not declared
+    catalogue = RoleCatalogue(definition.roles.values())
+    assert catalogue.scope_of("district_reviewer") == RoleScope.DISTRICT
+    assert catalogue.scope_of("admin") == RoleScope.GLOBAL
+    assert catalogue.scope_of("bupati") is None
 
 
 def _set(path: str, value: object) -> Callable[[dict], None]:
@@ -183,14 +215,27 @@ BROKEN = [
     pytest.param(
         _set("transitions.2.roles", ["district_reviewer", "bupati"]),
         "transitions[2] (finish).roles",
-        "unknown role 'bupati'",
+        "unknown role 'bupati': declare it under `roles`",
         id="unknown-role-in-transition",
     ),
     pytest.param(
         _set("states.review.owner", "ketua_pokja"),
         "states.review.owner",
-        "unknown role 'ketua_pokja'",
+        "unknown role 'ketua_pokja': declare it under `roles`",
         id="unknown-role-as-owner",
+    ),
+    pytest.param(_delete("roles"), "(top level)", "'roles' is a required property", id="no-roles"),
+    pytest.param(
+        _set("roles.district_reviewer.scope", "kecamatan"),
+        "roles.district_reviewer.scope",
+        "'kecamatan' is not one of ['district', 'province', 'global']",
+        id="unknown-scope",
+    ),
+    pytest.param(
+        _set("roles.admin", {"label": {"id": "admin", "en": "admin"}, "scope": "global"}),
+        "roles.admin",
+        "'admin' is a platform role and cannot be declared",
+        id="platform-role-declared",
     ),
     pytest.param(
         _set("transitions.0.guards", ["plan_complete", "budget_balanced"]),
@@ -243,7 +288,9 @@ def test_a_broken_definition_names_file_entry_and_problem(
         entry,
         problem,
     )
-    assert str(caught.value) == f"mini.yaml: {entry}: {problem}"
+    # The first problem names the error; others it causes follow (an unknown `dest` also
+    # leaves states without a way to a final state), one line each.
+    assert str(caught.value).splitlines()[0] == f"mini.yaml: {entry}: {problem}"
 
 
 @pytest.mark.parametrize(("change", "entry", "problem"), BROKEN[:3])

@@ -19,19 +19,16 @@ from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..extensions import db
 from ..models_base import utcnow
 from ..regions.models import Region
+from ..workflows import roles
 from .models import Delegation, RoleAssignment, User, wita_today
 
-# Roles of the workflow's officials. Administration and partners' read access are not
-# delegated: they are assigned by an administrator.
-DELEGABLE_ROLES = frozenset(
-    {
-        Role.DISTRICT_DRAFTER,
-        Role.DISTRICT_REVIEWER,
-        Role.DISTRICT_HEAD,
-        Role.PROVINCIAL_REVIEWER,
-        Role.PROVINCIAL_HEAD,
-    }
-)
+
+def delegable_roles() -> frozenset[str]:
+    """The roles the definitions declare `delegable` (the workflow's officials).
+    Administration and partners' read access are not delegated: an administrator assigns them."""
+    return frozenset(role.name for role in roles().delegable())
+
+
 NOTE_LENGTH = 500
 
 
@@ -66,7 +63,7 @@ def delegable_assignments(actor: User) -> list[RoleAssignment]:
         select(RoleAssignment)
         .join(User, User.id == RoleAssignment.user_id)
         .join(Region, Region.id == RoleAssignment.region_id)
-        .where(RoleAssignment.role.in_(DELEGABLE_ROLES), User.active.is_(True))
+        .where(RoleAssignment.role.in_(delegable_roles()), User.active.is_(True))
         .options(joinedload(RoleAssignment.user), joinedload(RoleAssignment.region))
         .order_by(Region.code, RoleAssignment.role, User.username)
     )
@@ -120,7 +117,7 @@ def create_delegation(
     if actor.id != delegator.id and not is_admin(actor):
         raise RoleNotAllowed("only the role holder or an administrator may delegate it")
     problems = _Problems()
-    if role not in DELEGABLE_ROLES or not holds(delegator, role, region):
+    if role not in delegable_roles() or not holds(delegator, role, region):
         problems.add("assignment", _("The delegator does not hold this role in this region."))
     if delegate is None:
         problems.add("delegate", _("No active user has this username."))

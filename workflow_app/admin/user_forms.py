@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..engine.roles import ASSIGNABLE_ROLES
 from ..forms_base import BaseForm
-from ..notifications.rendering import role_label
+from ..workflows import role_label, roles
 
 PASSWORD_MIN_LENGTH = 12
 
@@ -80,7 +79,13 @@ class PasswordResetForm(BaseForm):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, role_label(role.value)) for role in ASSIGNABLE_ROLES]
+    """The roles a person can be given: the workflows' declared roles, then the platform's."""
+    assignable = roles().assignable()
+    declared = {role.name for role in roles().workflow_roles()}
+    ordered = [r for r in assignable if r.name in declared] + [
+        r for r in assignable if r.name not in declared
+    ]
+    return [(role.name, role_label(role.name)) for role in ordered]
 
 
 class RoleAddForm(BaseForm):

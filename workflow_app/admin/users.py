@@ -17,14 +17,13 @@ from sqlalchemy import and_, func, or_, select
 from werkzeug.wrappers import Response
 
 from ..accounts.models import RoleAssignment, User
-from ..engine import InvalidInput, Role
-from ..engine.roles import ASSIGNABLE_ROLES, DISTRICT_ROLES, PROVINCIAL_ROLES
+from ..engine import InvalidInput, Role, RoleScope
 from ..extensions import db
-from ..notifications.rendering import role_label
 from ..regions.catalogue import PROVINCE
 from ..regions.models import Region
 from ..security.passwords import WeakPassword, check_new_password, words_of
 from ..unit_of_work import unit_of_work
+from ..workflows import role_label, roles
 from .blueprint import blueprint
 from .forms import ButtonForm
 from .user_forms import (
@@ -35,9 +34,6 @@ from .user_forms import (
     UserEditForm,
     role_choices,
 )
-
-# Roles held in the province as a whole rather than in a district.
-PROVINCE_ONLY_ROLES = PROVINCIAL_ROLES | {Role.ADMIN}
 
 
 class AdminRefused(InvalidInput):
@@ -117,14 +113,21 @@ def reset_password(actor: User, user: User, password: str) -> None:
     user.end_all_sessions()
 
 
+def _province_only(role: str) -> bool:
+    """A role held in the province as a whole rather than in a district: one declared to act
+    in the province or everywhere (the provincial roles, admin). Partners read the published
+    cases of whatever region they are given."""
+    return role != Role.PARTNER and roles().scope_of(role) in (RoleScope.PROVINCE, RoleScope.GLOBAL)
+
+
 def check_scope(role: str, region: Region) -> None:
-    """District roles are held in a district, provincial roles and admin in the province,
-    partners in any region."""
-    if role not in {r.value for r in ASSIGNABLE_ROLES}:
+    """Roles declared with district scope are held in a district, those acting in the
+    province or beyond (and admin) in the province, partners in any region."""
+    if role not in {r.name for r in roles().assignable()}:
         raise AdminRefused(_("Unknown role."), field="role")
-    if role in DISTRICT_ROLES and region.is_province:
+    if roles().scope_of(role) == RoleScope.DISTRICT and region.is_province:
         raise AdminRefused(_("A district role needs a district, not the province."), "region")
-    if role in PROVINCE_ONLY_ROLES and region.code != PROVINCE.code:
+    if _province_only(role) and region.code != PROVINCE.code:
         message = _("This role is held in the province (%(code)s) only.", code=PROVINCE.code)
         raise AdminRefused(message, field="region")
 

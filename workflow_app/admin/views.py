@@ -17,25 +17,13 @@ from ..models_base import utcnow
 from ..notifications.dispatch import queue_delivery
 from ..notifications.models import FAILED, PENDING, SENT, Notification
 from ..notifications.relay import stale_cutoff
-from ..notifications.rendering import PLAN_SUMMARIES, REPORT_SUMMARIES, STEP_KINDS
+from ..notifications.rendering import event_label
 from ..unit_of_work import unit_of_work
 from .blueprint import blueprint
 from .forms import ButtonForm
 from .mailbox import mailbox_enabled
 
 LIST_LIMIT = 200
-
-
-def event_label(event: str) -> str:
-    labels = {
-        "reminder": _("reminder"),
-        "due": _("deadline today"),
-        "escalation": _("escalation"),
-    }
-    if event in STEP_KINDS:
-        return labels[event]
-    summary = PLAN_SUMMARIES.get(event) or REPORT_SUMMARIES.get(event)
-    return str(summary) if summary else event
 
 
 def _count(*conditions: object) -> int:

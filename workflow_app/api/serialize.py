@@ -7,7 +7,7 @@ from ..engine import available_transitions, guards
 from ..monitoring.models import ProgressReport
 from ..plans.access import scope_of
 from ..plans.models import ActionPlan, PlanTransition
-from ..workflows import definition_of
+from ..workflows import definition_of, roles
 from . import schemas as s
 
 
@@ -39,7 +39,9 @@ def transitions(user: User, subject: ActionPlan | ProgressReport) -> list[s.Avai
     """What `user` may fire on `subject` now, with what would block it (its guards)."""
     plan = subject if isinstance(subject, ActionPlan) else subject.plan
     definition = definition_of(subject)
-    offered = available_transitions(definition, subject.state, user.grants(), scope_of(plan))
+    offered = available_transitions(
+        definition, subject.state, user.grants(), scope_of(plan), roles()
+    )
     return [
         s.AvailableTransition(
             trigger=step.trigger,

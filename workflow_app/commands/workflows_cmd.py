@@ -28,8 +28,7 @@ def _summary(definition: WorkflowDefinition, registry: WorkflowRegistry) -> str:
     return (
         f"{definition.source_file}: {definition.name} version {definition.version}: "
         f"{len(definition.states)} states, {len(definition.transitions)} transitions "
-        f"({', '.join(definition.triggers)})"
-        + ("; new cases get this version" if current else "")
+        f"({', '.join(definition.triggers)})" + ("; new cases get this version" if current else "")
     )
 
 
@@ -109,8 +108,10 @@ def migrate_command(name: str, old: int, new: int, pairs: tuple[str, ...], dry_r
     except TransitionRefused as exc:
         raise CommandFailed(exc.message, EXIT_REFUSED) from exc
     for item in moved:
-        arrow = item.from_state if item.from_state == item.to_state else (
-            f"{item.from_state} -> {item.to_state}"
+        arrow = (
+            item.from_state
+            if item.from_state == item.to_state
+            else (f"{item.from_state} -> {item.to_state}")
         )
         click.echo(f"{item.kind} {item.case_id}: {arrow}")
     verb = "would move" if dry_run else "moved"

@@ -12,25 +12,60 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..engine import StateDef, WorkflowDefinition
 from ..monitoring.quarters import ROMAN
 from ..plans.vocabulary import FUNDING_SOURCES
 from ..templating import number, rupiah
+from ..workflows import PLAN_WORKFLOW, definitions_of
 from .charts import Line, Reference, Series, line_chart_svg, stacked_bars_svg
 from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, Dashboard, Trajectory
 
-STATE_COLOURS = {
-    "draft": "#9aa5b1",
-    "district_review": "#5b8def",
-    "provincial_sync": "#0b5c7a",
-    "returned": "#d9822b",
-    "approved": "#3a9a4a",
-    "monitored": "#1d6b2c",
-    "closed": "#55606b",
-    "withdrawn": "#b03a2e",
-}
 PALETTE = ("#0b5c7a", "#d9822b", "#3a9a4a", "#7b3f9e", "#b03a2e", "#5b8def", "#a38b00", "#55606b")
 PHYSICAL, FINANCIAL = "#0b5c7a", "#7b3f9e"
 TARGETS, ACHIEVED = "#0b5c7a", "#1d6b2c"
+
+# A state's colour follows what its definition says it is, never its name: the first rule that
+# matches picks it; a colour already taken, or a state no rule matches, takes the palette's
+# next free colour by the state's position.
+CANCELLED, FINAL, MONITORED, PUBLISHED = "#b03a2e", "#55606b", "#1d6b2c", "#3a9a4a"
+SYNC, REVIEW, INITIAL, REWORK = "#0b5c7a", "#5b8def", "#9aa5b1", "#d9822b"
+
+
+def _state_colour(definition: WorkflowDefinition, state: StateDef) -> str | None:
+    if state.has("cancelled"):
+        return CANCELLED
+    if state.final:
+        return FINAL
+    if state.has("monitoring"):
+        return MONITORED
+    if state.published:
+        return PUBLISHED
+    if state.has("sync"):
+        return SYNC
+    if state.has("review"):
+        return REVIEW
+    if state.name == definition.initial:
+        return INITIAL
+    if state.editable:  # back with its drafter after the start
+        return REWORK
+    return None
+
+
+def state_colours(names: Sequence[str]) -> dict[str, str]:
+    """State name -> colour for the plan states `names` (in chart order), read from the latest
+    plan definition declaring each state."""
+    definitions = sorted(definitions_of(PLAN_WORKFLOW), key=lambda d: -d.version)
+    colours: dict[str, str] = {}
+    for name in names:
+        definition = next((d for d in definitions if name in d.states), None)
+        colour = _state_colour(definition, definition.states[name]) if definition else None
+        if colour is not None and colour not in colours.values():
+            colours[name] = colour
+    for position, name in enumerate(names):
+        if name not in colours:
+            free = [c for c in PALETTE if c not in colours.values()] or list(PALETTE)
+            colours[name] = free[position % len(free)]
+    return colours
 
 
 def _chart(svg: str) -> Markup:
@@ -46,10 +81,8 @@ def _percent(value: object) -> str:
 
 
 def plans_by_state_chart(data: Dashboard, states: Sequence[tuple[str, str]]) -> Markup:
-    series = [
-        Series(name, label, STATE_COLOURS.get(name, PALETTE[i % len(PALETTE)]))
-        for i, (name, label) in enumerate(states)
-    ]
+    colours = state_colours([name for name, _label in states])
+    series = [Series(name, label, colours[name]) for name, label in states]
     rows = [(region.code, region.name) for region in data.districts]
     svg = stacked_bars_svg(
         rows, series, data.plans_by_state, title=_("Plans by status per district")

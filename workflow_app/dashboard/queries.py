@@ -26,13 +26,24 @@ from ..plans.models import ActionPlan, Activity, Funding, Indicator, IndicatorTa
 from ..plans.vocabulary import FUNDING_SOURCES
 from ..regions.models import Region
 from ..sync.queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, SAFE_SANITATION
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, states_tagged
 from . import scope
 
-# Only figures the district has sent count: a report that is still due or returned holds
-# numbers carried over from the previous quarter or half typed, not a statement.
-COUNTED_REPORT_STATES = ("submitted", "verified")
-WITHDRAWN = "withdrawn"
+# Only figures the district has sent count (reports in a state tagged `reported`): a report
+# that is still due or returned holds numbers carried over from the previous quarter or half
+# typed, not a statement. Cancelled plans (a state tagged `cancelled`) are left out.
+REPORTED = "reported"
+CANCELLED = "cancelled"
 ONE_DECIMAL = Decimal("0.1")
+
+
+def counted_report_states() -> list[str]:
+    return sorted(states_tagged(REPORT_WORKFLOW, REPORTED))
+
+
+def cancelled_plan_states() -> list[str]:
+    return sorted(states_tagged(PLAN_WORKFLOW, CANCELLED))
+
 
 __all__ = ["NATIONAL_TARGET", "NATIONAL_TARGET_YEAR", "Dashboard", "Filters", "build"]
 
@@ -188,7 +199,7 @@ def realisation(user: User, filters: Filters) -> dict[str, list[Realisation]]:
         .where(
             report_condition(user),
             ProgressReport.year == filters.year,
-            ProgressReport.state.in_(COUNTED_REPORT_STATES),
+            ProgressReport.state.in_(counted_report_states()),
         )
         .group_by(Region.code, ProgressReport.quarter)
         .order_by(Region.code, ProgressReport.quarter)
@@ -259,7 +270,7 @@ class Trajectory:
 
 def _chosen_plans(user: User) -> Select[tuple[int]]:
     """Each district's plan to chart: its latest agreed plan (approved, monitored or closed),
-    else its latest plan that was not withdrawn."""
+    else its latest plan that was not cancelled."""
     agreed = scope.agreed_plan_states()
     ranked = (
         select(
@@ -275,7 +286,10 @@ def _chosen_plans(user: User) -> Select[tuple[int]]:
             )
             .label("rank"),
         )
-        .where(ActionPlan.id.in_(scope.visible_plan_ids(user)), ActionPlan.state != WITHDRAWN)
+        .where(
+            ActionPlan.id.in_(scope.visible_plan_ids(user)),
+            ActionPlan.state.not_in(cancelled_plan_states()),
+        )
         .subquery()
     )
     return select(ranked.c.id).where(ranked.c.rank == 1)
@@ -347,7 +361,7 @@ def _add_achieved(user: User, found: dict[str, Trajectory], matching: tuple) -> 
         .join_from(ReportIndicatorValue, ProgressReport)
         .where(
             ReportIndicatorValue.indicator_id.in_(select(Indicator.id).where(*matching)),
-            ProgressReport.state.in_(COUNTED_REPORT_STATES),
+            ProgressReport.state.in_(counted_report_states()),
             report_condition(user),
         )
         .subquery()

@@ -13,22 +13,23 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..engine import Role, Scope, grant_covers
+from ..engine import RoleScope, Scope
 from ..extensions import db
 from ..plans.access import visible_plans
 from ..plans.models import ActionPlan
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, definitions_of
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, covers, definitions_of, roles
 
-DASHBOARD_ROLES = frozenset(
-    {Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD, Role.ADMIN, Role.PARTNER}
-)
+# Roles declared to act in a province or everywhere: the provincial roles, admins, partners.
+DASHBOARD_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
 
 
 def may_open(user: User) -> bool:
-    """Provincial roles, admins and partners (also when acting for someone); district roles
-    are refused: their own plan pages show their district's figures."""
-    return any(grant.role in DASHBOARD_ROLES for grant in user.grants())
+    """Roles acting in a province or everywhere (provincial roles, admins and partners; also
+    when acting for someone); district-scoped roles are refused: their own plan pages show
+    their district's figures."""
+    catalogue = roles()
+    return any(catalogue.scope_of(grant.role) in DASHBOARD_SCOPES for grant in user.grants())
 
 
 def districts() -> list[Region]:
@@ -50,7 +51,7 @@ def visible_districts(user: User, regions: Iterable[Region]) -> list[Region]:
         region
         for region in regions
         if any(
-            grant_covers(grant, Scope(region_code=region.code, province_code=region.province_code))
+            covers(grant, Scope(region_code=region.code, province_code=region.province_code))
             for grant in grants
         )
     ]

@@ -7,6 +7,7 @@ the same transaction as its outbox rows: two sweeps at once, or one run twice, s
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,12 +17,15 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..monitoring.models import ProgressReport
 from ..monitoring.notifications import notify_report_step, report_step_recipients
+from ..monitoring.requirements import MONITORING
 from ..plans.models import ActionPlan
 from ..plans.notifications import notify_step, step_recipients
 from ..unit_of_work import unit_of_work
+from ..workflows import definition_of
 from .models import ScheduledStep
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,8 +66,15 @@ def run_sweep(at: datetime | None = None, *, dry_run: bool = False) -> list[Fire
     while due := _due_steps(at, after, BATCH):
         after = due[-1]
         for _, step_id in due:
-            with unit_of_work():
-                result = _fire(step_id, dry_run)
+            try:
+                with unit_of_work():
+                    result = _fire(step_id, dry_run)
+            except (KeyError, StopIteration) as exc:
+                # Its definition version, state or step is not loaded (a file removed or
+                # changed under running cases). The step stays pending, to fire once the file
+                # is back; `workflow-app status` reports it. The others still fire.
+                log.error("step %s skipped: its definition cannot be read (%s)", step_id, exc)
+                continue
             if result is not None:
                 fired.append(result)
     return fired
@@ -95,10 +106,16 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
     return FiredStep(step.id, plan.id, step.state, step.step, step.fire_at, usernames)
 
 
+def _monitored(plan: ActionPlan) -> bool:
+    """Whether the plan is in a state its definition tags `monitoring`."""
+    state = definition_of(plan).states.get(plan.state)
+    return state is not None and state.has(MONITORING)
+
+
 def _fire_report_step(step: ScheduledStep, dry_run: bool) -> FiredStep | None:
     report = db.session.get(ProgressReport, step.report_id)
     # A report moved on, or its plan left monitoring (closed): nobody is chased any more.
-    if report.state != step.state or report.plan.state != "monitored":
+    if report.state != step.state or not _monitored(report.plan):
         if not dry_run:
             step.status = "cancelled"
         return None

@@ -90,6 +90,4 @@ def available_transitions(
     roles: RoleCatalogue,
 ) -> list[TransitionDef]:
     grants = list(grants)
-    return [
-        t for t in definition.transitions_from(state) if usable_grants(t, grants, scope, roles)
-    ]
+    return [t for t in definition.transitions_from(state) if usable_grants(t, grants, scope, roles)]

@@ -375,9 +375,7 @@ def _check_graph(
         if name not in reached:
             problems.add(f"states.{name}", f"state {name!r} is unreachable from {initial!r}")
         if not state.final and not edges[name]:
-            problems.add(
-                f"states.{name}", f"state {name!r} has no way out and is not marked final"
-            )
+            problems.add(f"states.{name}", f"state {name!r} has no way out and is not marked final")
         elif name not in can_end:
             problems.add(
                 f"states.{name}",

@@ -105,9 +105,7 @@ class WorkflowRegistry:
         return [machine.definition for machine in self._machines.values()]
 
     def versions_of(self, name: str) -> list[WorkflowDefinition]:
-        return sorted(
-            (d for d in self.definitions() if d.name == name), key=lambda d: d.version
-        )
+        return sorted((d for d in self.definitions() if d.name == name), key=lambda d: d.version)
 
     def names(self) -> list[str]:
         return sorted(self._latest)

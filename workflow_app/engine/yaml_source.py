@@ -45,4 +45,4 @@ _StrictLoader.add_constructor(
 
 def load_yaml(text: str) -> object:
     """The document in `text`; raises yaml.YAMLError (DuplicateKey for a repeated key)."""
-    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_StrictLoader)

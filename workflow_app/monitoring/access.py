@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from ..accounts.models import User
-from ..engine import Grant, Role, grant_covers
+from ..engine import Grant, Role
 from ..plans.access import can_view, scope_of, visible_plans
 from ..plans.models import ActionPlan
-from ..workflows import REPORT_WORKFLOW, definition_of, definitions_of
+from ..workflows import REPORT_WORKFLOW, covers, definition_of, definitions_of
 from .models import ProgressReport
 
 
@@ -30,16 +30,21 @@ def can_view_report(user: User, report: ProgressReport) -> bool:
     if not can_view(user, report.plan):
         return False
     scope = scope_of(report.plan)
-    insider = any(g.role != Role.PARTNER and grant_covers(g, scope) for g in user.grants())
+    insider = any(g.role != Role.PARTNER and covers(g, scope) for g in user.grants())
     return insider or definition_of(report).states[report.state].published
 
 
+def report_editors(report: ProgressReport) -> set[str]:
+    """The roles that fill in a report: the owners of its definition's editable states."""
+    return {state.owner for state in definition_of(report).states.values() if state.editable}
+
+
 def can_fill_in(user: User, report: ProgressReport) -> bool:
-    """The district drafter, while the report is in an editable state (due or returned)."""
+    """While the report is in an `editable` state (due or returned): a holder of that state's
+    owner role (the district drafter) where the plan is."""
     scope = scope_of(report.plan)
-    return definition_of(report).states[report.state].editable and any(
-        g.role == Role.DISTRICT_DRAFTER and grant_covers(g, scope) for g in user.grants()
-    )
+    state = definition_of(report).states[report.state]
+    return state.editable and any(g.role == state.owner and covers(g, scope) for g in user.grants())
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ from ..models_base import utcnow
 from ..plans.access import scope_of
 from ..plans.models import ActionPlan, Activity, PlanTransition
 from ..unit_of_work import STALE_MESSAGE
-from ..workflows import REPORT_WORKFLOW, registry
+from ..versions.store import remember as remember_version
+from ..workflows import REPORT_WORKFLOW, covers, definition_of, registry
 from . import evidence
-from .access import can_fill_in, can_view_report
+from .access import can_fill_in, can_view_report, report_editors
 from .models import ProgressReport, ReportAttachment, ReportIndicatorValue, ReportLine
 from .notifications import notify_report_opened, notify_report_transition
 from .quarters import Quarter, report_clock_start
@@ -129,6 +130,7 @@ def open_report(
             )
         )
     db.session.add(report)
+    remember_version(definition)  # the version this case keeps, stored once
     _flush()
     record = PlanTransition(
         plan_id=plan.id,
@@ -177,12 +179,13 @@ def _check_fillable(actor: User, report: ProgressReport, expected_version: int |
     if not can_view_report(actor, report):
         raise OutOfScope("report not found")
     scope = scope_of(report.plan)
-    if not any(
-        g.role == Role.DISTRICT_DRAFTER and g.region_code == scope.region_code
-        for g in actor.grants()
-    ):
+    editors = report_editors(report)
+    if not any(g.role in editors and covers(g, scope) for g in actor.grants()):
         raise RoleNotAllowed("only the district drafter may fill in this report")
     if not can_fill_in(actor, report):
+        if definition_of(report).states[report.state].editable:
+            # Editable, but by another of the editing roles (none such in the shipped files).
+            raise RoleNotAllowed("only the district drafter may fill in this report")
         raise NotAllowedFromState(f"a report in state {report.state!r} cannot be changed")
     _check_version(report, expected_version)
 
@@ -305,8 +308,13 @@ def report_transition(
     scope, role, state, comment, version and guards; the history row goes into the plan's
     trail with the report named."""
 
+    # The transition that hands the report in (`submission`) stamps its submission time.
+    definition = registry().get(report.workflow_name, report.workflow_version)
+    fired = definition.transition_for(trigger, report.state)
+    hands_in = fired is not None and fired.submission
+
     def on_entry(to_state: str) -> None:
-        if to_state == "submitted":
+        if hands_in:
             report.submitted_at = report.state_entered_at
 
     step, record = fire(

@@ -15,14 +15,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..deadlines.display import DueStatus
-from ..engine import Role, TransitionDef, available_transitions, grant_covers
+from ..engine import TransitionDef, available_transitions
 from ..extensions import db
 from ..paging import Page, first_accepted
 from ..plans.access import scope_of
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
 from ..regions.models import Region
-from ..workflows import REPORT_WORKFLOW, definition_of, definitions_of, registry
+from ..workflows import REPORT_WORKFLOW, covers, definition_of, definitions_of, registry, roles
 from .access import visible_reports
 from .models import ProgressReport, ReportLine
 from .quarters import ROMAN
@@ -154,12 +154,12 @@ class ReportTask:
     actions: list[TransitionDef]
 
 
-def _owned_states(roles: set[str]) -> set[str]:
+def _owned_states(held: set[str]) -> set[str]:
     return {
         name
         for definition in definitions_of(REPORT_WORKFLOW)
         for name, state in definition.states.items()
-        if state.owner in roles and not state.final
+        if state.owner in held and not state.final
     }
 
 
@@ -183,18 +183,20 @@ def report_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Report
         definition = definition_of(report)
         scope = scope_of(report.plan)
         owner = definition.states[report.state].owner
-        if not any(g.role == owner and grant_covers(g, scope) for g in grants):
+        if not any(g.role == owner and covers(g, scope) for g in grants):
             return None
-        actions = available_transitions(definition, report.state, grants, scope)
+        actions = available_transitions(definition, report.state, grants, scope, roles())
         return ReportTask(report=report, actions=actions) if actions else None
 
     return first_accepted(query, as_task, limit)
 
 
 def overseen_reports(user: User) -> list[ProgressReport]:
-    """For a district head: the district's reports not yet verified, the earliest due first,
-    so a late quarter shows on the head's first screen as late plans do."""
-    regions = {g.region_code for g in user.grants() if g.role == Role.DISTRICT_HEAD}
+    """For a holder of an overseeing role (the district head): the reports of its region not
+    yet verified, the earliest due first, so a late quarter shows on the head's first screen
+    as late plans do."""
+    overseeing = roles().overseeing()
+    regions = {g.region_code for g in user.grants() if g.role in overseeing}
     if not regions:
         return []
     open_states = {

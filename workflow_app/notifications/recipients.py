@@ -16,9 +16,10 @@ from ..accounts.models import (
     delegator_holds_role,
     wita_today,
 )
-from ..engine import Grant, Scope, grant_covers
+from ..engine import Grant, Scope
 from ..extensions import db
 from ..regions.models import Region
+from ..workflows import covers
 
 
 def holders_of(roles: Iterable[str], scope: Scope) -> list[User]:
@@ -47,6 +48,6 @@ def holders_of(roles: Iterable[str], scope: Scope) -> list[User]:
     )
     found: dict[int, User] = {}
     for user, role, region_code in db.session.execute(query):
-        if grant_covers(Grant(role, region_code), scope):
+        if covers(Grant(role, region_code), scope):
             found.setdefault(user.id, user)
     return list(found.values())

@@ -13,71 +13,30 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
-from ..engine import Scope, WorkflowDefinition, grant_covers
+from ..engine import Role, Scope, TransitionDef, WorkflowDefinition
+from ..engine.definition import DeadlineStep
 from ..extensions import db
 from ..models_base import utcnow
 from ..plans.access import scope_of
 from ..plans.models import ActionPlan
 from ..templating import wita_datetime
-from ..workflows import registry
+from ..workflows import covers, registry
+from ..workflows import role_label as workflow_role_label
 from .models import Notification
 
 STEP_KINDS = ("reminder", "due", "escalation")
 # An account's email, not a plan's: rendered by accounts/password_email.py.
 PASSWORD_RESET = "password_reset"
+# A report has just fallen due: not a transition (the report starts in its initial state).
+REPORT_OPEN = "report_open"
 
-# What happened, as the end of the subject line: "[Action plan] Tanah Laut: plan approved".
-PLAN_SUMMARIES = {
-    "submit": _l("plan submitted for review"),
-    "forward": _l("plan forwarded to the province"),
-    "return": _l("plan returned for revision"),
-    "approve": _l("plan approved"),
-    "start_monitoring": _l("plan monitoring started"),
-    "close": _l("plan closed"),
-    "withdraw": _l("plan withdrawn"),
-}
-REPORT_SUMMARIES = {
-    "report_open": _l("quarterly report due"),
-    "report_submit": _l("quarterly report submitted"),
-    "report_return": _l("quarterly report returned for correction"),
-    "report_verify": _l("quarterly report verified"),
-}
-
-# What the owner of a state has to do there.
-PLAN_TASKS = {
-    "draft": _l("complete the draft and submit it"),
-    "district_review": _l(
-        "review the plan, then forward it to the province or return it to the drafter"
-    ),
-    "provincial_sync": _l(
-        "check the plan against the provincial programme, then approve it or return it"
-    ),
-    "returned": _l("revise the plan as the comments ask and submit it again"),
-    "approved": _l("start monitoring the plan"),
-    "monitored": _l("follow the plan's progress and close it when it is done"),
-}
-REPORT_TASKS = {
-    "due": _l("fill in the quarterly progress report and submit it"),
-    "submitted": _l("verify the progress report, or return it with a comment"),
-    "returned": _l("correct the progress report as the comment asks and submit it again"),
-}
-REPORT_WORKFLOW = "progress_report"
-
-ROLE_LABELS = {
-    "district_drafter": _l("district drafter"),
-    "district_reviewer": _l("district reviewer"),
-    "district_head": _l("district head"),
-    "provincial_reviewer": _l("provincial reviewer"),
-    "provincial_head": _l("provincial head"),
-    "partner": _l("partner"),
-    "admin": _l("administrator"),
-}
+# A role's label as the definitions declare it (the account pages import it from here).
+role_label = workflow_role_label
 
 
 @dataclass(frozen=True)
@@ -94,11 +53,12 @@ def email_kind(event: str) -> str:
         return event
     if event == PASSWORD_RESET:
         return PASSWORD_RESET
-    return "report_open" if event == "report_open" else "transition"
+    return REPORT_OPEN if event == REPORT_OPEN else "transition"
 
 
 def is_report(payload: dict[str, Any]) -> bool:
-    return payload.get("workflow") == REPORT_WORKFLOW
+    """Whether the event concerns a progress report (its payload names one) or the plan."""
+    return payload.get("report_id") is not None
 
 
 def subject_phrase(payload: dict[str, Any]) -> str:
@@ -111,10 +71,6 @@ def subject_phrase(payload: dict[str, Any]) -> str:
             region=region,
         )
     return _("the action plan of %(region)s", region=region)
-
-
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
 
 
 def _language(notification: Notification) -> str:
@@ -131,7 +87,7 @@ def _recipient_roles(notification: Notification, scope: Scope | None) -> set[str
     user = notification.recipient
     if user is None or scope is None:
         return set()
-    return {g.role for g in user.grants() if g.role != "admin" and grant_covers(g, scope)}
+    return {g.role for g in user.grants() if g.role != Role.ADMIN and covers(g, scope)}
 
 
 def _plan_scope(notification: Notification) -> Scope | None:
@@ -147,9 +103,10 @@ def _state_label(definition: WorkflowDefinition, state: str | None, language: st
 
 
 def _task(definition: WorkflowDefinition, state: str, language: str) -> str:
-    tasks = REPORT_TASKS if definition.name == REPORT_WORKFLOW else PLAN_TASKS
-    if state in tasks:
-        return str(tasks[state])
+    """What the owner of `state` has to do there: the state's `task`, else a generic text."""
+    known = definition.states.get(state)
+    if known is not None and known.task is not None:
+        return known.task.get(language)
     return _("act on the plan, now in “%(state)s”", state=_state_label(definition, state, language))
 
 
@@ -158,31 +115,74 @@ def time_left(due_at: datetime, now: datetime) -> str:
     return due_status(due_at, now, current_calendar()).text
 
 
+def _definition(payload: dict[str, Any]) -> WorkflowDefinition | None:
+    """The definition (name and version) the payload's case ran under, if still loaded."""
+    try:
+        return registry().get(payload["workflow"], int(payload["workflow_version"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _step_spec(
+    definition: WorkflowDefinition | None, payload: dict[str, Any]
+) -> DeadlineStep | None:
+    """The deadline step an escalation email is about (None for a transition)."""
+    if definition is None:
+        return None
+    deadline = definition.deadlines.get(payload.get("state", ""))
+    return deadline.step(payload.get("step", "")) if deadline else None
+
+
+def _transition_fired(
+    definition: WorkflowDefinition | None, payload: dict[str, Any]
+) -> TransitionDef | None:
+    """The transition a transition email is about: its trigger from the state it left."""
+    if definition is None or not payload.get("trigger") or not payload.get("from_state"):
+        return None
+    return definition.transition_for(payload["trigger"], payload["from_state"])
+
+
 def _step_notify(definition: WorkflowDefinition, payload: dict[str, Any]) -> tuple[str, ...]:
     """The roles an escalation step notifies (empty for a transition)."""
-    deadline = definition.deadlines.get(payload.get("state", ""))
-    steps = deadline.steps if deadline else ()
-    spec = next((s for s in steps if s.name == payload.get("step")), None)
+    spec = _step_spec(definition, payload)
     return spec.notify if spec else ()
 
 
-def _what_happened(notification: Notification, kind: str, payload: dict[str, Any]) -> str:
-    """What happened, in a few words: the end of the subject and the email's heading."""
-    if kind == "reminder":
+def event_summary(event: str, payload: dict[str, Any], language: str) -> str:
+    """What happened, in a few words, as the definition the case ran under words it: the
+    fired transition's `summary`, the deadline step's `summary`, else a generic text. The end
+    of an email's subject and its heading; the outbox page labels rows with it too."""
+    definition = _definition(payload)
+    kind = email_kind(event)
+    if kind in STEP_KINDS:
         days = abs(int(payload.get("at_working_days") or 0))
-        what = ngettext(
-            "reminder: due in %(num)d working day", "reminder: due in %(num)d working days", days
-        )
-    elif kind == "due":
-        what = _("deadline today")
-    elif kind == "escalation":
-        days = int(payload.get("at_working_days") or 0)
-        what = ngettext("overdue by %(num)d working day", "overdue by %(num)d working days", days)
-    else:
-        summaries = REPORT_SUMMARIES if is_report(payload) else PLAN_SUMMARIES
-        summary = summaries.get(notification.event)
-        what = str(summary) if summary else _("plan updated")
-    return what
+        spec = _step_spec(definition, payload)
+        if spec is not None and spec.summary is not None:
+            return spec.summary.get(language).replace("{days}", str(days))
+        if kind == "reminder":
+            return ngettext(
+                "reminder: due in %(num)d working day",
+                "reminder: due in %(num)d working days",
+                days,
+            )
+        if kind == "due":
+            return _("deadline today")
+        return ngettext("overdue by %(num)d working day", "overdue by %(num)d working days", days)
+    if kind == REPORT_OPEN:
+        return _("quarterly report due")
+    transition = _transition_fired(definition, payload)
+    if transition is not None and transition.summary is not None:
+        return transition.summary.get(language)
+    return _("plan updated")
+
+
+def event_label(notification: Notification) -> str:
+    """An outbox row's event in the current page language, for the administrator's lists."""
+    if notification.event == PASSWORD_RESET:
+        return notification.event
+    locale = get_locale()
+    language = locale.language if locale is not None else "id"
+    return event_summary(notification.event, dict(notification.payload or {}), language)
 
 
 def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
@@ -226,11 +226,11 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
         "comment": payload.get("comment") or "",
         "must_act": must_act,
         "task": _task(definition, state, language) if state_def and not state_def.final else "",
-        "owner_label": role_label(owner) if owner else "",
+        "owner_label": role_label(owner, language) if owner else "",
         "due_text": wita_datetime(due_at) if due_at else "",
         "time_left": time_left(due_at, now) if due_at else "",
         "step_days": abs(int(payload.get("at_working_days") or 0)),
-        "informed_as": ", ".join(role_label(r) for r in informed_as),
+        "informed_as": ", ".join(role_label(r, language) for r in informed_as),
     }
 
 
@@ -250,7 +250,7 @@ def render_notification(notification: Notification, now: datetime | None = None)
     with force_locale(_language(notification)):
         context = email_context(notification, now)
         kind = context["kind"]
-        what = _what_happened(notification, kind, notification.payload or {})
+        what = event_summary(notification.event, notification.payload or {}, context["language"])
         tag = _("[Progress report]") if context["is_report"] else _("[Action plan]")
         region = context["region_name"]
         where = f"{region} {context['quarter']}" if context["is_report"] else region

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, false, or_, select
 
 from ..accounts.models import User
-from ..engine import Grant, Role, Scope, grant_covers
+from ..engine import Grant, Role, RoleScope, Scope
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, definition_of, definitions_of
+from ..workflows import PLAN_WORKFLOW, covers, definition_of, definitions_of, roles
 from .models import ActionPlan
 
 
@@ -27,7 +27,7 @@ def _published_states() -> set[str]:
 def can_view(user: User, plan: ActionPlan) -> bool:
     scope = scope_of(plan)
     for grant in user.grants():
-        if not grant_covers(grant, scope):
+        if not covers(grant, scope):
             continue
         if grant.role != Role.PARTNER:
             return True
@@ -37,18 +37,25 @@ def can_view(user: User, plan: ActionPlan) -> bool:
 
 
 def _grant_condition(grant: Grant):
-    if grant.role == Role.ADMIN:
+    """The plans a grant reaches, by the scope its role is declared with (as `covers`)."""
+    reach = roles().scope_of(grant.role)
+    if reach is None:
+        return false()
+    if reach == RoleScope.GLOBAL:
         condition = ActionPlan.id.isnot(None)
+    elif reach == RoleScope.DISTRICT:
+        condition = ActionPlan.region_id.in_(
+            select(Region.id).where(Region.code == grant.region_code)
+        )
     else:
-        region_codes = select(Region.id).where(
-            or_(
-                Region.code == grant.region_code,
-                Region.parent.has(Region.code == grant.region_code),
+        condition = ActionPlan.region_id.in_(
+            select(Region.id).where(
+                or_(
+                    Region.code == grant.region_code,
+                    Region.parent.has(Region.code == grant.region_code),
+                )
             )
         )
-        if grant.role in (Role.DISTRICT_DRAFTER, Role.DISTRICT_REVIEWER, Role.DISTRICT_HEAD):
-            region_codes = select(Region.id).where(Region.code == grant.region_code)
-        condition = ActionPlan.region_id.in_(region_codes)
     if grant.role == Role.PARTNER:
         condition = and_(condition, ActionPlan.state.in_(_published_states()))
     return condition

@@ -18,14 +18,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..accounts.models import User
-from ..engine import InvalidInput, NotAllowedFromState, Role, StaleObject
+from ..engine import InvalidInput, NotAllowedFromState, StaleObject
 from ..errors import TITLES
 from ..extensions import db
 from ..refusals import refusal_message
 from ..regions.models import Agency, Region
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
-from ..workflows import definition_of
+from ..workflows import PLAN_WORKFLOW, definition_of, registry
 from . import operations
 from .blueprint import blueprint
 from .forms import (
@@ -111,8 +111,11 @@ def _save(
 
 
 def _drafter_regions(actor: User) -> list[Region]:
-    """The districts where `actor` is a drafter: the only regions a plan may be created in."""
-    regions = {r.region.code: r.region for r in actor.roles if r.role == Role.DISTRICT_DRAFTER}
+    """The regions where `actor` holds the role owning the state a new plan starts in (the
+    district drafter): the only regions a plan may be created in."""
+    definition = registry().latest(PLAN_WORKFLOW)
+    creator = definition.states[definition.initial].owner
+    regions = {r.region.code: r.region for r in actor.roles if r.role == creator}
     return [regions[code] for code in sorted(regions)]
 
 

@@ -13,7 +13,7 @@ from wtforms.widgets import HiddenInput
 from ..engine import Grant, Scope, TransitionDef, available_transitions, guards
 from ..engine.guards import Problem
 from ..forms_base import BaseForm
-from ..workflows import definition_of
+from ..workflows import definition_of, roles
 
 COMMENT_MAX_LENGTH = 5000
 
@@ -42,7 +42,13 @@ def offered_actions(
     """The actions `grants` allow on `subject` (a plan or a report) now. The form of `sent`
     (a refused submission) keeps its typed comment and errors."""
     definition = definition_of(subject)
-    offered = available_transitions(definition, subject.state, grants, scope)  # type: ignore[attr-defined]
+    offered = available_transitions(
+        definition,
+        subject.state,  # type: ignore[attr-defined]
+        grants,
+        scope,
+        roles(),
+    )
     actions: list[Action] = []
     for step in offered:
         kept = sent if sent is not None and sent.trigger.data == step.trigger else None

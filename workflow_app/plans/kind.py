@@ -12,8 +12,9 @@ PLAN_KIND = register_kind(
         name="plan",
         model=ActionPlan,
         workflow=PLAN_WORKFLOW,
-        steps_of=lambda: (ScheduledStep.plan_id == ActionPlan.id)
-        & ScheduledStep.report_id.is_(None),
+        steps_of=lambda: (
+            (ScheduledStep.plan_id == ActionPlan.id) & ScheduledStep.report_id.is_(None)
+        ),
         row_keys=lambda plan: {"plan_id": plan.id, "report_id": None},
     )
 )

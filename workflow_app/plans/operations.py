@@ -20,10 +20,9 @@ from ..engine import (
     InvalidInput,
     NotAllowedFromState,
     OutOfScope,
-    Role,
     RoleNotAllowed,
+    Scope,
     StaleObject,
-    grant_covers,
 )
 from ..extensions import db
 from ..firing import fire
@@ -31,7 +30,8 @@ from ..models_base import utcnow
 from ..regions.models import Agency, Region
 from ..reviews.snapshots import record_submission_snapshot
 from ..unit_of_work import STALE_MESSAGE
-from ..workflows import definition_of, registry
+from ..versions.store import remember as remember_version
+from ..workflows import PLAN_WORKFLOW, covers, definition_of, registry
 from .access import can_view, scope_of
 from .models import (
     ActionPlan,
@@ -44,7 +44,6 @@ from .models import (
 )
 from .notifications import notify_transition
 
-WORKFLOW_NAME = "action_plan"
 CREATE_TRIGGER = "create"  # pseudo-trigger of the first history row
 
 
@@ -108,10 +107,18 @@ def _flush() -> None:
         raise StaleObject(STALE_MESSAGE) from exc
 
 
+def _editors(plan: ActionPlan) -> set[str]:
+    """The roles that change a plan's contents: the owners of its definition's editable states."""
+    return {state.owner for state in definition_of(plan).states.values() if state.editable}
+
+
 def can_edit(actor: User, plan: ActionPlan) -> bool:
+    """Whether `actor` may change the plan's contents now: the plan is in an `editable` state
+    and the actor holds that state's owner role where the plan is."""
     scope = scope_of(plan)
-    return definition_of(plan).states[plan.state].editable and any(
-        g.role == Role.DISTRICT_DRAFTER and grant_covers(g, scope) for g in actor.grants()
+    state = definition_of(plan).states[plan.state]
+    return state.editable and any(
+        g.role == state.owner and covers(g, scope) for g in actor.grants()
     )
 
 
@@ -119,10 +126,14 @@ def _check_editable(actor: User, plan: ActionPlan, expected_version: int | None)
     if not can_view(actor, plan):
         raise OutOfScope("plan not found")
     scope = scope_of(plan)
-    if not any(g.role == Role.DISTRICT_DRAFTER and grant_covers(g, scope) for g in actor.grants()):
+    grants = [g for g in actor.grants() if covers(g, scope)]
+    if not any(g.role in _editors(plan) for g in grants):
         raise RoleNotAllowed("only the district drafter may edit this plan")
-    if not definition_of(plan).states[plan.state].editable:
+    state = definition_of(plan).states[plan.state]
+    if not state.editable:
         raise NotAllowedFromState(f"a plan in state {plan.state!r} cannot be edited")
+    if not any(g.role == state.owner for g in grants):
+        raise RoleNotAllowed("only the district drafter may edit this plan")
     _check_version(plan, expected_version)
 
 
@@ -151,16 +162,14 @@ def _check_agency(plan: ActionPlan, agency_id: int | None) -> None:
 def create_plan(
     actor: User, region: Region, *, title: str, period_start: int, period_end: int
 ) -> ActionPlan:
-    grants = [
-        g
-        for g in actor.grants()
-        if g.role == Role.DISTRICT_DRAFTER and g.region_code == region.code
-    ]
-    if not grants:
+    # Whoever owns the state a new plan starts in creates it, where their role reaches.
+    definition = registry().latest(PLAN_WORKFLOW)
+    creator = definition.states[definition.initial].owner
+    scope = Scope(region_code=region.code, province_code=region.province_code)
+    if not any(g.role == creator and covers(g, scope) for g in actor.grants()):
         raise RoleNotAllowed("only a drafter of this district may create its plans")
     if period_end < period_start:
         raise InvalidInput(_("The period ends before it starts."))
-    definition = registry().latest(WORKFLOW_NAME)
     plan = ActionPlan(
         region=region,
         title=title.strip(),
@@ -172,6 +181,7 @@ def create_plan(
         created_by=actor,
     )
     db.session.add(plan)
+    remember_version(definition)  # the version this case keeps, stored once
     db.session.flush()
     db.session.add(
         PlanTransition(
@@ -181,7 +191,7 @@ def create_plan(
             to_state=plan.state,
             trigger=CREATE_TRIGGER,
             actor_id=actor.id,
-            role=Role.DISTRICT_DRAFTER,
+            role=creator,
         )
     )
     _flush()
@@ -385,7 +395,7 @@ def transition(
         expected_version=expected_version,
         incomplete="the plan is not complete",
     )
-    if trigger == "submit":
+    if step.snapshot:
         record_submission_snapshot(plan, record)  # what the reviewer's diff compares
     notify_transition(plan, step, record, actor)
     _flush()

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..engine import Role, TransitionDef, available_transitions, grant_covers
+from ..engine import TransitionDef, available_transitions
 from ..extensions import db
 from ..paging import Page, first_accepted
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, definition_of, definitions_of, registry
+from ..workflows import PLAN_WORKFLOW, covers, definition_of, definitions_of, registry, roles
 from .access import scope_of, visible_plans
 from .models import ActionPlan
 
@@ -25,15 +25,16 @@ class Task:
     actions: list[TransitionDef]
 
 
-def _owned_states(roles: set[str]) -> set[str]:
-    """Names of the states, in any loaded plan definition, owned by one of `roles` that wait
-    for someone: not final, and not published (an approved or monitored plan is the outcome,
-    running for years; it starts monitoring by itself and its reports are tasks of their own)."""
+def _owned_states(held: set[str]) -> set[str]:
+    """Names of the states, in any loaded plan definition, owned by one of the `held` roles
+    that wait for someone: not final, and not published (an approved or monitored plan is the
+    outcome, running for years; it starts monitoring by itself and its reports are tasks of
+    their own)."""
     return {
         name
         for definition in definitions_of(PLAN_WORKFLOW)
         for name, state in definition.states.items()
-        if state.owner in roles and not state.final and not state.published
+        if state.owner in held and not state.final and not state.published
     }
 
 
@@ -70,9 +71,9 @@ def my_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
         definition = definition_of(plan)
         scope = scope_of(plan)
         owner = definition.states[plan.state].owner
-        if not any(g.role == owner and grant_covers(g, scope) for g in grants):
+        if not any(g.role == owner and covers(g, scope) for g in grants):
             return None
-        actions = available_transitions(definition, plan.state, grants, scope)
+        actions = available_transitions(definition, plan.state, grants, scope, roles())
         return Task(plan=plan, actions=actions) if actions else None
 
     return first_accepted(query, as_task, limit)
@@ -109,9 +110,11 @@ def state_options(language: str) -> list[tuple[str, str]]:
 
 
 def overseen_plans(user: User) -> list[ActionPlan]:
-    """For a district head: the district's plans still in the workflow, the earliest due first,
-    so the head sees what is late before an escalation email says so."""
-    regions = {g.region_code for g in user.grants() if g.role == Role.DISTRICT_HEAD}
+    """For a holder of an overseeing role (the district head): the plans of its region still
+    in the workflow, the earliest due first, so the head sees what is late before an
+    escalation email says so."""
+    overseeing = roles().overseeing()
+    regions = {g.region_code for g in user.grants() if g.role in overseeing}
     if not regions:
         return []
     final_states = {

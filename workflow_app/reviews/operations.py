@@ -13,31 +13,34 @@ from ..engine import (
     InvalidInput,
     NotAllowedFromState,
     OutOfScope,
-    Role,
     RoleNotAllowed,
-    grant_covers,
 )
 from ..extensions import db
 from ..models_base import utcnow
 from ..plans.access import can_view, scope_of
 from ..plans.models import ActionPlan, PlanTransition
-from ..workflows import definition_of
+from ..workflows import covers, definition_of, definitions_of
 from .models import ITEM_TYPES, ReviewComment
 
 BODY_MAX_LENGTH = 2000
-SUBMIT_TRIGGER = "submit"
-# The states in which a plan is under review; the role owning the state may comment.
-REVIEWING_STATES = frozenset({"district_review", "provincial_sync"})
-REVIEWER_ROLES = frozenset({Role.DISTRICT_REVIEWER, Role.PROVINCIAL_REVIEWER})
+# A plan is under review in the states tagged `review`; the role owning the state may comment.
+REVIEW_TAG = "review"
+
+
+def reviewer_roles(plan: ActionPlan) -> set[str]:
+    """The owners of the states tagged `review` in the plan's definition (the reviewers)."""
+    definition = definition_of(plan)
+    return {definition.states[name].owner for name in definition.states_tagged(REVIEW_TAG)}
 
 
 def commenting_grant(actor: User, plan: ActionPlan) -> Grant | None:
     """The grant letting `actor` comment on `plan` now, if any."""
-    if plan.state not in REVIEWING_STATES:
+    definition = definition_of(plan)
+    if plan.state not in definition.states_tagged(REVIEW_TAG):
         return None
-    owner = definition_of(plan).states[plan.state].owner
+    owner = definition.states[plan.state].owner
     scope = scope_of(plan)
-    usable = [g for g in actor.grants() if g.role == owner and grant_covers(g, scope)]
+    usable = [g for g in actor.grants() if g.role == owner and covers(g, scope)]
     # Prefer acting in one's own name over acting for someone else.
     usable.sort(key=lambda g: g.acting_for is not None)
     return usable[0] if usable else None
@@ -55,20 +58,27 @@ def check_can_comment(actor: User, plan: ActionPlan) -> None:
     if commenting_grant(actor, plan) is not None:
         return
     scope = scope_of(plan)
-    if any(g.role in REVIEWER_ROLES and grant_covers(g, scope) for g in actor.grants()):
+    reviewers = reviewer_roles(plan)
+    if any(g.role in reviewers and covers(g, scope) for g in actor.grants()):
         raise NotAllowedFromState(f"comments are not possible in state {plan.state!r}")
     raise RoleNotAllowed("only the reviewer of the plan's current stage may comment")
 
 
-def submission_count(plan_id: int) -> int:
-    """How many times the plan was submitted: the number of the current review round."""
+def submission_count(plan: ActionPlan) -> int:
+    """How many times the plan was submitted (fired a transition that keeps a `snapshot` of
+    its contents, in any version of its workflow): the number of the current review round."""
+    submissions = {
+        t.trigger
+        for definition in definitions_of(plan.workflow_name)
+        for t in definition.transitions_where(snapshot=True)
+    }
     query = (
         select(func.count())
         .select_from(PlanTransition)
         .where(
-            PlanTransition.plan_id == plan_id,
+            PlanTransition.plan_id == plan.id,
             PlanTransition.report_id.is_(None),  # a quarterly report's submissions are not
-            PlanTransition.trigger == SUBMIT_TRIGGER,
+            PlanTransition.trigger.in_(submissions),
         )
     )
     return int(db.session.scalar(query) or 0)
@@ -124,7 +134,7 @@ def add_comment(
         body=text,
         created_at=utcnow(),
         state=plan.state,
-        round=submission_count(plan.id),
+        round=submission_count(plan),
     )
     db.session.add(comment)
     db.session.flush()

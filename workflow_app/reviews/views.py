@@ -151,7 +151,7 @@ def build_panel(plan: ActionPlan) -> ReviewPanel:
         can_comment=operations.can_comment(current_user, plan),
         sent=g.get("review_sent_form"),
     )
-    current_round = operations.submission_count(plan.id)
+    current_round = operations.submission_count(plan)
     rows = _item_rows(plan)
     for comment in operations.comments_of(plan.id):
         shown = ShownComment(comment, previous_round=comment.round < current_round)

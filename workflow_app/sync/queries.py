@@ -1,6 +1,6 @@
 """The provincial sync overview: every district's latest plan, read in a fixed number of queries.
 
-One query lists the districts, one picks and loads the latest non-withdrawn plan per region (a
+One query lists the districts, one picks and loads the latest plan not cancelled per region (a
 window function in a subquery), and the eager loaders read indicators, targets, activities and
 funding in one query each, whatever the number of plans. The rest is computed in Python.
 """
@@ -21,9 +21,10 @@ from ..plans.access import visible_plans
 from ..plans.models import ActionPlan, Activity, Indicator
 from ..plans.vocabulary import FUNDING_SOURCES
 from ..regions.models import Region
+from ..workflows import PLAN_WORKFLOW, states_tagged
 from .flags import Flag, plan_flags
 
-WITHDRAWN = "withdrawn"
+CANCELLED = "cancelled"  # the state tag of abandoned plans: left out of the overview
 NO_PLAN = "none"  # the state filter's value for districts without a plan
 # The indicator every district reports against the national target.
 SAFE_SANITATION = "sanitasi aman"
@@ -108,11 +109,11 @@ def districts() -> list[Region]:
 
 
 def latest_plans(user: User) -> list[ActionPlan]:
-    """The most recent non-withdrawn plan of each region that `user` may see, with everything
-    the overview reads loaded eagerly."""
+    """The most recent plan of each region that `user` may see, leaving out cancelled plans
+    (in a state tagged `cancelled`), with everything the overview reads loaded eagerly."""
     ranked = (
         visible_plans(user)
-        .where(ActionPlan.state != WITHDRAWN)
+        .where(ActionPlan.state.not_in(sorted(states_tagged(PLAN_WORKFLOW, CANCELLED))))
         .with_only_columns(
             ActionPlan.id,
             func.row_number()

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..engine import Role, TransitionDef, available_transitions
+from ..engine import Role, RoleScope, TransitionDef, available_transitions
 from ..extensions import login_manager
 from ..plans.access import scope_of
 from ..plans.forms_actions import TransitionForm
@@ -20,23 +20,30 @@ from ..plans.models import ActionPlan
 from ..plans.queries import state_options
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES
 from ..templating import number
-from ..workflows import definition_of
+from ..workflows import definition_of, roles
 from .chart import trajectory_svg
 from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
 from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, overview
 
 blueprint = Blueprint("sync", __name__)
 
-SYNC_ROLES = (Role.PROVINCIAL_REVIEWER, Role.PROVINCIAL_HEAD, Role.ADMIN)
-# Only plans waiting at the province get action forms here; other actions live on the plan page.
-ACTIONABLE_STATE = "provincial_sync"
+# Whoever acts in the province or beyond (the provincial reviewer and head, admins), in their
+# own right or acting for someone; partners read published plans elsewhere.
+SYNC_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
+# Only plans in a state tagged `sync` (waiting at the province) get action forms here; other
+# actions live on the plan page.
+SYNC_TAG = "sync"
 
 
 @blueprint.before_request
 def require_provincial_role() -> object:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not any(current_user.has_role(role) for role in SYNC_ROLES):
+    catalogue = roles()
+    if not any(
+        g.role != Role.PARTNER and catalogue.scope_of(g.role) in SYNC_SCOPES
+        for g in current_user.grants()
+    ):
         abort(403)
     return None
 
@@ -66,11 +73,13 @@ def trajectory_chart(district: District) -> Markup:
 
 def sync_actions(plan: ActionPlan) -> list[tuple[TransitionDef, TransitionForm]]:
     """The actions the current user may take on `plan` from the workspace, each with a form
-    carrying the version on screen; empty unless the plan waits for the province."""
-    if plan.state != ACTIONABLE_STATE:
-        return []
+    carrying the version on screen; empty unless the plan is in a state tagged `sync`."""
     definition = definition_of(plan)
-    offered = available_transitions(definition, plan.state, current_user.grants(), scope_of(plan))
+    if not definition.states[plan.state].has(SYNC_TAG):
+        return []
+    offered = available_transitions(
+        definition, plan.state, current_user.grants(), scope_of(plan), roles()
+    )
     return [
         (step, TransitionForm(formdata=None, trigger=step.trigger, version=plan.version))
         for step in offered

@@ -40,9 +40,7 @@ def _definitions(name: str, old: int, new: int) -> tuple[WorkflowDefinition, Wor
     missing = [str(v) for v, d in ((old, source), (new, target)) if d is None]
     if missing:
         known = ", ".join(str(d.version) for d in registry().versions_of(name)) or "none"
-        raise InvalidInput(
-            f"{name} has no loaded version {' or '.join(missing)} (loaded: {known})"
-        )
+        raise InvalidInput(f"{name} has no loaded version {' or '.join(missing)} (loaded: {known})")
     if old == new:
         raise InvalidInput("--from and --to name the same version")
     assert source is not None and target is not None
@@ -52,10 +50,16 @@ def _definitions(name: str, old: int, new: int) -> tuple[WorkflowDefinition, Wor
 def check_mapping(
     source: WorkflowDefinition, target: WorkflowDefinition, mapping: dict[str, str]
 ) -> None:
-    problems = [f"{old!r} is not a state of version {source.version}" for old in mapping
-                if old not in source.states]
-    problems += [f"{new!r} is not a state of version {target.version}"
-                 for new in mapping.values() if new not in target.states]
+    problems = [
+        f"{old!r} is not a state of version {source.version}"
+        for old in mapping
+        if old not in source.states
+    ]
+    problems += [
+        f"{new!r} is not a state of version {target.version}"
+        for new in mapping.values()
+        if new not in target.states
+    ]
     if problems:
         raise InvalidInput("; ".join(problems))
 
@@ -79,7 +83,11 @@ def migrate_cases(
         )
     ]
     unmapped = sorted(
-        {case.state for _, case in cases if mapping.get(case.state, case.state) not in target.states}
+        {
+            case.state
+            for _, case in cases
+            if mapping.get(case.state, case.state) not in target.states
+        }
     )
     if unmapped:
         raise InvalidInput(
@@ -101,8 +109,9 @@ def migrate_cases(
     return moved
 
 
-def _move(kind: CaseKind, case, target: WorkflowDefinition, to_state: str, actor_id: int,
-          calendar) -> None:
+def _move(
+    kind: CaseKind, case, target: WorkflowDefinition, to_state: str, actor_id: int, calendar
+) -> None:
     keys = kind.row_keys(case)
     from_state, old_version = case.state, case.workflow_version
     case.workflow_version = target.version

@@ -55,12 +55,18 @@ def missing_references(registry: WorkflowRegistry) -> list[DefinitionError]:
                     )
                 )
         steps = db.session.execute(
-            select(model.workflow_name, model.workflow_version, ScheduledStep.state,
-                   ScheduledStep.step, func.count())
+            select(
+                model.workflow_name,
+                model.workflow_version,
+                ScheduledStep.state,
+                ScheduledStep.step,
+                func.count(),
+            )
             .join(model, kind.steps_of())
             .where(ScheduledStep.status == "pending")
-            .group_by(model.workflow_name, model.workflow_version, ScheduledStep.state,
-                      ScheduledStep.step)
+            .group_by(
+                model.workflow_name, model.workflow_version, ScheduledStep.state, ScheduledStep.step
+            )
         )
         for name, version, state, step, count in steps:
             definition = registry.find(name, version)
