@@ -38,5 +38,9 @@ def verify_at_startup(app: Flask, registry: WorkflowRegistry) -> None:
             return
         finally:
             db.session.remove()
+            # Close the connection the check opened: a Celery or gunicorn master forks after
+            # creating the app, and children sharing one socket would corrupt each other's
+            # conversations with PostgreSQL.
+            db.engine.dispose()
     if errors:
         raise DefinitionErrors(errors)
