@@ -50,6 +50,7 @@ worker: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q --durations=10 $(PYTEST_ARGS)
 
 lint: install

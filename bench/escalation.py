@@ -162,16 +162,18 @@ FROM (
 
 # The seeded history is not hash-chained (a placeholder hash): the sweep never reads it.
 ENTRIES_SQL = """
-INSERT INTO plan_transition (id, plan_id, workflow_version, from_state, to_state, trigger,
-    actor_id, role, created_at, row_hash)
-SELECT id, id, 1, 'draft', 'district_review', 'submit', :drafter, 'district_drafter',
-    state_entered_at, repeat('0', 64)
+INSERT INTO plan_transition (id, subject_kind, subject_id, chain_kind, chain_id,
+    workflow_version, from_state, to_state, trigger, actor_id, role, created_at, hash_format,
+    row_hash)
+SELECT id, 'plan', id, 'plan', id, 1, 'draft', 'district_review', 'submit', :drafter,
+    'district_drafter', state_entered_at, 2, repeat('0', 64)
 FROM action_plan
 """
 
 STEPS_SQL = """
-INSERT INTO scheduled_step (plan_id, entry_id, state, step, fire_at, status, done_at)
-SELECT p.id, p.id, 'district_review', s.step, p.due_at + s.offset_by,
+INSERT INTO scheduled_step (subject_kind, subject_id, entry_id, state, step, fire_at, status,
+    done_at)
+SELECT 'plan', p.id, p.id, 'district_review', s.step, p.due_at + s.offset_by,
     CASE WHEN p.id % 4 = 1 AND p.id % :stride <> 0 AND s.step <> 'escalation_province'
         THEN 'done' ELSE 'pending' END,
     CASE WHEN p.id % 4 = 1 AND p.id % :stride <> 0 AND s.step <> 'escalation_province'

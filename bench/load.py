@@ -605,7 +605,7 @@ def transitions_since(dsn: str, since: datetime) -> list[tuple[str, str, str, in
     with psycopg.connect(dsn) as conn:
         return conn.execute(
             "SELECT from_state, to_state, trigger, count(*) FROM plan_transition"
-            " WHERE created_at >= %s AND report_id IS NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+            " WHERE created_at >= %s AND subject_kind = 'plan' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
             (since,),
         ).fetchall()
 

@@ -7,10 +7,11 @@ Runs on PostgreSQL, in a database of its own (`wf_bench` by default, created if 
 tables are dropped at the end). Each of C concurrent clients moves its own plans
 district_review -> provincial_sync -> approved: first through the operation, one unit of work
 per transition as a request would do it (load the actor and the plan, check, change, history
-row, commit), then as raw SQL through psycopg (read the plan, version-checked UPDATE, INSERT
-of the history row, COMMIT). The two workloads alternate over a few rounds, so that other
-load on the machine weighs on both alike. Both rates and their ratio are printed with the
-machine. Run on demand; never as a timed test.
+row, commit), then as raw SQL through psycopg (read the plan, version-checked UPDATE, lock
+the chain root's row, read the chain's tail by chain_kind/chain_id, INSERT of the history row
+with its subject and chain columns and a format-2 hash, COMMIT). The two workloads alternate
+over a few rounds, so that other load on the machine weighs on both alike. Both rates and
+their ratio are printed with the machine. Run on demand; never as a timed test.
 """
 
 # ruff: noqa: E402 -- the import path is fixed below before anything else is imported.
@@ -60,6 +61,9 @@ from workflow_app.unit_of_work import unit_of_work
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/wf_bench"
 STEPS = (("reviewer", "forward"), ("provincial", "approve"))  # each plan takes both, in order
+# The canonical form the raw client hashes its rows in (audit/chain.HASHED_COLUMNS[2]: the
+# subject and chain columns), as the operation hashes new rows.
+HASH_FORMAT = 2
 
 
 @dataclass
@@ -211,24 +215,31 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
                         )
                         if cur.rowcount != 1:
                             raise RuntimeError(f"plan {plan_id} changed under the raw client")
-                        # The history row is hash-chained as the operation chains it: the
-                        # next id, the previous row's hash (the UPDATE above holds the plan's
-                        # row lock), sha256 over both and the content.
+                        # The history row is hash-chained as the operation chains it
+                        # (audit/chain.link_row): lock the chain root's row (the plan's), take
+                        # the next id, read the chain's tail by chain_kind/chain_id, and hash
+                        # the row in format 2 (subject and chain columns) linked to the tail.
+                        cur.execute(
+                            "SELECT id FROM action_plan WHERE id = %s FOR UPDATE", (plan_id,)
+                        )
                         cur.execute(
                             "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id'))"
                         )
                         (row_id,) = cur.fetchone()
                         cur.execute(
-                            "SELECT row_hash FROM plan_transition WHERE plan_id = %s"
-                            " ORDER BY id DESC LIMIT 1",
-                            (plan_id,),
+                            "SELECT id, row_hash FROM plan_transition"
+                            " WHERE chain_kind = %s AND chain_id = %s ORDER BY id DESC LIMIT 1",
+                            ("plan", plan_id),
                         )
                         previous = cur.fetchone()
-                        prev_hash = previous[0] if previous else None
+                        prev_hash = previous[1] if previous else None
                         row = {
                             "id": row_id,
-                            "plan_id": plan_id,
-                            "report_id": None,
+                            "hash_format": HASH_FORMAT,
+                            "subject_kind": "plan",
+                            "subject_id": plan_id,
+                            "chain_kind": "plan",
+                            "chain_id": plan_id,
                             "workflow_version": workflow_version,
                             "from_state": state,
                             "to_state": RAW_DESTINATIONS[trigger],
@@ -240,12 +251,16 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
                             "created_at": datetime.now(UTC),
                         }
                         cur.execute(
-                            "INSERT INTO plan_transition (id, plan_id, workflow_version,"
-                            " from_state, to_state, trigger, actor_id, role, created_at,"
-                            " prev_hash, row_hash)"
-                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            "INSERT INTO plan_transition (id, subject_kind, subject_id,"
+                            " chain_kind, chain_id, workflow_version, from_state, to_state,"
+                            " trigger, actor_id, role, created_at, hash_format, prev_hash,"
+                            " row_hash)"
+                            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                             (
                                 row_id,
+                                row["subject_kind"],
+                                plan_id,
+                                row["chain_kind"],
                                 plan_id,
                                 workflow_version,
                                 state,
@@ -254,6 +269,7 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
                                 actor_id,
                                 RAW_ROLES[role],
                                 row["created_at"],
+                                HASH_FORMAT,
                                 prev_hash,
                                 chained_hash(prev_hash, row),
                             ),

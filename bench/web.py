@@ -290,14 +290,14 @@ path AS (
         %(h_from)s::text[], %(h_to)s::text[], %(h_trigger)s::text[], %(h_role)s::text[])
         AS h (state, step, last, from_state, to_state, trigger, role)
 )
-INSERT INTO plan_transition (plan_id, workflow_version, from_state, to_state, trigger, actor_id,
-    role, comment, created_at, row_hash)
-SELECT p.id, 1, h.from_state, h.to_state, h.trigger, """
+INSERT INTO plan_transition (subject_kind, subject_id, chain_kind, chain_id, workflow_version,
+    from_state, to_state, trigger, actor_id, role, comment, created_at, hash_format, row_hash)
+SELECT 'plan', p.id, 'plan', p.id, 1, h.from_state, h.to_state, h.trigger, """
     + ACTOR_SQL.format(role="h.role")
     + """, h.role,
     CASE WHEN h.trigger = 'return' THEN 'Lengkapi baseline BABS' END,
     CASE WHEN h.last THEN p.state_entered_at ELSE p.created_at + h.step * interval '20 days' END,
-    repeat('0', 64)
+    2, repeat('0', 64)
 FROM action_plan AS p
 JOIN path AS h ON h.state = p.state
 JOIN people AS u ON u.region_id = p.region_id
@@ -418,15 +418,15 @@ path AS (
         %(h_from)s::text[], %(h_to)s::text[], %(h_trigger)s::text[], %(h_role)s::text[])
         AS h (state, step, last, from_state, to_state, trigger, role)
 )
-INSERT INTO plan_transition (plan_id, report_id, workflow_version, from_state, to_state,
-    trigger, actor_id, role, comment, created_at, row_hash)
-SELECT r.plan_id, r.id, 1, h.from_state, h.to_state, h.trigger, """
+INSERT INTO plan_transition (subject_kind, subject_id, chain_kind, chain_id, workflow_version,
+    from_state, to_state, trigger, actor_id, role, comment, created_at, hash_format, row_hash)
+SELECT 'report', r.id, 'plan', r.plan_id, 1, h.from_state, h.to_state, h.trigger, """
     + ACTOR_SQL.format(role="h.role")
     + """, h.role,
     CASE WHEN h.trigger = 'return' THEN 'Lampirkan bukti realisasi' END,
     CASE WHEN h.last THEN r.state_entered_at
         ELSE r.created_at + h.step * interval '10 days' END,
-    repeat('0', 64)
+    2, repeat('0', 64)
 FROM progress_report AS r
 JOIN action_plan AS p ON p.id = r.plan_id
 JOIN path AS h ON h.state = r.state

@@ -1,19 +1,27 @@
 """The Celery entry point: `celery -A workers worker` and `celery -A workers beat`.
 
-Importing this package builds the Flask app from the environment (the same settings as the web
-side: DATABASE_URL, CELERY_BROKER_URL or REDIS_URL, MAIL_*), binds Celery to it, registers the
-tasks and sets the beat schedule.
+Celery looks up `workers.app`; it is made on first access, by importing workers/entry.py (which
+builds the Flask app from the environment, binds Celery to it, registers the tasks and sets the
+beat schedule). Importing this package, the tasks (workers/tasks.py) or the schedule
+(workers/schedule.py) builds nothing, so they import without a circle through `create_app`.
 """
 
 from __future__ import annotations
 
-from workflow_app import create_app
+from typing import TYPE_CHECKING, Any
 
-from . import tasks  # the tasks are shared_task: they bind to the Celery app made below
-from .schedule import beat_schedule
+if TYPE_CHECKING:
+    from .entry import app, celery, flask_app
 
-flask_app = create_app()
-celery = app = flask_app.extensions["celery"]
-celery.conf.beat_schedule = beat_schedule(flask_app.config)
+_FROM_ENTRY = frozenset({"app", "celery", "flask_app"})
 
-__all__ = ["app", "celery", "flask_app", "tasks"]
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_ENTRY:
+        from . import entry
+
+        return getattr(entry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["app", "celery", "flask_app"]

@@ -83,5 +83,15 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app))
     celery_app.set_default()
+    # Code that runs in the worker outside any task (Celery's logging signals) finds its Flask
+    # app here (flask_app_of) rather than by importing the worker entry point, which would
+    # close a circle: workers -> create_app -> ... -> workers.
+    celery_app.flask_app = app  # type: ignore[attr-defined]
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def flask_app_of(celery_app: Celery) -> Flask:
+    """The Flask app `celery_app` was bound to by celery_init_app (e.g. `celery.current_app`,
+    the app of the running worker)."""
+    return celery_app.flask_app  # type: ignore[attr-defined,no-any-return]

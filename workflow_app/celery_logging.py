@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from celery import Task
+from celery import current_app as current_celery_app
 from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
@@ -17,6 +18,7 @@ from celery.signals import (
 )
 from flask import current_app, has_app_context
 
+from .celery_app import flask_app_of
 from .logs import TASK_HEADER, current_request_id, reset_request_id, set_request_id, style_handlers
 
 _tokens: dict[str, object] = {}
@@ -53,9 +55,7 @@ def _leave_task(task_id: str, **_: Any) -> None:
 def _log_format() -> str:
     if has_app_context():
         return current_app.config["LOG_FORMAT"]
-    from workers import flask_app
-
-    return flask_app.config["LOG_FORMAT"]
+    return flask_app_of(current_celery_app).config["LOG_FORMAT"]
 
 
 @after_setup_logger.connect(weak=False, dispatch_uid="workflow_app.logs.worker")

@@ -1,38 +1,89 @@
-"""Firing a transition on a plan or on one of its reports: the part both have in common.
+"""The one door for firing a transition on any case, whatever its kind or whoever fires it
+(the web, the API, the CLI, beat, the demo data).
 
-`fire` checks scope, trigger, role, state, comment, version and guards (in that order, see
-engine.access.authorize), moves the subject to its new state with its new deadline, appends
-the history row, and swaps the escalation steps of the state left for those of the state
-entered, all in the caller's transaction. The plan and report operations wrap it with what is
-theirs alone (the submission snapshot, the emails).
+`fire` checks scope, trigger, role, state, comment and version (engine.access.authorize), then
+fires the trigger on the definition version's shared `transitions` machine, which checks the
+guards (its conditions) and calls back here around the change (engine/machine.py). The
+callbacks do every side effect, in the caller's transaction: the case's due time, the history
+row, the escalation steps of the state left and entered, the registered hooks (features add
+theirs: a submission snapshot, a submission time) and the outbox rows of the people concerned.
+A refusal raises a TransitionRefused subclass before anything changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import User
 from .deadlines.calendar_store import current_calendar
 from .deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
-from .engine import GuardFailed, OutOfScope, StaleObject, TransitionDef, authorize, guards
+from .engine import (
+    DutiesNotSeparated,
+    Grant,
+    GuardFailed,
+    OutOfScope,
+    StaleObject,
+    TransitionDef,
+    WorkflowDefinition,
+    authorize,
+    guards,
+)
+from .engine.guards import Problem
 from .extensions import db
+from .history import CaseTransition, new_history_row
 from .models_base import utcnow
-from .plans.access import can_view, scope_of
-from .plans.models import ActionPlan, PlanTransition
+from .notifications.events import notify_opened, notify_transition
+from .subjects import CaseKind, kind_of
 from .unit_of_work import STALE_MESSAGE
 from .workflows import definition_of, machine_of, roles
 
 
-class Subject(Protocol):
-    """What a workflow subject (a plan or a report) carries."""
+@dataclass
+class Fired:
+    """A transition as it happens, handed to the hooks."""
 
-    id: int
-    state: str
-    version: int
-    workflow_version: int
+    case: Any
+    kind: CaseKind
+    transition: TransitionDef
+    actor: User
+    record: CaseTransition | None = None  # None while the `entering` hooks run
+
+
+Hook = Callable[[Fired], None]
+
+
+@dataclass
+class _Hooks:
+    # Set the case's own fields on entering the new state, before the history row is written.
+    entering: list[tuple[str | None, Hook]] = field(default_factory=list)
+    # After the history row and the deadlines, before the emails.
+    fired: list[tuple[str | None, Hook]] = field(default_factory=list)
+
+    def run(self, which: list[tuple[str | None, Hook]], event: Fired) -> None:
+        for kind, hook in which:
+            if kind is None or kind == event.kind.name:
+                hook(event)
+
+
+_hooks = _Hooks()
+
+
+def on_entering(hook: Hook, *, kind: str | None = None) -> Hook:
+    """Register `hook` to run as a case (of `kind`, or any) enters its new state."""
+    _hooks.entering.append((kind, hook))
+    return hook
+
+
+def on_fired(hook: Hook, *, kind: str | None = None) -> Hook:
+    """Register `hook` to run once a transition's history row and deadlines are written."""
+    _hooks.fired.append((kind, hook))
+    return hook
 
 
 def flush() -> None:
@@ -42,69 +93,163 @@ def flush() -> None:
         raise StaleObject(STALE_MESSAGE) from exc
 
 
+def _earlier_actors(case: Any, kind: CaseKind, triggers: tuple[str, ...]) -> set[int]:
+    """Who fired any of `triggers` on this case before (the person, whoever they acted for)."""
+    if not triggers:
+        return set()
+    query = select(CaseTransition.actor_id).where(
+        CaseTransition.subject_is(kind.name, case.id), CaseTransition.trigger.in_(triggers)
+    )
+    return set(db.session.scalars(query))
+
+
+@dataclass
+class _Carrier:
+    """What the shared machine fires on: the case's state, and the door's work around it."""
+
+    case: Any
+    kind: CaseKind
+    definition: WorkflowDefinition
+    actor: User
+    grant: Grant
+    comment: str | None
+    problems: list[Problem] = field(default_factory=list)
+    record: CaseTransition | None = None
+    calendar: Any | None = None  # read before the change: a query would flush it half done
+
+    @property
+    def state(self) -> str:
+        return self.case.state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.case.state = value
+
+    def guards_pass(self, transition: TransitionDef) -> bool:
+        self.problems = [
+            problem for name in transition.guards for problem in guards.get(name)(self.case)
+        ]
+        return not self.problems
+
+    def leaving(self, transition: TransitionDef) -> None:
+        earlier = _earlier_actors(self.case, self.kind, transition.actor_differs_from)
+        if self.actor.id in earlier:
+            raise DutiesNotSeparated(
+                f"{transition.trigger!r} must be done by someone other than whoever did "
+                f"{', '.join(repr(t) for t in transition.actor_differs_from)} on this case"
+            )
+        if transition.dest in self.definition.deadlines:
+            self.calendar = current_calendar()
+
+    def entered(self, transition: TransitionDef, from_state: str) -> None:
+        case, now, calendar = self.case, utcnow(), self.calendar
+        to_state = case.state
+        event = Fired(case, self.kind, transition, self.actor)
+        # One UPDATE of the case (one version step): nothing may flush it half changed.
+        with db.session.no_autoflush:
+            case.state_entered_at = now
+            case.due_at = due_time(self.definition, to_state, now, calendar) if calendar else None
+            _hooks.run(_hooks.entering, event)
+        self.record = event.record = self._write_history(transition, from_state, now)
+        # The same transaction: the deadline of the state left is dropped, the new one's steps
+        # are scheduled, the hooks run and the people concerned are written into the outbox.
+        cancel_pending_steps(self.kind.name, case.id)
+        if calendar is not None:
+            schedule_steps(
+                self.definition,
+                kind=self.kind.name,
+                subject_id=case.id,
+                entry_id=self.record.id,
+                state=to_state,
+                due_at=case.due_at,
+                calendar=calendar,
+            )
+        _hooks.run(_hooks.fired, event)
+        notify_transition(case, transition, self.record, self.actor)
+
+    def _write_history(
+        self, transition: TransitionDef, from_state: str, now: datetime
+    ) -> CaseTransition:
+        record = new_history_row(
+            self.case,
+            workflow_version=self.case.workflow_version,
+            from_state=from_state,
+            to_state=self.case.state,
+            trigger=transition.trigger,
+            actor_id=self.actor.id,
+            acting_for_id=self.grant.acting_for,
+            role=self.grant.role,
+            comment=(self.comment or "").strip() or None,
+            created_at=now,
+        )
+        db.session.add(record)
+        flush()
+        return record
+
+
 def fire(
     actor: User,
-    subject: Subject,
+    case: Any,
     trigger: str,
     *,
-    plan: ActionPlan,
-    report_id: int | None = None,
     comment: str | None = None,
     expected_version: int | None = None,
-    incomplete: str = "not complete",
-    on_entry: Callable[[str], None] | None = None,
-) -> tuple[TransitionDef, PlanTransition]:
-    """Fire `trigger` on `subject` (the plan itself, or its report `report_id`) as `actor`.
-
-    `incomplete` is the message of a guard refusal; `on_entry(to_state)` sets fields of the
-    subject's own before the row is written. Returns the transition and its history row.
-    Raises TransitionRefused subclasses; a refusal changes nothing."""
-    if not can_view(actor, plan):
+) -> CaseTransition:
+    """Fire `trigger` on `case` as `actor`; the history row written. Raises TransitionRefused
+    subclasses; a refusal changes nothing."""
+    kind = kind_of(case)
+    if not kind.visible_to(actor, case):
         raise OutOfScope("not found")
-    definition = definition_of(subject)
-    step, grant = authorize(
-        definition, subject.state, trigger, actor.grants(), scope_of(plan), roles(), comment
+    definition = definition_of(case)
+    _, grant = authorize(
+        definition, case.state, trigger, actor.grants(), kind.scope_of(case), roles(), comment
     )
-    if expected_version is not None and expected_version != subject.version:
+    if expected_version is not None and expected_version != case.version:
         raise StaleObject(STALE_MESSAGE)
-    problems = [problem for name in step.guards for problem in guards.get(name)(subject)]
-    if problems:
-        raise GuardFailed(incomplete, problems)
-    from_state = subject.state
-    to_state = machine_of(subject).next_state(from_state, trigger)
-    now = utcnow()
-    calendar = current_calendar() if to_state in definition.deadlines else None
-    subject.state = to_state
-    subject.state_entered_at = now  # type: ignore[attr-defined]
-    subject.due_at = due_time(definition, to_state, now, calendar) if calendar else None  # type: ignore[attr-defined]
-    if on_entry is not None:
-        on_entry(to_state)
-    record = PlanTransition(
-        plan_id=plan.id,
-        report_id=report_id,
-        workflow_version=subject.workflow_version,
-        from_state=from_state,
-        to_state=to_state,
+    carrier = _Carrier(case, kind, definition, actor, grant, comment)
+    if not machine_of(case).fire(carrier, trigger):
+        raise GuardFailed(kind.incomplete, carrier.problems)
+    assert carrier.record is not None
+    flush()
+    return carrier.record
+
+
+def record_opening(
+    actor: User,
+    case: Any,
+    *,
+    trigger: str,
+    role: str,
+    calendar: Any | None = None,
+    notify: bool = False,
+) -> CaseTransition:
+    """The first history row of a case just added (and flushed) in its initial state, with
+    its escalation steps when it entered with a due time (`calendar` counts them) and, with
+    `notify`, the emails telling the owners of that state."""
+    definition = definition_of(case)
+    record = new_history_row(
+        case,
+        workflow_version=case.workflow_version,
+        from_state=None,
+        to_state=case.state,
         trigger=trigger,
         actor_id=actor.id,
-        acting_for_id=grant.acting_for,
-        role=grant.role,
-        comment=(comment or "").strip() or None,
-        created_at=now,
+        role=role,
+        created_at=utcnow(),
     )
     db.session.add(record)
     flush()
-    # The same transaction: the deadline of the state left is dropped, the new one's steps are
-    # scheduled (the caller then writes the people concerned into the outbox).
-    cancel_pending_steps(plan.id, report_id=report_id)
-    if calendar is not None:
+    if calendar is not None and case.due_at is not None:
         schedule_steps(
             definition,
-            plan_id=plan.id,
-            report_id=report_id,
+            kind=kind_of(case).name,
+            subject_id=case.id,
             entry_id=record.id,
-            state=to_state,
-            due_at=subject.due_at,  # type: ignore[attr-defined]
+            state=case.state,
+            due_at=case.due_at,
             calendar=calendar,
         )
-    return step, record
+    if notify:
+        notify_opened(case)
+    flush()
+    return record

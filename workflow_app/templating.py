@@ -1,4 +1,4 @@
-"""Template filters and globals: WITA dates, Rupiah, state labels."""
+"""Template filters and globals: WITA dates, Rupiah, state labels and badge tones."""
 
 from __future__ import annotations
 
@@ -59,10 +59,36 @@ def state_label(subject: object, state: str | None = None) -> str:
     return definition.states[name].label.get(str(get_locale() or "id"))
 
 
+def state_tone(subject: object, state: str | None = None) -> str:
+    """The tone of a state's badge (the CSS class `tone-<tone>`), from what its definition
+    declares it to be, never from its name: the first rule that matches picks it.
+
+    ended: tagged `cancelled`, or final (unless published and `reported`: a verified report's
+    figures stay in use) · agreed: published · due: the initial state with a deadline (a report
+    owed by a date) · start: the initial state without one (a draft) · rework: editable again
+    after the start (returned to its drafter) · review: waiting on someone else's decision.
+    """
+    definition = definition_of(subject)
+    name = state or subject.state  # type: ignore[attr-defined]
+    declared = definition.states[name]
+    if declared.has("cancelled"):
+        return "ended"
+    if declared.final:
+        return "agreed" if declared.published and declared.has("reported") else "ended"
+    if declared.published:
+        return "agreed"
+    if name == definition.initial:
+        return "due" if name in definition.deadlines else "start"
+    if declared.editable:
+        return "rework"
+    return "review"
+
+
 def init_templating(app: Flask) -> None:
     app.add_template_filter(rupiah)
     app.add_template_filter(number)
     app.add_template_filter(wita_datetime)
     app.add_template_filter(long_date)
     app.add_template_global(state_label)
+    app.add_template_global(state_tone)
     app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")

@@ -99,7 +99,9 @@ def _emails(users: dict[str, User]) -> list[Notification]:
     plan = factories.plan_in_state(users, "approved")
     take_new_ids()  # the factory committed without unit_of_work: nothing to queue
     rows = db.session.scalars(
-        select(Notification).where(Notification.plan_id == plan.id).order_by(Notification.id)
+        select(Notification)
+        .where(Notification.subject_is("plan", plan.id))
+        .order_by(Notification.id)
     ).all()
     failed, stuck, on_time, sent = rows[:4]
     failed.status, failed.attempts = "failed", 6
@@ -130,7 +132,7 @@ def test_the_outbox_lists_failed_and_stuck_emails_with_their_errors(
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in page
     assert html.escape("[Errno 111] Connection refused") in page
     assert failed.to_address in page
-    assert f'href="/plans/{failed.plan_id}"' in page
+    assert f'href="/plans/{failed.subject_id}"' in page
 
 
 def test_retry_makes_the_email_pending_again_and_queues_it(
@@ -190,7 +192,9 @@ def test_retry_all_failed_queues_every_failed_email(
 
 def test_the_mailbox_shows_what_was_sent(app: Flask, users: dict[str, User], mailbox: Path) -> None:
     plan = factories.plan_in_state(users, "district_review")
-    row = db.session.scalars(select(Notification).where(Notification.plan_id == plan.id)).one()
+    row = db.session.scalars(
+        select(Notification).where(Notification.subject_is("plan", plan.id))
+    ).one()
     assert deliver(row.id).status == "sent"
     client = _client_as(app, "admin")
 

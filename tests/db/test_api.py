@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from workflow_app.api.models import ApiToken
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.models_base import utcnow
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 
 from .. import factories
 from ..conftest import login
@@ -40,7 +41,7 @@ def assert_error(response, status: int, code: str) -> dict:
 
 
 def history_count(plan_id: int) -> int:
-    query = select(func.count()).where(PlanTransition.plan_id == plan_id)
+    query = select(func.count()).where(CaseTransition.chain_id == plan_id)
     return db.session.scalar(query)
 
 

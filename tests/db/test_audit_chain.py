@@ -1,14 +1,12 @@
 """The plan history as a hash chain: a real story verifies; a row edited, deleted, re-linked,
 renumbered or moved with raw SQL (past the ORM's append-only guard) is found and named by
-`workflow-app audit verify`, which exits 5 then; the migration's backfill links old rows."""
+`workflow-app audit verify`, which exits 5 then. (The 0007 backfill and the 0011 migration of
+old rows: tests/db/test_generic_subjects_migration.py.)"""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from flask import Flask
@@ -23,15 +21,13 @@ from workflow_app.audit.verify import Break, Reason, verify_database
 from workflow_app.commands.exits import EXIT_BROKEN_CHAIN
 from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition, new_history_row
 from workflow_app.monitoring import operations as report_ops
 from workflow_app.monitoring.models import ProgressReport
 from workflow_app.monitoring.quarters import Quarter
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 
-MIGRATION = (
-    Path(__file__).resolve().parents[2] / "workflow_app/migrations/versions/0007_audit_chain.py"
-)
 STORY = [
     "create",
     "submit",
@@ -73,9 +69,9 @@ def history_ids(plan_id: int) -> dict[str, list[int]]:
     """Row ids of the plan's chain by trigger, in id order."""
     found: dict[str, list[int]] = {}
     for row_id, trigger in db.session.execute(
-        select(PlanTransition.id, PlanTransition.trigger)
-        .where(PlanTransition.plan_id == plan_id)
-        .order_by(PlanTransition.id)
+        select(CaseTransition.id, CaseTransition.trigger)
+        .where(CaseTransition.chain_id == plan_id)
+        .order_by(CaseTransition.id)
     ):
         found.setdefault(trigger, []).append(row_id)
     return found
@@ -108,10 +104,10 @@ def test_a_whole_story_forms_one_chain_that_verifies(
 ) -> None:
     plan, _ = story(users)
     rows = db.session.scalars(
-        select(PlanTransition).where(PlanTransition.plan_id == plan.id).order_by(PlanTransition.id)
+        select(CaseTransition).where(CaseTransition.chain_id == plan.id).order_by(CaseTransition.id)
     ).all()
     assert [row.trigger for row in rows] == STORY
-    assert [row.report_id is not None for row in rows] == [False] * 7 + [True] * 3
+    assert [row.subject_kind == "report" for row in rows] == [False] * 7 + [True] * 3
     # Each row links to the one before it, plan and report rows alike, in one chain.
     assert rows[0].prev_hash is None
     assert [row.prev_hash for row in rows[1:]] == [row.row_hash for row in rows[:-1]]
@@ -128,8 +124,8 @@ def test_two_plans_are_two_chains(users: dict[str, User], runner: FlaskCliRunner
     other = factories.plan_in_state(dict(users, drafter=users["other_drafter"]), "draft", "6304")
     first_ids, second_ids = history_ids(first.id), history_ids(second.id)
     # Interleaved ids do not matter: each plan's chain starts afresh.
-    assert db.session.get(PlanTransition, second_ids["create"][0]).prev_hash is None
-    assert db.session.get(PlanTransition, history_ids(other.id)["create"][0]).prev_hash is None
+    assert db.session.get(CaseTransition, second_ids["create"][0]).prev_hash is None
+    assert db.session.get(CaseTransition, history_ids(other.id)["create"][0]).prev_hash is None
 
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
@@ -150,7 +146,7 @@ def test_a_comment_edited_in_the_database_is_found_and_its_row_named(
     assert f"plan {plan.id}: row {returned}: content changed" in result.output
     assert f"plan {intact.id}:" not in result.output  # the other chain is fine
     assert verdict_breaks() == [
-        Break(plan.id, returned, Reason.CONTENT_CHANGED, "its hash does not match")
+        Break("plan", plan.id, returned, Reason.CONTENT_CHANGED, "its hash does not match")
     ]
 
 
@@ -169,14 +165,14 @@ def test_any_edited_column_is_found(users: dict[str, User], column: str, value: 
     if column == "actor_id":
         value = users["head"].id
     if column == "created_at":
-        stored = db.session.get(PlanTransition, forwarded).created_at
+        stored = db.session.get(CaseTransition, forwarded).created_at
         value = stored - timedelta(days=1)
         if db.engine.dialect.name == "sqlite":
             value = value.replace(tzinfo=None).isoformat(sep=" ")
     raw(f"UPDATE plan_transition SET {column} = :value WHERE id = :id", value=value, id=forwarded)
 
     assert verdict_breaks() == [
-        Break(plan.id, forwarded, Reason.CONTENT_CHANGED, "its hash does not match")
+        Break("plan", plan.id, forwarded, Reason.CONTENT_CHANGED, "its hash does not match")
     ]
 
 
@@ -220,7 +216,9 @@ def test_a_plan_without_any_history_is_found(users: dict[str, User]) -> None:
     plan = factories.plan_in_state(users, "draft")
     delete_row(history_ids(plan.id)["create"][0])
 
-    assert verdict_breaks() == [Break(plan.id, None, Reason.ROW_MISSING, "the plan has no history")]
+    assert verdict_breaks() == [
+        Break("plan", plan.id, None, Reason.ROW_MISSING, "the plan has no history")
+    ]
 
 
 def test_a_row_rewritten_with_its_hash_recomputed_breaks_the_link_after_it(
@@ -232,7 +230,7 @@ def test_a_row_rewritten_with_its_hash_recomputed_breaks_the_link_after_it(
     ids = history_ids(plan.id)
     [returned] = ids["return"]
     row = dict(
-        db.session.execute(select(PlanTransition.__table__).where(PlanTransition.id == returned))
+        db.session.execute(select(CaseTransition.__table__).where(CaseTransition.id == returned))
         .mappings()
         .one()
     )
@@ -254,9 +252,9 @@ def test_a_row_relinked_past_its_predecessor_is_found(users: dict[str, User]) ->
     plan, _ = story(users)
     ids = history_ids(plan.id)
     resubmitted = ids["submit"][1]
-    first_submission = db.session.get(PlanTransition, ids["submit"][0])
+    first_submission = db.session.get(CaseTransition, ids["submit"][0])
     row = dict(
-        db.session.execute(select(PlanTransition.__table__).where(PlanTransition.id == resubmitted))
+        db.session.execute(select(CaseTransition.__table__).where(CaseTransition.id == resubmitted))
         .mappings()
         .one()
     )
@@ -288,15 +286,19 @@ def test_a_row_renumbered_or_moved_to_another_plan_is_found(users: dict[str, Use
     verified = ids["verify"][0]
     raw("UPDATE plan_transition SET id = :new WHERE id = :id", new=verified + 1000, id=verified)
     [found] = verdict_breaks()
-    assert (found.plan_id, found.row_id, found.reason) == (
+    assert (found.chain_id, found.row_id, found.reason) == (
         plan.id,
         verified + 1000,
         Reason.CONTENT_CHANGED,
     )
 
     returned = ids["return"][0]
-    raw("UPDATE plan_transition SET plan_id = :other WHERE id = :id", other=other.id, id=returned)
-    found_by_plan = {b.plan_id: (b.row_id, b.reason) for b in verdict_breaks()}
+    raw(
+        "UPDATE plan_transition SET chain_id = :other, subject_id = :other WHERE id = :id",
+        other=other.id,
+        id=returned,
+    )
+    found_by_plan = {b.chain_id: (b.row_id, b.reason) for b in verdict_breaks()}
     assert found_by_plan[other.id] == (returned, Reason.CONTENT_CHANGED)
 
 
@@ -328,8 +330,8 @@ def test_the_times_hashed_are_the_times_read_back(users: dict[str, User]) -> Non
     plan = factories.plan_in_state(users, "draft")
     wita = timezone(timedelta(hours=8))
     db.session.add(
-        PlanTransition(
-            plan_id=plan.id,
+        new_history_row(
+            plan,
             workflow_version=1,
             from_state="draft",
             to_state="draft",
@@ -343,7 +345,7 @@ def test_the_times_hashed_are_the_times_read_back(users: dict[str, User]) -> Non
     db.session.commit()
     db.session.expire_all()
     stored = db.session.scalars(
-        select(PlanTransition).where(PlanTransition.trigger == "note")
+        select(CaseTransition).where(CaseTransition.trigger == "note")
     ).one()
     assert stored.created_at == datetime(2026, 12, 7, 0, 0, 0, 123456, tzinfo=UTC)
     assert verdict_breaks() == []
@@ -356,8 +358,8 @@ def test_rows_added_in_one_flush_are_linked_in_order(users: dict[str, User]) -> 
     second = factories.plan_in_state(users, "draft")
     for plan in (first, second, first, second, first):
         db.session.add(
-            PlanTransition(
-                plan_id=plan.id,
+            new_history_row(
+                plan,
                 workflow_version=1,
                 from_state="draft",
                 to_state="draft",
@@ -375,34 +377,8 @@ def test_rows_added_in_one_flush_are_linked_in_order(users: dict[str, User]) -> 
 
 def test_history_rows_still_refuse_updates_and_deletes(users: dict[str, User]) -> None:
     plan = factories.plan_in_state(users, "district_review")
-    row = db.session.get(PlanTransition, history_ids(plan.id)["submit"][0])
+    row = db.session.get(CaseTransition, history_ids(plan.id)["submit"][0])
     row.comment = "diubah"
     with pytest.raises(PermissionError):
         db.session.flush()
     db.session.rollback()
-
-
-def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migration_0007", MIGRATION)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_migration_backfills_old_rows_into_chains_that_verify(users: dict[str, User]) -> None:
-    first, _ = story(users)
-    second = factories.plan_in_state(users, "returned")
-    hashed = dict(db.session.execute(select(PlanTransition.id, PlanTransition.row_hash)).all())
-    # The rows as the schema before 0007 had them: no links, no hashes.
-    raw("UPDATE plan_transition SET prev_hash = NULL, row_hash = ''")
-    assert {b.plan_id for b in verdict_breaks()} == {first.id, second.id}
-
-    db.session.commit()
-    with db.engine.begin() as connection:
-        assert _migration().backfill(connection) == len(hashed)
-
-    assert verdict_breaks() == []
-    # The migration's frozen copy of the hash gives exactly what the app computes.
-    again = dict(db.session.execute(select(PlanTransition.id, PlanTransition.row_hash)).all())
-    assert again == hashed

@@ -23,9 +23,9 @@ from workflow_app.accounts.system import system_user
 from workflow_app.audit.verify import verify_database
 from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.monitoring import operations as report_ops
 from workflow_app.monitoring.quarters import Quarter
-from workflow_app.plans.models import PlanTransition
 from workflow_app.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.postgres
@@ -124,13 +124,13 @@ def test_two_report_steps_at_once_extend_the_chain_without_a_fork(
 
         with pg_app.app_context(), Session(db.engine) as session:
             rows = session.scalars(
-                select(PlanTransition)
-                .where(PlanTransition.plan_id == plan_id)
-                .order_by(PlanTransition.id)
+                select(CaseTransition)
+                .where(CaseTransition.chain_id == plan_id)
+                .order_by(CaseTransition.id)
             ).all()
-            submissions = [row for row in rows if row.report_id is not None][-2:]
+            submissions = [row for row in rows if row.subject_kind == "report"][-2:]
             assert {row.trigger for row in submissions} == {"submit"}
-            assert {row.report_id for row in submissions} == set(report_ids)
+            assert {row.subject_id for row in submissions} == set(report_ids)
             # One line: each row links to the one just before it, none share a predecessor.
             assert [row.prev_hash for row in rows[1:]] == [row.row_hash for row in rows[:-1]]
             verdict = verify_database(db.engine)

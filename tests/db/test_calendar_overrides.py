@@ -71,7 +71,7 @@ def _deadlines(plan_id: int) -> tuple[datetime | None, dict[str, datetime], int]
     plan = db.session.get(ActionPlan, plan_id)
     steps = db.session.scalars(
         select(ScheduledStep).where(
-            ScheduledStep.plan_id == plan_id, ScheduledStep.status == "pending"
+            ScheduledStep.subject_is("plan", plan_id), ScheduledStep.status == "pending"
         )
     )
     return plan.due_at, {s.step: s.fire_at for s in steps}, plan.version
@@ -157,7 +157,7 @@ def test_plans_whose_window_does_not_contain_the_day_are_left_alone(
 def test_fired_steps_stay_fired(admin: FlaskClient, plan: ActionPlan) -> None:
     reminder = db.session.scalars(
         select(ScheduledStep).where(
-            ScheduledStep.plan_id == plan.id, ScheduledStep.step == "reminder"
+            ScheduledStep.subject_is("plan", plan.id), ScheduledStep.step == "reminder"
         )
     ).one()
     reminder.status = "done"

@@ -20,7 +20,8 @@ from workflow_app import create_app, demo
 from workflow_app.accounts.models import User
 from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE
 from workflow_app.extensions import db
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.history import CaseTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.regions.catalogue import DISTRICTS
 from workflow_app.regions.models import Region
 
@@ -68,9 +69,9 @@ def plan_of(code: str) -> ActionPlan:
 
 def history(plan: ActionPlan) -> list[tuple[str, str, str | None]]:
     rows = db.session.scalars(
-        select(PlanTransition)
-        .where(PlanTransition.plan_id == plan.id, PlanTransition.report_id.is_(None))
-        .order_by(PlanTransition.id)
+        select(CaseTransition)
+        .where(CaseTransition.subject_is("plan", plan.id))
+        .order_by(CaseTransition.id)
     )
     return [(row.trigger, row.actor.username, row.comment) for row in rows]
 
@@ -79,7 +80,7 @@ def counts() -> tuple[int, int, int]:
     return (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(ActionPlan.id))),
-        db.session.scalar(select(func.count(PlanTransition.id))),
+        db.session.scalar(select(func.count(CaseTransition.id))),
     )
 
 

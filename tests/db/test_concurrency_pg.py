@@ -23,8 +23,9 @@ from tests.private_postgres import private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.engine import StaleObject
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.postgres
@@ -126,9 +127,9 @@ def _stored(app: Flask, plan_id: int) -> tuple[str, int, list[str], list[str]]:
         plan = session.get(ActionPlan, plan_id)
         assert plan is not None
         history = session.scalars(
-            select(PlanTransition.trigger)
-            .where(PlanTransition.plan_id == plan_id)
-            .order_by(PlanTransition.id)
+            select(CaseTransition.trigger)
+            .where(CaseTransition.chain_id == plan_id)
+            .order_by(CaseTransition.id)
         ).all()
         return plan.state, plan.version, list(history), [a.title for a in plan.activities]
 

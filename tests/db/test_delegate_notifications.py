@@ -165,7 +165,7 @@ def test_the_sweep_reminds_the_acting_official_too(
     with _at(REMINDER):
         fired = run_sweep(REMINDER)
 
-    assert [(f.plan_id, f.step, sorted(f.recipients)) for f in fired] == [
+    assert [(f.subject_id, f.step, sorted(f.recipients)) for f in fired] == [
         (plan.id, "reminder", expected)
     ]
     assert sorted(_mailed("reminder")) == expected

@@ -23,8 +23,9 @@ from workflow_app.accounts.models import Delegation, RoleAssignment, User, wita_
 from workflow_app.engine import OutOfScope, RoleNotAllowed
 from workflow_app.engine.calendar import WITA
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 
 REVIEWER = "district_reviewer"
 
@@ -125,7 +126,7 @@ def test_delegate_forwards_on_the_web_and_the_plan_page_says_on_behalf_of(
     assert _forward_on_the_web(client, plan) == 303
 
     row = db.session.scalars(
-        select(PlanTransition).where(PlanTransition.trigger == "forward")
+        select(CaseTransition).where(CaseTransition.trigger == "forward")
     ).one()
     assert (row.actor_id, row.acting_for_id) == (plt.id, users["reviewer"].id)
     page = _page(client, f"/plans/{plan.id}")

@@ -109,7 +109,8 @@ def _reviewer_email(users: dict[str, User]) -> Notification:
     plan = factories.plan_in_state(users, "district_review")
     return db.session.scalars(
         select(Notification).where(
-            Notification.plan_id == plan.id, Notification.recipient_id == users["reviewer"].id
+            Notification.subject_is("plan", plan.id),
+            Notification.recipient_id == users["reviewer"].id,
         )
     ).one()
 
@@ -234,7 +235,9 @@ def test_the_relay_queues_stale_pending_rows_and_they_are_delivered(
 ) -> None:
     plan = factories.plan_in_state(users, "returned")  # two transitions: two emails
     rows = db.session.scalars(
-        select(Notification).where(Notification.plan_id == plan.id).order_by(Notification.id)
+        select(Notification)
+        .where(Notification.subject_is("plan", plan.id))
+        .order_by(Notification.id)
     ).all()
     ids = [row.id for row in rows]
     written = max(row.next_attempt_at for row in rows)

@@ -30,7 +30,9 @@ def escalate(runner: FlaskCliRunner, *args: str) -> Result:
 
 
 def steps_of(plan: ActionPlan) -> dict[str, ScheduledStep]:
-    rows = db.session.scalars(select(ScheduledStep).where(ScheduledStep.plan_id == plan.id))
+    rows = db.session.scalars(
+        select(ScheduledStep).where(ScheduledStep.subject_is("plan", plan.id))
+    )
     return {row.step: row for row in rows}
 
 

@@ -26,8 +26,9 @@ from tests.db.test_views_transition import _snapshot
 from workflow_app.accounts.models import Delegation, RoleAssignment, User, wita_today
 from workflow_app.deadlines.models import CalendarOverride
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.plans.forms_actions import COMMENT_MAX_LENGTH
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.regions.models import Agency, Region
 from workflow_app.reviews.models import ReviewComment
 
@@ -387,7 +388,7 @@ def test_a_nul_in_an_action_comment_does_not_reach_the_database(
     data |= {"version": str(_snapshot(plan.id)[1]), "comment": "Lengkapi\x00 baseline"}
     response = client.post(f"/plans/{plan.id}/transition", data=data)
     assert response.status_code == 303
-    comments = db.session.scalars(select(PlanTransition.comment)).all()
+    comments = db.session.scalars(select(CaseTransition.comment)).all()
     assert "Lengkapi baseline" in comments
     assert all("\x00" not in (comment or "") for comment in comments)
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from tests import factories
 from workflow_app.engine import GuardFailed
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.unit_of_work import unit_of_work
 
 Users = dict[str, Any]
@@ -23,9 +24,9 @@ def stored_history(plan_id: int) -> list[tuple[Any, ...]]:
     """The history rows as committed, read in a session of their own."""
     with Session(db.engine) as session:
         rows = session.scalars(
-            select(PlanTransition)
-            .where(PlanTransition.plan_id == plan_id)
-            .order_by(PlanTransition.id)
+            select(CaseTransition)
+            .where(CaseTransition.chain_id == plan_id)
+            .order_by(CaseTransition.id)
         )
         return [
             (
@@ -164,9 +165,9 @@ def test_a_refused_transition_writes_no_row(users: Users) -> None:
     assert stored_history(plan.id) == before
 
 
-def _first_row(plan_id: int) -> PlanTransition:
+def _first_row(plan_id: int) -> CaseTransition:
     return db.session.scalars(
-        select(PlanTransition).where(PlanTransition.plan_id == plan_id).order_by(PlanTransition.id)
+        select(CaseTransition).where(CaseTransition.chain_id == plan_id).order_by(CaseTransition.id)
     ).first()
 
 
@@ -192,7 +193,7 @@ def test_history_rows_cannot_be_deleted(users: Users) -> None:
     before = stored_history(plan.id)
     for row_id in (before[0][0], before[-1][0]):
         with pytest.raises(PermissionError, match="append-only"), unit_of_work():
-            db.session.delete(db.session.get(PlanTransition, row_id))
+            db.session.delete(db.session.get(CaseTransition, row_id))
     assert stored_history(plan.id) == before
 
 

@@ -57,7 +57,7 @@ def nav_links(html: str) -> list[str]:
 
 
 def state_badge(html: str, plan: ActionPlan) -> str:
-    match = re.search(rf'<span class="badge state-{plan.state}">([^<]*)</span>', html)
+    match = re.search(rf'<span class="badge [^"]*" data-state="{plan.state}">([^<]*)</span>', html)
     assert match, "no state badge"
     return match.group(1)
 

@@ -29,6 +29,7 @@ from workflow_app.engine import (
 )
 from workflow_app.engine.calendar import WITA
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.monitoring import operations as reports
 from workflow_app.monitoring.models import ProgressReport, ReportAttachment
 from workflow_app.monitoring.quarters import Quarter
@@ -36,7 +37,7 @@ from workflow_app.monitoring.rounds import run_round
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.rendering import render_notification
 from workflow_app.plans import operations as plan_ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.unit_of_work import unit_of_work
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -190,11 +191,11 @@ def test_a_report_opens_when_the_quarter_ends_due_ten_working_days_later(
     assert (opened.trigger, opened.to_state, opened.actor.username) == ("open", "due", "sistem")
     assert recipients(outbox("report_open")) == ["drafter.6301"]
     steps = db.session.scalars(
-        select(ScheduledStep.step).where(ScheduledStep.report_id == report.id)
+        select(ScheduledStep.step).where(ScheduledStep.subject_is("report", report.id))
     ).all()
     assert sorted(steps) == ["due", "escalation", "escalation_province", "reminder"]
     # The plan's own history is not mixed with the report's rows.
-    assert all(row.report_id is None for row in monitored.history)
+    assert all(row.subject_kind == "plan" for row in monitored.history)
 
     assert run_round().opened == []  # idempotent
 
@@ -284,7 +285,7 @@ def test_the_quarterly_story_submit_return_resubmit_verify(
     # Nothing is left to chase.
     assert not db.session.scalars(
         select(ScheduledStep).where(
-            ScheduledStep.report_id == due_report.id, ScheduledStep.status == "pending"
+            ScheduledStep.subject_is("report", due_report.id), ScheduledStep.status == "pending"
         )
     ).all()
 
@@ -345,7 +346,7 @@ def test_other_people_cannot_fill_in_or_see_the_report(
 
 def test_a_late_report_is_chased_like_a_late_plan(users: dict, due_report: ProgressReport) -> None:
     fired = run_sweep(wita(date(2026, 10, 10)))  # three working days before the due day
-    assert [(f.step, f.report) for f in fired] == [("reminder", "TW III 2026")]
+    assert [(f.step, f.facts["quarter"]) for f in fired] == [("reminder", "TW III 2026")]
     assert recipients(outbox("reminder")) == ["drafter.6301"]
 
     fired = run_sweep(wita(date(2026, 10, 17)))  # two working days late
@@ -456,7 +457,7 @@ def test_removing_evidence_deletes_the_file_after_the_commit(
 
 def test_a_report_history_row_is_append_only(users: dict, due_report: ProgressReport) -> None:
     row = db.session.scalars(
-        select(PlanTransition).where(PlanTransition.report_id == due_report.id)
+        select(CaseTransition).where(CaseTransition.subject_is("report", due_report.id))
     ).first()
     row.comment = "rewritten"
     with pytest.raises(PermissionError):

@@ -24,10 +24,11 @@ from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.monitoring import operations as reports
 from workflow_app.monitoring.models import ProgressReport, ReportAttachment
 from workflow_app.monitoring.quarters import Quarter
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.unit_of_work import unit_of_work
 from workflow_app.workflows import definition_of
 
@@ -384,9 +385,9 @@ def test_the_province_returns_with_a_comment_and_verifies_after_the_resubmission
         assert labels[state].label.get("id") in history
     assert "Lampirkan BAST" in history
     rows = db.session.scalars(
-        select(PlanTransition.to_state)
-        .where(PlanTransition.report_id == report.id)
-        .order_by(PlanTransition.id)
+        select(CaseTransition.to_state)
+        .where(CaseTransition.subject_is("report", report.id))
+        .order_by(CaseTransition.id)
     ).all()
     assert rows == ["due", "submitted", "returned", "submitted", "verified"]
     assert 'id="report-form"' not in text_of(drafter.get(f"/reports/{report.id}"))

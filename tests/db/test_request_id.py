@@ -88,7 +88,9 @@ def test_the_tasks_a_transition_queues_carry_its_request_id(app_ctx: Flask, user
     assert deliveries, "the submission queued no email"
     assert {h[TASK_HEADER] for h in deliveries} == {"click-42"}
     # The outbox rows remember the click, for a delivery queued later by the relay.
-    rows = db.session.scalars(select(Notification).where(Notification.plan_id == plan.id)).all()
+    rows = db.session.scalars(
+        select(Notification).where(Notification.subject_is("plan", plan.id))
+    ).all()
     assert rows and {row.request_id for row in rows} == {"click-42"}
 
 

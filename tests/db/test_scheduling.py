@@ -16,9 +16,10 @@ from workflow_app.deadlines.models import CalendarOverride, ScheduledStep
 from workflow_app.engine import GuardFailed
 from workflow_app.engine.calendar import WITA
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.notifications.models import Notification
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.unit_of_work import unit_of_work
 
 
@@ -56,7 +57,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def steps_of(plan: ActionPlan) -> list[tuple[int, str, str, str, datetime]]:
     """(entry id, state, step, status, fire time in WITA) of every step of `plan`."""
     rows = db.session.scalars(
-        select(ScheduledStep).where(ScheduledStep.plan_id == plan.id).order_by(ScheduledStep.id)
+        select(ScheduledStep)
+        .where(ScheduledStep.subject_is("plan", plan.id))
+        .order_by(ScheduledStep.id)
     )
     return [(r.entry_id, r.state, r.step, r.status, r.fire_at.astimezone(WITA)) for r in rows]
 
@@ -68,9 +71,9 @@ def pending(plan: ActionPlan) -> dict[str, datetime]:
 def entry_of(plan: ActionPlan) -> int:
     """The history row that entered the plan's current state."""
     return db.session.scalars(
-        select(PlanTransition.id)
-        .where(PlanTransition.plan_id == plan.id)
-        .order_by(PlanTransition.id.desc())
+        select(CaseTransition.id)
+        .where(CaseTransition.chain_id == plan.id)
+        .order_by(CaseTransition.id.desc())
         .limit(1)
     ).one()
 
@@ -288,7 +291,7 @@ def test_submitting_emails_the_district_reviewer_only(
     rows = rows_of("submit")
     assert recipients(rows) == ["reviewer.6301"]
     [row] = rows
-    assert (row.plan_id, row.step_id, row.status) == (draft.id, None, "pending")
+    assert (row.subject_id, row.step_id, row.status) == (draft.id, None, "pending")
     assert row.to_address == "reviewer.6301@example.test"
     assert row.language == "id"
     facts = row.payload

@@ -40,7 +40,7 @@ def test_a_stuck_email_and_an_unfired_deadline_need_attention(app_ctx: Flask, us
     db.session.execute(update(Notification).values(next_attempt_at=an_hour_ago))
     db.session.execute(
         update(ScheduledStep)
-        .where(ScheduledStep.plan_id == plan_id, ScheduledStep.step == "reminder")
+        .where(ScheduledStep.subject_is("plan", plan_id), ScheduledStep.step == "reminder")
         .values(fire_at=an_hour_ago)
     )
     db.session.commit()

@@ -56,18 +56,20 @@ def step_mail(plan: ActionPlan) -> list[tuple[str, str, str]]:
     return [
         (row.event, row.payload["step"], row.recipient.username)
         for row in outbox()
-        if row.plan_id == plan.id and row.step_id is not None
+        if row.subject_id == plan.id and row.step_id is not None
     ]
 
 
 def statuses(plan: ActionPlan) -> dict[str, str]:
     db.session.expire_all()
-    rows = db.session.scalars(select(ScheduledStep).where(ScheduledStep.plan_id == plan.id))
+    rows = db.session.scalars(
+        select(ScheduledStep).where(ScheduledStep.subject_is("plan", plan.id))
+    )
     return {row.step: row.status for row in rows if row.status != "cancelled"}
 
 
 def summary(fired: list[FiredStep]) -> list[tuple[int, str, list[str]]]:
-    return [(f.plan_id, f.step, f.recipients) for f in fired]
+    return [(f.subject_id, f.step, f.recipients) for f in fired]
 
 
 # --- firing -------------------------------------------------------------------------------
@@ -229,7 +231,7 @@ def test_a_pending_step_whose_plan_is_elsewhere_is_not_sent(users: dict, clock: 
         ops.transition(users["reviewer"], plan, "forward")
     db.session.execute(
         update(ScheduledStep)
-        .where(ScheduledStep.plan_id == plan.id, ScheduledStep.state == "district_review")
+        .where(ScheduledStep.subject_is("plan", plan.id), ScheduledStep.state == "district_review")
         .values(status="pending")
     )
     db.session.commit()
@@ -405,14 +407,15 @@ def test_the_due_steps_query_uses_the_index_among_many_done_steps(
 ) -> None:
     plan = factories.plan_in_state(pg_users, "district_review")
     entry_id = db.session.scalars(
-        select(ScheduledStep.entry_id).where(ScheduledStep.plan_id == plan.id)
+        select(ScheduledStep.entry_id).where(ScheduledStep.subject_is("plan", plan.id))
     ).first()
     # 40,000 steps fired in the past year, and 4,000 waiting for next year: what years of
     # use leave. The planner sees many past times and many pending rows, and nothing due.
     db.session.execute(
         text(
-            "INSERT INTO scheduled_step (plan_id, entry_id, state, step, fire_at, status, done_at)"
-            " SELECT :plan, :entry, 'district_review', 'old_' || n,"
+            "INSERT INTO scheduled_step (subject_kind, subject_id, entry_id, state, step, fire_at,"
+            " status, done_at)"
+            " SELECT 'plan', :plan, :entry, 'district_review', 'old_' || n,"
             "  CASE WHEN n <= 40000 THEN now() - n * interval '10 minutes'"
             "   ELSE now() + interval '365 days' + n * interval '1 minute' END,"
             "  CASE WHEN n <= 40000 THEN 'done' ELSE 'pending' END,"

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from tests import factories
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.history import CaseTransition
+from workflow_app.plans.models import ActionPlan
 
 
 def _client_as(app: Flask, username: str) -> FlaskClient:
@@ -57,7 +58,7 @@ def _snapshot(plan_id: int) -> tuple[str, int, int]:
         select(ActionPlan.state, ActionPlan.version).where(ActionPlan.id == plan_id)
     ).one()
     steps = db.session.scalar(
-        select(func.count()).select_from(PlanTransition).where(PlanTransition.plan_id == plan_id)
+        select(func.count()).select_from(CaseTransition).where(CaseTransition.chain_id == plan_id)
     )
     return state, version, steps
 
@@ -136,7 +137,7 @@ def test_return_with_a_comment_lands_back_on_sync(app_ctx: Flask, users: dict) -
     assert (response.status_code, response.headers["Location"]) == (303, "/sync")
     assert _snapshot(plan.id)[0] == "returned"
     comments = db.session.scalars(
-        select(PlanTransition.comment).where(PlanTransition.plan_id == plan.id)
+        select(CaseTransition.comment).where(CaseTransition.chain_id == plan.id)
     ).all()
     assert "Target 2027 terlalu rendah" in comments
 

@@ -26,8 +26,9 @@ from workflow_app.engine import (
     UnknownTrigger,
 )
 from workflow_app.extensions import db
+from workflow_app.history import CaseTransition
 from workflow_app.plans import operations as ops
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.refusals import refusal_message
 
 Snapshot = tuple[str, int, int]
@@ -51,7 +52,7 @@ def _snapshot(plan_id: int) -> Snapshot:
         select(ActionPlan.state, ActionPlan.version).where(ActionPlan.id == plan_id)
     ).one()
     steps = db.session.scalar(
-        select(func.count()).select_from(PlanTransition).where(PlanTransition.plan_id == plan_id)
+        select(func.count()).select_from(CaseTransition).where(CaseTransition.chain_id == plan_id)
     )
     return state, version, steps
 
@@ -194,7 +195,7 @@ def test_a_refused_action_says_why_and_changes_nothing(
     assert _snapshot(plan.id) == before
     assert _message(app_ctx, refusal) in _refusal_box(response)
     # The page is the plan page again, showing the plan as it is in the database.
-    assert f'class="badge state-{before[0]}"' in _text(response)
+    assert re.search(rf'<span class="badge tone-\w+" data-state="{before[0]}">', _text(response))
 
 
 def test_a_guard_refusal_lists_what_is_missing(app_ctx, users) -> None:
@@ -356,7 +357,7 @@ def test_the_review_loop_from_the_browser_lands_in_the_history(app_ctx, users) -
         assert _snapshot(plan.id)[0] == state
         after = _text(client.get(f"/plans/{plan.id}"))
         assert 'class="flash flash-success"' in after
-        assert f'class="badge state-{state}"' in after
+        assert re.search(rf'<span class="badge tone-\w+" data-state="{state}">', after)
 
     page = _text(provincial.get(f"/plans/{plan.id}"))
     history = page[page.index('class="timeline history"') :]

@@ -221,7 +221,7 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
     # The new state's reminders replace the old ones, counted from the same entry time.
     pending = db.session.scalars(
         select(ScheduledStep).where(
-            ScheduledStep.plan_id == moved.id, ScheduledStep.status == "pending"
+            ScheduledStep.subject_is("plan", moved.id), ScheduledStep.status == "pending"
         )
     ).all()
     assert pending and {s.state for s in pending} == {"provincial_check"}
@@ -251,12 +251,12 @@ def test_the_sweep_skips_an_unreadable_step_fires_the_others_and_status_reports_
     # comes first in the sweep's order.
     db.session.execute(
         update(ScheduledStep)
-        .where(ScheduledStep.plan_id == broken.id, ScheduledStep.step == "reminder")
+        .where(ScheduledStep.subject_is("plan", broken.id), ScheduledStep.step == "reminder")
         .values(step="old_reminder", fire_at=earlier - timedelta(minutes=1))
     )
     db.session.commit()
     fired = run_sweep()
-    assert [(f.plan_id, f.step) for f in fired] == [(fine.id, "reminder")]
+    assert [(f.subject_id, f.step) for f in fired] == [(fine.id, "reminder")]
     left = db.session.scalar(
         select(ScheduledStep.status).where(ScheduledStep.step == "old_reminder")
     )

@@ -4,6 +4,11 @@
 Objects a successful request would destroy (an attachment, an agency, a role assignment, a
 calendar override) exist in spare copies used only by the route that destroys them, so the
 order in which routes are requested does not matter.
+
+Every column of the matrix (columns.py: each role the definitions declare, the partner, the
+admin) gets the user it signs in as: a user of the test data (factories.standard_users)
+holding exactly that role where the column says, or, for a role that has none (a role just
+added to a definition), one created here.
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from workflow_app.notifications.models import Notification
 from workflow_app.plans.models import ActionPlan
 
 from .. import factories
+from .columns import OTHER_DISTRICT, OWN_DISTRICT
+from .expectations import COLUMNS
 
-OWN, OTHER = "6301", "6304"
+OWN, OTHER = OWN_DISTRICT, OTHER_DISTRICT
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -50,6 +57,8 @@ class Dataset:
     other: Side
     shared: dict[str, int]
     users: dict[str, User]
+    # The user each signed-in column of the matrix signs in as, by role.
+    holders: dict[str, str] = field(default_factory=dict)
 
     def side(self, target: str) -> Side:
         return self.own if target == "own" else self.other
@@ -145,7 +154,30 @@ def _district_side(users: dict[str, User], code: str) -> Side:
     return side
 
 
+def holders(users: dict[str, User]) -> dict[str, str]:
+    """role -> the username of the matrix's user for that column: the first of `users` who
+    holds that role, and only it, in the column's region; created if there is none."""
+    found = {}
+    for column in COLUMNS:
+        if column.region is None:  # the anonymous visitor
+            continue
+        wanted = {(column.role, column.region)}
+        holder = next(
+            (
+                user
+                for user in users.values()
+                if {(a.role, a.region.code) for a in user.roles} == wanted
+            ),
+            None,
+        )
+        if holder is None:
+            holder = factories.user(f"{column.role}.{column.region}", (column.role, column.region))
+        found[column.role] = holder.username
+    return found
+
+
 def build(users: dict[str, User]) -> Dataset:
+    people = holders(users)
     own = _district_side(users, OWN)
     other = _district_side(users, OTHER)
     own.ids["agency"] = _agency_id(own.ids["agency"])
@@ -164,7 +196,7 @@ def build(users: dict[str, User]) -> Dataset:
         "notification": db.session.scalar(select(Notification.id).order_by(Notification.id)),
     }
     assert all(shared.values()), shared
-    return Dataset(own=own, other=other, shared=shared, users=users)
+    return Dataset(own=own, other=other, shared=shared, users=users, holders=people)
 
 
 def _agency_id(agency: object) -> int:

@@ -7,6 +7,34 @@ the expected status per role, on the own district's objects (6301) and on anothe
 district's (6304). A route with no district object (`other=None`) is requested once.
 
 A new route fails tests/security/test_route_matrix.py until it is entered here.
+
+The roles (columns) are not listed here: they are the roles the workflow definitions declare
+(columns.py), plus the partner, the administrator and the anonymous visitor. Statuses are
+written with `answers(default, district=..., province=..., <role>=...)`, and a role's answer
+is, in this order:
+
+1. the status given for it by name;
+2. else the status given for its scope group: `district=` for the district-scoped roles,
+   `province=` for the province-scoped and global ones; used where the app decides by the
+   role's declared scope (the sync desk and the dashboard are for whoever acts in the province
+   or beyond);
+3. else `default`: the answer of a role with no particular right on the route.
+
+So a role added to a definition is covered at once, with no edit here: it gets a column and a
+user, and answers as the plainest role of its scope does (for a district role: as the district
+head, who owns no step and is named only as a party to the matrix's delegation; for a
+province role: as the provincial head). This keeps the matrix strict: the new role is expected
+to have exactly the rights every holder of its scope has and no more, so if the definition
+gives it a step (a transition, a state it owns), every route where that shows answers
+differently and the matrix fails, naming the role, the route and both statuses, until its
+answers are written here by name. Nothing is ever defaulted to "allowed" for a role the table
+does not know: test_route_matrix checks that every declared role has a column with a status in
+every case, and (test_a_new_role_answers_as_its_plainest_peer) that a role added to a
+definition indeed gets the plainest peer's answers.
+
+The grouping "on another district's object, whoever holds a role in the own district gets
+404" (`hidden_from_district`) likewise comes from the columns: the district-scoped roles
+(held in 6301) and the partner, whose grant is in 6301.
 """
 
 from __future__ import annotations
@@ -14,40 +42,60 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DRAFTER, REVIEWER, HEAD = "drafter", "reviewer", "head"
-PROVINCIAL, PROVINCIAL_HEAD, PARTNER = "provincial", "provincial_head", "partner"
-ADMIN, ANONYMOUS = "admin", "anonymous"
-ROLES = (DRAFTER, REVIEWER, HEAD, PROVINCIAL, PROVINCIAL_HEAD, PARTNER, ADMIN, ANONYMOUS)
-DISTRICT_ROLES = (DRAFTER, REVIEWER, HEAD)
-# Everyone who holds a role in district 6301 (the partner's region too).
-IN_DISTRICT = (*DISTRICT_ROLES, PARTNER)
+from .columns import (
+    ANONYMOUS,
+    DISTRICT_GROUP,
+    OWN_DISTRICT,
+    PROVINCE_GROUP,
+    columns,
+    declared_catalogue,
+)
 
-USERNAMES = {
-    DRAFTER: "drafter.6301",
-    REVIEWER: "reviewer.6301",
-    HEAD: "head.6301",
-    PROVINCIAL: "provincial.63",
-    PROVINCIAL_HEAD: "head.63",
-    PARTNER: "mitra.demo",
-    ADMIN: "admin",
-}
+CATALOGUE = declared_catalogue()
+COLUMNS = columns(CATALOGUE)
+ROLES = tuple(column.role for column in COLUMNS)
+# The roles the definitions declare, each a column (the rest are the platform's).
+WORKFLOW_ROLES = tuple(column.role for column in COLUMNS if column.group is not None)
+GROUP_OF = {column.role: column.group for column in COLUMNS}
+REGION_OF = {column.role: column.region for column in COLUMNS}
+DISTRICT_ROLES = tuple(role for role in ROLES if GROUP_OF[role] == DISTRICT_GROUP)
+PROVINCE_ROLES = tuple(role for role in ROLES if GROUP_OF[role] == PROVINCE_GROUP)
+# Everyone who holds a role in district 6301: the district roles and the partner.
+IN_DISTRICT = tuple(role for role in ROLES if REGION_OF[role] == OWN_DISTRICT)
 
 Statuses = Mapping[str, int]
 
 
-def answers(default: int, *, anonymous: int = 302, **by_role: int) -> dict[str, int]:
-    """`default` for every signed-in role except those named; anonymous visitors are sent
-    to the login page unless said otherwise."""
+def answers(
+    default: int,
+    *,
+    anonymous: int = 302,
+    district: int | None = None,
+    province: int | None = None,
+    **by_role: int,
+) -> dict[str, int]:
+    """A status for every column: the role's own if named, else its scope group's if given,
+    else `default` (see the module's docstring); anonymous visitors are sent to the login
+    page unless said otherwise."""
     unknown = set(by_role) - set(ROLES)
-    assert not unknown, f"unknown roles {unknown}"
-    statuses = {role: by_role.get(role, default) for role in ROLES}
+    assert not unknown, f"unknown roles {unknown} (the declared roles: {ROLES})"
+    by_group = {DISTRICT_GROUP: district, PROVINCE_GROUP: province}
+    statuses = {}
+    for role in ROLES:
+        group_status = by_group.get(GROUP_OF[role]) if GROUP_OF[role] else None
+        if role in by_role:
+            statuses[role] = by_role[role]
+        elif group_status is not None:
+            statuses[role] = group_status
+        else:
+            statuses[role] = default
     statuses[ANONYMOUS] = anonymous
     return statuses
 
 
 def hidden_from_district(own: Statuses) -> dict[str, int]:
-    """Another district's object: the district roles and the partner (whose grants are in
-    6301) get 404, never 403, so that its existence is not revealed; the province's roles
+    """Another district's object: whoever holds a role in 6301 (the district roles and the
+    partner) gets 404, never 403, so that its existence is not revealed; the province's roles
     and the admin answer as on the own district's object."""
     return {role: 404 if role in IN_DISTRICT else status for role, status in own.items()}
 
@@ -81,31 +129,33 @@ SIGNED_IN = answers(200)
 ADMIN_ONLY = answers(403, admin=200)
 ADMIN_FORM_INVALID = answers(403, admin=400)  # the admin's empty form is refused, nothing saved
 ADMIN_DONE = answers(403, admin=302)
-PROVINCE_DESK = answers(403, provincial=200, provincial_head=200, admin=200)
-DASHBOARD = answers(403, provincial=200, provincial_head=200, partner=200, admin=200)
+# The sync desk and the dashboard: whoever acts in the province or beyond, by the scope the
+# role is declared with (the dashboard also for the partner, the sync desk not).
+PROVINCE_DESK = answers(403, province=200, admin=200)
+DASHBOARD = answers(403, province=200, partner=200, admin=200)
 
 # A plan in draft: every role of its district and the province reads it; partners read only
 # published plans (approved, monitored, closed).
 READ_DRAFT = answers(200, partner=404)
 READ_PUBLISHED = answers(200)
 # Editing a draft: only the district drafter; everyone else who can see it gets 403.
-EDIT_DRAFT = answers(403, drafter=200, partner=404)
-EDIT_DRAFT_EMPTY = answers(403, drafter=400, partner=404)  # empty form: 400, nothing saved
+EDIT_DRAFT = answers(403, district_drafter=200, partner=404)
+EDIT_DRAFT_EMPTY = answers(403, district_drafter=400, partner=404)  # empty form: 400, nothing saved
 # Editing a monitored plan: the drafter is told its status allows no editing (409).
-EDIT_PUBLISHED = answers(403, drafter=409)
+EDIT_PUBLISHED = answers(403, district_drafter=409)
 # A plan action with an empty form: the form is checked first (400) by whoever sees the plan.
 ACTION_EMPTY_DRAFT = answers(400, partner=404)
 # Submitting the draft for real: the drafter only.
-SUBMIT = answers(403, drafter=303, partner=404)
+SUBMIT = answers(403, district_drafter=303, partner=404)
 # Comments on a draft: the plan's reviewers are told it is not their stage yet (409).
-COMMENT_ON_DRAFT = answers(403, reviewer=409, provincial=409, partner=404)
+COMMENT_ON_DRAFT = answers(403, district_reviewer=409, provincial_reviewer=409, partner=404)
 
 # A due report: every role of its district and the province reads it, partners only
 # verified reports.
 READ_DUE_REPORT = answers(200, partner=404)
 READ_VERIFIED_REPORT = answers(200)
-FILL_DUE_EMPTY = answers(403, drafter=400, partner=404)
-FILL_VERIFIED = answers(403, drafter=409)
+FILL_DUE_EMPTY = answers(403, district_drafter=400, partner=404)
+FILL_VERIFIED = answers(403, district_drafter=409)
 
 API_SIGNED_IN = answers(200, anonymous=401)
 
@@ -146,10 +196,11 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/account/language"): (Case(answers(400, anonymous=400)),),
     ("GET", "/delegations"): (Case(SIGNED_IN),),
     ("POST", "/delegations"): (Case(answers(400)),),
-    # The head.6301 -> reviewer.6301 delegation: its two parties and the admin may end it.
+    # The head.6301 -> reviewer.6301 delegation: its two parties and the admin may end it
+    # (the parties are these two users, not their roles: anyone else gets 404).
     ("POST", "/delegations/<int:delegation_id>/end"): (
         Case(
-            own=answers(404, reviewer=303, head=303, admin=303),
+            own=answers(404, district_reviewer=303, district_head=303, admin=303),
             other=answers(404, admin=303),
         ),
     ),
@@ -159,7 +210,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/account/tokens"): (Case(answers(400)),),
     # The 6301 drafter's token: only its owner may revoke it (everyone else: not found).
     ("POST", "/account/tokens/<int:token_id>/revoke"): (
-        Case(own=answers(404, drafter=303), other=answers(404)),
+        Case(own=answers(404, district_drafter=303), other=answers(404)),
     ),
     # Signed in, the forgotten-password page sends to the change-password page.
     ("GET", "/password/forgot"): (Case(answers(302, anonymous=200)),),
@@ -170,8 +221,8 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # --- plans ----------------------------------------------------------------------------------
     ("GET", "/tasks"): (Case(SIGNED_IN),),
     ("GET", "/plans"): (Case(SIGNED_IN),),
-    ("GET", "/plans/new"): (Case(answers(403, drafter=200)),),
-    ("POST", "/plans/new"): (Case(answers(403, drafter=400)),),
+    ("GET", "/plans/new"): (Case(answers(403, district_drafter=200)),),
+    ("POST", "/plans/new"): (Case(answers(403, district_drafter=400)),),
     ("GET", "/plans/<int:plan_id>"): PLAN_READ_CASES,
     ("GET", "/plans/<int:plan_id>/edit"): PLAN_EDIT_GET_CASES,
     ("POST", "/plans/<int:plan_id>/edit"): PLAN_EDIT_POST_CASES,
@@ -212,7 +263,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         scoped(answers(400, partner=404)),
         # Submitting the report: the drafter only.
         scoped(
-            answers(403, drafter=303, partner=404),
+            answers(403, district_drafter=303, partner=404),
             args={"report_id": "spare_report"},
             data={"trigger": "submit", "version": "{spare_report_version}"},
         ),
@@ -228,9 +279,12 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         scoped(answers(404), args={"attachment_id": "verified_attachment"}),
     ),
     ("POST", "/reports/<int:report_id>/attachments/<int:attachment_id>/delete"): (
-        scoped(answers(403, drafter=303, partner=404), args={"attachment_id": "spare_attachment"}),
         scoped(
-            answers(403, drafter=409),
+            answers(403, district_drafter=303, partner=404),
+            args={"attachment_id": "spare_attachment"},
+        ),
+        scoped(
+            answers(403, district_drafter=409),
             args={"report_id": "verified", "attachment_id": "verified_attachment"},
         ),
     ),
@@ -250,7 +304,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         # A body that is not a transition: 400 before anything is looked up.
         Case(own=answers(400, anonymous=401), other=answers(400, anonymous=401), json={}),
         scoped(
-            api(answers(403, drafter=200, partner=404)),
+            api(answers(403, district_drafter=200, partner=404)),
             args={"plan_id": "api_draft"},
             json={"trigger": "submit", "version": "{api_draft_version}"},
         ),
@@ -261,7 +315,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     ("POST", "/api/v1/reports/<int:report_id>/transitions"): (
         scoped(
-            api(answers(403, drafter=200, partner=404)),
+            api(answers(403, district_drafter=200, partner=404)),
             args={"report_id": "api_report"},
             json={"trigger": "submit", "version": "{api_report_version}"},
         ),

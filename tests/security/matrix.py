@@ -21,7 +21,7 @@ from workflow_app.extensions import db
 from .. import factories
 from ..conftest import login
 from .dataset import Dataset
-from .expectations import ANONYMOUS, EXPECTATIONS, USERNAMES, Case
+from .expectations import ANONYMOUS, EXPECTATIONS, Case
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -82,10 +82,12 @@ _CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 @dataclass
 class Visitor:
-    """A test client signed in as one role (or anonymous), with its CSRF token."""
+    """A test client signed in as one role's user (dataset.holders; none for the anonymous
+    visitor), with its CSRF token."""
 
     app: Flask
     role: str
+    username: str | None = None
     client: FlaskClient | None = None
     token: str = ""
     # The API is called from a client of its own: a bearer token, never the session cookie.
@@ -96,9 +98,10 @@ class Visitor:
         self.client = self.app.test_client()
         self.api_client = self.app.test_client(use_cookies=False)
         if self.role != ANONYMOUS:
-            login(self.client, USERNAMES[self.role])
+            assert self.username, f"no user to sign in as {self.role}"
+            login(self.client, self.username)
             if not self.api_headers:
-                user = db.session.scalar(select(User).where(User.username == USERNAMES[self.role]))
+                user = db.session.scalar(select(User).where(User.username == self.username))
                 self.api_headers = {"Authorization": f"Bearer {factories.api_token(user)}"}
         page = self.client.get("/account" if self.role != ANONYMOUS else "/login")
         match = _CSRF_RE.search(page.get_data(as_text=True))
@@ -203,7 +206,7 @@ class WriteWatch:
 
 def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
     """Request every route with an expectation as `role`, on both districts' objects."""
-    visitor = Visitor(app, role)
+    visitor = Visitor(app, role, dataset.holders.get(role))
     visitor.start()
     seen: list[Seen] = []
     state = snapshot()
@@ -214,7 +217,9 @@ def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
                 targets = ("own", "other") if case.other is not None else ("own",)
                 for target in targets:
                     statuses = case.own if target == "own" else case.other
-                    assert statuses is not None
+                    assert statuses is not None and role in statuses, (
+                        f"{method} {rule.rule} [case {number}, {target}]: no status for {role}"
+                    )
                     url = fill(rule, case, dataset, target)
                     watch.wrote = False
                     response = visitor.request(

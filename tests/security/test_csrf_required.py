@@ -85,7 +85,7 @@ def test_state_changing_routes_need_the_csrf_token(app_ctx: Flask, users: dict[s
             continue
         case, role = _actor(EXPECTATIONS.get((method, rule.rule), ()))
         if role not in visitors:
-            visitors[role] = Visitor(app_ctx, role)
+            visitors[role] = Visitor(app_ctx, role, dataset.holders.get(role))
             visitors[role].start()
         url = fill(rule, case, dataset, "own")
         before = snapshot()

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
-from workflow_app.plans.models import ActionPlan, PlanTransition
+from workflow_app.history import CaseTransition
+from workflow_app.plans.models import ActionPlan
 from workflow_app.reviews.models import ReviewComment
 
 from .. import factories
@@ -97,9 +98,9 @@ def test_an_action_records_the_real_actor_and_its_own_target(
     assert response.status_code == 303
     db.session.expire_all()
     step = db.session.scalar(
-        select(PlanTransition)
-        .where(PlanTransition.plan_id == plan_id)
-        .order_by(PlanTransition.id.desc())
+        select(CaseTransition)
+        .where(CaseTransition.chain_id == plan_id)
+        .order_by(CaseTransition.id.desc())
     )
     assert (step.to_state, step.actor_id, step.acting_for_id) == (
         "district_review",

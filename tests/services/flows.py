@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from werkzeug.test import TestResponse
 
 from tests.conftest import csrf_token
 from workflow_app.accounts.models import User
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.extensions import db
+from workflow_app.monitoring.models import ProgressReport
 from workflow_app.notifications.models import Notification
 from workflow_app.plans.models import ActionPlan
 
@@ -51,14 +52,25 @@ def send_sweep(app: Flask, at: datetime) -> str:
 
 def steps_of(plan_id: int) -> dict[str, ScheduledStep]:
     db.session.rollback()
-    rows = db.session.scalars(select(ScheduledStep).where(ScheduledStep.plan_id == plan_id))
+    rows = db.session.scalars(
+        select(ScheduledStep).where(ScheduledStep.subject_is("plan", plan_id))
+    )
     return {row.step: row for row in rows}
 
 
 def outbox(plan_id: int | None = None) -> list[Notification]:
-    """The outbox rows (of one plan), oldest first, read afresh."""
+    """The outbox rows (of one plan and its reports), oldest first, read afresh."""
     db.session.rollback()
     query = select(Notification).order_by(Notification.id)
     if plan_id is not None:
-        query = query.where(Notification.plan_id == plan_id)
+        of_reports = select(ProgressReport.id).where(ProgressReport.plan_id == plan_id)
+        query = query.where(
+            or_(
+                Notification.subject_is("plan", plan_id),
+                and_(
+                    Notification.subject_kind == "report",
+                    Notification.subject_id.in_(of_reports),
+                ),
+            )
+        )
     return list(db.session.scalars(query))

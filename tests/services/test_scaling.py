@@ -80,9 +80,9 @@ def received_emails(mails: list[ReceivedEmail]) -> Counter[Key]:
     received: Counter[Key] = Counter()
     for mail in mails:
         row = rows[mail.outbox_id]
-        assert f"/plans/{row.plan_id}" in mail.text  # the email itself names the plan
+        assert f"/plans/{row.subject_id}" in mail.text  # the email itself names the plan
         (address,) = mail.to
-        received[(row.plan_id, steps.get(row.step_id, row.event), address)] += 1
+        received[(row.subject_id, steps.get(row.step_id, row.event), address)] += 1
     return received
 
 
@@ -93,7 +93,9 @@ def step_names(plan_id: int) -> list[str]:
 
 def step_rows(plan_ids: list[int]) -> list[ScheduledStep]:
     db.session.rollback()  # a fresh snapshot
-    query = select(ScheduledStep).where(ScheduledStep.plan_id.in_(plan_ids))
+    query = select(ScheduledStep).where(
+        ScheduledStep.subject_kind == "plan", ScheduledStep.subject_id.in_(plan_ids)
+    )
     return list(db.session.scalars(query))
 
 
@@ -149,7 +151,7 @@ def test_two_workers_and_two_beats_send_each_escalation_once(
 
     # Each step was claimed once: one row per (plan, step) of the stay in the state, done.
     claims = step_rows(plan_ids)
-    assert Counter((c.plan_id, c.step, c.status) for c in claims) == Counter(
+    assert Counter((c.subject_id, c.step, c.status) for c in claims) == Counter(
         {(plan_id, step, "done"): 1 for plan_id, step, _ in expected}
     )
     # The beats' sweeps ran, several times (often two at once); together they fired each

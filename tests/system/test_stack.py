@@ -47,7 +47,8 @@ def plan_id(stack: Stack) -> int:
 def outbox(stack: Stack, plan_id: int) -> list[tuple[int, str, str, str]]:
     """(id, event, to_address, status) of the plan's outbox rows."""
     return stack.query(  # type: ignore[return-value]
-        "SELECT id, event, to_address, status FROM notification WHERE plan_id = %s ORDER BY id",
+        "SELECT id, event, to_address, status FROM notification"
+        " WHERE subject_kind = 'plan' AND subject_id = %s ORDER BY id",
         plan_id,
     )
 

@@ -1,4 +1,5 @@
-"""The shared `transitions` machine: one per definition version, reused, leaving nothing behind."""
+"""The shared `transitions` machine: one per definition version, reused, leaving nothing behind;
+guards are its conditions and the door's work its callbacks, in order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.unit.machine_carrier import RecordingCarrier, next_state
 from workflow_app.engine import (
     GuardRegistry,
     NotAllowedFromState,
@@ -79,7 +81,7 @@ def test_each_version_has_its_own_machine(tmp_path: Path) -> None:
 def test_next_state_of_every_allowed_pair(
     machine: WorkflowMachine, trigger: str, source: str
 ) -> None:
-    assert machine.next_state(source, trigger) == ALLOWED[(trigger, source)]
+    assert next_state(machine, source, trigger) == ALLOWED[(trigger, source)]
 
 
 @pytest.mark.parametrize(
@@ -90,26 +92,26 @@ def test_next_state_of_every_other_pair_is_refused(
     machine: WorkflowMachine, trigger: str, source: str
 ) -> None:
     with pytest.raises(NotAllowedFromState):
-        machine.next_state(source, trigger)
+        next_state(machine, source, trigger)
 
 
 @pytest.mark.parametrize("trigger", ["publish", "create", "to_draft", "to_closed", ""])
 def test_unknown_trigger(machine: WorkflowMachine, trigger: str) -> None:
     """Including the `to_<state>` shortcuts `transitions` would add if auto transitions were on."""
     with pytest.raises(UnknownTrigger):
-        machine.next_state("draft", trigger)
+        next_state(machine, "draft", trigger)
 
 
 def test_unknown_current_state_is_refused(machine: WorkflowMachine) -> None:
     with pytest.raises(NotAllowedFromState):
-        machine.next_state("archived", "submit")
+        next_state(machine, "archived", "submit")
 
 
 def test_carriers_are_removed_after_each_call(machine: WorkflowMachine) -> None:
     before = _models(machine)
     for _ in range(50):
         for (trigger, source), dest in ALLOWED.items():
-            assert machine.next_state(source, trigger) == dest
+            assert next_state(machine, source, trigger) == dest
     assert _models(machine) == before
 
 
@@ -127,9 +129,9 @@ def test_carriers_are_removed_after_a_failing_call(
     before = _models(machine)
     for _ in range(20):
         with pytest.raises(error):
-            machine.next_state(source, trigger)
+            next_state(machine, source, trigger)
     assert _models(machine) == before
-    assert machine.next_state("draft", "submit") == "district_review"
+    assert next_state(machine, "draft", "submit") == "district_review"
 
 
 def test_threads_share_the_machine_without_mixing_up_states(machine: WorkflowMachine) -> None:
@@ -141,7 +143,7 @@ def test_threads_share_the_machine_without_mixing_up_states(machine: WorkflowMac
         start.wait()
         for i in range(300):
             trigger, source = pairs[(i + offset) % len(pairs)]
-            result = machine.next_state(source, trigger)
+            result = next_state(machine, source, trigger)
             if result != ALLOWED[(trigger, source)]:
                 wrong.append((trigger, source, result))
 
@@ -159,3 +161,31 @@ def test_a_fresh_machine_has_no_models() -> None:
     machine = registry.machine("action_plan", 1)
     assert _models(machine) == 0
     assert isinstance(machine, WorkflowMachine)
+
+
+def test_the_callbacks_run_in_order_around_the_change(machine: WorkflowMachine) -> None:
+    carrier = RecordingCarrier("district_review")
+    assert machine.fire(carrier, "forward")
+    assert carrier.calls == [
+        ("guards", "forward", "district_review"),
+        ("leaving", "forward", "district_review"),
+        ("entered", "forward", "district_review", "provincial_sync"),
+    ]
+
+
+def test_a_refused_guard_changes_nothing_and_calls_nothing_else(machine: WorkflowMachine) -> None:
+    carrier = RecordingCarrier("draft", refuse=True)
+    assert machine.fire(carrier, "submit") is False
+    assert carrier.state == "draft"
+    assert carrier.calls == [("guards", "submit", "draft")]
+
+
+def test_a_refusal_while_leaving_keeps_the_state(machine: WorkflowMachine) -> None:
+    class Refusing(RecordingCarrier):
+        def leaving(self, transition: object) -> None:
+            raise PermissionError("duties")
+
+    carrier = Refusing("provincial_sync")
+    with pytest.raises(PermissionError):
+        machine.fire(carrier, "approve")
+    assert carrier.state == "provincial_sync"

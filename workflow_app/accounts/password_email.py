@@ -8,9 +8,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..notifications.models import Notification
-from ..notifications.rendering import RenderedEmail, _language, _tidy_text
+from ..notifications.rendering import (
+    PASSWORD_RESET,
+    RenderedEmail,
+    _language,
+    _tidy_text,
+    register_renderer,
+)
 
 
+@register_renderer(PASSWORD_RESET)
 def render_password_reset(notification: Notification) -> RenderedEmail:
     payload = dict(notification.payload or {})
     recipient = notification.recipient

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications.outbox import add_notifications
 from ..security.passwords import check_new_password, words_of
+from . import password_email  # noqa: F401  (registers the reset email's renderer)
 from .models import PasswordResetToken, User
 from .system import is_system_account
 

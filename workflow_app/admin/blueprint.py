@@ -6,10 +6,17 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from ..accounts.models import User
 from ..engine import Role
 from ..extensions import login_manager
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.app_template_global("can_open_admin")
+def can_open_admin(user: User) -> bool:
+    """Whether `user` holds the platform's admin role (the navigation shows its link by it)."""
+    return bool(user.is_authenticated) and user.has_role(Role.ADMIN)
 
 
 @blueprint.before_request
@@ -17,6 +24,6 @@ def require_admin() -> object:
     """Anonymous visitors go to the login page; signed-in users without the admin role get 403."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role(Role.ADMIN):
+    if not can_open_admin(current_user):
         abort(403)
     return None

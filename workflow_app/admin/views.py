@@ -17,7 +17,7 @@ from ..models_base import utcnow
 from ..notifications.dispatch import queue_delivery
 from ..notifications.models import FAILED, PENDING, SENT, Notification
 from ..notifications.relay import stale_cutoff
-from ..notifications.rendering import event_label
+from ..notifications.rendering import case_path, event_label
 from ..unit_of_work import unit_of_work
 from .blueprint import blueprint
 from .forms import ButtonForm
@@ -69,6 +69,7 @@ def outbox() -> str:
         limit=LIST_LIMIT,
         form=ButtonForm(),
         event_label=event_label,
+        case_path=case_path,
     )
 
 

@@ -74,8 +74,15 @@ def endpoint(
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     auth: bool = True,
+    name: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Declare `view` as the endpoint `name` (by default the view's own name)."""
+
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
+        item = Endpoint(
+            method, rule, name or view.__name__, summary, tag, response, query, body, errors, auth
+        )
+
         @functools.wraps(view)
         def handle(**path: Any) -> Response:
             # A path id beyond the id columns' range cannot exist (and must not reach SQL).
@@ -92,21 +99,8 @@ def endpoint(
                     path["body"] = _body(body)
                 return _json(view(**path))
 
-        ENDPOINTS.append(
-            Endpoint(
-                method=method,
-                rule=rule,
-                name=view.__name__,
-                summary=summary,
-                tag=tag,
-                response=response,
-                query=query,
-                body=body,
-                errors=errors,
-                auth=auth,
-            )
-        )
-        blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
+        ENDPOINTS.append(item)
+        blueprint.add_url_rule(rule, item.name, handle, methods=[method])
         return handle
 
     return decorator

@@ -1,18 +1,26 @@
-"""Model rows → response bodies. Read-only; the access checks happened before."""
+"""Model rows → response bodies. Read-only; the access checks happened before.
+
+What every kind of case shares (its state, actions and history) is serialized once; only what
+really differs, a plan's contents and a report's lines, has a function of its own."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import policy
 from ..accounts.models import User
-from ..engine import available_transitions, guards
-from ..monitoring.models import ProgressReport
-from ..plans.access import scope_of
-from ..plans.models import ActionPlan, PlanTransition
-from ..workflows import definition_of, roles
+from ..engine import guards
+from ..extensions import db
+from ..history import CaseTransition, history_of
+from ..monitoring.models import REPORT_KIND_NAME, ProgressReport
+from ..plans.models import ActionPlan
+from ..regions.models import Region
+from ..workflows import definition_of
 from . import schemas as s
 
 
-def label(subject: ActionPlan | ProgressReport, state: str) -> s.Label:
-    text = definition_of(subject).states[state].label
+def label(case: Any, state: str) -> s.Label:
+    text = definition_of(case).states[state].label
     return s.Label(id=text.id, en=text.en)
 
 
@@ -20,38 +28,67 @@ def _user(user: User | None) -> s.UserRef | None:
     return s.UserRef(username=user.username, full_name=user.full_name) if user else None
 
 
-def plan_summary(plan: ActionPlan) -> s.PlanSummary:
-    return s.PlanSummary(
-        id=plan.id,
-        title=plan.title,
-        region=s.RegionRef(code=plan.region.code, name=plan.region.name),
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        state=plan.state,
-        state_label=label(plan, plan.state),
-        version=plan.version,
-        due_at=plan.due_at,
-        updated_at=plan.updated_at,
-    )
+def _region(region: Region) -> s.RegionRef:
+    return s.RegionRef(code=region.code, name=region.name)
 
 
-def transitions(user: User, subject: ActionPlan | ProgressReport) -> list[s.AvailableTransition]:
-    """What `user` may fire on `subject` now, with what would block it (its guards)."""
-    plan = subject if isinstance(subject, ActionPlan) else subject.plan
-    definition = definition_of(subject)
-    offered = available_transitions(
-        definition, subject.state, user.grants(), scope_of(plan), roles()
-    )
+def _case(case: Any) -> dict[str, Any]:
+    """The fields every kind of case's summary has: its id, state and deadline."""
+    return {
+        "id": case.id,
+        "state": case.state,
+        "state_label": label(case, case.state),
+        "version": case.version,
+        "due_at": case.due_at,
+    }
+
+
+def transitions(user: User, case: Any) -> list[s.AvailableTransition]:
+    """What `user` may fire on `case` now, with what would block it (its guards)."""
     return [
         s.AvailableTransition(
             trigger=step.trigger,
             label=s.Label(id=step.label.id, en=step.label.en),
             to_state=step.dest,
             comment_required=step.comment_required,
-            problems=[str(p) for name in step.guards for p in guards.get(name)(subject)],
+            problems=[str(p) for name in step.guards for p in guards.get(name)(case)],
         )
-        for step in offered
+        for step in policy.actions(user, case)
     ]
+
+
+def history_entry(row: CaseTransition) -> s.HistoryEntry:
+    return s.HistoryEntry(
+        id=row.id,
+        at=row.created_at,
+        trigger=row.trigger,
+        from_state=row.from_state,
+        to_state=row.to_state,
+        actor=_user(row.actor),
+        acting_for=_user(row.acting_for),
+        role=row.role,
+        comment=row.comment,
+        report_id=row.subject_id if row.subject_kind == REPORT_KIND_NAME else None,
+    )
+
+
+def history(case: Any) -> list[s.HistoryEntry]:
+    """The case's own history, oldest first."""
+    return [history_entry(row) for row in db.session.scalars(history_of(case))]
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+def plan_summary(plan: ActionPlan) -> s.PlanSummary:
+    return s.PlanSummary(
+        **_case(plan),
+        title=plan.title,
+        region=_region(plan.region),
+        period_start=plan.period_start,
+        period_end=plan.period_end,
+        updated_at=plan.updated_at,
+    )
 
 
 def plan_detail(user: User, plan: ActionPlan) -> s.PlanDetail:
@@ -98,40 +135,23 @@ def plan_detail(user: User, plan: ActionPlan) -> s.PlanDetail:
     )
 
 
-def history_entry(row: PlanTransition) -> s.HistoryEntry:
-    return s.HistoryEntry(
-        id=row.id,
-        at=row.created_at,
-        trigger=row.trigger,
-        from_state=row.from_state,
-        to_state=row.to_state,
-        actor=_user(row.actor),
-        acting_for=_user(row.acting_for),
-        role=row.role,
-        comment=row.comment,
-        report_id=row.report_id,
-    )
+# --- reports --------------------------------------------------------------------------------
 
 
 def report_summary(report: ProgressReport) -> s.ReportSummary:
     return s.ReportSummary(
-        id=report.id,
+        **_case(report),
         plan_id=report.plan_id,
         year=report.year,
         quarter=report.quarter,
-        state=report.state,
-        state_label=label(report, report.state),
-        version=report.version,
-        due_at=report.due_at,
         submitted_at=report.submitted_at,
     )
 
 
 def report_detail(user: User, report: ProgressReport) -> s.ReportDetail:
-    region = report.plan.region
     return s.ReportDetail(
         **report_summary(report).model_dump(),
-        region=s.RegionRef(code=region.code, name=region.name),
+        region=_region(report.plan.region),
         lines=[
             s.ReportLineOut(
                 activity_id=line.activity_id,
@@ -151,5 +171,5 @@ def report_detail(user: User, report: ProgressReport) -> s.ReportDetail:
             for v in report.indicator_values
         ],
         transitions=transitions(user, report),
-        history=[history_entry(row) for row in report.history],
+        history=history(report),
     )

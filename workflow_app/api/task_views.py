@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..monitoring.queries import report_task_page
-from ..plans.queries import my_task_page
+from ..monitoring.queries import ReportTask, report_task_page
+from ..plans.queries import Task, my_task_page
 from . import schemas as s
 from . import serialize
 from .auth import api_user
@@ -25,19 +25,18 @@ def tasks(query: s.TaskQuery) -> s.TaskList:
     reports = report_task_page(user, query.limit)
     return s.TaskList(
         plans=[
-            s.PlanTask(
-                plan=serialize.plan_summary(task.plan),
-                actions=[step.trigger for step in task.actions],
-            )
-            for task in plans.items
+            s.PlanTask(plan=serialize.plan_summary(t.plan), actions=_triggers(t))
+            for t in plans.items
         ],
         plans_total=plans.total,
         reports=[
-            s.ReportTask(
-                report=serialize.report_summary(task.report),
-                actions=[step.trigger for step in task.actions],
-            )
-            for task in reports.items
+            s.ReportTask(report=serialize.report_summary(t.report), actions=_triggers(t))
+            for t in reports.items
         ],
         reports_total=reports.total,
     )
+
+
+def _triggers(task: Task | ReportTask) -> list[str]:
+    """The actions the caller may take on the case now."""
+    return [step.trigger for step in task.actions]

@@ -1,17 +1,23 @@
-"""The hash chain of a plan's history (`plan_transition`): one chain per plan, its reports'
-rows included, in id order.
+"""The hash chain of the history (`plan_transition`): one chain per chain root, in id order.
 
-Each row carries `prev_hash` (the `row_hash` of the plan's previous row; None for the first)
-and `row_hash`: sha256 (hex) over the canonical JSON of `prev_hash` and every column of the
-row, its own id included, so a row can be neither edited, re-linked nor moved (renumbered)
-without the chain showing it. Because the id is hashed, it is taken before the INSERT (the
-sequence on PostgreSQL, max(id) + 1 under the write lock on SQLite), and the row is written
-once, complete: nothing ever updates it.
+A row's chain is named by `chain_kind` and `chain_id`: a plan's rows and its reports' rows
+form the plan's chain. Each row carries `prev_hash` (the `row_hash` of the chain's previous
+row; None for the first) and `row_hash`: sha256 (hex) over the canonical JSON of `prev_hash`
+and every column of the row, its own id included, so a row can be neither edited, re-linked
+nor moved (renumbered) without the chain showing it. Because the id is hashed, it is taken
+before the INSERT (the sequence on PostgreSQL, max(id) + 1 under the write lock on SQLite),
+and the row is written once, complete: nothing ever updates it.
 
-`link_row` runs from the model's `before_insert` hook (plans/models.py), so no code path that
-adds a history row through the ORM can leave it out of the chain. It locks the plan row first:
-report steps do not touch the plan, so without the lock two of them could both link to the
-same previous row (a fork).
+Two canonical forms exist. Format 1 (rows written before cases were named by kind and id)
+hashed `plan_id` and `report_id`; migration 0011 replaced those columns by the subject and
+chain columns, from which the format-1 content is derived exactly (plan_id = chain_id,
+report_id = subject_id of a report's row), so old rows verify unchanged. Format 2 hashes the
+subject and chain columns themselves. `hash_format` says which form a row was hashed in.
+
+`link_row` runs from the model's `before_insert` hook (history.py), so no code path that adds
+a history row through the ORM can leave it out of the chain. It locks the chain root's row
+first: rows of a report do not touch the plan, so without the lock two of them could both link
+to the same previous row (a fork).
 
 Only the standard library and SQLAlchemy Core here: the model imports this module.
 """
@@ -28,12 +34,10 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# The columns hashed, in the order the chain's content names them (the key order of the JSON
-# is sorted anyway; this list is what a row's content is).
-HASHED_COLUMNS = (
+# The columns hashed, per format (the key order of the JSON is sorted anyway; a list is what
+# a row's content is).
+COMMON_COLUMNS = (
     "id",
-    "plan_id",
-    "report_id",
     "workflow_version",
     "from_state",
     "to_state",
@@ -44,10 +48,25 @@ HASHED_COLUMNS = (
     "comment",
     "created_at",
 )
+HASHED_COLUMNS = {
+    1: ("plan_id", "report_id", *COMMON_COLUMNS),
+    2: ("subject_kind", "subject_id", "chain_kind", "chain_id", *COMMON_COLUMNS),
+}
 INT_COLUMNS = frozenset(
-    {"id", "plan_id", "report_id", "workflow_version", "actor_id", "acting_for_id"}
+    {
+        "id",
+        "plan_id",
+        "report_id",
+        "subject_id",
+        "chain_id",
+        "workflow_version",
+        "actor_id",
+        "acting_for_id",
+    }
 )
-FORMAT = 1  # bump with a new canonical form; verify must then accept both
+FORMAT = 2  # the form new rows are hashed in; verify accepts every form in HASHED_COLUMNS
+# Format 1 knew only plans (the chain roots) and their reports.
+FORMAT_1_CHAIN, FORMAT_1_REPORT = "plan", "report"
 
 
 def canonical_time(value: datetime) -> str:
@@ -68,15 +87,32 @@ def _canonical_value(column: str, value: Any) -> Any:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def canonical_content(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The hashed content of a history row, from its column values (an ORM object's or a
-    database row's, read back on SQLite or PostgreSQL: both give the same content)."""
-    return {column: _canonical_value(column, row[column]) for column in HASHED_COLUMNS}
+def format_1_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan and report ids a format-1 row was hashed with, from the columns that replaced
+    them; a row whose columns could not have come from format 1 gets values that cannot
+    match (so an edit of its subject or chain shows as a changed row)."""
+    if row["chain_kind"] != FORMAT_1_CHAIN:
+        return {"plan_id": None, "report_id": -1}
+    if row["subject_kind"] == FORMAT_1_REPORT:
+        return {"plan_id": row["chain_id"], "report_id": row["subject_id"]}
+    if row["subject_kind"] == FORMAT_1_CHAIN and row["subject_id"] == row["chain_id"]:
+        return {"plan_id": row["chain_id"], "report_id": None}
+    return {"plan_id": None, "report_id": -1}
+
+
+def canonical_content(row: Mapping[str, Any], form: int = FORMAT) -> dict[str, Any]:
+    """The hashed content of a history row in canonical form `form`, from its column values
+    (an ORM object's or a database row's, read back on SQLite or PostgreSQL: both give the
+    same content)."""
+    values = {**row, **format_1_values(row)} if form == 1 else row
+    return {column: _canonical_value(column, values[column]) for column in HASHED_COLUMNS[form]}
 
 
 def row_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
-    """sha256 hex of the row's content linked to the previous row's hash."""
-    document = {"format": FORMAT, "prev_hash": prev_hash, **canonical_content(row)}
+    """sha256 hex of the row's content, in the form its `hash_format` names, linked to the
+    previous row's hash. An unknown form raises KeyError."""
+    form = int(row["hash_format"])
+    document = {"format": form, "prev_hash": prev_hash, **canonical_content(row, form)}
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
@@ -85,37 +121,56 @@ class ChainRow(Protocol):
     """What the hook reads and sets on a new history row (the ORM object)."""
 
     id: int | None
-    plan_id: int
+    subject_kind: str
+    subject_id: int
+    chain_kind: str
+    chain_id: int
+    hash_format: int
     created_at: datetime  # set before the hook: the column default would come too late
     prev_hash: str | None
     row_hash: str
 
 
+ROW_COLUMNS = frozenset(column for form in HASHED_COLUMNS.values() for column in form) | {
+    "hash_format",
+    "subject_kind",
+    "subject_id",
+    "chain_kind",
+    "chain_id",
+}
+
+
 def _values_of(target: ChainRow) -> dict[str, Any]:
-    return {column: getattr(target, column) for column in HASHED_COLUMNS}
+    return {
+        column: getattr(target, column)
+        for column in ROW_COLUMNS
+        if column not in ("plan_id", "report_id")
+    }
 
 
-def _lock_plan(connection: Connection, plan_id: int) -> None:
-    """Hold the plan's row until commit, so appends to its chain queue up one by one."""
+def _lock_root(connection: Connection, table: str, root_id: int) -> None:
+    """Hold the chain root's row until commit, so appends to its chain queue up one by one.
+    `table` is a mapped table's name (never user input); every kind's table has `state`."""
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text("SELECT id FROM action_plan WHERE id = :plan_id FOR UPDATE"), {"plan_id": plan_id}
+            text(f"SELECT id FROM {table} WHERE id = :root_id FOR UPDATE"), {"root_id": root_id}
         )
     else:
         # SQLite has no row locks; a no-op write takes its database write lock now, before
         # the tail is read (pysqlite starts the transaction only at the first write).
         connection.execute(
-            text("UPDATE action_plan SET state = state WHERE id = :plan_id"), {"plan_id": plan_id}
+            text(f"UPDATE {table} SET state = state WHERE id = :root_id"), {"root_id": root_id}
         )
 
 
-def _stored_tail(connection: Connection, plan_id: int) -> tuple[int, str] | None:
+def _stored_tail(connection: Connection, chain_kind: str, chain_id: int) -> tuple[int, str] | None:
     found = connection.execute(
         text(
-            "SELECT id, row_hash FROM plan_transition WHERE plan_id = :plan_id "
+            "SELECT id, row_hash FROM plan_transition "
+            "WHERE chain_kind = :chain_kind AND chain_id = :chain_id "
             "ORDER BY id DESC LIMIT 1"
         ),
-        {"plan_id": plan_id},
+        {"chain_kind": chain_kind, "chain_id": chain_id},
     ).first()
     return (found[0], found[1]) if found is not None else None
 
@@ -132,21 +187,26 @@ def _next_id(connection: Connection, pending: Iterable[ChainRow]) -> int:
     return max([stored, *(row.id for row in pending if row.id is not None)]) + 1
 
 
-def link_row(connection: Connection, target: ChainRow, pending: Iterable[ChainRow]) -> None:
+def link_row(
+    connection: Connection, target: ChainRow, pending: Iterable[ChainRow], root_table: str
+) -> None:
     """Give `target` (about to be inserted) its id, `prev_hash` and `row_hash`.
 
     `pending` are the other history rows of the same flush: they are linked before their
-    INSERT runs, so the tail of a chain may be one of them rather than a stored row."""
-    _lock_plan(connection, target.plan_id)
+    INSERT runs, so the tail of a chain may be one of them rather than a stored row.
+    `root_table` holds the chain root's row, locked while the tail is read."""
+    _lock_root(connection, root_table, target.chain_id)
     others = [row for row in pending if row is not target and row.row_hash is not None]
     if target.id is None:
         target.id = _next_id(connection, others)
     candidates = [
         (row.id, row.row_hash)
         for row in others
-        if row.plan_id == target.plan_id and row.id is not None and row.id < target.id
+        if (row.chain_kind, row.chain_id) == (target.chain_kind, target.chain_id)
+        and row.id is not None
+        and row.id < target.id
     ]
-    stored = _stored_tail(connection, target.plan_id)
+    stored = _stored_tail(connection, target.chain_kind, target.chain_id)
     if stored is not None:
         candidates.append(stored)
     tail = max(candidates, default=None)

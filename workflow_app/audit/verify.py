@@ -1,4 +1,4 @@
-"""Walk every plan's history chain and report, per plan, the first row that breaks it.
+"""Walk every history chain and report, per chain, the first row that breaks it.
 
 A row is checked against its own hash first, then against the row before it:
 
@@ -8,8 +8,11 @@ A row is checked against its own hash first, then against the row before it:
   the one before it, or starts a chain in the middle (the rows were re-linked or reordered);
 - row missing: the row links to a hash no row of the chain has (the row before it was deleted,
   or replaced by one with another hash), the first row links to something (rows before it are
-  gone), or the chain ends short of the state its plan or report is in (rows at the end are
-  gone; then the last row is named) — a plan or report without any row is missing its first.
+  gone), or the chain ends short of the state one of its cases is in (rows at the end are
+  gone; then the last row is named) — a case without any row is missing its first.
+
+Which cases exist, and which chain each joins, comes from the registered kinds of case
+(subjects.py): every case is checked, whatever its kind.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from ..monitoring.models import ProgressReport
-from ..plans.models import ActionPlan, PlanTransition
+from ..history import CaseTransition
+from ..subjects import case_kinds
 from .chain import row_hash
 
 BATCH = 1000
@@ -39,9 +42,10 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Break:
-    """The first broken row of one plan's chain (`row_id` None: the plan has no row)."""
+    """The first broken row of one chain (`row_id` None: the chain has no row)."""
 
-    plan_id: int
+    chain_kind: str
+    chain_id: int
     row_id: int | None
     reason: Reason
     detail: str
@@ -58,37 +62,49 @@ class Verdict:
         return not self.breaks
 
 
-def _rows_by_plan(connection: Connection) -> Iterator[tuple[int, list[RowMapping]]]:
-    table = PlanTransition.__table__
+Chain = tuple[str, int]
+Case = tuple[str, int]  # (kind, id)
+
+
+def _rows_by_chain(connection: Connection) -> Iterator[tuple[Chain, list[RowMapping]]]:
+    table = CaseTransition.__table__
     result = connection.execution_options(yield_per=BATCH).execute(
-        select(table).order_by(table.c.plan_id, table.c.id)
+        select(table).order_by(table.c.chain_kind, table.c.chain_id, table.c.id)
     )
-    for plan_id, rows in groupby(result.mappings(), key=lambda row: row["plan_id"]):
-        yield plan_id, list(rows)
+    for chain, rows in groupby(
+        result.mappings(), key=lambda row: (row["chain_kind"], row["chain_id"])
+    ):
+        yield chain, list(rows)
 
 
-def _first_link_break(rows: list[RowMapping], plan_id: int) -> Break | None:
+def _hash_matches(row: RowMapping) -> bool:
+    try:
+        return row["row_hash"] is not None and row["row_hash"] == row_hash(row["prev_hash"], row)
+    except KeyError:  # a canonical form nobody wrote
+        return False
+
+
+def _first_link_break(rows: list[RowMapping], chain: Chain) -> Break | None:
     previous: str | None = None
     seen: set[str] = set()
     for position, row in enumerate(rows):
         stored = row["row_hash"]
-        if stored is None or stored != row_hash(row["prev_hash"], row):
-            return Break(plan_id, row["id"], Reason.CONTENT_CHANGED, "its hash does not match")
+        if not _hash_matches(row):
+            return Break(*chain, row["id"], Reason.CONTENT_CHANGED, "its hash does not match")
         linked = row["prev_hash"]
         if linked != previous:
             if position == 0:
-                return Break(
-                    plan_id, row["id"], Reason.ROW_MISSING, "the rows before it are missing"
-                )
+                missing = "the rows before it are missing"
+                return Break(*chain, row["id"], Reason.ROW_MISSING, missing)
             if linked is None or linked in seen:
                 return Break(
-                    plan_id,
+                    *chain,
                     row["id"],
                     Reason.LINK_BROKEN,
                     f"it does not link to row {rows[position - 1]['id']} before it",
                 )
             return Break(
-                plan_id,
+                *chain,
                 row["id"],
                 Reason.ROW_MISSING,
                 f"the row it links to, after row {rows[position - 1]['id']}, is missing "
@@ -99,66 +115,77 @@ def _first_link_break(rows: list[RowMapping], plan_id: int) -> Break | None:
     return None
 
 
-def _last_by_subject(rows: list[RowMapping]) -> dict[int | None, RowMapping]:
-    """The last row of the plan's own steps (key None) and of each report's."""
-    return {row["report_id"]: row for row in rows}
+def _name(case: Case, chain: Chain) -> str:
+    return f"the {case[0]}" if case == chain else f"{case[0]} {case[1]}"
 
 
-def _ending_break(
-    plan_id: int,
-    rows: list[RowMapping],
-    plan_state: str,
-    report_states: dict[int, str],
-) -> Break | None:
-    """Rows cut off the end leave every link intact; the subjects' states give them away."""
-    last = _last_by_subject(rows)
-    subjects: list[tuple[int | None, str, str]] = [(None, plan_state, "the plan")]
-    subjects += [(rid, state, f"report {rid}") for rid, state in sorted(report_states.items())]
-    for report_id, state, name in subjects:
-        ending = last.get(report_id)
+def _ending_break(chain: Chain, rows: list[RowMapping], states: dict[Case, str]) -> Break | None:
+    """Rows cut off the end leave every link intact; the cases' states give them away."""
+    last = {(row["subject_kind"], row["subject_id"]): row for row in rows}
+    # The chain's root first, then its other cases in order.
+    for case in sorted(states, key=lambda case: (case != chain, case)):
+        state = states[case]
+        ending = last.get(case)
         if ending is None:
-            return Break(plan_id, None, Reason.ROW_MISSING, f"{name} has no history row")
+            missing = f"{_name(case, chain)} has no history row"
+            return Break(*chain, None, Reason.ROW_MISSING, missing)
         if ending["to_state"] != state:
             return Break(
-                plan_id,
+                *chain,
                 rows[-1]["id"],
                 Reason.ROW_MISSING,
-                f"{name} is in state {state} but its history ends in {ending['to_state']}: "
-                "rows after it are missing",
+                f"{_name(case, chain)} is in state {state} but its history ends in "
+                f"{ending['to_state']}: rows after it are missing",
             )
     return None
 
 
-def _subjects(connection: Connection) -> tuple[dict[int, str], dict[int, dict[int, str]]]:
-    plans = {
-        plan_id: state
-        for plan_id, state in connection.execute(select(ActionPlan.id, ActionPlan.state))
-    }
-    reports: dict[int, dict[int, str]] = {}
-    found = connection.execute(
-        select(ProgressReport.plan_id, ProgressReport.id, ProgressReport.state)
-    )
-    for plan_id, report_id, state in found:
-        reports.setdefault(plan_id, {})[report_id] = state
-    return plans, reports
+def _cases_by_chain(connection: Connection) -> dict[Chain, dict[Case, str]]:
+    """Every case of every registered kind, with its state, under the chain it joins."""
+    chains: dict[Chain, dict[Case, str]] = {}
+    for kind in case_kinds():
+        table = kind.model.__table__
+        # A kind's chain root is computed from the case's own columns (chain_of reads only
+        # attributes such as `id` or a parent's id), so rows of the table will do.
+        for case in connection.execute(select(table)).mappings():
+            proxy = _RowCase(case)
+            chain = kind.chain(proxy)
+            chains.setdefault(chain, {})[(kind.name, case["id"])] = case["state"]
+    return chains
+
+
+class _RowCase:
+    """A table row read as attributes, for a kind's `chain_of`."""
+
+    def __init__(self, row: RowMapping) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def verify_chains(connection: Connection) -> Verdict:
-    """Check every plan's chain; the verdict counts chains and rows and lists the breaks."""
-    plans, reports = _subjects(connection)
-    verdict = Verdict(chains=len(plans))
-    chained: set[Any] = set()
-    for plan_id, rows in _rows_by_plan(connection):
-        chained.add(plan_id)
+    """Check every chain; the verdict counts chains and rows and lists the breaks."""
+    cases = _cases_by_chain(connection)
+    roots = {chain for chain in cases if chain in cases[chain]}
+    verdict = Verdict(chains=len(roots))
+    chained: set[Chain] = set()
+    for chain, rows in _rows_by_chain(connection):
+        chained.add(chain)
         verdict.rows += len(rows)
-        found = _first_link_break(rows, plan_id)
-        if found is None and plan_id in plans:
-            found = _ending_break(plan_id, rows, plans[plan_id], reports.get(plan_id, {}))
+        found = _first_link_break(rows, chain)
+        if found is None and chain in cases:
+            found = _ending_break(chain, rows, cases[chain])
         if found is not None:
             verdict.breaks.append(found)
-    for plan_id in sorted(set(plans) - chained):
-        verdict.breaks.append(Break(plan_id, None, Reason.ROW_MISSING, "the plan has no history"))
-    verdict.breaks.sort(key=lambda b: b.plan_id)
+    for chain in sorted(set(cases) - chained):
+        verdict.breaks.append(
+            Break(*chain, None, Reason.ROW_MISSING, f"the {chain[0]} has no history")
+        )
+    verdict.breaks.sort(key=lambda b: (b.chain_kind, b.chain_id))
     return verdict
 
 

@@ -17,14 +17,15 @@ audit_group = AppGroup("audit", help="The tamper-evident audit trail.")
 
 @audit_group.command("verify")
 def verify_command() -> None:
-    """Recompute every plan's history chain and name the first broken row of each."""
+    """Recompute every history chain and name the first broken row of each."""
     verdict = verify_database(db.engine)
     if verdict.ok:
         click.echo(f"OK: {verdict.chains} chains, {verdict.rows} rows")
         return
     for broken in verdict.breaks:
         where = f"row {broken.row_id}" if broken.row_id is not None else "no row"
-        click.echo(f"plan {broken.plan_id}: {where}: {broken.reason}: {broken.detail}", err=True)
+        chain = f"{broken.chain_kind} {broken.chain_id}"
+        click.echo(f"{chain}: {where}: {broken.reason}: {broken.detail}", err=True)
     click.echo(
         f"BROKEN: {len(verdict.breaks)} of {verdict.chains} chains, {verdict.rows} rows", err=True
     )

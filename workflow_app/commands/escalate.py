@@ -7,13 +7,10 @@ from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from ..deadlines.sweep import FiredStep, run_sweep
 from ..engine.calendar import WITA
-from ..extensions import db
 from ..models_base import utcnow
-from ..plans.models import ActionPlan
 
 
 class MomentParam(click.ParamType):
@@ -42,17 +39,13 @@ def _wita(moment: datetime) -> str:
     return moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M WITA")
 
 
-def _line(fired: FiredStep, region: str) -> str:
+def _line(fired: FiredStep) -> str:
     recipients = ", ".join(fired.recipients) or "(nobody holds the role)"
-    subject = f"plan {fired.plan_id}" + (f" report {fired.report}" if fired.report else "")
+    region = f"{fired.facts.get('region_code', '?')} {fired.facts.get('region_name', '')}".strip()
     return (
-        f"{subject}  {region}  {fired.state}  {fired.step}  {_wita(fired.fire_at)}  -> {recipients}"
+        f"{fired.description}  {region}  {fired.state}  {fired.step}  {_wita(fired.fire_at)}"
+        f"  -> {recipients}"
     )
-
-
-def _regions(plan_ids: set[int]) -> dict[int, str]:
-    plans = db.session.scalars(select(ActionPlan).where(ActionPlan.id.in_(plan_ids)))
-    return {plan.id: f"{plan.region.code} {plan.region.name}" for plan in plans}
 
 
 @click.command("escalate")
@@ -68,9 +61,8 @@ def escalate_command(dry_run: bool, at: datetime | None) -> None:
     """Fire the escalation steps (reminders, due notices, escalations) due now or at --at."""
     moment = at or utcnow()
     fired = run_sweep(moment, dry_run=dry_run)
-    regions = _regions({f.plan_id for f in fired})
     verb = "would fire" if dry_run else "fired"
     click.echo(f"Sweep at {_wita(moment)}" + (" (dry run: nothing changed)" if dry_run else ""))
-    for step in sorted(fired, key=lambda f: (f.fire_at, f.plan_id)):
-        click.echo(_line(step, regions.get(step.plan_id, "?")))
+    for step in sorted(fired, key=lambda f: (f.fire_at, f.step_id)):
+        click.echo(_line(step))
     click.echo(f"{len(fired)} step{'' if len(fired) == 1 else 's'} {verb}.")

@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from ..accounts.models import User
 from ..deadlines.models import CalendarOverride
 from ..extensions import cache, db
+from ..history import CaseTransition
 from ..monitoring.models import ProgressReport
-from ..plans.models import ActionPlan, PlanTransition
+from ..plans.models import ActionPlan
 
 KEY_PREFIX = "dashboard:"
 
@@ -33,7 +34,7 @@ def data_stamp() -> tuple[object, ...]:
             select(func.max(ActionPlan.updated_at)).scalar_subquery(),
             select(func.count(ProgressReport.id)).scalar_subquery(),
             select(func.max(ProgressReport.updated_at)).scalar_subquery(),
-            select(func.max(PlanTransition.id)).scalar_subquery(),
+            select(func.max(CaseTransition.id)).scalar_subquery(),
             select(func.count(CalendarOverride.id)).scalar_subquery(),
             select(func.max(CalendarOverride.id)).scalar_subquery(),
         )

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from .. import policy
 from ..accounts.models import User
 from ..engine import RoleScope, Scope
 from ..extensions import db
 from ..plans.access import visible_plans
 from ..plans.models import ActionPlan
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, covers, definitions_of, roles
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, covers, definitions_of
 
 # Roles declared to act in a province or everywhere: the provincial roles, admins, partners.
 DASHBOARD_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
@@ -28,8 +29,7 @@ def may_open(user: User) -> bool:
     """Roles acting in a province or everywhere (provincial roles, admins and partners; also
     when acting for someone); district-scoped roles are refused: their own plan pages show
     their district's figures."""
-    catalogue = roles()
-    return any(catalogue.scope_of(grant.role) in DASHBOARD_SCOPES for grant in user.grants())
+    return policy.may_open_workspace(user, DASHBOARD_SCOPES, partners=True)
 
 
 def districts() -> list[Region]:

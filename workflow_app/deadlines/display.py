@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from flask_babel import gettext, ngettext
 
@@ -18,8 +18,11 @@ from ..engine.calendar import WITA, WorkingCalendar
 from ..models_base import utcnow
 from .calendar_store import current_calendar
 
-if TYPE_CHECKING:
-    from ..plans.models import ActionPlan
+
+class HasDeadline(Protocol):
+    id: int
+    due_at: datetime | None
+
 
 Status = Literal["ahead", "today", "overdue"]
 
@@ -70,7 +73,7 @@ def due_status(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> Du
     return DueStatus(due_at, "overdue", max(1, calendar.working_days_between(due_at, now)))
 
 
-def due_statuses(plans: Iterable[ActionPlan], now: datetime | None = None) -> dict[int, DueStatus]:
+def due_statuses(plans: Iterable[HasDeadline], now: datetime | None = None) -> dict[int, DueStatus]:
     """The deadline of each plan that has one, by plan id; the calendar is read once (and not
     at all when no plan has a deadline)."""
     dated = [plan for plan in plans if plan.due_at is not None]

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..subjects import SubjectRef
 
 
 class CalendarOverride(db.Model):
@@ -22,23 +23,21 @@ class CalendarOverride(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ScheduledStep(db.Model):
-    """One escalation step of one stay of a plan in a state, due at `fire_at`.
+class ScheduledStep(SubjectRef, db.Model):
+    """One escalation step of one stay of a case in a state, due at `fire_at`.
 
-    The unique key (plan, state entry, step) and the pending → done update make a step fire
-    once, however many sweeps run. The sweep reads pending steps through (status, fire_at).
+    The unique key (state entry, step) and the pending → done update make a step fire once,
+    however many sweeps run. The sweep reads pending steps through (status, fire_at).
     """
 
     __tablename__ = "scheduled_step"
     __table_args__ = (
-        UniqueConstraint("plan_id", "entry_id", "step"),
+        UniqueConstraint("entry_id", "step"),
         Index("ix_scheduled_step_status_fire_at", "status", "fire_at"),
+        Index("ix_scheduled_step_subject", "subject_kind", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
-    # Set when the step belongs to one of the plan's progress reports rather than the plan.
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"), index=True)
     # The history row that entered the state: a later stay in the same state is another entry.
     entry_id: Mapped[int] = mapped_column(ForeignKey("plan_transition.id"))
     state: Mapped[str] = mapped_column(String(40))
@@ -46,5 +45,3 @@ class ScheduledStep(db.Model):
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|done|cancelled
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    plan = relationship("ActionPlan")

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 
 from ..accounts.models import User
 from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..engine.calendar import WITA, WorkingCalendar
 from ..extensions import db
-from ..monitoring.models import ProgressReport
-from ..plans.models import ActionPlan
+from ..subjects import CaseKind, case_kinds, kind_of
 from ..templating import long_date
 from ..workflows import definition_of
 from .calendar_store import current_calendar
@@ -93,21 +93,16 @@ def _add_override(actor: User, day: date, *, is_holiday: bool, note: str) -> Non
     db.session.flush()
 
 
-Subject = ActionPlan | ProgressReport
-
-
-def _affected(model: type[Subject], day: date) -> list[Subject]:
-    """Plans (or reports) with a deadline whose window (from entering the state to the due
-    time or the last pending step) contains `day`; no other one's dates can change."""
+def _affected(kind: CaseKind, day: date) -> list[Any]:
+    """Cases of `kind` with a deadline whose window (from entering the state to the due time
+    or the last pending step) contains `day`; no other one's dates can change."""
+    model = kind.model
     day_start = datetime.combine(day, time.min, tzinfo=WITA)
     day_end = day_start + timedelta(days=1)
-    own_steps = (
-        ScheduledStep.report_id == ProgressReport.id
-        if model is ProgressReport
-        else and_(ScheduledStep.plan_id == ActionPlan.id, ScheduledStep.report_id.is_(None))
-    )
     later_step = exists().where(
-        own_steps, ScheduledStep.status == "pending", ScheduledStep.fire_at >= day_start
+        ScheduledStep.subject_is(kind.name, model.id),
+        ScheduledStep.status == "pending",
+        ScheduledStep.fire_at >= day_start,
     )
     query = (
         select(model)
@@ -121,8 +116,8 @@ def _affected(model: type[Subject], day: date) -> list[Subject]:
     return list(db.session.scalars(query))
 
 
-def _reschedule(subject: Subject, calendar: WorkingCalendar) -> tuple[bool, int]:
-    """New due time and pending step times for one plan or report; (changed, steps moved)."""
+def _reschedule(subject: Any, calendar: WorkingCalendar) -> tuple[bool, int]:
+    """New due time and pending step times for one case; (changed, steps moved)."""
     definition = definition_of(subject)
     due_at = due_time(definition, subject.state, subject.state_entered_at, calendar)
     if due_at is None:
@@ -143,10 +138,7 @@ def _reschedule(subject: Subject, calendar: WorkingCalendar) -> tuple[bool, int]
             return False, 0
         db.session.expire(subject, ["due_at"])
     offsets = {step.name: step.at for step in definition.deadlines[subject.state].steps}
-    if isinstance(subject, ProgressReport):
-        own_steps = ScheduledStep.report_id == subject.id
-    else:
-        own_steps = and_(ScheduledStep.plan_id == subject.id, ScheduledStep.report_id.is_(None))
+    own_steps = ScheduledStep.subject_is(kind_of(subject).name, subject.id)
     steps_moved = 0
     pending = db.session.scalars(
         select(ScheduledStep).where(
@@ -169,7 +161,8 @@ def recompute_deadlines(day: date) -> Recomputed:
     """Recompute the deadlines a change of `day` in the calendar can move."""
     calendar = current_calendar()
     plans = steps = 0
-    for subject in [*_affected(ActionPlan, day), *_affected(ProgressReport, day)]:
+    affected = [subject for kind in case_kinds() for subject in _affected(kind, day)]
+    for subject in affected:
         changed, moved = _reschedule(subject, calendar)
         plans += int(changed)
         steps += moved

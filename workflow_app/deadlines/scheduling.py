@@ -1,5 +1,5 @@
 """Entering a state sets its due time and schedules its escalation steps; leaving it
-cancels the steps that have not fired. Called by the plan operations, in their transaction."""
+cancels the steps that have not fired. Called by the core's door (firing.py), in its transaction."""
 
 from __future__ import annotations
 
@@ -22,16 +22,11 @@ def due_time(
     return calendar.add_working_days(entered_at, deadline.sla)
 
 
-def cancel_pending_steps(plan_id: int, report_id: int | None = None) -> None:
-    """Cancel the pending steps of the plan's own deadline, or of one of its reports'."""
-    subject = (
-        ScheduledStep.report_id.is_(None)
-        if report_id is None
-        else ScheduledStep.report_id == report_id
-    )
+def cancel_pending_steps(kind: str, subject_id: int) -> None:
+    """Cancel the pending steps of one case's deadline."""
     db.session.execute(
         update(ScheduledStep)
-        .where(ScheduledStep.plan_id == plan_id, subject, ScheduledStep.status == "pending")
+        .where(ScheduledStep.subject_is(kind, subject_id), ScheduledStep.status == "pending")
         .values(status="cancelled")
     )
 
@@ -39,20 +34,20 @@ def cancel_pending_steps(plan_id: int, report_id: int | None = None) -> None:
 def schedule_steps(
     definition: WorkflowDefinition,
     *,
-    plan_id: int,
+    kind: str,
+    subject_id: int,
     entry_id: int,
     state: str,
     due_at: datetime | None,
     calendar: WorkingCalendar,
-    report_id: int | None = None,
 ) -> list[ScheduledStep]:
     deadline = definition.deadlines.get(state)
     if deadline is None or due_at is None:
         return []
     steps = [
         ScheduledStep(
-            plan_id=plan_id,
-            report_id=report_id,
+            subject_kind=kind,
+            subject_id=subject_id,
             entry_id=entry_id,
             state=state,
             step=step.name,

@@ -10,18 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, tuple_, update
 
 from ..extensions import db
 from ..models_base import utcnow
-from ..monitoring.models import ProgressReport
-from ..monitoring.notifications import notify_report_step, report_step_recipients
-from ..monitoring.requirements import MONITORING
-from ..plans.models import ActionPlan
-from ..plans.notifications import notify_step, step_recipients
+from ..notifications.events import notify_step, step_recipients
+from ..subjects import kind_named, load_case
 from ..unit_of_work import unit_of_work
-from ..workflows import definition_of
 from .models import ScheduledStep
 
 BATCH = 200
@@ -31,12 +28,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class FiredStep:
     step_id: int
-    plan_id: int
+    subject_kind: str
+    subject_id: int
     state: str
     step: str
     fire_at: datetime
     recipients: list[str] = field(default_factory=list)  # usernames
-    report: str | None = None  # the quarter ("TW III 2026") when the step is a report's
+    facts: dict[str, Any] = field(default_factory=dict)  # the case's, as its emails show them
+    description: str = ""  # the case in a line ("plan 12 report TW III 2026")
 
 
 def _due_steps(
@@ -90,45 +89,29 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         if claimed != 1:
             return None  # another sweep fired it, or the plan moved on meanwhile
     step = db.session.get(ScheduledStep, step_id)
-    if step.report_id is not None:
-        return _fire_report_step(step, dry_run)
-    plan = db.session.get(ActionPlan, step.plan_id)
-    if plan.state != step.state:
-        # The plan moved on between the claim and now (its transition cancels pending steps,
-        # so only a race gets here): record the step as cancelled, not as sent.
+    case = load_case(step.subject_kind, step.subject_id)
+    if case is None:
+        raise KeyError(f"{step.subject_kind} {step.subject_id}")
+    kind = kind_named(step.subject_kind)
+    # The case moved on between the claim and now (its transition cancels pending steps, so
+    # only a race gets here), or it no longer chases anyone (a report whose plan left
+    # monitoring): record the step as cancelled, not as sent.
+    if case.state != step.state or not kind.is_active(case):
         if not dry_run:
             step.status = "cancelled"
         return None
-    recipients = step_recipients(plan, step)
+    recipients = step_recipients(case, step)
     if not dry_run:
-        notify_step(plan, step, recipients)
-    usernames = [user.username for user in recipients]
-    return FiredStep(step.id, plan.id, step.state, step.step, step.fire_at, usernames)
-
-
-def _monitored(plan: ActionPlan) -> bool:
-    """Whether the plan is in a state its definition tags `monitoring`."""
-    state = definition_of(plan).states.get(plan.state)
-    return state is not None and state.has(MONITORING)
-
-
-def _fire_report_step(step: ScheduledStep, dry_run: bool) -> FiredStep | None:
-    report = db.session.get(ProgressReport, step.report_id)
-    # A report moved on, or its plan left monitoring (closed): nobody is chased any more.
-    if report.state != step.state or not _monitored(report.plan):
-        if not dry_run:
-            step.status = "cancelled"
-        return None
-    recipients = report_step_recipients(report, step)
-    if not dry_run:
-        notify_report_step(report, step, recipients)
+        notify_step(case, step, recipients)
     usernames = [user.username for user in recipients]
     return FiredStep(
         step.id,
-        report.plan_id,
+        kind.name,
+        case.id,
         step.state,
         step.step,
         step.fire_at,
         usernames,
-        report=report.period_label,
+        facts=kind.facts_of(case),
+        description=kind.describe(case),
     )

@@ -70,6 +70,13 @@ class RoleNotAllowed(TransitionRefused):
     code = "forbidden"
 
 
+class DutiesNotSeparated(RoleNotAllowed):
+    """The definition keeps this transition's actor apart from whoever fired an earlier one
+    (`actor_differs_from`), and the actor did."""
+
+    code = "duties_not_separated"
+
+
 class OutOfScope(TransitionRefused):
     """The actor may not see the object at all: reported as 'not found'."""
 

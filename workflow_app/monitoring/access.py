@@ -9,19 +9,14 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from ..accounts.models import User
 from ..engine import Grant, Role
-from ..plans.access import can_view, scope_of, visible_plans
+from ..plans.access import can_view, published_states, scope_of, visible_plans
 from ..plans.models import ActionPlan
-from ..workflows import REPORT_WORKFLOW, covers, definition_of, definitions_of
+from ..workflows import REPORT_WORKFLOW, covers, definition_of
 from .models import ProgressReport
 
 
 def published_report_states() -> set[str]:
-    return {
-        name
-        for definition in definitions_of(REPORT_WORKFLOW)
-        for name, state in definition.states.items()
-        if state.published
-    }
+    return published_states(REPORT_WORKFLOW)
 
 
 def can_view_report(user: User, report: ProgressReport) -> bool:
@@ -32,19 +27,6 @@ def can_view_report(user: User, report: ProgressReport) -> bool:
     scope = scope_of(report.plan)
     insider = any(g.role != Role.PARTNER and covers(g, scope) for g in user.grants())
     return insider or definition_of(report).states[report.state].published
-
-
-def report_editors(report: ProgressReport) -> set[str]:
-    """The roles that fill in a report: the owners of its definition's editable states."""
-    return {state.owner for state in definition_of(report).states.values() if state.editable}
-
-
-def can_fill_in(user: User, report: ProgressReport) -> bool:
-    """While the report is in an `editable` state (due or returned): a holder of that state's
-    owner role (the district drafter) where the plan is."""
-    scope = scope_of(report.plan)
-    state = definition_of(report).states[report.state]
-    return state.editable and any(g.role == state.owner and covers(g, scope) for g in user.grants())
 
 
 @dataclass(frozen=True)

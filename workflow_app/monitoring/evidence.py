@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from ..engine import InvalidInput
 from ..extensions import db
+from ..unit_of_work import on_settled
 
 # What evidence may be: a scanned or exported document, or a photo of the work.
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
@@ -127,3 +128,10 @@ def forget_written_files(*, delete: bool) -> None:
     removed = db.session.info.pop(_REMOVED, [])
     for path in written if delete else removed:
         path.unlink(missing_ok=True)
+
+
+@on_settled
+def _settle_files(committed: bool) -> None:
+    # Files written for a change that did not happen are deleted; those a stored change
+    # removed go now.
+    forget_written_files(delete=not committed)

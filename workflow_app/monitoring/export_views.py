@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..deadlines.display import due_statuses
+from ..spreadsheets.case_export import case_download
 from ..spreadsheets.tabular import FORMATS, download
 from . import operations
 from .blueprint import blueprint
@@ -31,7 +32,10 @@ def export(fmt: str) -> Response:
 @blueprint.get("/reports/<int:report_id>/export.<fmt>")
 @login_required
 def export_report(report_id: int, fmt: str) -> Response:
-    report = operations.load_visible_report(current_user, report_id)
-    if fmt not in FORMATS:
-        abort(404)
-    return download(report_sheets([report], fmt), fmt, report_filename_stem(report))  # type: ignore[arg-type]
+    return case_download(
+        report_id,
+        fmt,
+        operations.load_visible_report,
+        lambda report, fmt: report_sheets([report], fmt),  # type: ignore[arg-type]
+        report_filename_stem,
+    )

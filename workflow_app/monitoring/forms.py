@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..forms_base import BaseForm, BaseSubForm
-from ..plans.forms import LocalDecimalField, RupiahField, VersionedForm
+from ..plans.forms import LocalDecimalField, RupiahField, VersionedForm, values_of
 from .models import ProgressReport
 from .operations import TEXT_LENGTH, LineData
 
@@ -56,6 +56,10 @@ class LineFields(BaseSubForm):
     follow_up = TextAreaField(
         _l("Follow-up"), validators=[Length(max=TEXT_LENGTH)], render_kw={"rows": 2}
     )
+
+
+# The figures of a line, as stored and as the form's fields are named.
+LINE_FIGURES = ("physical_progress", "spent", "output_achieved", "obstacles", "follow_up")
 
 
 def line_name(activity_id: int) -> str:
@@ -100,18 +104,11 @@ class ReportFormBase(VersionedForm):
 
     @staticmethod
     def data_of(report: ProgressReport) -> dict[str, Any]:
-        data: dict[str, Any] = {"version": report.version}
-        for line in report.lines:
-            data[line_name(line.activity_id)] = {
-                "physical_progress": line.physical_progress,
-                "spent": line.spent,
-                "output_achieved": line.output_achieved,
-                "obstacles": line.obstacles,
-                "follow_up": line.follow_up,
-            }
-        for value in report.indicator_values:
-            data[indicator_name(value.indicator_id)] = value.value
-        return data
+        return {
+            "version": report.version,
+            **{line_name(ln.activity_id): values_of(ln, *LINE_FIGURES) for ln in report.lines},
+            **{indicator_name(v.indicator_id): v.value for v in report.indicator_values},
+        }
 
 
 @lru_cache(maxsize=256)

@@ -1,9 +1,8 @@
 """Quarterly progress reports (laporan triwulan) of monitored plans.
 
 A report runs under its own workflow definition (`workflows/progress_report.yaml`); its history
-rows live in the plan's history table (`PlanTransition.report_id`), so one append-only trail
-tells everything that happened to a plan and its reports, and the escalation steps of reports
-use the same (plan, state entry, step) key as the plan's own.
+rows name the report and join the plan's audit chain (monitoring/kind.py), so one append-only
+trail tells everything that happened to a plan and its reports.
 """
 
 from __future__ import annotations
@@ -25,15 +24,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
+from ..history import CaseRecord
 from ..models_base import UTCDateTime, utcnow
-from ..plans.models import ActionPlan, Activity, Indicator, PlanTransition
+from ..plans.models import ActionPlan, Activity, Indicator
 from .quarters import Quarter
 
+REPORT_KIND_NAME = "report"  # the name reports are registered under (monitoring/kind.py)
 
-class ProgressReport(db.Model):
+
+class ProgressReport(CaseRecord, db.Model):
     """One plan's report for one quarter (triwulan 1–4 of a year)."""
 
     __tablename__ = "progress_report"
+    CASE_KIND = REPORT_KIND_NAME
     __table_args__ = (
         UniqueConstraint("plan_id", "year", "quarter"),
         CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
@@ -43,19 +46,10 @@ class ProgressReport(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(40), index=True)
-    workflow_name: Mapped[str] = mapped_column(String(80))
-    workflow_version: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    # For a report that is due, the end of its quarter's last working day: the deadline counts
-    # from the quarter's end however late the report row was opened.
-    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # For a report that is due, `state_entered_at` is the end of its quarter's last working
+    # day: the deadline counts from the quarter's end however late the report row was opened.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    __mapper_args__ = {"version_id_col": version}
 
     plan: Mapped[ActionPlan] = relationship(lazy="joined")
     lines: Mapped[list[ReportLine]] = relationship(
@@ -66,12 +60,6 @@ class ProgressReport(db.Model):
     )
     attachments: Mapped[list[ReportAttachment]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportAttachment.id"
-    )
-    history: Mapped[list[PlanTransition]] = relationship(
-        primaryjoin=lambda: PlanTransition.report_id == ProgressReport.id,
-        foreign_keys=lambda: [PlanTransition.report_id],
-        order_by=lambda: PlanTransition.id,
-        viewonly=True,
     )
 
     @property

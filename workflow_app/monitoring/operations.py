@@ -14,29 +14,31 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import policy
 from ..accounts.models import User
-from ..deadlines.scheduling import due_time, schedule_steps
+from ..deadlines.scheduling import due_time
 from ..engine import (
     InvalidInput,
-    NotAllowedFromState,
     OutOfScope,
     Role,
-    RoleNotAllowed,
     StaleObject,
 )
 from ..engine.calendar import WorkingCalendar
 from ..extensions import db
-from ..firing import fire
+from ..firing import fire, record_opening
 from ..models_base import utcnow
-from ..plans.access import scope_of
-from ..plans.models import ActionPlan, Activity, PlanTransition
+from ..plans.models import ActionPlan, Activity
 from ..unit_of_work import STALE_MESSAGE
 from ..versions.store import remember as remember_version
-from ..workflows import REPORT_WORKFLOW, covers, definition_of, registry
+from ..workflows import REPORT_WORKFLOW, registry
 from . import evidence
-from .access import can_fill_in, can_view_report, report_editors
-from .models import ProgressReport, ReportAttachment, ReportIndicatorValue, ReportLine
-from .notifications import notify_report_opened, notify_report_transition
+from .models import (
+    REPORT_KIND_NAME,
+    ProgressReport,
+    ReportAttachment,
+    ReportIndicatorValue,
+    ReportLine,
+)
 from .quarters import Quarter, report_clock_start
 
 OPEN_TRIGGER = "open"  # pseudo-trigger of a report's first history row
@@ -57,10 +59,7 @@ class LineData:
 
 def load_visible_report(actor: User, report_id: int) -> ProgressReport:
     """The report, if `actor` may see its plan; otherwise 'not found', never 'forbidden'."""
-    report = db.session.get(ProgressReport, report_id)
-    if report is None or not can_view_report(actor, report):
-        raise OutOfScope("report not found")
-    return report
+    return policy.find_visible(actor, REPORT_KIND_NAME, report_id)
 
 
 def year_budget(activity: Activity, year: int) -> int:
@@ -132,30 +131,9 @@ def open_report(
     db.session.add(report)
     remember_version(definition)  # the version this case keeps, stored once
     _flush()
-    record = PlanTransition(
-        plan_id=plan.id,
-        report_id=report.id,
-        workflow_version=report.workflow_version,
-        from_state=None,
-        to_state=report.state,
-        trigger=OPEN_TRIGGER,
-        actor_id=actor.id,
-        role=Role.SYSTEM,
-        created_at=utcnow(),
+    record_opening(
+        actor, report, trigger=OPEN_TRIGGER, role=Role.SYSTEM, calendar=calendar, notify=True
     )
-    db.session.add(record)
-    _flush()
-    schedule_steps(
-        definition,
-        plan_id=plan.id,
-        report_id=report.id,
-        entry_id=record.id,
-        state=report.state,
-        due_at=report.due_at,
-        calendar=calendar,
-    )
-    notify_report_opened(report)
-    _flush()
     return report
 
 
@@ -176,17 +154,7 @@ def _previous_report_of_year(plan_id: int, quarter: Quarter) -> ProgressReport |
 
 
 def _check_fillable(actor: User, report: ProgressReport, expected_version: int | None) -> None:
-    if not can_view_report(actor, report):
-        raise OutOfScope("report not found")
-    scope = scope_of(report.plan)
-    editors = report_editors(report)
-    if not any(g.role in editors and covers(g, scope) for g in actor.grants()):
-        raise RoleNotAllowed("only the district drafter may fill in this report")
-    if not can_fill_in(actor, report):
-        if definition_of(report).states[report.state].editable:
-            # Editable, but by another of the editing roles (none such in the shipped files).
-            raise RoleNotAllowed("only the district drafter may fill in this report")
-        raise NotAllowedFromState(f"a report in state {report.state!r} cannot be changed")
+    policy.check_edit(actor, report)
     _check_version(report, expected_version)
 
 
@@ -296,38 +264,6 @@ def remove_attachment(actor: User, report: ProgressReport, attachment_id: int) -
 # --- transitions -------------------------------------------------------------------------------
 
 
-def report_transition(
-    actor: User,
-    report: ProgressReport,
-    trigger: str,
-    *,
-    comment: str | None = None,
-    expected_version: int | None = None,
-) -> PlanTransition:
-    """Fire `trigger` on `report` as `actor`, with the same checks as a plan's transition:
-    scope, role, state, comment, version and guards; the history row goes into the plan's
-    trail with the report named."""
-
-    # The transition that hands the report in (`submission`) stamps its submission time.
-    definition = registry().get(report.workflow_name, report.workflow_version)
-    fired = definition.transition_for(trigger, report.state)
-    hands_in = fired is not None and fired.submission
-
-    def on_entry(to_state: str) -> None:
-        if hands_in:
-            report.submitted_at = report.state_entered_at
-
-    step, record = fire(
-        actor,
-        report,
-        trigger,
-        plan=report.plan,
-        report_id=report.id,
-        comment=comment,
-        expected_version=expected_version,
-        incomplete="the report is not complete",
-        on_entry=on_entry,
-    )
-    notify_report_transition(report, step, record, actor)
-    _flush()
-    return record
+# A report's transition goes through the same door as a plan's (firing.fire); its history
+# row joins the plan's trail.
+report_transition = fire

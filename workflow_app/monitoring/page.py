@@ -4,16 +4,14 @@ an upload, a transition) with the refusal and what the user typed."""
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from .. import policy
 from ..accounts.models import User
 from ..deadlines.display import due_statuses
 from ..engine import GuardFailed, TransitionRefused
-from ..plans.access import scope_of
-from ..plans.forms_actions import Action, TransitionForm, offered_actions
-from ..plans.views import Refusal
+from ..plans.case_views import Refusal, actor, language, page_actions, trigger_labels
+from ..plans.forms_actions import TransitionForm
 from ..plans.vocabulary import SUB_SECTORS
 from ..refusals import refusal_details, refusal_message
 from ..workflows import definition_of
@@ -22,11 +20,6 @@ from .forms import ReportFormBase, report_form
 from .models import ProgressReport, ReportAttachment
 
 Page = tuple[str, int]
-
-
-def actor() -> User:
-    # The real object, not the proxy: operations store it on rows (uploaded_by, history).
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def report_refusal(exc: TransitionRefused) -> Refusal:
@@ -45,26 +38,11 @@ def report_refusal(exc: TransitionRefused) -> Refusal:
 
 
 def can_fill_in_now(user: User, report: ProgressReport) -> bool:
-    try:
-        operations.check_fillable(user, report)
-    except TransitionRefused:
-        return False
-    return True
-
-
-def _language() -> str:
-    return str(get_locale() or "id")
-
-
-def _actions(report: ProgressReport, sent: TransitionForm | None) -> list[Action]:
-    return offered_actions(report, current_user.grants(), scope_of(report.plan), sent)
+    return policy.may_edit(user, report)
 
 
 def _trigger_labels(report: ProgressReport) -> dict[str, str]:
-    labels = {operations.OPEN_TRIGGER: _("Report opened")}
-    for step in definition_of(report).transitions:
-        labels.setdefault(step.trigger, step.label.get(_language()))
-    return labels
+    return trigger_labels(report, operations.OPEN_TRIGGER, _("Report opened"))
 
 
 def _attachments_by_line(report: ProgressReport) -> dict[int | None, list[ReportAttachment]]:
@@ -87,16 +65,13 @@ def report_page(
     fillable = can_fill_in_now(actor(), report)
     if fillable and form is None:
         form = report_form(report, posted=False)
-    actions = _actions(report, sent)
-    offered = {a.transition.trigger for a in actions}
-    if refusal is not None and sent is not None and sent.trigger.data not in offered:
-        refusal.unsent_comment = sent.comment.data or None
+    actions = page_actions(report, refusal, sent)
     page = render_template(
         "monitoring/report.html",
         report=report,
         plan=report.plan,
         definition=definition_of(report),
-        language=_language(),
+        language=language(),
         due=due_statuses([report]).get(report.id),
         fillable=fillable,
         form=form if fillable else None,

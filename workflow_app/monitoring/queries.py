@@ -15,16 +15,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..deadlines.display import DueStatus
-from ..engine import TransitionDef, available_transitions
+from ..engine import TransitionDef
 from ..extensions import db
-from ..paging import Page, first_accepted
-from ..plans.access import scope_of
+from ..paging import Page
+from ..plans.case_queries import earliest_due_first, overseen_cases, state_names, task_page
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
 from ..regions.models import Region
-from ..workflows import REPORT_WORKFLOW, covers, definition_of, definitions_of, registry, roles
+from ..workflows import REPORT_WORKFLOW, registry
 from .access import visible_reports
-from .models import ProgressReport, ReportLine
+from .models import REPORT_KIND_NAME, ProgressReport, ReportLine
 from .quarters import ROMAN
 
 
@@ -68,7 +68,7 @@ class ReportFilters:
 
 
 def report_state_names() -> set[str]:
-    return {name for d in definitions_of(REPORT_WORKFLOW) for name in d.states}
+    return state_names(REPORT_WORKFLOW)
 
 
 def report_state_options(language: str) -> list[tuple[str, str]]:
@@ -84,14 +84,14 @@ def _with_plan(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressRep
 
 
 def _earliest_due_first(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressReport]]:
-    # `IS NULL` first sorts reports without a deadline (verified ones) last on both databases.
-    return query.order_by(
-        ProgressReport.due_at.is_(None),
-        ProgressReport.due_at,
-        ProgressReport.year.desc(),
-        ProgressReport.quarter.desc(),
-        ProgressReport.id,
+    # Reports without a deadline (verified ones) last; the latest quarter first among equals.
+    return earliest_due_first(
+        query, ProgressReport, ProgressReport.year.desc(), ProgressReport.quarter.desc()
     )
+
+
+def _in_order(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressReport]]:
+    return _earliest_due_first(_with_plan(query))
 
 
 def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport]]:
@@ -106,7 +106,7 @@ def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport
         region_ids = select(Region.id).where(Region.code == filters.district)
         plan_ids = select(ActionPlan.id).where(ActionPlan.region_id.in_(region_ids))
         query = query.where(ProgressReport.plan_id.in_(plan_ids))
-    return _earliest_due_first(_with_plan(query))
+    return _in_order(query)
 
 
 def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
@@ -154,15 +154,6 @@ class ReportTask:
     actions: list[TransitionDef]
 
 
-def _owned_states(held: set[str]) -> set[str]:
-    return {
-        name
-        for definition in definitions_of(REPORT_WORKFLOW)
-        for name, state in definition.states.items()
-        if state.owner in held and not state.final
-    }
-
-
 def report_tasks(user: User) -> list[ReportTask]:
     """Every report waiting for the user's action (see `report_task_page`)."""
     return report_task_page(user, limit=None).items
@@ -171,46 +162,21 @@ def report_tasks(user: User) -> list[ReportTask]:
 def report_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[ReportTask]:
     """Reports in a state the user owns (in the plan's scope) on which the user can act now,
     the earliest due first, read in batches until `limit` are found."""
-    grants = user.grants()
-    states = _owned_states({g.role for g in grants})
-    if not states:
-        return Page()
-    query = _earliest_due_first(
-        _with_plan(visible_reports(user).where(ProgressReport.state.in_(states)))
+    return task_page(user, REPORT_KIND_NAME, limit, ReportTask, _in_order)
+
+
+def _in_regions(
+    query: Select[tuple[ProgressReport]], regions: set[str]
+) -> Select[tuple[ProgressReport]]:
+    return (
+        query.join(ActionPlan, ActionPlan.id == ProgressReport.plan_id)
+        .join(Region, Region.id == ActionPlan.region_id)
+        .where(Region.code.in_(regions))
     )
-
-    def as_task(report: ProgressReport) -> ReportTask | None:
-        definition = definition_of(report)
-        scope = scope_of(report.plan)
-        owner = definition.states[report.state].owner
-        if not any(g.role == owner and covers(g, scope) for g in grants):
-            return None
-        actions = available_transitions(definition, report.state, grants, scope, roles())
-        return ReportTask(report=report, actions=actions) if actions else None
-
-    return first_accepted(query, as_task, limit)
 
 
 def overseen_reports(user: User) -> list[ProgressReport]:
     """For a holder of an overseeing role (the district head): the reports of its region not
     yet verified, the earliest due first, so a late quarter shows on the head's first screen
     as late plans do."""
-    overseeing = roles().overseeing()
-    regions = {g.region_code for g in user.grants() if g.role in overseeing}
-    if not regions:
-        return []
-    open_states = {
-        name
-        for definition in definitions_of(REPORT_WORKFLOW)
-        for name, state in definition.states.items()
-        if not state.final
-    }
-    query = _earliest_due_first(
-        _with_plan(
-            visible_reports(user)
-            .join(ActionPlan, ActionPlan.id == ProgressReport.plan_id)
-            .join(Region, Region.id == ActionPlan.region_id)
-            .where(Region.code.in_(regions), ProgressReport.state.in_(open_states))
-        )
-    )
-    return list(db.session.scalars(query).unique())
+    return overseen_cases(user, REPORT_KIND_NAME, _in_regions, _in_order)

@@ -9,16 +9,12 @@ typed and the reason: 400 (invalid figures), 403 (role), 409 (status, or changed
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.wrappers import Response
 
 from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionRefused
-from ..plans.forms_actions import TransitionForm
-from ..plans.views import Refusal
-from ..templating import state_label
+from ..plans.case_views import Reply, language, transition_post
 from ..unit_of_work import unit_of_work
 from . import operations
 from .blueprint import blueprint
@@ -36,12 +32,10 @@ from .queries import (
 
 __all__ = ["blueprint"]
 
-Page = str | tuple[str, int] | Response
-
 
 @blueprint.get("/reports")
 @login_required
-def index() -> Page:
+def index() -> Reply:
     filters = ReportFilters.from_args(request.args)
     reports = list_reports(current_user, filters)
     dues = due_statuses(reports)
@@ -52,7 +46,7 @@ def index() -> Page:
         reports=reports,
         dues=dues,
         filters=filters,
-        states=report_state_options(str(get_locale() or "id")),
+        states=report_state_options(language()),
         years=report_years(current_user),
         quarters=ROMAN,
         regions=report_regions(current_user),
@@ -61,7 +55,7 @@ def index() -> Page:
 
 @blueprint.route("/reports/<int:report_id>", methods=["GET", "POST"])
 @login_required
-def report(report_id: int) -> Page:
+def report(report_id: int) -> Reply:
     user = actor()
     report = operations.load_visible_report(user, report_id)
     if request.method != "POST":
@@ -92,32 +86,15 @@ def report(report_id: int) -> Page:
 
 @blueprint.post("/reports/<int:report_id>/transition")
 @login_required
-def transition(report_id: int) -> Page:
-    user = actor()
-    report = operations.load_visible_report(user, report_id)
-    form = TransitionForm()
-    if not form.validate():
-        refusal = Refusal(400, _("The data sent is not valid."))
-        return report_page(report, status=400, refusal=refusal, sent=form)
-    try:
-        with unit_of_work():
-            record = operations.report_transition(
-                user,
-                report,
-                form.trigger.data,
-                comment=form.comment.data,
-                expected_version=form.version.data,
-            )
-    except OutOfScope:
-        raise  # "not found", never a hint that the report exists
-    except TransitionRefused as exc:
-        report = operations.load_visible_report(user, report_id)
-        return report_page(report, status=exc.status, refusal=report_refusal(exc), sent=form)
-    flash(
-        _("Done: the report is now “%(state)s”.", state=state_label(report, record.to_state)),
-        "success",
+def transition(report_id: int) -> Reply:
+    return transition_post(
+        report_id,
+        operations.load_visible_report,
+        report_page,
+        done=lambda state: _("Done: the report is now “%(state)s”.", state=state),
+        back=url_for("monitoring.report", report_id=report_id),
+        refusal=report_refusal,
     )
-    return redirect(url_for("monitoring.report", report_id=report_id), code=303)
 
 
 # The other routes of the blueprint register themselves on import.

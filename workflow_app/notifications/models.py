@@ -9,21 +9,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..subjects import SubjectRef
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
-class Notification(db.Model):
+class Notification(SubjectRef, db.Model):
     """An email to send: the transactional outbox. Written in the same transaction as the
     change that causes it; delivered after commit; ends `sent`, or `failed` for an admin to
     retry. Its id travels in the email's headers so a duplicate delivery can be recognised."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notification_subject", "subject_kind", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(String(40))  # a trigger, or reminder|due|escalation…
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    # The case it concerns (None: an account's email, such as a password reset).
+    subject_kind: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_step.id"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     to_address: Mapped[str] = mapped_column(String(254))

@@ -19,14 +19,17 @@ def add_notifications(
     recipients: list[User],
     payload: dict[str, Any],
     *,
-    plan_id: int | None = None,
+    subject: tuple[str, int] | None = None,
     step_id: int | None = None,
 ) -> list[Notification]:
+    """Outbox rows of `event` for each recipient with an address; `subject` is the case
+    (kind, id) the event concerns."""
     request_id = current_request_id()
     rows = [
         Notification(
             event=event,
-            plan_id=plan_id,
+            subject_kind=subject[0] if subject else None,
+            subject_id=subject[1] if subject else None,
             step_id=step_id,
             recipient_id=user.id,
             to_address=user.email,

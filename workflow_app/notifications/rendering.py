@@ -8,6 +8,7 @@ left are counted at sending time, so a retried email still tells the truth.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +21,8 @@ from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
 from ..engine import Role, Scope, TransitionDef, WorkflowDefinition
 from ..engine.definition import DeadlineStep
-from ..extensions import db
 from ..models_base import utcnow
-from ..plans.access import scope_of
-from ..plans.models import ActionPlan
+from ..subjects import kind_named, load_case
 from ..templating import wita_datetime
 from ..workflows import covers, registry
 from ..workflows import role_label as workflow_role_label
@@ -90,9 +89,11 @@ def _recipient_roles(notification: Notification, scope: Scope | None) -> set[str
     return {g.role for g in user.grants() if g.role != Role.ADMIN and covers(g, scope)}
 
 
-def _plan_scope(notification: Notification) -> Scope | None:
-    plan = db.session.get(ActionPlan, notification.plan_id) if notification.plan_id else None
-    return scope_of(plan) if plan is not None else None
+def _case_scope(notification: Notification) -> Scope | None:
+    if notification.subject_kind is None or notification.subject_id is None:
+        return None
+    case = load_case(notification.subject_kind, notification.subject_id)
+    return kind_named(notification.subject_kind).scope_of(case) if case is not None else None
 
 
 def _state_label(definition: WorkflowDefinition, state: str | None, language: str) -> str:
@@ -185,6 +186,21 @@ def event_label(notification: Notification) -> str:
     return event_summary(notification.event, dict(notification.payload or {}), language)
 
 
+def case_path(payload: dict[str, Any]) -> str | None:
+    """The page of the case an email is about (None: an account's email). Rows written before
+    the kinds of case gave their path named a plan or a report."""
+    if payload.get("item_path"):
+        return str(payload["item_path"])
+    if is_report(payload):
+        return f"/reports/{payload['report_id']}"
+    return f"/plans/{payload['plan_id']}" if payload.get("plan_id") else None
+
+
+def _item_url(base_url: str, payload: dict[str, Any], plan_url: str) -> str:
+    path = case_path(payload)
+    return f"{base_url}{path}" if path else plan_url
+
+
 def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     """Everything the templates show, already in the recipient's language (call it under
     force_locale)."""
@@ -193,14 +209,14 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     definition = registry().get(payload["workflow"], int(payload["workflow_version"]))
     state = payload.get("state", "")
     state_def = definition.states.get(state)
-    roles = _recipient_roles(notification, _plan_scope(notification))
+    roles = _recipient_roles(notification, _case_scope(notification))
     owner = state_def.owner if state_def is not None else ""
     must_act = state_def is not None and not state_def.final and owner in roles
     due_at = _moment(payload.get("due_at"))
     informed_as = [r for r in _step_notify(definition, payload) if r in roles and r != owner]
     recipient = notification.recipient
     base_url = current_app.config["BASE_URL"].rstrip("/")
-    plan_url = f"{base_url}/plans/{payload.get('plan_id', notification.plan_id)}"
+    plan_url = f"{base_url}/plans/{payload.get('plan_id')}"
     about = subject_phrase(payload)
     return {
         "language": language,
@@ -214,9 +230,7 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
         "plan_url": plan_url,
         "is_report": is_report(payload),
         "quarter": payload.get("quarter", ""),
-        "item_url": f"{base_url}/reports/{payload['report_id']}"
-        if is_report(payload)
-        else plan_url,
+        "item_url": _item_url(base_url, payload, plan_url),
         "about": about,
         "About": about[:1].upper() + about[1:],
         "actor_name": payload.get("actor_name", ""),
@@ -240,12 +254,25 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
+# Events that are not a case's: their feature renders them (accounts: the password reset).
+_renderers: dict[str, Callable[[Notification], RenderedEmail]] = {}
+
+
+def register_renderer(
+    event: str,
+) -> Callable[[Callable[[Notification], RenderedEmail]], Callable[[Notification], RenderedEmail]]:
+    def register(render: Callable[[Notification], RenderedEmail]) -> Callable[..., RenderedEmail]:
+        _renderers[event] = render
+        return render
+
+    return register
+
+
 def render_notification(notification: Notification, now: datetime | None = None) -> RenderedEmail:
     """The email for one outbox row, in the recipient's language."""
-    if notification.event == PASSWORD_RESET:
-        from ..accounts.password_email import render_password_reset
-
-        return render_password_reset(notification)
+    own = _renderers.get(notification.event)
+    if own is not None:
+        return own(notification)
     now = now or utcnow()
     with force_locale(_language(notification)):
         context = email_context(notification, now)

@@ -3,25 +3,60 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
+from .. import policy
 from ..accounts.models import User
 from ..engine import Grant, Role, RoleScope, Scope
+from ..extensions import db
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, covers, definition_of, definitions_of, roles
-from .models import ActionPlan
+from ..workflows import PLAN_WORKFLOW, covers, definition_of, roles
+from .case_queries import state_names
+from .models import PLAN_KIND_NAME, ActionPlan
 
 
 def scope_of(plan: ActionPlan) -> Scope:
     return Scope(region_code=plan.region.code, province_code=plan.region.province_code)
 
 
-def _published_states() -> set[str]:
-    return {
-        name
-        for definition in definitions_of(PLAN_WORKFLOW)
-        for name, state in definition.states.items()
-        if state.published
-    }
+def region_scope(region: Region) -> Scope:
+    return Scope(region_code=region.code, province_code=region.province_code)
+
+
+# --- who creates plans --------------------------------------------------------------------
+
+
+def creator_role() -> str:
+    """The role that creates plans (the district drafter in the shipped definition)."""
+    return policy.creator_role(PLAN_KIND_NAME)
+
+
+def may_create_in(user: User, region: Region) -> bool:
+    """Whether `user` holds, or acts for (Plt/Plh), the creator role where `region` is."""
+    return policy.may_create(user, PLAN_KIND_NAME, region_scope(region))
+
+
+def creation_regions(user: User) -> list[Region]:
+    """The regions `user` may create a plan in (by code): where a grant of the creator role
+    reaches, by the scope that role is declared with."""
+    creator = creator_role()
+    grants = [g for g in user.grants() if g.role == creator]
+    if not grants:
+        return []
+    regions = db.session.scalars(
+        select(Region).options(joinedload(Region.parent)).order_by(Region.code)
+    )
+    return [r for r in regions if any(covers(g, region_scope(r)) for g in grants)]
+
+
+def can_create_plan(user: User) -> bool:
+    """Whether `user` may create a plan anywhere (the plans list offers "New plan")."""
+    return bool(user.is_authenticated) and bool(creation_regions(user))
+
+
+def published_states(workflow: str) -> set[str]:
+    """The states of `workflow` (any loaded version) that partners (mitra) may see."""
+    return state_names(workflow, lambda state: state.published)
 
 
 def can_view(user: User, plan: ActionPlan) -> bool:
@@ -57,7 +92,7 @@ def _grant_condition(grant: Grant):
             )
         )
     if grant.role == Role.PARTNER:
-        condition = and_(condition, ActionPlan.state.in_(_published_states()))
+        condition = and_(condition, ActionPlan.state.in_(published_states(PLAN_WORKFLOW)))
     return condition
 
 

@@ -203,13 +203,13 @@ def draw(definition: WorkflowDefinition, language: str, current_note: str) -> Dr
     )
 
 
-_cache: dict[tuple[str, int, str, str, str], Drawing] = {}
+_cache: dict[tuple[str, str, str], Drawing] = {}
 
 
 def cached_drawing(definition: WorkflowDefinition, language: str, current_note: str) -> Drawing:
-    # Definitions are immutable once loaded and identified by name and version (a changed
-    # file must carry a new version), so this key names one drawing for the process' life.
-    key = (definition.name, definition.version, definition.source_file, language, current_note)
+    # Definitions are immutable once loaded; the content hash tells apart two definitions of
+    # the same name and version loaded from different directories in one process.
+    key = (definition.content_hash, language, current_note)
     drawing = _cache.get(key)
     if drawing is None:
         drawing = _cache[key] = draw(definition, language, current_note)

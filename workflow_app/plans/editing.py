@@ -13,21 +13,22 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..accounts.models import User
 from ..engine import InvalidInput, NotAllowedFromState, StaleObject
 from ..errors import TITLES
 from ..extensions import db
 from ..refusals import refusal_message
-from ..regions.models import Agency, Region
+from ..regions.models import Agency
 from ..templating import state_label
 from ..unit_of_work import unit_of_work
-from ..workflows import PLAN_WORKFLOW, definition_of, registry
-from . import operations
+from ..workflows import definition_of
+from . import access, operations
 from .blueprint import blueprint
+from .case_views import Reply
+from .case_views import actor as _actor
 from .forms import (
     ActivityFormBase,
     ChallengesForm,
@@ -43,13 +44,6 @@ from .models import ActionPlan, Activity
 from .vocabulary import COMMON_INDICATORS
 
 __all__ = ["blueprint"]
-
-Page = str | tuple[str, int] | Response
-
-
-def _actor() -> User:
-    # The real object, not the proxy: operations store it on rows (created_by).
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _plan_page(plan_id: int) -> Response:
@@ -87,8 +81,8 @@ def _save(
     change: Callable[[], object],
     plan: ActionPlan,
     success: str,
-    again: Callable[[int, str | None], Page],
-) -> Page:
+    again: Callable[[int, str | None], Reply],
+) -> Reply:
     """Run `change` in one unit of work; on success flash and go to the plan page.
 
     `again(status, message)` re-renders the form with what was typed when the change is
@@ -110,20 +104,17 @@ def _save(
 # --- a new plan ---------------------------------------------------------------------------
 
 
-def _drafter_regions(actor: User) -> list[Region]:
-    """The regions where `actor` holds the role owning the state a new plan starts in (the
-    district drafter): the only regions a plan may be created in."""
-    definition = registry().latest(PLAN_WORKFLOW)
-    creator = definition.states[definition.initial].owner
-    regions = {r.region.code: r.region for r in actor.roles if r.role == creator}
-    return [regions[code] for code in sorted(regions)]
+# Who creates plans, and where, is one rule in access.py (the owner of the initial state, where
+# a grant of that role reaches; `operations.create_plan` refuses by the same rule): the list
+# page offers "New plan" by the rule this page opens by.
+blueprint.add_app_template_global(access.can_create_plan, "can_create_plan")
 
 
 @blueprint.route("/plans/new", methods=["GET", "POST"])
 @login_required
-def new() -> Page:
+def new() -> Reply:
     actor = _actor()
-    regions = _drafter_regions(actor)
+    regions = access.creation_regions(actor)
     if not regions:
         abort(403)
     form = NewPlanForm()
@@ -166,7 +157,7 @@ def new() -> Page:
 
 @blueprint.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(plan_id: int) -> Page:
+def edit(plan_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     # Only a first display is filled from the plan: a POST must bring its own version.
     form = EditHeaderForm(obj=plan if request.method != "POST" else None)
@@ -198,7 +189,7 @@ def edit(plan_id: int) -> Page:
 
 @blueprint.route("/plans/<int:plan_id>/challenges", methods=["GET", "POST"])
 @login_required
-def edit_challenges(plan_id: int) -> Page:
+def edit_challenges(plan_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     if request.method == "POST":
         form = ChallengesForm()
@@ -239,7 +230,7 @@ def _indicator_units() -> list[str]:
 
 @blueprint.route("/plans/<int:plan_id>/indicators", methods=["GET", "POST"])
 @login_required
-def edit_indicators(plan_id: int) -> Page:
+def edit_indicators(plan_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     form_class = indicators_form_class(plan.period_start, plan.period_end)
     if request.method == "POST":
@@ -314,7 +305,7 @@ def _activity_form(plan: ActionPlan, activity: Activity | None) -> ActivityFormB
     return form
 
 
-def _activity_view(plan: ActionPlan, activity: Activity | None) -> Page:
+def _activity_view(plan: ActionPlan, activity: Activity | None) -> Reply:
     actor = _actor()
     form = _activity_form(plan, activity)
 
@@ -361,20 +352,20 @@ def _activity_view(plan: ActionPlan, activity: Activity | None) -> Page:
 
 @blueprint.route("/plans/<int:plan_id>/activities/new", methods=["GET", "POST"])
 @login_required
-def new_activity(plan_id: int) -> Page:
+def new_activity(plan_id: int) -> Reply:
     return _activity_view(_editable_plan(plan_id), None)
 
 
 @blueprint.route("/plans/<int:plan_id>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_activity(plan_id: int, activity_id: int) -> Page:
+def edit_activity(plan_id: int, activity_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     return _activity_view(plan, _activity_of(plan, activity_id))
 
 
 @blueprint.route("/plans/<int:plan_id>/activities/<int:activity_id>/delete", methods=["POST"])
 @login_required
-def delete_activity(plan_id: int, activity_id: int) -> Page:
+def delete_activity(plan_id: int, activity_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     activity = _activity_of(plan, activity_id)
     title = activity.title

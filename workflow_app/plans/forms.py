@@ -126,6 +126,11 @@ def format_decimal_input(value: Decimal | None) -> str:
     return text.replace(".", get_decimal_symbol(_locale_name()))
 
 
+def values_of(row: Any, *names: str) -> dict[str, Any]:
+    """The attributes `names` of a stored row, as the data of the form fields named alike."""
+    return {name: getattr(row, name) for name in names}
+
+
 # --- fields ---------------------------------------------------------------------------
 
 
@@ -394,14 +399,8 @@ class IndicatorRowBase(RemovableRow):
 
     @classmethod
     def data_of(cls, indicator: Any) -> dict[str, Any]:
-        data = {
-            "name": indicator.name,
-            "unit": indicator.unit,
-            "baseline_year": indicator.baseline_year,
-            "baseline_value": indicator.baseline_value,
-        }
-        for target in indicator.targets:
-            data[target_name(target.year)] = target.value
+        data = values_of(indicator, "name", "unit", "baseline_year", "baseline_value")
+        data.update({target_name(target.year): target.value for target in indicator.targets})
         return data
 
 
@@ -451,6 +450,19 @@ class FundingRowBase(RemovableRow):
         return operations.FundingData(
             year=self.year.data, source=self.source.data, amount=self.amount.data
         )
+
+
+ACTIVITY_FIELDS = (
+    "sub_sector",
+    "activity_type",
+    "title",
+    "location",
+    "volume",
+    "unit",
+    "agency_id",
+    "start_year",
+    "end_year",
+)
 
 
 class ActivityFormBase(VersionedForm):
@@ -511,18 +523,8 @@ class ActivityFormBase(VersionedForm):
     @staticmethod
     def data_of(activity: Any) -> dict[str, Any]:
         return {
-            "sub_sector": activity.sub_sector,
-            "activity_type": activity.activity_type,
-            "title": activity.title,
-            "location": activity.location,
-            "volume": activity.volume,
-            "unit": activity.unit,
-            "agency_id": activity.agency_id,
-            "start_year": activity.start_year,
-            "end_year": activity.end_year,
-            "funding": [
-                {"year": f.year, "source": f.source, "amount": f.amount} for f in activity.funding
-            ],
+            **values_of(activity, *ACTIVITY_FIELDS),
+            "funding": [values_of(f, "year", "source", "amount") for f in activity.funding],
         }
 
 

@@ -10,10 +10,11 @@ from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from ..engine import Grant, Scope, TransitionDef, available_transitions, guards
+from .. import policy
+from ..accounts.models import User
+from ..engine import TransitionDef, guards
 from ..engine.guards import Problem
 from ..forms_base import BaseForm
-from ..workflows import definition_of, roles
 
 COMMENT_MAX_LENGTH = 5000
 
@@ -36,19 +37,10 @@ class Action:
     problems: list[Problem]
 
 
-def offered_actions(
-    subject: object, grants: list[Grant], scope: Scope, sent: TransitionForm | None
-) -> list[Action]:
-    """The actions `grants` allow on `subject` (a plan or a report) now. The form of `sent`
+def offered_actions(user: User, subject: object, sent: TransitionForm | None) -> list[Action]:
+    """The actions `user` may take on `subject` (a case of any kind) now. The form of `sent`
     (a refused submission) keeps its typed comment and errors."""
-    definition = definition_of(subject)
-    offered = available_transitions(
-        definition,
-        subject.state,  # type: ignore[attr-defined]
-        grants,
-        scope,
-        roles(),
-    )
+    offered = policy.actions(user, subject)
     actions: list[Action] = []
     for step in offered:
         kept = sent if sent is not None and sent.trigger.data == step.trigger else None

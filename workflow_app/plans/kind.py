@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from ..deadlines.models import ScheduledStep
+from typing import Any
+
 from ..subjects import CaseKind, register_kind
 from ..workflows import PLAN_WORKFLOW
-from .models import ActionPlan
+from .access import can_view, scope_of, visible_plans
+from .models import PLAN_KIND_NAME, ActionPlan
+
+
+def plan_facts(plan: ActionPlan) -> dict[str, Any]:
+    """The facts every plan email needs, frozen at the moment of the event."""
+    return {
+        "plan_id": plan.id,
+        "plan_title": plan.title,
+        "period": plan.period_label,
+        "region_code": plan.region.code,
+        "region_name": plan.region.name,
+        "workflow": plan.workflow_name,
+        "workflow_version": plan.workflow_version,
+        "state": plan.state,
+        "due_at": plan.due_at.isoformat() if plan.due_at else None,
+        "item_path": f"/plans/{plan.id}",
+    }
+
 
 PLAN_KIND = register_kind(
     CaseKind(
-        name="plan",
+        name=PLAN_KIND_NAME,
         model=ActionPlan,
         workflow=PLAN_WORKFLOW,
-        steps_of=lambda: (
-            (ScheduledStep.plan_id == ActionPlan.id) & ScheduledStep.report_id.is_(None)
-        ),
-        row_keys=lambda plan: {"plan_id": plan.id, "report_id": None},
+        scope_of=scope_of,
+        visible_to=can_view,
+        visible_query=visible_plans,
+        facts_of=plan_facts,
+        describe=lambda plan: f"plan {plan.id}",
+        incomplete="the plan is not complete",
     )
 )

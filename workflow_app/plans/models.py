@@ -12,22 +12,23 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..audit.chain import link_row
 from ..extensions import db
-from ..models_base import UTCDateTime, utcnow
+from ..history import CaseRecord
+from ..models_base import UTCDateTime
 from ..regions.models import Agency, Region
 
+PLAN_KIND_NAME = "plan"  # the name plans are registered under (plans/kind.py)
 
-class ActionPlan(db.Model):
-    """A region's Rencana Aksi for a period. `state` is set only by plans.operations.transition."""
+
+class ActionPlan(CaseRecord, db.Model):
+    """A region's Rencana Aksi for a period. `state` is set only by the one door, firing.fire."""
 
     __tablename__ = "action_plan"
+    CASE_KIND = PLAN_KIND_NAME  # its history: its own rows (its reports' join its chain)
     __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,19 +36,9 @@ class ActionPlan(db.Model):
     period_start: Mapped[int] = mapped_column(Integer)
     period_end: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    state: Mapped[str] = mapped_column(String(40), index=True)
-    workflow_name: Mapped[str] = mapped_column(String(80))
-    workflow_version: Mapped[int] = mapped_column(Integer)
-    # Optimistic lock: every UPDATE checks and bumps it, so two concurrent writers cannot both win.
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the current state's service level runs out (None: the state has no deadline).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    __mapper_args__ = {"version_id_col": version}
 
     region: Mapped[Region] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -59,13 +50,6 @@ class ActionPlan(db.Model):
     )
     activities: Mapped[list[Activity]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Activity.position"
-    )
-    # The plan's own steps; its quarterly reports' steps share the table (report_id set).
-    history: Mapped[list[PlanTransition]] = relationship(
-        primaryjoin="and_(PlanTransition.plan_id == ActionPlan.id, "
-        "PlanTransition.report_id.is_(None))",
-        order_by="PlanTransition.id",
-        viewonly=True,
     )
 
     @property
@@ -186,48 +170,3 @@ class Funding(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)
 
     activity: Mapped[Activity] = relationship(back_populates="funding")
-
-
-class PlanTransition(db.Model):
-    """One step in a plan's history, or in one of its progress reports' (`report_id` set; the
-    states and version are then the report's). Append-only: never updated or deleted."""
-
-    __tablename__ = "plan_transition"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"), index=True)
-    workflow_version: Mapped[int] = mapped_column(Integer)
-    from_state: Mapped[str | None] = mapped_column(String(40))  # None: the plan was created
-    to_state: Mapped[str] = mapped_column(String(40))
-    trigger: Mapped[str] = mapped_column(String(40))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    role: Mapped[str] = mapped_column(String(40))
-    comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The plan's hash chain (audit/chain.py): the previous row's hash (None: the first row)
-    # and this row's, over its content and prev_hash. Filled by the before_insert hook below.
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    row_hash: Mapped[str] = mapped_column(String(64))
-
-    plan: Mapped[ActionPlan] = relationship()
-    actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
-    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
-
-
-@event.listens_for(PlanTransition, "before_insert")
-def _link_into_chain(mapper: object, connection: Connection, target: PlanTransition) -> None:
-    # Here rather than at the creation sites, so none of them can forget it. The rows of the
-    # same flush are linked one by one before any of them is inserted: pass them along.
-    if target.created_at is None:  # the column default would come after hashing
-        target.created_at = utcnow()
-    session = object_session(target)
-    pending = [row for row in session.new if isinstance(row, PlanTransition)] if session else []
-    link_row(connection, target, pending)
-
-
-@event.listens_for(PlanTransition, "before_update")
-@event.listens_for(PlanTransition, "before_delete")
-def _history_is_append_only(mapper: object, connection: object, target: PlanTransition) -> None:
-    raise PermissionError("plan history is append-only")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..engine import TransitionDef, available_transitions
+from ..engine import TransitionDef
 from ..extensions import db
-from ..paging import Page, first_accepted
+from ..paging import Page
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, covers, definition_of, definitions_of, registry, roles
-from .access import scope_of, visible_plans
-from .models import ActionPlan
+from ..workflows import PLAN_WORKFLOW, definitions_of, registry
+from .access import visible_plans
+from .case_queries import earliest_due_first, overseen_cases, task_page
+from .models import PLAN_KIND_NAME, ActionPlan
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,6 @@ class Task:
     actions: list[TransitionDef]
 
 
-def _owned_states(held: set[str]) -> set[str]:
-    """Names of the states, in any loaded plan definition, owned by one of the `held` roles
-    that wait for someone: not final, and not published (an approved or monitored plan is the
-    outcome, running for years; it starts monitoring by itself and its reports are tasks of
-    their own)."""
-    return {
-        name
-        for definition in definitions_of(PLAN_WORKFLOW)
-        for name, state in definition.states.items()
-        if state.owner in held and not state.final and not state.published
-    }
-
-
 TASKS_SHOWN = 50  # per section of "My tasks"; the rest behind "show all"
 
 
@@ -46,44 +34,33 @@ def my_tasks(user: User) -> list[Task]:
     return my_task_page(user, limit=None).items
 
 
+def _with_region(query: Select[tuple[ActionPlan]]) -> Select[tuple[ActionPlan]]:
+    return query.options(joinedload(ActionPlan.region).joinedload(Region.parent))
+
+
 def my_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
     """Plans in a state the user owns (in the plan's scope) on which the user can act now:
     the earliest due first, then those without a deadline; the longest waiting first among
-    equals. Read in batches until `limit` tasks are found; the total is counted in SQL."""
-    grants = user.grants()
-    states = _owned_states({g.role for g in grants})
-    if not states:
-        return Page()
-    query = (
-        visible_plans(user)
-        .where(ActionPlan.state.in_(states))
-        .options(joinedload(ActionPlan.region).joinedload(Region.parent))
-        .order_by(
-            # `IS NULL` sorts the plans without a deadline last on SQLite and PostgreSQL alike.
-            ActionPlan.due_at.is_(None),
-            ActionPlan.due_at,
-            ActionPlan.state_entered_at,
-            ActionPlan.id,
-        )
+    equals. A published state (an approved or monitored plan is the outcome, running for
+    years; it starts monitoring by itself and its reports are tasks of their own) waits for
+    no one. Read in batches until `limit` tasks are found; the total is counted in SQL."""
+    return task_page(
+        user,
+        PLAN_KIND_NAME,
+        limit,
+        Task,
+        lambda query: earliest_due_first(
+            _with_region(query), ActionPlan, ActionPlan.state_entered_at
+        ),
+        published_waits=False,
     )
-
-    def as_task(plan: ActionPlan) -> Task | None:
-        definition = definition_of(plan)
-        scope = scope_of(plan)
-        owner = definition.states[plan.state].owner
-        if not any(g.role == owner and covers(g, scope) for g in grants):
-            return None
-        actions = available_transitions(definition, plan.state, grants, scope, roles())
-        return Task(plan=plan, actions=actions) if actions else None
-
-    return first_accepted(query, as_task, limit)
 
 
 def list_plans(
     user: User, *, region_code: str | None = None, state: str | None = None
 ) -> list[ActionPlan]:
     """The plans `user` may see, optionally narrowed to one region and one state."""
-    query = visible_plans(user).options(joinedload(ActionPlan.region).joinedload(Region.parent))
+    query = _with_region(visible_plans(user))
     if region_code:
         query = query.where(ActionPlan.region.has(Region.code == region_code))
     if state:
@@ -113,21 +90,9 @@ def overseen_plans(user: User) -> list[ActionPlan]:
     """For a holder of an overseeing role (the district head): the plans of its region still
     in the workflow, the earliest due first, so the head sees what is late before an
     escalation email says so."""
-    overseeing = roles().overseeing()
-    regions = {g.region_code for g in user.grants() if g.role in overseeing}
-    if not regions:
-        return []
-    final_states = {
-        name
-        for definition in definitions_of(PLAN_WORKFLOW)
-        for name, state in definition.states.items()
-        if state.final
-    }
-    query = (
-        visible_plans(user)
-        .join(ActionPlan.region)
-        .where(Region.code.in_(regions), ActionPlan.state.not_in(final_states))
-        .options(joinedload(ActionPlan.region).joinedload(Region.parent))
-        .order_by(ActionPlan.due_at.is_(None), ActionPlan.due_at, ActionPlan.id)
+    return overseen_cases(
+        user,
+        PLAN_KIND_NAME,
+        lambda query, regions: query.join(ActionPlan.region).where(Region.code.in_(regions)),
+        lambda query: earliest_due_first(_with_region(query), ActionPlan),
     )
-    return list(db.session.scalars(query).unique())

@@ -6,27 +6,27 @@ translate refusals into pages with the right status code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.wrappers import Response
 
 from ..accounts.views import is_local_path
 from ..deadlines.display import due_statuses
-from ..engine import OutOfScope, TransitionRefused
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
-from ..refusals import refusal_details, refusal_message
-from ..templating import state_label
-from ..unit_of_work import unit_of_work
 from ..workflows import definition_of
 from . import operations
-from .access import scope_of
 from .blueprint import blueprint
-from .forms_actions import Action, TransitionForm, offered_actions
+from .case_views import (
+    Page,
+    Refusal,
+    Reply,
+    language,
+    page_actions,
+    transition_post,
+    trigger_labels,
+)
+from .forms_actions import TransitionForm
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
@@ -40,33 +40,9 @@ from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 
 __all__ = ["blueprint"]
 
-Page = str | tuple[str, int]
-
-
-def _language() -> str:
-    return str(get_locale() or "id")
-
-
-@dataclass
-class Refusal:
-    """Why the last action was refused, shown at the top of the plan page."""
-
-    status: int
-    message: str
-    details: list[str] = field(default_factory=list)
-    # The typed comment, when the refused action is no longer offered on the page.
-    unsent_comment: str | None = None
-
-
-def _actions(plan: ActionPlan, sent: TransitionForm | None) -> list[Action]:
-    return offered_actions(plan, current_user.grants(), scope_of(plan), sent)
-
 
 def _trigger_labels(plan: ActionPlan) -> dict[str, str]:
-    labels = {operations.CREATE_TRIGGER: _("Created")}
-    for step in definition_of(plan).transitions:
-        labels.setdefault(step.trigger, step.label.get(_language()))
-    return labels
+    return trigger_labels(plan, operations.CREATE_TRIGGER, _("Created"))
 
 
 def _plan_page(
@@ -76,15 +52,11 @@ def _plan_page(
     refusal: Refusal | None = None,
     sent: TransitionForm | None = None,
 ) -> Page:
-    actions = _actions(plan, sent)
-    offered = {a.transition.trigger for a in actions}
-    if refusal is not None and sent is not None and sent.trigger.data not in offered:
-        refusal.unsent_comment = sent.comment.data or None
     page = render_template(
         "plans/detail.html",
         plan=plan,
         definition=definition_of(plan),
-        actions=actions,
+        actions=page_actions(plan, refusal, sent),
         refusal=refusal,
         due=due_statuses([plan]).get(plan.id),
         editable=operations.can_edit(current_user, plan),
@@ -92,7 +64,7 @@ def _plan_page(
         sub_sectors=SUB_SECTORS,
         activity_types=ACTIVITY_TYPES,
         funding_sources=FUNDING_SOURCES,
-        language=_language(),
+        language=language(),
         realisation=realisation_section(plan),
     )
     return page, status
@@ -134,7 +106,7 @@ def index() -> Page:
         "plans/index.html",
         plans=plans,
         regions=visible_regions(current_user),
-        states=state_options(_language()),
+        states=state_options(language()),
         selected_region=region_code,
         selected_state=state,
     )
@@ -148,34 +120,14 @@ def detail(plan_id: int) -> Page:
 
 @blueprint.post("/plans/<int:plan_id>/transition")
 @login_required
-def transition(plan_id: int) -> Page | Response:
-    plan = operations.load_visible_plan(current_user, plan_id)
-    form = TransitionForm()
-    if not form.validate():
-        refusal = Refusal(400, _("The data sent is not valid."))
-        return _plan_page(plan, status=400, refusal=refusal, sent=form)
-    try:
-        with unit_of_work():
-            record = operations.transition(
-                current_user,
-                plan,
-                form.trigger.data,
-                comment=form.comment.data,
-                expected_version=form.version.data,
-            )
-    except OutOfScope:
-        raise  # the app's error page: "not found", never a hint that the plan exists
-    except TransitionRefused as exc:
-        # unit_of_work rolled back, which expired every loaded object: reading the plan
-        # again shows its current state, not what the refused attempt did to it.
-        plan = operations.load_visible_plan(current_user, plan_id)
-        refusal = Refusal(exc.status, refusal_message(exc), refusal_details(exc))
-        return _plan_page(plan, status=exc.status, refusal=refusal, sent=form)
-    flash(
-        _("Done: the plan is now “%(state)s”.", state=state_label(plan, record.to_state)),
-        "success",
-    )
+def transition(plan_id: int) -> Reply:
     # A same-site `next` (the sync workspace's forms) brings the user back where they acted.
     target = request.form.get("next")
     back = target if target and is_local_path(target) else None
-    return redirect(back or url_for("plans.detail", plan_id=plan_id), code=303)
+    return transition_post(
+        plan_id,
+        operations.load_visible_plan,
+        _plan_page,
+        done=lambda state: _("Done: the plan is now “%(state)s”.", state=state),
+        back=back or url_for("plans.detail", plan_id=plan_id),
+    )

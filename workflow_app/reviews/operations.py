@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import policy
 from ..accounts.models import User
 from ..engine import (
     Grant,
@@ -16,10 +17,10 @@ from ..engine import (
     RoleNotAllowed,
 )
 from ..extensions import db
+from ..history import CaseTransition
 from ..models_base import utcnow
-from ..plans.access import can_view, scope_of
-from ..plans.models import ActionPlan, PlanTransition
-from ..workflows import covers, definition_of, definitions_of
+from ..plans.models import ActionPlan
+from ..workflows import definition_of, definitions_of
 from .models import ITEM_TYPES, ReviewComment
 
 BODY_MAX_LENGTH = 2000
@@ -35,31 +36,21 @@ def reviewer_roles(plan: ActionPlan) -> set[str]:
 
 def commenting_grant(actor: User, plan: ActionPlan) -> Grant | None:
     """The grant letting `actor` comment on `plan` now, if any."""
-    definition = definition_of(plan)
-    if plan.state not in definition.states_tagged(REVIEW_TAG):
-        return None
-    owner = definition.states[plan.state].owner
-    scope = scope_of(plan)
-    usable = [g for g in actor.grants() if g.role == owner and covers(g, scope)]
-    # Prefer acting in one's own name over acting for someone else.
-    usable.sort(key=lambda g: g.acting_for is not None)
-    return usable[0] if usable else None
+    return policy.reviewing_grant(actor, plan, REVIEW_TAG)
 
 
 def can_comment(actor: User, plan: ActionPlan) -> bool:
-    return can_view(actor, plan) and commenting_grant(actor, plan) is not None
+    return policy.may_see(actor, plan) and commenting_grant(actor, plan) is not None
 
 
 def check_can_comment(actor: User, plan: ActionPlan) -> None:
     """404 when the plan is not visible; 409 for a reviewer of the plan while it is not in
     their reviewing state (the same answer as an action at the wrong moment); 403 otherwise."""
-    if not can_view(actor, plan):
+    if not policy.may_see(actor, plan):
         raise OutOfScope("plan not found")
     if commenting_grant(actor, plan) is not None:
         return
-    scope = scope_of(plan)
-    reviewers = reviewer_roles(plan)
-    if any(g.role in reviewers and covers(g, scope) for g in actor.grants()):
+    if policy.holds(actor, reviewer_roles(plan), policy.scope_of(plan)):
         raise NotAllowedFromState(f"comments are not possible in state {plan.state!r}")
     raise RoleNotAllowed("only the reviewer of the plan's current stage may comment")
 
@@ -74,11 +65,10 @@ def submission_count(plan: ActionPlan) -> int:
     }
     query = (
         select(func.count())
-        .select_from(PlanTransition)
+        .select_from(CaseTransition)
         .where(
-            PlanTransition.plan_id == plan.id,
-            PlanTransition.report_id.is_(None),  # a quarterly report's submissions are not
-            PlanTransition.trigger.in_(submissions),
+            CaseTransition.subject_of(plan),  # a quarterly report's submissions are not
+            CaseTransition.trigger.in_(submissions),
         )
     )
     return int(db.session.scalar(query) or 0)

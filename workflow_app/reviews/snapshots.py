@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..plans.models import ActionPlan, Activity, Indicator, PlanTransition
+from ..firing import Fired, on_fired
+from ..history import CaseTransition
+from ..plans.models import PLAN_KIND_NAME, ActionPlan, Activity, Indicator
 from .models import PlanSnapshot
 
 SNAPSHOT_FORMAT = 1
@@ -70,7 +72,7 @@ def snapshot_data(plan: ActionPlan) -> dict[str, Any]:
     }
 
 
-def record_submission_snapshot(plan: ActionPlan, record: PlanTransition) -> PlanSnapshot:
+def record_submission_snapshot(plan: ActionPlan, record: CaseTransition) -> PlanSnapshot:
     """Called by plans.operations.transition in the submission's own transaction."""
     snapshot = PlanSnapshot(
         plan_id=plan.id,
@@ -100,3 +102,12 @@ def last_two_snapshots(plan_id: int) -> tuple[PlanSnapshot, PlanSnapshot] | None
     if len(rows) < 2:
         return None
     return rows[1], rows[0]
+
+
+@on_fired
+def _snapshot_on_submission(fired: Fired) -> None:
+    """A transition the definition marks `snapshot` keeps the plan's contents as submitted:
+    what the reviewer's diff compares."""
+    if fired.transition.snapshot and fired.kind.name == PLAN_KIND_NAME:
+        assert fired.record is not None
+        record_submission_snapshot(fired.case, fired.record)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..accounts.models import User
-from ..plans.models import ActionPlan, PlanTransition
+from ..history import CaseTransition
+from ..plans.models import ActionPlan
 from ..plans.operations import CREATE_TRIGGER
 from ..plans.vocabulary import FUNDING_SOURCES
 from ..workflows import definition_of, registry, role_label
@@ -62,7 +63,7 @@ class Signature:
     role: str = ""
 
 
-def _signature_of(plan: ActionPlan, row: PlanTransition) -> str | None:
+def _signature_of(plan: ActionPlan, row: CaseTransition) -> str | None:
     """The `signature` of the transition a history row records (None: it signs nothing)."""
     if row.from_state is None:
         return None
@@ -74,8 +75,8 @@ def _signature_of(plan: ActionPlan, row: PlanTransition) -> str | None:
 
 
 def _last(
-    rows: list[tuple[PlanTransition, str | None]], box: str, after: int
-) -> tuple[int, PlanTransition | None]:
+    rows: list[tuple[CaseTransition, str | None]], box: str, after: int
+) -> tuple[int, CaseTransition | None]:
     found = [(i, row) for i, (row, signs) in enumerate(rows) if i > after and signs == box]
     return found[-1] if found else (len(rows), None)
 
@@ -93,7 +94,7 @@ def _signers(plan: ActionPlan, box: str) -> list[str]:
     )
 
 
-def _signature(plan: ActionPlan, key: str, row: PlanTransition | None) -> Signature:
+def _signature(plan: ActionPlan, key: str, row: CaseTransition | None) -> Signature:
     if row is None:
         return Signature(key, role=" / ".join(role_label(r) for r in _signers(plan, key)))
     return Signature(key, row.actor, row.acting_for, row.created_at, role_label(row.role))

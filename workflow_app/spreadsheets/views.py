@@ -6,7 +6,7 @@ district drafter while the plan is editable, through `operations.replace_activit
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,7 +16,8 @@ from ..engine import InvalidInput, NotAllowedFromState, StaleObject
 from ..extensions import csrf
 from ..models_base import utcnow
 from ..plans import operations
-from ..plans.editing import _actor, _editable_plan, _not_editable
+from ..plans.case_views import Reply, actor
+from ..plans.editing import _editable_plan, _not_editable
 from ..plans.models import ActionPlan
 from ..plans.views import _trigger_labels
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
@@ -24,10 +25,11 @@ from ..refusals import refusal_message
 from ..unit_of_work import unit_of_work
 from ..workflows import definition_of
 from .activity_import import MAX_BYTES, FileRejected, RowError, RowsRejected, read_activities
+from .case_export import case_download
 from .forms import ImportForm
 from .plan_export import filename_stem, plan_sheets
 from .printing import funding_totals, signatures
-from .tabular import FORMATS, XLSX_MIMETYPE, download
+from .tabular import XLSX_MIMETYPE
 from .template import import_template, template_filename
 
 blueprint = Blueprint("spreadsheets", __name__)
@@ -35,16 +37,11 @@ blueprint = Blueprint("spreadsheets", __name__)
 # Room for the form's other fields and the multipart framing around the workbook.
 FORM_OVERHEAD = 64 * 1024
 
-Page = str | tuple[str, int] | Response
-
 
 @blueprint.get("/plans/<int:plan_id>/export.<fmt>")
 @login_required
 def export(plan_id: int, fmt: str) -> Response:
-    plan = operations.load_visible_plan(current_user, plan_id)
-    if fmt not in FORMATS:
-        abort(404)
-    return download(plan_sheets(plan, fmt), fmt, filename_stem(plan))  # type: ignore[arg-type]
+    return case_download(plan_id, fmt, operations.load_visible_plan, plan_sheets, filename_stem)
 
 
 @blueprint.get("/plans/<int:plan_id>/import-template.xlsx")
@@ -79,7 +76,7 @@ def _import_page(
 @csrf.exempt
 @blueprint.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
 @login_required
-def import_activities(plan_id: int) -> Page:
+def import_activities(plan_id: int) -> Reply:
     plan = _editable_plan(plan_id)
     if request.method != "POST":
         form = ImportForm(formdata=None, data={"version": plan.version})
@@ -105,7 +102,7 @@ def import_activities(plan_id: int) -> Page:
     try:
         with unit_of_work():
             operations.replace_activities(
-                _actor(), plan, expected_version=form.expected_version(), activities=activities
+                actor(), plan, expected_version=form.expected_version(), activities=activities
             )
     except StaleObject as exc:
         return _import_page(plan, form, 409, refusal_message(exc))

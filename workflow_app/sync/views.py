@@ -12,15 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..engine import Role, RoleScope, TransitionDef, available_transitions
+from .. import policy
+from ..accounts.models import User
+from ..engine import RoleScope, TransitionDef
 from ..extensions import login_manager
-from ..plans.access import scope_of
 from ..plans.forms_actions import TransitionForm
 from ..plans.models import ActionPlan
 from ..plans.queries import state_options
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES
 from ..templating import number
-from ..workflows import definition_of, roles
+from ..workflows import definition_of
 from .chart import trajectory_svg
 from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
 from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, overview
@@ -35,15 +36,18 @@ SYNC_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
 SYNC_TAG = "sync"
 
 
+@blueprint.app_template_global("can_open_sync")
+def can_open_sync(user: User) -> bool:
+    """Whether `user` may open the workspace (the navigation shows its link by the same rule):
+    a grant, own or acting for someone, of a role declared with a scope in SYNC_SCOPES."""
+    return policy.may_open_workspace(user, SYNC_SCOPES)
+
+
 @blueprint.before_request
 def require_provincial_role() -> object:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    catalogue = roles()
-    if not any(
-        g.role != Role.PARTNER and catalogue.scope_of(g.role) in SYNC_SCOPES
-        for g in current_user.grants()
-    ):
+    if not can_open_sync(current_user):
         abort(403)
     return None
 
@@ -77,9 +81,7 @@ def sync_actions(plan: ActionPlan) -> list[tuple[TransitionDef, TransitionForm]]
     definition = definition_of(plan)
     if not definition.states[plan.state].has(SYNC_TAG):
         return []
-    offered = available_transitions(
-        definition, plan.state, current_user.grants(), scope_of(plan), roles()
-    )
+    offered = policy.actions(current_user, plan)
     return [
         (step, TransitionForm(formdata=None, trigger=step.trigger, version=plan.version))
         for step in offered

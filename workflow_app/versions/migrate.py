@@ -18,8 +18,8 @@ from ..deadlines.models import ScheduledStep
 from ..deadlines.scheduling import due_time, schedule_steps
 from ..engine import InvalidInput, Role, WorkflowDefinition
 from ..extensions import db
+from ..history import new_history_row
 from ..models_base import utcnow
-from ..plans.models import PlanTransition
 from ..subjects import CaseKind, kinds_of_workflow
 from ..workflows import registry
 from .store import remember
@@ -112,13 +112,12 @@ def migrate_cases(
 def _move(
     kind: CaseKind, case, target: WorkflowDefinition, to_state: str, actor_id: int, calendar
 ) -> None:
-    keys = kind.row_keys(case)
     from_state, old_version = case.state, case.workflow_version
     case.workflow_version = target.version
     case.state = to_state
     case.due_at = due_time(target, to_state, case.state_entered_at, calendar)
-    record = PlanTransition(
-        **keys,
+    record = new_history_row(
+        case,
         workflow_version=target.version,
         from_state=from_state,
         to_state=to_state,
@@ -130,12 +129,7 @@ def _move(
     )
     db.session.add(record)
     db.session.flush()
-    own_steps = [ScheduledStep.plan_id == keys["plan_id"]]
-    own_steps.append(
-        ScheduledStep.report_id.is_(None)
-        if keys["report_id"] is None
-        else ScheduledStep.report_id == keys["report_id"]
-    )
+    own_steps = [ScheduledStep.subject_is(kind.name, case.id)]
     fired = set(
         db.session.scalars(
             select(ScheduledStep.step).where(
@@ -155,8 +149,8 @@ def _move(
         return
     for step in schedule_steps(
         target,
-        plan_id=keys["plan_id"],
-        report_id=keys["report_id"],
+        kind=kind.name,
+        subject_id=case.id,
         entry_id=record.id,
         state=to_state,
         due_at=case.due_at,

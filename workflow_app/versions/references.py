@@ -62,7 +62,7 @@ def missing_references(registry: WorkflowRegistry) -> list[DefinitionError]:
                 ScheduledStep.step,
                 func.count(),
             )
-            .join(model, kind.steps_of())
+            .join(model, ScheduledStep.subject_is(kind.name, model.id))
             .where(ScheduledStep.status == "pending")
             .group_by(
                 model.workflow_name, model.workflow_version, ScheduledStep.state, ScheduledStep.step

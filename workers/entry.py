@@ -1,0 +1,22 @@
+"""The worker's entry point, as `make_celery.py` in Flask's "Background Tasks with Celery":
+build the Flask app from the environment (the same settings as the web side: DATABASE_URL,
+CELERY_BROKER_URL or REDIS_URL, MAIL_*); `create_app` binds Celery to it (celery_init_app). The
+tasks are `shared_task`s, so importing them registers them with that Celery app; then the beat
+schedule is set.
+
+Only this module builds an app: the app package never imports `workers`, and importing
+`workers.tasks` or `workers.schedule` builds nothing.
+"""
+
+from __future__ import annotations
+
+from workflow_app import create_app
+
+from . import tasks
+from .schedule import beat_schedule
+
+flask_app = create_app()
+celery = app = flask_app.extensions["celery"]
+celery.conf.beat_schedule = beat_schedule(flask_app.config)
+
+__all__ = ["app", "celery", "flask_app", "tasks"]

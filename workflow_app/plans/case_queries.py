@@ -1,0 +1,92 @@
+"""Queries for every kind of case (plans, progress reports): the states of a workflow with a
+property, the earliest-due-first order, the page of cases waiting for a user ("My tasks") and
+the open cases of the regions a user oversees. plans/queries.py and monitoring/queries.py call
+these with their kind; who may see a case is `policy.visible`, never a rule of its own here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+
+from .. import policy
+from ..accounts.models import User
+from ..engine import StateDef, TransitionDef
+from ..extensions import db
+from ..paging import Page, first_accepted
+from ..subjects import kind_named
+from ..workflows import definitions_of, roles
+
+Task = TypeVar("Task")
+Shape = Callable[[Select[Any]], Select[Any]]
+
+
+def state_names(workflow: str, keep: Callable[[StateDef], bool] = lambda state: True) -> set[str]:
+    """Names of the states, in any loaded version of `workflow`, for which `keep` holds."""
+    return {
+        name
+        for definition in definitions_of(workflow)
+        for name, state in definition.states.items()
+        if keep(state)
+    }
+
+
+def earliest_due_first(query: Select[Any], model: Any, *then: Any) -> Select[Any]:
+    """`query` ordered by deadline, the cases without one last, then by `then` and the id."""
+    # `IS NULL` sorts the cases without a deadline last on SQLite and PostgreSQL alike.
+    return query.order_by(model.due_at.is_(None), model.due_at, *then, model.id)
+
+
+def task_page(
+    user: User,
+    kind: str,
+    limit: int | None,
+    task: Callable[[Any, list[TransitionDef]], Task],
+    shape: Shape,
+    *,
+    published_waits: bool = True,
+) -> Page[Task]:
+    """The cases of `kind` in a state the user owns (in the case's scope) on which the user
+    can act now, as `task(case, actions)`, in the order of `shape` (which may also load
+    related rows). Owned states wait for someone: never final, and not published unless
+    `published_waits`. Read in batches until `limit` are found; the total is counted in SQL."""
+    found = kind_named(kind)
+    grants = user.grants()
+    held = {g.role for g in grants}
+
+    def waits(state: StateDef) -> bool:
+        return state.owner in held and not state.final and (published_waits or not state.published)
+
+    states = state_names(found.workflow, waits)
+    if not states:
+        return Page()
+    query = shape(policy.visible(user, kind).where(found.model.state.in_(states)))
+
+    def as_task(case: Any) -> Task | None:
+        if not policy.is_owner(user, case, grants):
+            return None
+        actions = policy.actions(user, case, grants)
+        return task(case, actions) if actions else None
+
+    return first_accepted(query, as_task, limit)
+
+
+def overseen_cases(
+    user: User,
+    kind: str,
+    in_regions: Callable[[Select[Any], set[str]], Select[Any]],
+    shape: Shape,
+) -> list[Any]:
+    """For a holder of an overseeing role (the district head): the cases of `kind` in its
+    regions (`in_regions` narrows a query to the region codes) not yet in a final state, in
+    the order of `shape`."""
+    overseeing = roles().overseeing()
+    regions = {g.region_code for g in user.grants() if g.role in overseeing}
+    if not regions:
+        return []
+    found = kind_named(kind)
+    final_states = state_names(found.workflow, lambda state: state.final)
+    query = in_regions(policy.visible(user, kind), regions)
+    query = query.where(found.model.state.not_in(final_states))
+    return list(db.session.scalars(shape(query)).unique())

@@ -1,0 +1,165 @@
+"""Who may see and do what, for every kind of case: the one access policy.
+
+Every answer goes by a user's grants, which include the roles they act for today through a
+delegation (Plt/Plh), and by the scope each role is declared with in the definitions. Pages,
+lists, exports, the API, the CLI, the dashboard and the sync page ask here; the only rules
+kept by a feature are those its kind registers (subjects.CaseKind: which cases a user may
+see, as a Python test and as SQL).
+
+A case nobody may see is "not found" (OutOfScope, 404), never "forbidden", so that its
+existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select
+
+from .accounts.models import User
+from .engine import (
+    Grant,
+    NotAllowedFromState,
+    OutOfScope,
+    Role,
+    RoleNotAllowed,
+    RoleScope,
+    Scope,
+    StateDef,
+    TransitionDef,
+    available_transitions,
+)
+from .extensions import db
+from .subjects import kind_named, kind_of
+from .workflows import covers, definition_of, registry, roles
+
+
+def _grants(user: User, grants: Iterable[Grant] | None) -> list[Grant]:
+    return list(grants) if grants is not None else user.grants()
+
+
+def grant_for(
+    user: User, wanted: Iterable[str], scope: Scope, grants: Iterable[Grant] | None = None
+) -> Grant | None:
+    """A grant of `user` holding one of `wanted` where `scope` is, preferring one held in the
+    user's own name over one acted for; None when there is none."""
+    names = set(wanted)
+    usable = [g for g in _grants(user, grants) if g.role in names and covers(g, scope)]
+    usable.sort(key=lambda g: g.acting_for is not None)
+    return usable[0] if usable else None
+
+
+def holds(
+    user: User, wanted: Iterable[str], scope: Scope, grants: Iterable[Grant] | None = None
+) -> bool:
+    """Whether `user` holds (or acts for someone who holds) one of `wanted` where `scope` is."""
+    return grant_for(user, wanted, scope, grants) is not None
+
+
+def scope_of(case: Any) -> Scope:
+    return kind_of(case).scope_of(case)
+
+
+def state_of(case: Any) -> StateDef:
+    return definition_of(case).states[case.state]
+
+
+# --- seeing ---------------------------------------------------------------------------------
+
+
+def may_see(user: User, case: Any) -> bool:
+    return kind_of(case).visible_to(user, case)
+
+
+def visible(user: User, kind: str) -> Select[Any]:
+    """A SELECT of the cases of `kind` that `user` may see (filter and order it further)."""
+    return kind_named(kind).visible_query(user)
+
+
+def find_visible(user: User, kind: str, case_id: int) -> Any:
+    """The case, if `user` may see it; otherwise 'not found', never 'forbidden'."""
+    case = db.session.get(kind_named(kind).model, case_id)
+    if case is None or not may_see(user, case):
+        raise OutOfScope(f"{kind} not found")
+    return case
+
+
+# --- acting ---------------------------------------------------------------------------------
+
+
+def actions(user: User, case: Any, grants: Iterable[Grant] | None = None) -> list[TransitionDef]:
+    """The transitions `user` may fire on `case` now (guards not evaluated)."""
+    return available_transitions(
+        definition_of(case), case.state, _grants(user, grants), scope_of(case), roles()
+    )
+
+
+def is_owner(user: User, case: Any, grants: Iterable[Grant] | None = None) -> bool:
+    """Whether the case waits on `user`: they hold its state's owner role where it is."""
+    return holds(user, [state_of(case).owner], scope_of(case), grants)
+
+
+def editing_roles(case: Any) -> set[str]:
+    """The roles that change a case's contents: the owners of its definition's editable
+    states."""
+    return {state.owner for state in definition_of(case).states.values() if state.editable}
+
+
+def may_edit(user: User, case: Any) -> bool:
+    """Whether `user` may change the case's contents now: it is in an `editable` state and
+    they hold that state's owner role where it is."""
+    return state_of(case).editable and is_owner(user, case)
+
+
+def check_edit(user: User, case: Any) -> None:
+    """Raise the refusal an edit by `user` would meet now: OutOfScope (404), RoleNotAllowed
+    (403: not an editor of this case) or NotAllowedFromState (409: not editable now)."""
+    kind = kind_of(case).name
+    if not may_see(user, case):
+        raise OutOfScope(f"{kind} not found")
+    scope, state = scope_of(case), state_of(case)
+    labels = " or ".join(sorted(roles().label(role, "en") for role in editing_roles(case)))
+    if not holds(user, editing_roles(case), scope):
+        raise RoleNotAllowed(f"only the {labels} may edit this {kind}")
+    if not state.editable:
+        raise NotAllowedFromState(f"a {kind} in state {case.state!r} cannot be edited")
+    if not holds(user, [state.owner], scope):
+        raise RoleNotAllowed(f"only the {labels} may edit this {kind}")
+
+
+# --- opening cases and workspaces -----------------------------------------------------------
+
+
+def creator_role(kind: str) -> str:
+    """The role that opens cases of `kind`: the owner of the state they start in, in the
+    version new cases get."""
+    definition = registry().latest(kind_named(kind).workflow)
+    return definition.states[definition.initial].owner
+
+
+def may_create(user: User, kind: str, scope: Scope) -> bool:
+    """Whether `user` holds (or acts for) the creator role of `kind` where `scope` is."""
+    return holds(user, [creator_role(kind)], scope)
+
+
+def may_open_workspace(user: User, scopes: Iterable[RoleScope], *, partners: bool = False) -> bool:
+    """Whether `user` holds (or acts for) a role whose declared scope is one of `scopes`
+    (partners only with `partners`): who opens the province's workspaces (the sync page,
+    the dashboard)."""
+    if not user.is_authenticated:
+        return False
+    wanted, catalogue = set(scopes), roles()
+    return any(
+        (partners or g.role != Role.PARTNER) and catalogue.scope_of(g.role) in wanted
+        for g in user.grants()
+    )
+
+
+def reviewing_grant(user: User, case: Any, tag: str) -> Grant | None:
+    """The grant through which `user` reviews `case` now: the case is in a state tagged `tag`
+    and they hold its owner role where the case is."""
+    state = state_of(case)
+    if not state.has(tag):
+        return None
+    return grant_for(user, [state.owner], scope_of(case))
