@@ -10,6 +10,7 @@ import os
 import re
 import smtplib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,19 +61,34 @@ def _fresh_request_globals(sender: Flask, **extra: object) -> None:
     g.__dict__.clear()
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    tmp_dir = tmp_path_factory.mktemp("app")
-    application = make_app(_database_url(tmp_dir), tmp_dir / "instance")
+@contextmanager
+def app_with_tables(database_url: str, tmp_dir: Path, **overrides: object) -> Iterator[Flask]:
+    """An app on `database_url` with the schema created, dropped again afterwards."""
+    application = make_app(database_url, tmp_dir / "instance", **overrides)
     request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         db.drop_all()
         db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+def app_of_its_own(tmp_dir: Path, **overrides: object) -> Iterator[Flask]:
+    """An app on a SQLite database of its own: for other workflow definitions, whose stored
+    versions must not meet the suite's (a fixture's version 1 is not the shipped one)."""
+    return app_with_tables(f"sqlite:///{tmp_dir / 'own.db'}", tmp_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp_dir = tmp_path_factory.mktemp("app")
+    with app_with_tables(_database_url(tmp_dir), tmp_dir) as application:
+        yield application
 
 
 # Every sequence of the schema back to 1, in one round trip (ids restart for each test).
@@ -93,15 +109,22 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app_ctx(app: Flask) -> Iterator[Flask]:
-    """An app context with empty tables; everything is removed again afterwards."""
+@contextmanager
+def emptied_afterwards(app: Flask) -> Iterator[Flask]:
+    """An app context on `app`; every table is emptied again afterwards."""
     reset_throttling(app)  # each test starts with no failed logins counted
     with app.app_context():
         yield app
         db.session.remove()
         _empty_all_tables()
         db.session.remove()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An app context with empty tables; everything is removed again afterwards."""
+    with emptied_afterwards(app):
+        yield app
 
 
 @pytest.fixture
@@ -146,6 +169,18 @@ def csrf_token(client: FlaskClient, url: str = "/login") -> str:
     match = _CSRF_RE.search(page) or re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    """A browser already signed in as `username` (the login form is tested elsewhere)."""
+    from workflow_app.accounts.models import User
+
+    client = app.test_client()
+    user_id = db.session.scalar(db.select(User.id).where(User.username == username))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
 
 
 def login(client: FlaskClient, username: str, password: str = factories.PASSWORD) -> None:

@@ -28,13 +28,14 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import _empty_all_tables, _fresh_request_globals, csrf_token, make_app
-from workflow_app import clock as app_clock
+from tests.conftest import app_of_its_own, csrf_token, emptied_afterwards, signed_in
+from tests.db.test_delivery import RecordingCelery
+from tests.db.test_scheduling import MONDAY, Clock, wita
 from workflow_app.accounts.models import User
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.engine import WorkflowRegistry, guards
@@ -46,7 +47,6 @@ from workflow_app.plans import diagram
 from workflow_app.plans.models import ActionPlan
 from workflow_app.resources import resource_path
 from workflow_app.reviews.models import ReviewComment
-from workflow_app.security.throttling import reset_throttling
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "workflows_technical"
 BASE_URL = "https://rencana-aksi.example.org"
@@ -68,14 +68,9 @@ SUMMARIES = {
 }
 
 
-def wita(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=WITA)
-
-
 # An ordinary fortnight (no holidays): submitted Monday, forwarded Tuesday; the technical
 # review (SLA 3) is then due on Friday, its reminder (-1) fires Thursday and its escalation
 # (+2) the Tuesday after.
-MONDAY = wita(date(2026, 3, 2))
 TUESDAY = wita(date(2026, 3, 3))
 WEDNESDAY = wita(date(2026, 3, 4))
 TECH_REMINDER = wita(date(2026, 3, 5))
@@ -88,63 +83,19 @@ APPROVED = wita(date(2026, 3, 12))
 # --- the app on the fixture directory -------------------------------------------------------
 
 
-class RecordingCelery:
-    """Stands in for the broker: remembers what was queued, sends nothing."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, list[object]]] = []
-
-    def send_task(self, name: str, args: list[object], **options: object) -> None:
-        self.sent.append((name, list(args)))
-
-
-class Clock:
-    """The application's clock (`workflow_app.clock.utcnow`), held still and moved by hand."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, at: datetime) -> None:
-        self.at = at
-        clock = self
-
-        class _Frozen(datetime):
-            @classmethod
-            def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
-                return clock.at.astimezone(UTC)
-
-        monkeypatch.setattr(app_clock, "datetime", _Frozen)
-
-    def set(self, at: datetime) -> None:
-        self.at = at
-
-
 @pytest.fixture(scope="module")
 def tech_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("fixture_definition")
-    application = make_app(
-        f"sqlite:///{tmp / 'fixture_definition.db'}",
-        tmp / "instance",
-        WORKFLOWS_DIR=str(FIXTURE_DIR),
-        BASE_URL=BASE_URL,
-    )
-    request_started.connect(_fresh_request_globals, application)
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_of_its_own(tmp, WORKFLOWS_DIR=str(FIXTURE_DIR), BASE_URL=BASE_URL) as application:
+        yield application
 
 
 @pytest.fixture
 def ctx(tech_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app context on the fixture app with empty tables, and no broker."""
     monkeypatch.setitem(tech_app.extensions, "celery", RecordingCelery())
-    reset_throttling(tech_app)
-    with tech_app.app_context():
+    with emptied_afterwards(tech_app):
         yield tech_app
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
 
 
 @pytest.fixture
@@ -179,12 +130,8 @@ def people(ctx: Flask) -> dict[str, User]:
 
 
 def browser(app: Flask, account: User) -> FlaskClient:
-    """A browser already logged in as `account` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(account.id)
-        session["_fresh"] = True
-    return client
+    """A browser already signed in as `account`."""
+    return signed_in(app, account.username)
 
 
 def page(client: FlaskClient, url: str, status: int = 200) -> str:

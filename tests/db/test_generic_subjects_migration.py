@@ -5,7 +5,6 @@ outbox keep pointing at the right case, and an edit of a migrated row's case is 
 from __future__ import annotations
 
 import importlib.util
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
@@ -13,16 +12,13 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
 from tests import factories
+from tests.db.test_audit_chain import story
 from tests.db.test_migrations import migrated_app  # noqa: F401  (the fixture)
 from workflow_app.accounts.models import User
-from workflow_app.accounts.system import system_user
 from workflow_app.audit.verify import Reason, verify_database
-from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
-from workflow_app.monitoring import operations as report_ops
-from workflow_app.monitoring.quarters import Quarter
 from workflow_app.notifications.models import Notification
 from workflow_app.plans import operations as ops
 
@@ -38,25 +34,10 @@ def _module(name: str) -> ModuleType:
 
 
 def _story() -> tuple[int, int]:
-    """A plan monitored with a submitted report, committed: (plan id, report id)."""
+    """A plan monitored with a verified report, committed: (plan id, report id)."""
     users = factories.standard_users()
     db.session.commit()
-    drafter, reviewer, provincial = users["drafter"], users["reviewer"], users["provincial"]
-    plan = factories.complete_plan(drafter, "6301")
-    ops.transition(drafter, plan, "submit")
-    ops.transition(reviewer, plan, "return", comment="Lengkapi baseline")
-    ops.transition(drafter, plan, "submit")
-    ops.transition(reviewer, plan, "forward")
-    ops.transition(provincial, plan, "approve")
-    ops.transition(provincial, plan, "start_monitoring")
-    report = report_ops.open_report(system_user(), plan, Quarter(2026, 3), current_calendar())
-    assert report is not None
-    lines = [
-        report_ops.LineData(line.activity_id, Decimal(45), 500_000_000) for line in report.lines
-    ]
-    report_ops.save_report(drafter, report, expected_version=None, lines=lines)
-    report_ops.report_transition(drafter, report, "submit")
-    db.session.commit()
+    plan, report = story(users)
     return plan.id, report.id
 
 
@@ -109,8 +90,7 @@ def test_old_format_history_verifies_after_the_migration_and_new_rows_continue_i
 
         # A new row (format 2) continues the migrated chain.
         provincial = db.session.scalars(select(User).where(User.username == "provincial.63")).one()
-        report = report_ops.load_visible_report(provincial, report_id)
-        report_ops.report_transition(provincial, report, "verify")
+        ops.transition(provincial, ops.load_visible_plan(provincial, plan_id), "close")
         db.session.commit()
         verdict = verify_database(db.engine)
         assert verdict.ok, verdict.breaks

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import _empty_all_tables, make_app
+from tests.conftest import app_of_its_own, emptied_afterwards
 from workflow_app.engine import DutiesNotSeparated
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
@@ -34,26 +34,14 @@ def sod_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         if transition["trigger"] == "approve":
             transition["actor_differs_from"] = ["forward"]
     path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
-    # Its own database: this version 1 is not the shipped version 1 (stored hashes differ).
-    application = make_app(
-        f"sqlite:///{tmp / 'sod.db'}", tmp / "instance", WORKFLOWS_DIR=str(workflows)
-    )
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_of_its_own(tmp, WORKFLOWS_DIR=str(workflows)) as application:
+        yield application
 
 
 @pytest.fixture
 def ctx(sod_app: Flask) -> Iterator[Flask]:
-    with sod_app.app_context():
+    with emptied_afterwards(sod_app):
         yield sod_app
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
 
 
 def _rows(plan_id: int) -> int:

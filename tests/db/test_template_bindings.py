@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import signed_in
 from workflow_app.accounts import delegations as dops
 from workflow_app.accounts.models import User, wita_today
 from workflow_app.extensions import db
@@ -26,15 +25,6 @@ class _Case:
     workflow_name: str
     workflow_version: int
     state: str
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _page(client: FlaskClient, url: str, status: int = 200) -> str:
@@ -74,7 +64,7 @@ def test_badge_tones_keep_the_shipped_look(app_ctx) -> None:
 def test_the_badge_carries_its_tone_and_state(app_ctx, users) -> None:
     plan = factories.complete_plan(users["drafter"])
     db.session.commit()
-    page = _page(_client_as(app_ctx, "drafter.6301"), f"/plans/{plan.id}")
+    page = _page(signed_in(app_ctx, "drafter.6301"), f"/plans/{plan.id}")
     assert '<span class="badge tone-start" data-state="draft">Draf</span>' in page
     stylesheet = app_ctx.test_client().get("/static/app.css").get_data(as_text=True)
     assert ".tone-start" in stylesheet
@@ -106,7 +96,7 @@ def plt(users) -> User:
 def test_an_acting_drafter_is_offered_a_new_plan_where_they_may_create_one(
     app_ctx, users, plt
 ) -> None:
-    client = _client_as(app_ctx, plt.username)
+    client = signed_in(app_ctx, plt.username)
     assert 'id="new-plan"' not in _page(client, "/plans")
     _page(client, "/plans/new", 403)
 
@@ -116,7 +106,7 @@ def test_an_acting_drafter_is_offered_a_new_plan_where_they_may_create_one(
 
 
 def test_an_acting_provincial_reviewer_sees_the_sync_link_and_opens_it(app_ctx, users, plt) -> None:
-    client = _client_as(app_ctx, plt.username)
+    client = signed_in(app_ctx, plt.username)
     assert 'id="nav-sync"' not in _page(client, "/plans")
     _page(client, "/sync", 403)
 
@@ -139,7 +129,7 @@ def test_an_acting_provincial_reviewer_sees_the_sync_link_and_opens_it(app_ctx, 
 def test_navigation_links_follow_the_pages_access_rules(
     app_ctx, users, username, sync, admin
 ) -> None:
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
     page = _page(client, "/plans")
     assert ('id="nav-sync"' in page) is sync
     assert ('href="/admin/"' in page) is admin
