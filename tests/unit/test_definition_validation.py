@@ -125,3 +125,54 @@ def test_new_cases_get_the_version_in_the_unnumbered_file(tmp_path: Path) -> Non
     registry = WorkflowRegistry.from_directory(tmp_path, GuardRegistry())
     assert registry.latest("mini").version == 2
     assert [d.version for d in registry.versions_of("mini")] == [1, 2]
+
+
+TIMED = MINI.replace(
+    "  - {trigger: accept,",
+    "  - {trigger: lapse, source: [check], dest: draft, roles: [checker, system]}\n"
+    "  - {trigger: accept,",
+) + (
+    "deadlines:\n"
+    "  check:\n"
+    "    sla: 5\n"
+    "    steps:\n"
+    "      - {name: reminder, at: -1, notify: [checker]}\n"
+    "      - {name: lapsed, at: 3, fire: lapse}\n"
+)
+
+
+def test_a_deadline_step_may_fire_a_transition_the_system_may_fire(tmp_path: Path) -> None:
+    definition = load_definition(write(tmp_path, TIMED), GuardRegistry())
+    steps = definition.deadlines["check"].steps
+    assert [(s.name, s.notify, s.fire) for s in steps] == [
+        ("reminder", ("checker",), None),
+        ("lapsed", (), "lapse"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (
+            ("fire: lapse}", "fire: accept}"),
+            "mini.yaml: deadlines.check.steps[1] (lapsed).fire: 'accept' does not name the role "
+            "'system', which fires it when the step is due",
+        ),
+        (
+            ("fire: lapse}", "fire: send}"),
+            "mini.yaml: deadlines.check.steps[1] (lapsed).fire: 'send' is not a transition from "
+            "state 'check'",
+        ),
+        (
+            ("at: 3, fire: lapse}", "at: 3}"),
+            "mini.yaml: deadlines.check.steps[1] (lapsed): names nobody to notify and nothing "
+            "to fire",
+        ),
+    ],
+)
+def test_a_timer_that_cannot_act_is_refused_by_name(
+    tmp_path: Path, change: tuple[str, str], error: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(write(tmp_path, TIMED.replace(*change)), GuardRegistry())
+    assert error in str(caught.value).splitlines()

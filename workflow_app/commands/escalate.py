@@ -40,11 +40,14 @@ def _wita(moment: datetime) -> str:
 
 
 def _line(fired: FiredStep) -> str:
-    recipients = ", ".join(fired.recipients) or "(nobody holds the role)"
+    recipients = ", ".join(fired.recipients) or (
+        "(nobody to notify)" if fired.fires else "(nobody holds the role)"
+    )
     region = f"{fired.facts.get('region_code', '?')} {fired.facts.get('region_name', '')}".strip()
+    acts = f"  fires {fired.fires}" if fired.fires else ""
     return (
         f"{fired.description}  {region}  {fired.state}  {fired.step}  {_wita(fired.fire_at)}"
-        f"  -> {recipients}"
+        f"  -> {recipients}{acts}"
     )
 
 

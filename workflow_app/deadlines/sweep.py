@@ -14,9 +14,13 @@ from typing import Any
 
 from sqlalchemy import select, tuple_, update
 
+from ..accounts.system import system_user
+from ..engine import TransitionRefused
+from ..engine.definition import DeadlineStep
 from ..extensions import db
+from ..firing import fire
 from ..models_base import utcnow
-from ..notifications.events import notify_step, step_recipients
+from ..notifications.events import notify_step, step_recipients, step_spec
 from ..subjects import kind_named, load_case
 from ..unit_of_work import unit_of_work
 from .models import ScheduledStep
@@ -36,6 +40,7 @@ class FiredStep:
     recipients: list[str] = field(default_factory=list)  # usernames
     facts: dict[str, Any] = field(default_factory=dict)  # the case's, as its emails show them
     description: str = ""  # the case in a line ("plan 12 report TW III 2026")
+    fires: str | None = None  # the trigger the step fired as the system, if it acts
 
 
 def _due_steps(
@@ -100,9 +105,13 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         if not dry_run:
             step.status = "cancelled"
         return None
+    spec = step_spec(case, step.state, step.step)
+    facts = kind.facts_of(case)  # as the case stood when the step came due
     recipients = step_recipients(case, step)
     if not dry_run:
         notify_step(case, step, recipients)
+        if spec.fire is not None and not _act(case, step, spec):
+            return None
     usernames = [user.username for user in recipients]
     return FiredStep(
         step.id,
@@ -112,6 +121,22 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         step.step,
         step.fire_at,
         usernames,
-        facts=kind.facts_of(case),
+        facts=facts,
         description=kind.describe(case),
+        fires=spec.fire,
     )
+
+
+def _act(case: Any, step: ScheduledStep, spec: DeadlineStep) -> bool:
+    """A timer that acts: the system fires the step's trigger through the one door, in the
+    step's own transaction (claimed once, so fired once however many sweeps run). A refusal
+    (a guard no longer met, say) changes nothing: the step ends cancelled and is logged."""
+    assert spec.fire is not None
+    summary = spec.summary.get("id") if spec.summary is not None else spec.name
+    try:
+        fire(system_user(), case, spec.fire, comment=f"{summary} ({spec.name})")
+    except TransitionRefused as refused:
+        log.warning("step %s could not fire %r: %s", step.id, spec.fire, refused.message)
+        step.status = "cancelled"
+        return False
+    return True

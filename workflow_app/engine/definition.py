@@ -72,12 +72,14 @@ class TransitionDef:
 
 @dataclass(frozen=True)
 class DeadlineStep:
-    """Who to notify `at` working days from the due time (negative: before it)."""
+    """Who to notify `at` working days from the due time (negative: before it), and what
+    the system fires then (`fire`: a trigger from the deadline's state), if anything."""
 
     name: str
     at: int
     notify: tuple[str, ...]
     summary: Label | None = None
+    fire: str | None = None  # the trigger the system fires when the step is due
 
     @property
     def kind(self) -> str:
@@ -227,7 +229,9 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
                 )
     if raw["initial"] in states:
         _check_graph(problems, raw["initial"], states, transitions)
-    deadlines = _parse_deadlines(problems, raw.get("deadlines", {}), states, check_roles)
+    deadlines = _parse_deadlines(
+        problems, raw.get("deadlines", {}), states, check_roles, transitions
+    )
     problems.raise_if_any()
     return WorkflowDefinition(
         name=raw["name"],
@@ -312,8 +316,26 @@ def _parse_transitions(
     return transitions
 
 
+def _check_timer(
+    problems: _Problems, where: str, state: str, trigger: str, transitions: list[TransitionDef]
+) -> None:
+    """A step's `fire`: a transition from the deadline's state that the system may fire."""
+    found = next((t for t in transitions if t.trigger == trigger and state in t.sources), None)
+    if found is None:
+        problems.add(f"{where}.fire", f"{trigger!r} is not a transition from state {state!r}")
+    elif Role.SYSTEM not in found.roles:
+        problems.add(
+            f"{where}.fire",
+            f"{trigger!r} does not name the role 'system', which fires it when the step is due",
+        )
+
+
 def _parse_deadlines(
-    problems: _Problems, raw: dict[str, dict], states: dict[str, StateDef], check_roles
+    problems: _Problems,
+    raw: dict[str, dict],
+    states: dict[str, StateDef],
+    check_roles,
+    transitions: list[TransitionDef],
 ) -> dict[str, Deadline]:
     deadlines: dict[str, Deadline] = {}
     for state, spec in raw.items():
@@ -340,13 +362,18 @@ def _parse_deadlines(
                     f"{step['at']} working days from the due time falls before the state is "
                     f"entered (sla {sla})",
                 )
-            check_roles(f"{where}.notify", step["notify"])
+            if "notify" not in step and "fire" not in step:
+                problems.add(where, "names nobody to notify and nothing to fire")
+            check_roles(f"{where}.notify", step.get("notify", []))
+            if "fire" in step:
+                _check_timer(problems, where, state, step["fire"], transitions)
             steps.append(
                 DeadlineStep(
                     step["name"],
                     step["at"],
-                    tuple(step["notify"]),
+                    tuple(step.get("notify", ())),
                     _optional_label(step.get("summary")),
+                    step.get("fire"),
                 )
             )
         deadlines[state] = Deadline(state=state, sla=sla, steps=tuple(steps))

@@ -125,12 +125,15 @@ DEFINITION_SCHEMA: dict = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "required": ["name", "at", "notify"],
+                            "required": ["name", "at"],
                             "additionalProperties": False,
                             "properties": {
                                 "name": _NAME,
                                 "at": {"type": "integer"},
                                 "notify": {"type": "array", "minItems": 1, "items": _NAME},
+                                # A timer that acts: the system fires this trigger (from the
+                                # deadline's state) through the one door when the step is due.
+                                "fire": _NAME,
                                 # The email subject's end; `{days}` is the working days.
                                 "summary": _LABEL,
                             },
