@@ -47,6 +47,7 @@ def timed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         {
             "name": "no_answer",
             "at": 3,
+            "notify": ["district_head"],
             "fire": "return",
             "summary": {"id": SUMMARY, "en": "no answer 3 working days after the deadline"},
         }
@@ -99,6 +100,12 @@ def test_a_plan_nobody_reviewed_goes_back_by_itself_once(ctx: Flask, plan: Actio
     assert [row.to_address for row in returned] == ["drafter.6301@example.test"]
     assert returned[0].payload["comment"] == f"{SUMMARY} (no_answer)"
     by_name = steps(plan)
+    # The step's own email tells the head of the plan as it stood when the step came due.
+    [told] = db.session.scalars(
+        select(Notification).where(Notification.step_id == by_name["no_answer"].id)
+    ).all()
+    assert (told.to_address, told.event) == ("head.6301@example.test", "escalation")
+    assert told.payload["state"] == "district_review"
     assert by_name["no_answer"].status == "done"
     assert by_name["escalation_province"].status == "cancelled"  # at +5: the state was left
 
@@ -111,7 +118,7 @@ def test_the_command_line_names_what_a_step_fires(ctx: Flask, plan: ActionPlan) 
     result = ctx.test_cli_runner().invoke(args=["escalate", "--dry-run", "--at", due.isoformat()])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if "no_answer" in line]
-    assert line.endswith("-> (nobody to notify)  fires return")
+    assert line.endswith("-> head.6301  fires return")
     db.session.expire_all()
     assert plan.state == "district_review"
 
@@ -131,5 +138,8 @@ def test_a_refused_timer_changes_nothing_and_ends_its_step(
 
     assert "no_answer" not in [f.step for f in fired]
     assert (plan.state, len(plan.history)) == ("district_review", before)
-    assert steps(plan)["no_answer"].status == "cancelled"
+    cancelled = steps(plan)["no_answer"]
+    assert cancelled.status == "cancelled"
+    sent = select(Notification).where(Notification.step_id == cancelled.id)
+    assert db.session.scalars(sent).all() == []  # refused: its email is not sent either
     assert run_sweep(due) == []

@@ -109,9 +109,11 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
     facts = kind.facts_of(case)  # as the case stood when the step came due
     recipients = step_recipients(case, step)
     if not dry_run:
-        notify_step(case, step, recipients)
+        # A timer acts first: refused, it sends nothing either. The step's own emails then
+        # tell of the case as it stood when the step came due.
         if spec.fire is not None and not _act(case, step, spec):
             return None
+        notify_step(case, step, recipients, facts)
     usernames = [user.username for user in recipients]
     return FiredStep(
         step.id,

@@ -66,10 +66,13 @@ def step_recipients(case: Any, scheduled: Any) -> list[User]:
     return holders_of(spec.notify, kind_of(case).scope_of(case))
 
 
-def notify_step(case: Any, scheduled: Any, recipients: list[User]) -> int:
-    """Write the emails of one escalation step to `recipients`; the number written."""
+def notify_step(
+    case: Any, scheduled: Any, recipients: list[User], facts: dict[str, Any] | None = None
+) -> int:
+    """Write the emails of one escalation step to `recipients`; the number written. `facts`:
+    the case's as the step came due, when it has changed since (a timer that acted)."""
     spec = step_spec(case, scheduled.state, scheduled.step)
-    payload = kind_of(case).facts_of(case) | {
+    payload = (facts if facts is not None else kind_of(case).facts_of(case)) | {
         "step": spec.name,
         "at_working_days": spec.at,
         "fire_at": scheduled.fire_at.isoformat(),
