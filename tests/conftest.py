@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -82,6 +83,24 @@ def app_of_its_own(tmp_dir: Path, **overrides: object) -> Iterator[Flask]:
     """An app on a SQLite database of its own: for other workflow definitions, whose stored
     versions must not meet the suite's (a fixture's version 1 is not the shipped one)."""
     return app_with_tables(f"sqlite:///{tmp_dir / 'own.db'}", tmp_dir, **overrides)
+
+
+def shipped_workflows_edited(tmp_dir: Path, edit: Callable[[dict], None]) -> Path:
+    """A copy of the shipped workflow files under `tmp_dir` whose action_plan.yaml `edit`
+    changed (in place, on the parsed document); the directory, for WORKFLOWS_DIR."""
+    import yaml
+
+    from workflow_app.resources import resource_path
+
+    workflows = tmp_dir / "workflows"
+    shutil.copytree(resource_path("workflows"), workflows)
+    path = workflows / "action_plan.yaml"
+    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(definition)
+    path.write_text(
+        yaml.safe_dump(definition, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return workflows
 
 
 @pytest.fixture(scope="session")

@@ -5,35 +5,30 @@ and is then refused the approval, which changes nothing; a colleague approves.""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import app_of_its_own, emptied_afterwards
+from tests.conftest import app_of_its_own, emptied_afterwards, shipped_workflows_edited
 from workflow_app.engine import DutiesNotSeparated
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
 from workflow_app.plans import operations as ops
-from workflow_app.resources import resource_path
 
 
 @pytest.fixture(scope="module")
 def sod_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("separation_of_duties")
-    workflows = tmp / "workflows"
-    shutil.copytree(resource_path("workflows"), workflows)
-    path = Path(workflows / "action_plan.yaml")
-    definition = yaml.safe_load(path.read_text())
-    for transition in definition["transitions"]:
-        if transition["trigger"] == "approve":
-            transition["actor_differs_from"] = ["forward"]
-    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+
+    def separate(definition: dict) -> None:
+        for transition in definition["transitions"]:
+            if transition["trigger"] == "approve":
+                transition["actor_differs_from"] = ["forward"]
+
+    workflows = shipped_workflows_edited(tmp, separate)
     with app_of_its_own(tmp, WORKFLOWS_DIR=str(workflows)) as application:
         yield application
 

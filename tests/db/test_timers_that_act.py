@@ -8,17 +8,14 @@ The definition here is the shipped one with one step added: a plan nobody review
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import app_of_its_own, emptied_afterwards
+from tests.conftest import app_of_its_own, emptied_afterwards, shipped_workflows_edited
 from tests.db.test_delivery import RecordingCelery
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines import sweep
@@ -36,23 +33,22 @@ SUMMARY = "tidak ditanggapi 3 hari kerja setelah tenggat"
 @pytest.fixture(scope="module")
 def timed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("timers")
-    workflows = tmp / "workflows"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "workflows", workflows)
-    path = workflows / "action_plan.yaml"
-    definition = yaml.safe_load(path.read_text())
-    for transition in definition["transitions"]:
-        if transition["trigger"] == "return" and "district_review" in transition["source"]:
-            transition["roles"].append("system")
-    definition["deadlines"]["district_review"]["steps"].append(
-        {
-            "name": "no_answer",
-            "at": 3,
-            "notify": ["district_head"],
-            "fire": "return",
-            "summary": {"id": SUMMARY, "en": "no answer 3 working days after the deadline"},
-        }
-    )
-    path.write_text(yaml.safe_dump(definition, allow_unicode=True, sort_keys=False))
+
+    def add_timer(definition: dict) -> None:
+        for transition in definition["transitions"]:
+            if transition["trigger"] == "return" and "district_review" in transition["source"]:
+                transition["roles"].append("system")
+        definition["deadlines"]["district_review"]["steps"].append(
+            {
+                "name": "no_answer",
+                "at": 3,
+                "notify": ["district_head"],
+                "fire": "return",
+                "summary": {"id": SUMMARY, "en": "no answer 3 working days after the deadline"},
+            }
+        )
+
+    workflows = shipped_workflows_edited(tmp, add_timer)
     with app_of_its_own(tmp, WORKFLOWS_DIR=str(workflows)) as application:
         yield application
 
