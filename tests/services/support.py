@@ -372,6 +372,17 @@ class CeleryProcess:
 
         return wait_until(logged, timeout=timeout, what=f"task {task_id}", details=self.tail)
 
+    def wait_idle(self, timeout: float = 20.0) -> None:
+        """Until every task this run received has finished (succeeded, failed or retried)."""
+        received = re.compile(r"\[([0-9a-f-]{36})\] received")
+        finished = re.compile(r"\[([0-9a-f-]{36})\] (?:succeeded|raised|failed|retry)")
+
+        def idle() -> bool:
+            log = self.log_since_start()
+            return set(received.findall(log)) <= set(finished.findall(log))
+
+        wait_until(idle, timeout=timeout, what=f"celery {self.name} idle", details=self.tail)
+
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, nothing acknowledged or handed back."""
         if self.running:

@@ -225,5 +225,10 @@ def test_a_delivery_slower_than_the_relay_grace_is_not_sent_twice(
     assert beat.log_since_start().count("Sending due task notification-relay") >= 2
     smtp.release.set()
     wait_until(lambda: all_sent([row.id]), what="the row sent", details=worker.tail)
-    assert terminate_together([beat, worker]) == [0, 0]
+    # The beat first, then the idle worker: a SIGTERM landing while a relay task is being
+    # handed to the pool can leave Celery 5.7's prefork warm shutdown hanging (seen once in
+    # CI); this test is about the delivery, test_shutdown covers stopping mid-task.
+    assert beat.terminate() == 0
+    worker.wait_idle()
+    assert worker.terminate() == 0
     assert [mail.outbox_id for mail in smtp.received] == [row.id]
