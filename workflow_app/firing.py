@@ -128,7 +128,7 @@ class _Carrier:
     def guards_pass(self, transition: TransitionDef) -> bool:
         self.problems = [
             problem for name in transition.guards for problem in guards.get(name)(self.case)
-        ]
+        ] + self.kind.requirements(self.case, transition)
         return not self.problems
 
     def leaving(self, transition: TransitionDef) -> None:

@@ -8,10 +8,15 @@ WTForms the app's translations instead of its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form
+from wtforms import BooleanField, FieldList, Form, IntegerField
+from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
 
 
 def N_(message: str) -> str:
@@ -74,3 +79,43 @@ class BaseSubForm(Form):
 
     class Meta(_TranslatedMeta):
         pass
+
+
+class RemovableRow(BaseSubForm):
+    """A row of a FieldList. A row marked for removal or left blank is skipped entirely."""
+
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return False
+
+    def is_skipped(self) -> bool:
+        return bool(self.remove.data) or self.is_blank()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self.is_skipped():
+            return True
+        return super().validate(extra_validators)
+
+
+class VersionedForm(BaseForm):
+    """Every edit form carries the version of the case the user loaded, for optimistic
+    locking: a stale save is refused as "changed by someone else"."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def expected_version(self) -> int:
+        return int(self.version.data)
+
+
+def add_row(rows: FieldList) -> bool:
+    """Append an empty row unless the list is full; True if a row was added."""
+    if rows.max_entries and len(rows.entries) >= rows.max_entries:
+        return False
+    rows.append_entry()
+    return True
+
+
+def live_rows(rows: FieldList) -> list[Any]:
+    """The row forms that are neither removed nor blank, in order."""
+    return [entry.form for entry in rows.entries if not entry.form.is_skipped()]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from .accounts.models import User
 from .engine import (
@@ -30,8 +30,8 @@ from .engine import (
     TransitionDef,
     available_transitions,
 )
-from .extensions import db
-from .subjects import kind_named, kind_of
+from .regions.models import Region
+from .subjects import kind_named, kind_of, load_case
 from .workflows import covers, definition_of, registry, roles
 
 
@@ -79,10 +79,58 @@ def visible(user: User, kind: str) -> Select[Any]:
 
 def find_visible(user: User, kind: str, case_id: int) -> Any:
     """The case, if `user` may see it; otherwise 'not found', never 'forbidden'."""
-    case = db.session.get(kind_named(kind).model, case_id)
+    case = load_case(kind, case_id)
     if case is None or not may_see(user, case):
         raise OutOfScope(f"{kind} not found")
     return case
+
+
+# --- cases that live in a region (plans, declared kinds) ---------------------------------
+
+
+def region_scope(region: Region) -> Scope:
+    return Scope(region_code=region.code, province_code=region.province_code)
+
+
+def sees_in_region(user: User, region: Region, published: bool) -> bool:
+    """Whether `user` may see a case of `region` whose state is `published` or not: any grant
+    reaching the region does, a partner's only for a published state."""
+    scope = region_scope(region)
+    return any(
+        covers(grant, scope) and (grant.role != Role.PARTNER or published)
+        for grant in user.grants()
+    )
+
+
+def _reach(grant: Grant, region_id: Any) -> ColumnElement[bool]:
+    """The cases (by their region column) a grant reaches, by its role's declared scope."""
+    reach = roles().scope_of(grant.role)
+    if reach is None:
+        return false()
+    if reach == RoleScope.GLOBAL:
+        return true()
+    if reach == RoleScope.DISTRICT:
+        return region_id.in_(select(Region.id).where(Region.code == grant.region_code))
+    return region_id.in_(
+        select(Region.id).where(
+            or_(
+                Region.code == grant.region_code,
+                Region.parent.has(Region.code == grant.region_code),
+            )
+        )
+    )
+
+
+def visible_in_regions(user: User, model: Any, published_states: set[str]) -> Select[Any]:
+    """A SELECT of the cases of `model` (with `region_id` and `state`) `user` may see, the
+    same rule as `sees_in_region`."""
+    conditions = []
+    for grant in user.grants():
+        condition = _reach(grant, model.region_id)
+        if grant.role == Role.PARTNER:
+            condition = and_(condition, model.state.in_(published_states))
+        conditions.append(condition)
+    return select(model).where(or_(*conditions) if conditions else false())
 
 
 # --- acting ---------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .engine import Scope
@@ -50,6 +51,11 @@ class CaseKind:
     # leaves monitoring).
     is_active: Callable[[Any], bool] = _always
     incomplete: str = "not complete"  # the message of a guard refusal
+    # The SQL condition picking its cases out of `model`'s table (kinds declared as data
+    # share one table).
+    rows_where: Callable[[], ColumnElement[bool]] = true
+    # The problems of a transition's declared checks (`requires:`) on a case's values.
+    requirements: Callable[[Any, Any], list[Any]] = lambda case, transition: []
 
     def chain(self, case: Any) -> tuple[str, int]:
         kind, chain_id = self.chain_of(case)
@@ -57,6 +63,8 @@ class CaseKind:
 
 
 _kinds: dict[str, CaseKind] = {}
+# Kinds declared as data belong to one app (its definitions): cases/kinds.py puts them here.
+DECLARED_KINDS = "declared_case_kinds"
 
 
 def register_kind(kind: CaseKind) -> CaseKind:
@@ -64,16 +72,27 @@ def register_kind(kind: CaseKind) -> CaseKind:
     return kind
 
 
+def _all_kinds() -> dict[str, CaseKind]:
+    if not has_app_context():
+        return _kinds
+    declared: dict[str, CaseKind] = current_app.extensions.get(DECLARED_KINDS, {})
+    return {**_kinds, **declared} if declared else _kinds
+
+
 def case_kinds() -> list[CaseKind]:
-    return list(_kinds.values())
+    return list(_all_kinds().values())
 
 
 def kind_named(name: str) -> CaseKind:
-    return _kinds[name]
+    return _all_kinds()[name]
 
 
 def kind_of(case: Any) -> CaseKind:
-    """The registered kind whose model `case` is an instance of."""
+    """The registered kind of `case`: the one it names (kinds declared as data share a
+    model), else the one whose model it is an instance of."""
+    declared = getattr(case, "declared_kind", None)
+    if declared is not None:
+        return kind_named(declared)
     for kind in _kinds.values():
         if isinstance(case, kind.model):
             return kind
@@ -81,15 +100,18 @@ def kind_of(case: Any) -> CaseKind:
 
 
 def kinds_of_workflow(workflow: str) -> list[CaseKind]:
-    return [kind for kind in _kinds.values() if kind.workflow == workflow]
+    return [kind for kind in _all_kinds().values() if kind.workflow == workflow]
 
 
 def load_case(kind: str, case_id: int) -> Any:
     """The case a core row names, or None (its kind is not registered, or it is gone)."""
     from .extensions import db
 
-    found = _kinds.get(kind)
-    return db.session.get(found.model, case_id) if found is not None else None
+    found = _all_kinds().get(kind)
+    if found is None:
+        return None
+    case = db.session.get(found.model, case_id)
+    return case if case is not None and kind_of(case) is found else None
 
 
 class SubjectRef:

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     from .accounts import login as _login  # noqa: F401
     from .accounts import models as _accounts_models  # noqa: F401
     from .api import models as _api_models  # noqa: F401
+    from .cases import models as _case_models  # noqa: F401
     from .deadlines import models as _deadline_models  # noqa: F401
     from .monitoring import kind as _report_kind  # noqa: F401
     from .monitoring import models as _monitoring_models  # noqa: F401
@@ -84,6 +85,9 @@ def init_app(app: Flask) -> None:
     from .versions import models as _version_models  # noqa: F401
 
     app.extensions["workflows"] = load_workflows(app)
+    from .cases.kinds import register_declared_kinds
+
+    register_declared_kinds(app, app.extensions["workflows"])
     if app.config.get("WORKFLOWS_VERIFY_AT_STARTUP", True):
         from .versions.startup import verify_at_startup
 
@@ -98,6 +102,8 @@ def init_app(app: Flask) -> None:
     from .admin import blueprint as admin_blueprint
     from .api.errors import init_app_errors as init_api_errors
     from .api.routes import blueprint as api_blueprint
+    from .cases.kinds import declared_case_kinds
+    from .cases.views import blueprint as cases_blueprint
     from .cli import register_commands
     from .dashboard.views import blueprint as dashboard_blueprint
     from .errors import init_error_pages
@@ -119,12 +125,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(spreadsheets_blueprint)
     app.register_blueprint(monitoring_blueprint)
+    app.register_blueprint(cases_blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(health_blueprint)
     # The API authenticates by bearer token only, never by the session cookie: a forged
     # cross-site request carries no token, so CSRF protection does not apply there.
     csrf.exempt(api_blueprint)
     app.add_template_global(workflow_diagram)
+    app.add_template_global(declared_case_kinds)
     init_templating(app)
     init_error_pages(app)
     init_security(app)

@@ -327,6 +327,8 @@ def test_workflows_check_lists_the_app_definitions(runner: FlaskCliRunner) -> No
         "new cases get this version",
         "progress_report.yaml: progress_report version 1: 4 states, 3 transitions "
         "(submit, return, verify); new cases get this version",
+        "sk_pokja.yaml: sk_pokja version 1: 5 states, 4 transitions "
+        "(submit, acknowledge, return, withdraw); new cases get this version",
     ]
 
 

@@ -13,17 +13,21 @@ added to a definition), one created here.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from workflow_app.accounts import delegations
 from workflow_app.accounts import tokens as api_tokens
 from workflow_app.accounts.models import User, wita_today
 from workflow_app.accounts.system import system_user
 from workflow_app.admin.directory import add_agency
+from workflow_app.cases.models import DeclaredCase
+from workflow_app.cases.operations import open_case
 from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.deadlines.models import CalendarOverride
 from workflow_app.deadlines.operations import add_holiday
@@ -40,6 +44,7 @@ from .columns import OTHER_DISTRICT, OWN_DISTRICT
 from .expectations import COLUMNS
 
 OWN, OTHER = OWN_DISTRICT, OTHER_DISTRICT
+DECLARED_KIND = "sk_pokja"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -134,6 +139,21 @@ def _district_side(users: dict[str, User], code: str) -> Side:
     side.ids["assignment"] = spare.roles[0].id
     side.ids["agency"] = add_agency(users["admin"], factories.regions()[code], "Spare", "Spare")
 
+    # A decree of the kind declared as data (sk_pokja.yaml), with its signed file, and a
+    # spare one the matrix withdraws for real.
+    region = factories.regions()[code]
+    side.ids["case_kind"] = DECLARED_KIND
+    side.ids["decree_file"] = "signed_decree"
+    decree = open_case(
+        drafter,
+        DECLARED_KIND,
+        region,
+        {"decree_kind": "formation", "decree_number": f"SK/{code}"},
+        {"signed_decree": FileStorage(io.BytesIO(PDF), "sk.pdf")},
+    )
+    side.ids["decree"] = decree.id
+    side.ids["spare_decree"] = open_case(drafter, DECLARED_KIND, region, {}).id
+
     # A personal API token of the district's drafter (not the one the matrix calls with).
     spare_token = api_tokens.issue_token(drafter, "cadangan")
     side.ids["token"] = spare_token.token.id
@@ -191,6 +211,9 @@ def build(users: dict[str, User]) -> Dataset:
         for name in ("spare_report", "api_report"):
             report = db.session.get(ProgressReport, side.ids[name])
             side.ids[f"{name}_version"] = report.version
+        side.ids["spare_decree_version"] = db.session.get(
+            DeclaredCase, side.ids["spare_decree"]
+        ).version
     shared = {
         "override": db.session.scalar(select(CalendarOverride.id)),
         "notification": db.session.scalar(select(Notification.id).order_by(Notification.id)),

@@ -288,6 +288,23 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             args={"report_id": "verified", "attachment_id": "verified_attachment"},
         ),
     ),
+    # --- kinds declared as data (sk_pokja.yaml) --------------------------------------------------
+    ("GET", "/cases/<kind>"): (Case(SIGNED_IN),),
+    ("GET", "/cases/<kind>/new"): (Case(answers(403, district_drafter=200)),),
+    ("POST", "/cases/<kind>/new"): (Case(answers(403, district_drafter=400)),),
+    ("GET", "/cases/<kind>/<int:case_id>"): (scoped(READ_DRAFT),),
+    ("GET", "/cases/<kind>/<int:case_id>/files/<field>"): (scoped(READ_DRAFT),),
+    ("GET", "/cases/<kind>/<int:case_id>/edit"): (scoped(EDIT_DRAFT),),
+    ("POST", "/cases/<kind>/<int:case_id>/edit"): (scoped(EDIT_DRAFT_EMPTY),),
+    ("POST", "/cases/<kind>/<int:case_id>/transition"): (
+        scoped(ACTION_EMPTY_DRAFT),
+        # Withdrawing a draft: its drafter only.
+        scoped(
+            answers(403, district_drafter=303, partner=404),
+            args={"case_id": "spare_decree"},
+            data={"trigger": "withdraw", "version": "{spare_decree_version}"},
+        ),
+    ),
     # --- the province's pages -------------------------------------------------------------------
     ("GET", "/sync"): (Case(PROVINCE_DESK),),
     ("GET", "/dashboard"): (Case(DASHBOARD),),

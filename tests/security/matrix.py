@@ -40,6 +40,9 @@ DEFAULT_KEYS = {
     "agency_id": "agency",
     "delegation_id": "delegation",
     "token_id": "token",
+    "kind": "case_kind",
+    "case_id": "decree",
+    "field": "decree_file",
 }
 SHARED_ARGS = {"override_id": "override", "notification_id": "notification"}
 

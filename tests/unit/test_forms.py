@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from workflow_app.plans.forms import AmountError, parse_decimal, parse_rupiah
+from workflow_app.number_fields import AmountError, parse_decimal, parse_rupiah
 
 
 @pytest.mark.parametrize(

@@ -145,4 +145,5 @@ def test_the_app_loads_the_shipped_definitions() -> None:
     assert {d.name for d in load_workflows(app).definitions()} == {
         "action_plan",
         "progress_report",
+        "sk_pokja",
     }

@@ -147,7 +147,7 @@ def _cases_by_chain(connection: Connection) -> dict[Chain, dict[Case, str]]:
         table = kind.model.__table__
         # A kind's chain root is computed from the case's own columns (chain_of reads only
         # attributes such as `id` or a parent's id), so rows of the table will do.
-        for case in connection.execute(select(table)).mappings():
+        for case in connection.execute(select(table).where(kind.rows_where())).mappings():
             proxy = _RowCase(case)
             chain = kind.chain(proxy)
             chains.setdefault(chain, {})[(kind.name, case["id"])] = case["state"]

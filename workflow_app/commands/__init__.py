@@ -8,6 +8,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every command group to the app's CLI."""
     from .audit_cmd import audit_group
+    from .cases_cmd import cases_group
     from .escalate import escalate_command
     from .monitoring_cmd import monitoring_group
     from .plans_cmd import plans_group
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(workflows_group)
     app.cli.add_command(plans_group)
+    app.cli.add_command(cases_group)
     app.cli.add_command(escalate_command)
     app.cli.add_command(export_group)
     app.cli.add_command(import_group)

@@ -4,7 +4,6 @@ operation the web uses."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..engine import GuardFailed, OutOfScope, TransitionRefused
+from ..engine import OutOfScope, TransitionRefused
 from ..extensions import db
 from ..plans import operations
 from ..plans.models import ActionPlan
@@ -22,6 +21,7 @@ from ..regions.models import Region
 from ..unit_of_work import unit_of_work
 from ..workflows import PLAN_WORKFLOW, definitions_of
 from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
+from .output import iso_utc, refusal_line, table
 
 plans_group = AppGroup("plans", help="Action plans: list them, move them through the workflow.")
 
@@ -39,10 +39,6 @@ def _known_regions() -> list[str]:
     return sorted(codes)
 
 
-def _iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _as_json(plan: ActionPlan) -> dict[str, Any]:
     return {
         "id": plan.id,
@@ -55,15 +51,9 @@ def _as_json(plan: ActionPlan) -> dict[str, Any]:
         "period_end": plan.period_end,
         "workflow": plan.workflow_name,
         "workflow_version": plan.workflow_version,
-        "created_at": _iso_utc(plan.created_at),
-        "updated_at": _iso_utc(plan.updated_at),
+        "created_at": iso_utc(plan.created_at),
+        "updated_at": iso_utc(plan.updated_at),
     }
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(line.rstrip() for line in lines)
 
 
 @plans_group.command("list")
@@ -107,14 +97,7 @@ def list_command(region_code: str | None, state: str | None, as_json: bool) -> N
         ]
         for p in plans
     ]
-    click.echo(_table(rows))
-
-
-def _refusal_line(exc: TransitionRefused) -> str:
-    line = f"refused ({exc.status} {exc.code}): {exc.message}"
-    if isinstance(exc, GuardFailed) and exc.problems:
-        line += ": " + " ".join(str(problem) for problem in exc.problems)
-    return " ".join(line.split())  # one line, whatever the messages hold
+    click.echo(table(rows))
 
 
 @plans_group.command("transition")
@@ -139,7 +122,7 @@ def transition_command(plan_id: int, trigger: str, username: str, comment: str |
             # Out of the user's scope reads exactly like a plan that does not exist.
             raise CommandFailed(f"plan {plan_id} not found", EXIT_NOT_FOUND) from exc
         except TransitionRefused as exc:
-            raise CommandFailed(_refusal_line(exc), EXIT_REFUSED) from exc
+            raise CommandFailed(refusal_line(exc), EXIT_REFUSED) from exc
     click.echo(
         f"plan {plan_id}: {record.from_state} → {record.to_state} "
         f"({trigger} by {username}, version {plan.version})"

@@ -107,6 +107,7 @@ def _affected(kind: CaseKind, day: date) -> list[Any]:
     query = (
         select(model)
         .where(
+            kind.rows_where(),
             model.due_at.is_not(None),
             model.state_entered_at < day_end,
             or_(model.due_at >= day_start, later_step),

@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .case_spec import CaseSpec, Requirement, parse_case, parse_requirements
 from .errors import DefinitionError, DefinitionErrors
 from .guards import GuardRegistry
 from .roles import PLATFORM_ROLES, Label, Role, RoleDef, RoleScope
@@ -68,6 +69,8 @@ class TransitionDef:
     automatic: str | None = None
     # Separation of duties: whoever fired one of these triggers on the case may not fire this.
     actor_differs_from: tuple[str, ...] = ()
+    # Declared checks on the case's fields (case_spec.Requirement), beside the named guards.
+    requires: tuple[Requirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class WorkflowDefinition:
     transitions: tuple[TransitionDef, ...]
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     roles: dict[str, RoleDef] = field(default_factory=dict)
+    # A kind of case declared as data: its fields, title and lists (None: a built-in kind).
+    case: CaseSpec | None = None
     source_file: str = ""
     # The parsed document as canonical JSON and its sha256: a stored version must never
     # change under running cases (comments and layout may: they are not in the content).
@@ -218,7 +223,10 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
     if raw["initial"] not in states:
         problems.add("initial", f"unknown state {raw['initial']!r}")
 
-    transitions = _parse_transitions(problems, raw["transitions"], states, guards, check_roles)
+    case = parse_case(problems.add, raw["case"], states, known_roles) if "case" in raw else None
+    transitions = _parse_transitions(
+        problems, raw["transitions"], states, guards, check_roles, case
+    )
     triggers = {t.trigger for t in transitions}
     for index, transition in enumerate(transitions):
         for earlier in transition.actor_differs_from:
@@ -242,6 +250,7 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
         transitions=tuple(transitions),
         deadlines=deadlines,
         roles=roles,
+        case=case,
         source_file=file,
     )
 
@@ -268,6 +277,7 @@ def _parse_transitions(
     states: dict[str, StateDef],
     guards: GuardRegistry,
     check_roles,
+    case: CaseSpec | None,
 ) -> list[TransitionDef]:
     transitions: list[TransitionDef] = []
     seen: set[tuple[str, str]] = set()
@@ -311,6 +321,7 @@ def _parse_transitions(
                 signature=spec.get("signature"),
                 automatic=spec.get("automatic"),
                 actor_differs_from=tuple(spec.get("actor_differs_from", ())),
+                requires=parse_requirements(problems.add, entry, spec.get("requires", ()), case),
             )
         )
     return transitions

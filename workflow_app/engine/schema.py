@@ -6,6 +6,8 @@ to: Python asks "is this state tagged `review`?", never "is this state `district
 
 from __future__ import annotations
 
+from .case_spec import FIELD_TYPES, FILE_KINDS
+
 _LABEL = {
     "type": "object",
     "required": ["id", "en"],
@@ -27,6 +29,68 @@ STATE_TAGS = {
     "reported": "a report in this state counts as handed in (its figures are used)",
 }
 
+_FIELD: dict = {
+    "type": "object",
+    "required": ["type", "label"],
+    "additionalProperties": False,
+    "properties": {
+        "type": {"enum": list(FIELD_TYPES)},
+        "label": _LABEL,
+        "required": {"type": "boolean"},
+        "help": _LABEL,
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "options": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": _NAME,
+            "additionalProperties": _LABEL,
+        },
+        "accept": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": sorted(FILE_KINDS)},
+        },
+        "max_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+        # A table's columns are fields themselves (no files or tables inside).
+        "columns": {
+            "type": "object",
+            "propertyNames": _NAME,
+            "additionalProperties": {"$ref": "#/$defs/field"},
+        },
+        "min_rows": {"type": "integer", "minimum": 0},
+        "max_rows": {"type": "integer", "minimum": 1},
+        # Where and by whom it may be changed (default: the owner of an `editable` state).
+        "edit": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {"states": _NAMES, "roles": _NAMES},
+        },
+    },
+}
+
+#: The `case:` block: a kind of case declared as data (engine/case_spec.py).
+_CASE = {
+    "type": "object",
+    "required": ["scope", "title", "fields"],
+    "additionalProperties": False,
+    "properties": {
+        "scope": {"enum": ["district", "province"]},
+        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "fields": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": _NAME,
+            "additionalProperties": {"$ref": "#/$defs/field"},
+        },
+        "list": _NAMES,
+        "filters": _NAMES,
+    },
+}
+
 #: The values a transition's `signature` may take: the signature blocks of the printed plan.
 SIGNATURES = ("prepared", "reviewed", "approved")
 #: When the system fires a transition by itself.
@@ -37,9 +101,11 @@ DEFINITION_SCHEMA: dict = {
     "type": "object",
     "required": ["name", "version", "initial", "roles", "states", "transitions"],
     "additionalProperties": False,
+    "$defs": {"field": _FIELD},
     "properties": {
         "name": _NAME,
         "version": {"type": "integer", "minimum": 1},
+        "case": _CASE,
         "label": _LABEL,
         "initial": _NAME,
         "roles": {
@@ -109,6 +175,19 @@ DEFINITION_SCHEMA: dict = {
                     "signature": {"enum": list(SIGNATURES)},
                     "automatic": {"enum": list(AUTOMATIC)},
                     "actor_differs_from": _NAMES,
+                    # Declared checks on the case's fields (a kind with a `case:` block).
+                    "requires": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["filled"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "filled": _NAME,
+                                "min_rows": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
                 },
             },
         },

@@ -13,8 +13,9 @@ from wtforms import Field, Form, FormField, IntegerField, SubmitField, TextAreaF
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms_base import BaseForm, BaseSubForm
-from ..plans.forms import LocalDecimalField, RupiahField, VersionedForm, values_of
+from ..forms_base import BaseForm, BaseSubForm, VersionedForm
+from ..number_fields import LocalDecimalField, RupiahField
+from ..plans.forms import values_of
 from .models import ProgressReport
 from .operations import TEXT_LENGTH, LineData
 

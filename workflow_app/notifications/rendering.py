@@ -63,6 +63,8 @@ def is_report(payload: dict[str, Any]) -> bool:
 def subject_phrase(payload: dict[str, Any]) -> str:
     """What the email is about, to go inside a sentence: 'the action plan of Tanah Laut'."""
     region = payload.get("region_name", "")
+    if payload.get("case_title"):  # a kind declared as data: its case's own title
+        return _("“%(title)s”", title=payload["case_title"])
     if is_report(payload):
         return _(
             "the %(quarter)s progress report of %(region)s",
@@ -248,6 +250,14 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     }
 
 
+def _email_tag(payload: dict[str, Any], context: dict[str, Any]) -> str:
+    """The subject's first word in brackets: the kind of case the email is about."""
+    label = payload.get("case_label")
+    if label:  # a kind declared as data: its label as its definition words it
+        return f"[{label.get(context['language'], label.get('id', ''))}]"
+    return _("[Progress report]") if context["is_report"] else _("[Action plan]")
+
+
 def _tidy_text(text: str) -> str:
     """Template whitespace out of the plain-text body: no trailing spaces, one blank line."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
@@ -278,7 +288,7 @@ def render_notification(notification: Notification, now: datetime | None = None)
         context = email_context(notification, now)
         kind = context["kind"]
         what = event_summary(notification.event, notification.payload or {}, context["language"])
-        tag = _("[Progress report]") if context["is_report"] else _("[Action plan]")
+        tag = _email_tag(notification.payload or {}, context)
         region = context["region_name"]
         where = f"{region} {context['quarter']}" if context["is_report"] else region
         subject = f"{tag} {where}: {what}"

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..accounts.models import User
-from ..engine import Grant, Role, RoleScope, Scope
+from ..engine import Scope
 from ..extensions import db
+from ..policy import region_scope
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, covers, definition_of, roles
+from ..workflows import PLAN_WORKFLOW, covers, definition_of
 from .case_queries import state_names
 from .models import PLAN_KIND_NAME, ActionPlan
 
 
 def scope_of(plan: ActionPlan) -> Scope:
-    return Scope(region_code=plan.region.code, province_code=plan.region.province_code)
-
-
-def region_scope(region: Region) -> Scope:
-    return Scope(region_code=region.code, province_code=region.province_code)
+    return region_scope(plan.region)
 
 
 # --- who creates plans --------------------------------------------------------------------
@@ -60,43 +57,11 @@ def published_states(workflow: str) -> set[str]:
 
 
 def can_view(user: User, plan: ActionPlan) -> bool:
-    scope = scope_of(plan)
-    for grant in user.grants():
-        if not covers(grant, scope):
-            continue
-        if grant.role != Role.PARTNER:
-            return True
-        if definition_of(plan).states[plan.state].published:
-            return True
-    return False
-
-
-def _grant_condition(grant: Grant):
-    """The plans a grant reaches, by the scope its role is declared with (as `covers`)."""
-    reach = roles().scope_of(grant.role)
-    if reach is None:
-        return false()
-    if reach == RoleScope.GLOBAL:
-        condition = ActionPlan.id.isnot(None)
-    elif reach == RoleScope.DISTRICT:
-        condition = ActionPlan.region_id.in_(
-            select(Region.id).where(Region.code == grant.region_code)
-        )
-    else:
-        condition = ActionPlan.region_id.in_(
-            select(Region.id).where(
-                or_(
-                    Region.code == grant.region_code,
-                    Region.parent.has(Region.code == grant.region_code),
-                )
-            )
-        )
-    if grant.role == Role.PARTNER:
-        condition = and_(condition, ActionPlan.state.in_(published_states(PLAN_WORKFLOW)))
-    return condition
+    return policy.sees_in_region(
+        user, plan.region, definition_of(plan).states[plan.state].published
+    )
 
 
 def visible_plans(user: User) -> Select[tuple[ActionPlan]]:
     """A SELECT of the plans `user` may see (filter and order it further as needed)."""
-    conditions = [_grant_condition(grant) for grant in user.grants()]
-    return select(ActionPlan).where(or_(*conditions) if conditions else false())
+    return policy.visible_in_regions(user, ActionPlan, published_states(PLAN_WORKFLOW))

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..engine import InvalidInput, NotAllowedFromState, StaleObject
 from ..errors import TITLES
 from ..extensions import db
+from ..forms_base import add_row
 from ..refusals import refusal_message
 from ..regions.models import Agency
 from ..templating import state_label
@@ -37,7 +38,6 @@ from .forms import (
     IndicatorRowBase,
     NewPlanForm,
     activity_form_class,
-    add_row,
     indicators_form_class,
 )
 from .models import ActionPlan, Activity

@@ -15,6 +15,7 @@ from ..accounts.models import User
 from ..engine import TransitionDef, guards
 from ..engine.guards import Problem
 from ..forms_base import BaseForm
+from ..subjects import kind_of
 
 COMMENT_MAX_LENGTH = 5000
 
@@ -54,5 +55,6 @@ def offered_actions(user: User, subject: object, sent: TransitionForm | None) ->
         if kept is not None:
             form.comment.errors = list(kept.comment.errors)
         problems = [problem for name in step.guards for problem in guards.get(name)(subject)]
+        problems += kind_of(subject).requirements(subject, step)
         actions.append(Action(transition=step, form=form, problems=problems))
     return actions

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from ..plans.forms import DECIMAL_LIMIT, MAX_AMOUNT, AmountError, parse_decimal, parse_rupiah
+from ..number_fields import DECIMAL_LIMIT, MAX_AMOUNT, AmountError, parse_decimal, parse_rupiah
 from ..plans.models import ActionPlan
 from ..plans.operations import ActivityData, FundingData
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SubmitField, ValidationError
 
-from ..plans.forms import VersionedForm
+from ..forms_base import VersionedForm
 from .activity_import import MAX_BYTES
 
 

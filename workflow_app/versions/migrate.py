@@ -79,6 +79,7 @@ def migrate_cases(
         for case in db.session.scalars(
             select(kind.model)
             .where(kind.model.workflow_name == name, kind.model.workflow_version == old)
+            .where(kind.rows_where())
             .order_by(kind.model.id)
         )
     ]

@@ -29,6 +29,7 @@ def missing_references(registry: WorkflowRegistry) -> list[DefinitionError]:
         model = kind.model
         rows = db.session.execute(
             select(model.workflow_name, model.workflow_version, model.state, func.count())
+            .where(kind.rows_where())
             .group_by(model.workflow_name, model.workflow_version, model.state)
             .order_by(model.workflow_name, model.workflow_version, model.state)
         )
@@ -89,7 +90,9 @@ def remember_used_versions(registry: WorkflowRegistry) -> None:
     """Store the versions cases already use (data from before versions were stored)."""
     for kind in case_kinds():
         model = kind.model
-        used = db.session.execute(select(model.workflow_name, model.workflow_version).distinct())
+        used = db.session.execute(
+            select(model.workflow_name, model.workflow_version).where(kind.rows_where()).distinct()
+        )
         for name, version in used:
             definition = registry.find(name, version)
             if definition is not None:

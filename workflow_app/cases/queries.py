@@ -1,0 +1,86 @@
+"""Lists of declared cases: what a user may see, filtered as the list page asks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, cast
+from sqlalchemy.orm import joinedload
+
+from .. import policy
+from ..accounts.models import User
+from ..deadlines.display import due_statuses
+from ..engine import Label, TransitionDef
+from ..extensions import db
+from ..paging import Page
+from ..plans.case_queries import earliest_due_first, task_page
+from ..regions.models import Region
+from ..workflows import registry
+from .kinds import declared_kinds
+from .models import DeclaredCase
+
+LIST_LIMIT = 500
+
+
+def list_cases(
+    user: User,
+    kind: str,
+    region_code: str | None = None,
+    state: str | None = None,
+    chosen: Mapping[str, str] | None = None,
+) -> list[DeclaredCase]:
+    """The cases of `kind` the user may see, newest first, in `region_code` and `state` when
+    given, and whose declared filter fields hold the `chosen` values (compared as text, as a
+    list's filter sends them)."""
+    query = policy.visible(user, kind).options(joinedload(DeclaredCase.region))
+    if region_code:
+        query = query.where(DeclaredCase.region.has(Region.code == region_code))
+    if state:
+        query = query.where(DeclaredCase.state == state)
+    for name, value in (chosen or {}).items():
+        if value:
+            # As text on both databases: SQLite's JSON_EXTRACT gives numbers as numbers.
+            query = query.where(cast(DeclaredCase.values[name].as_string(), String) == value)
+    query = query.order_by(DeclaredCase.updated_at.desc(), DeclaredCase.id.desc())
+    return list(db.session.scalars(query.limit(LIST_LIMIT)).unique())
+
+
+@dataclass
+class CaseTask:
+    case: DeclaredCase
+    actions: list[TransitionDef]
+
+
+@dataclass
+class KindTasks:
+    """The cases of one declared kind waiting for a user, and their deadlines by case id."""
+
+    kind: str
+    label: Label
+    page: Page[CaseTask]
+    dues: dict[int, Any]
+
+
+def declared_tasks(user: User, limit: int | None) -> list[KindTasks]:
+    """For every declared kind: the cases in a state the user owns on which they can act now,
+    the earliest due first (the same rule as the plans' "My tasks")."""
+    sections = []
+    for kind in declared_kinds():
+        page = task_page(
+            user,
+            kind.name,
+            limit,
+            CaseTask,
+            lambda query: earliest_due_first(
+                query.options(joinedload(DeclaredCase.region)),
+                DeclaredCase,
+                DeclaredCase.state_entered_at,
+            ),
+        )
+        if page.items:
+            label = registry().latest(kind.workflow).label
+            dues = due_statuses(task.case for task in page.items)
+            sections.append(KindTasks(kind.name, label, page, dues))
+    return sections
