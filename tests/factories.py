@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from functools import cache
 
 from argon2 import PasswordHasher
 
 from workflow_app.accounts.models import RoleAssignment, User
+from workflow_app.cases.models import DeclaredCase
+from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
@@ -312,3 +315,47 @@ def api_token(account: User, name: str = "test script", *, days: int | None = No
     issued = api_tokens.issue_token(account, name, days=days)
     db.session.commit()
     return issued.secret
+
+
+DAK_KIND = "dak_sanitation"
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+POKJA_AGENCIES = ("PUPR", "DLH", "Dinkes")
+
+
+def pokja_members(code: str = "6301") -> list[User]:
+    """One account per agency of the district's Pokja, holding the sign-off role there."""
+    members = []
+    for agency_name in POKJA_AGENCIES:
+        member = user(f"pokja.{agency_name.lower()}.{code}", ("pokja_member", code))
+        member.full_name = f"Pokja {agency_name} {code}"
+        members.append(member)
+    db.session.flush()
+    return members
+
+
+def dak_proposal(drafter: User, code: str = "6301", year: int = 2027) -> DeclaredCase:
+    """A complete DAK proposal in draft, linked to a complete plan of the district."""
+    from werkzeug.datastructures import FileStorage
+
+    plan = complete_plan(drafter, code, title=f"Rencana Aksi {code}")
+    files = {
+        name: FileStorage(io.BytesIO(MINIMAL_PDF), f"{name}.pdf")
+        for name in ("land_statement", "detailed_design", "operator_commitment")
+    }
+    typed = {
+        "year": year,
+        "action_plan": plan.id,
+        "activities": [
+            {
+                "sub_sector": "wastewater",
+                "activity_type": "septic_individual",
+                "location": "Desa Atu-Atu",
+                "volume": Decimal("120"),
+                "unit": "unit",
+                "unit_cost": 9_500_000,
+                "total": 1_140_000_000,
+            }
+        ],
+        "proposed_total": 1_140_000_000,
+    }
+    return open_case(drafter, DAK_KIND, regions()[code], typed, files)

@@ -8,16 +8,22 @@ the province would do it in the browser, so the history shows who did what. The 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from .accounts.models import RoleAssignment, User
 from .accounts.system import system_user
+from .cases.models import DeclaredCase
+from .cases.operations import open_case
 from .deadlines.calendar_store import current_calendar
 from .engine import Role
 from .extensions import db
+from .firing import fire
 from .monitoring import operations as report_ops
 from .monitoring.operations import open_report
 from .monitoring.quarters import Quarter
@@ -26,6 +32,7 @@ from .plans.models import ActionPlan
 from .regions.catalogue import DISTRICTS, PROVINCE
 from .regions.models import Agency, Region
 from .regions.operations import ensure_regions
+from .signoffs.service import answer
 
 EMAIL_DOMAIN = "demo.kalselprov.test"
 PARTNER_REGIONS = ("6301", "6304", "6371")
@@ -76,12 +83,20 @@ OTHER_USERS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
+#: The agencies of Tanah Laut's Pokja PKP that sign off its DAK proposal (dak_sanitation.yaml).
+POKJA_MEMBERS: tuple[tuple[str, str], ...] = (
+    ("pokja.pupr.6301", "Ir. Hendra Gunawan (Dinas PUPR Tanah Laut)"),
+    ("pokja.dlh.6301", "Siti Nurhaliza, S.Si. (DLH Tanah Laut)"),
+    ("pokja.dinkes.6301", "dr. Fajar Ramadhan (Dinkes Tanah Laut)"),
+)
+
+
 def demo_usernames() -> list[str]:
     """Every username seed-demo creates, in creation order."""
     names = [username for username, _, _ in OTHER_USERS]
     for info in DISTRICTS:
         names += [f"drafter.{info.code}", f"reviewer.{info.code}", f"head.{info.code}"]
-    return names
+    return names + [username for username, _ in POKJA_MEMBERS]
 
 
 # --- plan specifications ---------------------------------------------------------------
@@ -447,6 +462,7 @@ def create_reports(plan: ActionPlan, users: dict[str, User]) -> None:
 class DemoData:
     users: dict[str, User]
     plans: dict[str, ActionPlan]  # by region code
+    cases: dict[str, DeclaredCase] = field(default_factory=dict)  # by kind
 
 
 def database_has_users() -> bool:
@@ -496,6 +512,9 @@ def create_users(regions: dict[str, Region], password: str) -> dict[str, User]:
             accounts[username] = _user(
                 username, full_name, ((role, info.code),), regions, password_hash
             )
+    for username, full_name in POKJA_MEMBERS:
+        grants = (("pokja_member", "6301"),)
+        accounts[username] = _user(username, full_name, grants, regions, password_hash)
     db.session.flush()
     return accounts
 
@@ -561,4 +580,88 @@ def build_demo(password: str) -> DemoData:
     users = create_users(regions, password)
     plans = {spec.region_code: create_plan(spec, regions, users) for spec in PLANS}
     create_reports(plans["6301"], users)
-    return DemoData(users=users, plans=plans)
+    cases = create_declared_cases(regions, users, plans)
+    return DemoData(users=users, plans=plans, cases=cases)
+
+
+# --- kinds declared as data (workflows/sk_pokja.yaml, workflows/dak_sanitation.yaml) --------
+
+# A stand-in for a scanned, signed document (illustrative, like every demo figure).
+DEMO_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _pdf(name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(DEMO_PDF), name)
+
+
+def create_declared_cases(
+    regions: dict[str, Region], users: dict[str, User], plans: dict[str, ActionPlan]
+) -> dict[str, DeclaredCase]:
+    """Tanah Laut's Pokja decree waiting for the province's check, and its DAK proposal for
+    2027 half signed off by its agencies (PUPR has agreed; DLH and Dinkes have not answered)."""
+    region, drafter = regions["6301"], users["drafter.6301"]
+    agencies = _agency_ids(region)
+    members = [
+        {
+            "name": "Ir. H. Akhmad Syahrani, M.T.",
+            "agency": agencies["Bappeda"],
+            "position": "chair",
+        },
+        {"name": "Rina Marlina, S.T.", "agency": agencies["Dinas PUPR"], "position": "secretary"},
+        {"name": "Ir. Hendra Gunawan", "agency": agencies["Dinas PUPR"], "position": "member"},
+        {"name": "Siti Nurhaliza, S.Si.", "agency": agencies["DLH"], "position": "member"},
+        {"name": "dr. Fajar Ramadhan", "agency": agencies["Dinkes"], "position": "member"},
+    ]
+    decree = open_case(
+        drafter,
+        "sk_pokja",
+        region,
+        {
+            "decree_kind": "renewal",
+            "decree_number": "188.45/214/KUM/2026",
+            "decree_date": date(2026, 2, 16),
+            "valid_until": 2029,
+            "members": members,
+        },
+        {"signed_decree": _pdf("SK Pokja PKP Tanah Laut 2026.pdf")},
+    )
+    fire(drafter, decree, "submit")
+    proposal = open_case(
+        drafter,
+        "dak_sanitation",
+        region,
+        {
+            "year": 2027,
+            "action_plan": plans["6301"].id,
+            "activities": [
+                {
+                    "sub_sector": "wastewater",
+                    "activity_type": "septic_individual",
+                    "location": "Desa Atu-Atu, Pelaihari",
+                    "volume": Decimal(120),
+                    "unit": "unit",
+                    "unit_cost": 11_250_000,
+                    "total": 1_350_000_000,
+                },
+                {
+                    "sub_sector": "solid_waste",
+                    "activity_type": "tps3r",
+                    "location": "Kelurahan Angsau, Pelaihari",
+                    "volume": Decimal(1),
+                    "unit": "unit",
+                    "unit_cost": 650_000_000,
+                    "total": 650_000_000,
+                },
+            ],
+            "proposed_total": 2_000_000_000,
+            "notes": "Melanjutkan program SPALD-S 2026; lahan TPS3R hibah desa.",
+        },
+        {
+            "land_statement": _pdf("Surat pernyataan lahan.pdf"),
+            "detailed_design": _pdf("DED SPALD-S dan TPS3R.pdf"),
+            "operator_commitment": _pdf("Komitmen KPP.pdf"),
+        },
+    )
+    fire(drafter, proposal, "submit")
+    answer(users["pokja.pupr.6301"], proposal, "agree", "Sesuai program Dinas PUPR 2027.")
+    return {"sk_pokja": decree, "dak_sanitation": proposal}

@@ -20,9 +20,9 @@ DECIMAL_LIMIT = Decimal(10) ** 14  # Numeric(16, 2): 14 digits before the decima
 # --- number parsing ---------------------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_PLAIN_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
-_GROUPED_DOT = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")  # 1.500.000,5 (Indonesian)
-_GROUPED_COMMA = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 1,500,000.5 (English)
+_PLAIN_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$", re.ASCII)
+_GROUPED_DOT = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$", re.ASCII)  # 1.500.000,5 (Indonesian)
+_GROUPED_COMMA = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$", re.ASCII)  # 1,500,000.5 (English)
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -51,7 +51,7 @@ class AmountError(ValueError):
 
 
 _RUPIAH_PREFIX = re.compile(r"^(?:rp\.?)", re.IGNORECASE)
-_WHOLE_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+_WHOLE_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$", re.ASCII)
 
 
 def parse_rupiah(text: str) -> int:
@@ -65,7 +65,9 @@ def parse_rupiah(text: str) -> int:
         value = value.rsplit(",", 1)[0]
     if negative and re.match(r"^[\d.,]+$", value):
         raise AmountError(_l("The amount cannot be negative."))
-    if value.isdigit():
+    if len(value) > 40:  # far beyond MAX_AMOUNT, and before int() meets a huge string
+        raise AmountError(_l("The amount is too large."))
+    if value.isascii() and value.isdigit():
         amount = int(value)
     elif _WHOLE_GROUPED.match(value):
         amount = int(value.replace(".", ""))

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from .plans import kind as _plan_kind  # noqa: F401
     from .plans import models as _plan_models  # noqa: F401
     from .regions import models as _region_models  # noqa: F401
+    from .signoffs import service as _sign_offs  # noqa: F401  (opens sign-offs on entry)
     from .versions import models as _version_models  # noqa: F401
 
     app.extensions["workflows"] = load_workflows(app)
@@ -102,6 +103,9 @@ def init_app(app: Flask) -> None:
     from .admin import blueprint as admin_blueprint
     from .api.errors import init_app_errors as init_api_errors
     from .api.routes import blueprint as api_blueprint
+    from .cases import comment_views as _comment_routes  # noqa: F401
+    from .cases import export_views as _case_export_routes  # noqa: F401
+    from .cases import sign_off_views as _sign_off_routes  # noqa: F401
     from .cases.kinds import declared_case_kinds
     from .cases.views import blueprint as cases_blueprint
     from .cli import register_commands

@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 
 from workflow_app.api.openapi import openapi_path
+from workflow_app.cases.operations import open_case
+from workflow_app.extensions import db
 
 from .. import factories
 from ..external import unavailable
@@ -47,17 +49,26 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app_ctx:
 
 @pytest.fixture
 def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
-    """Plans in several states and a submitted report, an admin token, and the schema as the
-    app serves it."""
+    """Plans in several states, a submitted report and a decree of a kind declared as data,
+    an admin token, and the schema as the app serves it."""
     schemathesis = _schemathesis()
     plans = [factories.plan_in_state(users, state) for state in ("draft", "district_review")]
     plan, report = factories.reported_plan(users)
+    decree = open_case(
+        users["drafter"], "sk_pokja", factories.regions()["6301"], {"decree_kind": "formation"}
+    )
+    db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app_ctx)
     return {
         "schemathesis": schemathesis,
         "schema": schema,
         "headers": {"Authorization": f"Bearer {factories.api_token(users['admin'])}"},
-        "ids": {"plan_id": [p.id for p in plans] + [plan.id], "report_id": [report.id]},
+        "ids": {
+            "plan_id": [p.id for p in plans] + [plan.id],
+            "report_id": [report.id],
+            "kind": ["sk_pokja"],
+            "case_id": [decree.id],
+        },
     }
 
 
@@ -82,8 +93,10 @@ def test_known_objects_answer_within_the_document(fuzzing: dict[str, Any]) -> No
         if operation.method.upper() != "GET":
             continue
         names = re.findall(r"{(\w+)}", operation.path)
-        for value in fuzzing["ids"].get(names[0], []) if names else [None]:
-            params = {names[0]: value} if names else {}
+        ids = fuzzing["ids"]
+        for value in ids.get(names[0], []) if names else [None]:
+            # The first parameter takes each known value, any further one its first.
+            params = {names[0]: value, **{n: ids[n][0] for n in names[1:]}} if names else {}
             case = operation.Case(path_parameters=params)
             response = case.call_and_validate(headers=headers, checks=checks)
             assert response.status_code == 200, (operation.path, params, response.text)
@@ -108,7 +121,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(
             strategies = [operation.as_strategy(mode)]
             if names and mode is GenerationMode.POSITIVE:
                 # Half the cases on objects that exist, so more than "not found" is tried.
-                real = {names[0]: fuzzing["ids"][names[0]][0]}
+                real = {name: fuzzing["ids"][name][0] for name in names}
                 strategies.append(operation.as_strategy(mode, path_parameters=real))
 
             @settings(

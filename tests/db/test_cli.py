@@ -99,8 +99,11 @@ def test_seed_demo_creates_a_user_for_every_role_and_district(seeded: FlaskCliRu
         assert grants[f"drafter.{info.code}"] == {("district_drafter", info.code)}
         assert grants[f"reviewer.{info.code}"] == {("district_reviewer", info.code)}
         assert grants[f"head.{info.code}"] == {("district_head", info.code)}
+    # Tanah Laut's Pokja agencies, who sign off its DAK proposal.
+    for username in ("pokja.pupr.6301", "pokja.dlh.6301", "pokja.dinkes.6301"):
+        assert grants[username] == {("pokja_member", "6301")}
     # ... and the built-in system account, which opened the demo's quarterly report.
-    assert len(accounts) == 4 + 3 * len(DISTRICTS) + 1
+    assert len(accounts) == 4 + 3 * len(DISTRICTS) + 3 + 1
     assert not accounts["sistem"].active and grants["sistem"] == {("system", "63")}
 
     assert accounts["drafter.6301"].email == "drafter.6301@demo.kalselprov.test"
@@ -325,6 +328,8 @@ def test_workflows_check_lists_the_app_definitions(runner: FlaskCliRunner) -> No
         "action_plan.yaml: action_plan version 1: 8 states, 8 transitions "
         "(submit, forward, return, approve, start_monitoring, close, withdraw); "
         "new cases get this version",
+        "dak_sanitation.yaml: dak_sanitation version 1: 6 states, 7 transitions "
+        "(submit, signed, object, return, recommend, withdraw); new cases get this version",
         "progress_report.yaml: progress_report version 1: 4 states, 3 transitions "
         "(submit, return, verify); new cases get this version",
         "sk_pokja.yaml: sk_pokja version 1: 5 states, 4 transitions "

@@ -21,6 +21,7 @@ from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
 from workflow_app.notifications.models import Notification
+from workflow_app.notifications.rendering import render_notification
 
 KIND = "sk_pokja"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -145,7 +146,9 @@ def test_the_declared_checks_block_submission_and_say_what_is_missing(
     assert _fire(provincial, case, "acknowledge").status_code == 303
     db.session.expire_all()
     assert case.state == "acknowledged"
-    rows = db.session.scalars(select(CaseTransition).where(CaseTransition.subject_of(case)))
+    rows = db.session.scalars(
+        select(CaseTransition).where(CaseTransition.subject_of(case)).order_by(CaseTransition.id)
+    )
     assert [row.trigger for row in rows] == ["create", "submit", "acknowledge"]
 
 
@@ -257,3 +260,54 @@ def test_the_cli_lists_and_moves_declared_cases_through_the_door(
     assert f"{KIND} {case.id}: draft → withdrawn" in done.output
     unknown = runner.invoke(args=["cases", "list", "permits"])
     assert unknown.exit_code != 0 and "unknown kind 'permits'" in unknown.output
+
+
+def test_the_emails_of_a_declared_kind_name_it_and_link_to_its_page(
+    users: dict[str, Any], app_ctx: Flask, drafter: FlaskClient
+) -> None:
+    agency = factories.agency("6301")
+    case = _open(drafter, signed_decree=(io.BytesIO(PDF), "sk.pdf"), **_members(agency.id, 3))
+    assert _fire(drafter, case, "submit").status_code == 303
+    row = db.session.scalars(
+        select(Notification).where(Notification.subject_of(case), Notification.event == "submit")
+    ).one()
+    email = render_notification(row)
+    assert email.subject == "[SK Pokja PKP] Tanah Laut: SK Pokja diajukan ke provinsi"
+    assert f"“{case.title}”" in email.text
+    assert f"/cases/{KIND}/{case.id}" in email.text and "/plans/" not in email.text
+    assert "Pemeriksaan Provinsi" in email.text
+
+
+def _comment(client: FlaskClient, case: DeclaredCase, **data: str) -> Any:
+    url = f"/cases/{KIND}/{case.id}"
+    return client.post(f"{url}/comments", data={"csrf_token": csrf_token(client, url), **data})
+
+
+def test_the_reviewer_comments_on_the_case_a_field_and_a_row(
+    users: dict[str, Any], app_ctx: Flask, drafter: FlaskClient
+) -> None:
+    agency = factories.agency("6301")
+    case = _open(drafter, signed_decree=(io.BytesIO(PDF), "sk.pdf"), **_members(agency.id, 3))
+    provincial = signed_in(app_ctx, "provincial.63")
+    # Not yet at the province's stage: its reviewer is told so; the drafter may not comment.
+    assert _comment(provincial, case, body="Terlalu awal").status_code == 409
+    assert _comment(drafter, case, body="Catatan sendiri").status_code == 403
+    assert _fire(drafter, case, "submit").status_code == 303
+
+    assert _comment(provincial, case, body="Lampirkan juga SK lama").status_code == 303
+    assert (
+        _comment(provincial, case, field="decree_date", body="Tanggal sesuai?").status_code == 303
+    )
+    on_row = _comment(provincial, case, field="members", row="1", body="Jabatan sekretaris?")
+    assert on_row.status_code == 303
+    assert _comment(provincial, case, field="members", row="9", body="x").status_code == 400
+    assert _comment(provincial, case, field="colour", body="x").status_code == 400
+    assert _comment(provincial, case, field="notes", body="   ").status_code == 400
+
+    page = drafter.get(f"/cases/{KIND}/{case.id}").get_data(as_text=True)
+    for text in ("Lampirkan juga SK lama", "Tanggal sesuai?", "Jabatan sekretaris?"):
+        assert text in page
+    assert "Susunan keanggotaan: 2. Anggota 2" in page  # the row, named as it was
+    assert 'id="comment-form-members"' not in page  # the drafter reads, does not comment
+    reviewer_page = provincial.get(f"/cases/{KIND}/{case.id}").get_data(as_text=True)
+    assert 'id="comment-form-members"' in reviewer_page and 'name="row"' in reviewer_page

@@ -16,6 +16,7 @@ from workflow_app.monitoring.models import ProgressReport
 from workflow_app.plans.access import visible_plans
 from workflow_app.plans.guards import plan_complete
 from workflow_app.plans.models import ActionPlan, Activity
+from workflow_app.signoffs.service import current_round
 from workflow_app.unit_of_work import unit_of_work
 
 # argon2 is slow on purpose: hash each demo password once for the whole test session.
@@ -161,3 +162,19 @@ def test_tanah_laut_reported_the_third_quarter_of_2026(data: demo.DemoData) -> N
     )
     assert "Tender ulang" in lltt.obstacles
     assert [v.value for v in report.indicator_values] == [Decimal("7.8")]
+
+
+def test_the_declared_kinds_have_a_case_each_in_a_telling_state(data: demo.DemoData) -> None:
+    decree, proposal = data.cases["sk_pokja"], data.cases["dak_sanitation"]
+    assert (decree.region.code, decree.state) == ("6301", "provincial_check")
+    assert len(decree.values["members"]) == 5 and decree.values["signed_decree"]["name"]
+    assert (proposal.state, proposal.values["action_plan"]) == (
+        "agency_sign_off",
+        data.plans["6301"].id,
+    )
+    answers = {row.participant.username: row.answer for row in current_round(proposal)}
+    assert answers == {
+        "pokja.pupr.6301": "agree",
+        "pokja.dlh.6301": None,
+        "pokja.dinkes.6301": None,
+    }

@@ -32,6 +32,7 @@ from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.deadlines.models import CalendarOverride
 from workflow_app.deadlines.operations import add_holiday
 from workflow_app.extensions import db
+from workflow_app.firing import fire
 from workflow_app.monitoring import operations as reports
 from workflow_app.monitoring.evidence import forget_written_files
 from workflow_app.monitoring.models import ProgressReport
@@ -143,6 +144,7 @@ def _district_side(users: dict[str, User], code: str) -> Side:
     # spare one the matrix withdraws for real.
     region = factories.regions()[code]
     side.ids["case_kind"] = DECLARED_KIND
+    side.ids["dak_kind"] = factories.DAK_KIND
     side.ids["decree_file"] = "signed_decree"
     decree = open_case(
         drafter,
@@ -153,6 +155,15 @@ def _district_side(users: dict[str, User], code: str) -> Side:
     )
     side.ids["decree"] = decree.id
     side.ids["spare_decree"] = open_case(drafter, DECLARED_KIND, region, {}).id
+    # A DAK proposal waiting for its agencies' sign-off: the matrix's Pokja member of 6301 is
+    # asked, and an agency of the district's own in each district.
+    factories.user(f"pokja.matrix.{code}", ("pokja_member", code))
+    signing = factories.dak_proposal(drafter, code)
+    fire(drafter, signing, "submit")
+    side.ids["signing"] = signing.id
+    api_signing = factories.dak_proposal(drafter, code)
+    fire(drafter, api_signing, "submit")
+    side.ids["api_signing"] = api_signing.id
 
     # A personal API token of the district's drafter (not the one the matrix calls with).
     spare_token = api_tokens.issue_token(drafter, "cadangan")

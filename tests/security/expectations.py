@@ -296,6 +296,22 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("GET", "/cases/<kind>/<int:case_id>/files/<field>"): (scoped(READ_DRAFT),),
     ("GET", "/cases/<kind>/<int:case_id>/edit"): (scoped(EDIT_DRAFT),),
     ("POST", "/cases/<kind>/<int:case_id>/edit"): (scoped(EDIT_DRAFT_EMPTY),),
+    # A participant's opinion: an empty form is refused (400) to whoever sees the case; on a
+    # proposal waiting for the agencies, only the Pokja member asked answers (303), anyone
+    # else who sees it is not asked (403).
+    ("POST", "/cases/<kind>/<int:case_id>/sign-off"): (
+        scoped(answers(400, partner=404)),
+        scoped(
+            answers(403, pokja_member=303, partner=404),
+            args={"kind": "dak_kind", "case_id": "signing"},
+            data={"answer": "agree"},
+        ),
+    ),
+    # Review comments on a draft decree: its reviewer (the province) is told it is not their
+    # stage yet (409); everyone else who sees it may not comment (403).
+    ("POST", "/cases/<kind>/<int:case_id>/comments"): (
+        scoped(answers(403, provincial_reviewer=409, partner=404), data={"body": "Catatan"}),
+    ),
     ("POST", "/cases/<kind>/<int:case_id>/transition"): (
         scoped(ACTION_EMPTY_DRAFT),
         # Withdrawing a draft: its drafter only.
@@ -305,6 +321,10 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             data={"trigger": "withdraw", "version": "{spare_decree_version}"},
         ),
     ),
+    # Exports: the list as its page shows it (to whoever is signed in, only what they may see);
+    # one case as its page.
+    ("GET", "/cases/<kind>/export.<fmt>"): (Case(SIGNED_IN),),
+    ("GET", "/cases/<kind>/<int:case_id>/export.<fmt>"): (scoped(READ_DRAFT),),
     # --- the province's pages -------------------------------------------------------------------
     ("GET", "/sync"): (Case(PROVINCE_DESK),),
     ("GET", "/dashboard"): (Case(DASHBOARD),),
@@ -335,6 +355,54 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             api(answers(403, district_drafter=200, partner=404)),
             args={"report_id": "api_report"},
             json={"trigger": "submit", "version": "{api_report_version}"},
+        ),
+    ),
+    # The kinds declared as data (sk_pokja.yaml) through the API: the web pages' answers, 401
+    # without a token; a name that is no declared kind (a built-in kind too) is 404 to all.
+    ("GET", "/api/v1/cases/<kind>"): (
+        Case(API_SIGNED_IN),
+        Case(api(answers(404)), args={"kind": "plan"}),
+    ),
+    # Opening a decree: the district drafter (200, a new case); a role that opens none, 403.
+    ("POST", "/api/v1/cases/<kind>"): (
+        Case(
+            api(answers(403, district_drafter=200)),
+            json={"values": {"decree_kind": "formation", "decree_number": "SK/API"}},
+        ),
+    ),
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>"): (
+        scoped(api(READ_DRAFT)),
+        # A plan's id under the name of its kind: not a declared kind, so not found.
+        scoped(api(answers(404)), args={"kind": "plan", "case_id": "draft"}),
+    ),
+    # Changing values on a version long gone: the drafter gets past access to 409 (stale),
+    # whoever else sees the draft is refused (403); nothing changes.
+    ("PATCH", "/api/v1/cases/<kind>/<int:case_id>"): (
+        scoped(
+            api(answers(403, district_drafter=409, partner=404)),
+            json={"version": 0, "values": {"notes": "lama"}},
+        ),
+    ),
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>/history"): (scoped(api(READ_DRAFT)),),
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>/transitions"): (scoped(api(READ_DRAFT)),),
+    ("POST", "/api/v1/cases/<kind>/<int:case_id>/transitions"): (
+        # A body that is not a transition: 400 before anything is looked up.
+        Case(own=answers(400, anonymous=401), other=answers(400, anonymous=401), json={}),
+        # Sending the decree on a version long gone: the drafter is told it is stale (409),
+        # any other role may not send it (403).
+        scoped(
+            api(answers(403, district_drafter=409, partner=404)),
+            json={"trigger": "submit", "version": 0},
+        ),
+    ),
+    ("POST", "/api/v1/cases/<kind>/<int:case_id>/sign-off"): (
+        # A body that is not an answer: 400 before anything is looked up.
+        Case(own=answers(400, anonymous=401), other=answers(400, anonymous=401), json={}),
+        # On the proposal waiting for its agencies: only the Pokja member asked answers.
+        scoped(
+            api(answers(403, pokja_member=200, partner=404)),
+            args={"kind": "dak_kind", "case_id": "api_signing"},
+            json={"answer": "agree"},
         ),
     ),
     # --- administration: the admin only, for every district -------------------------------------

@@ -144,6 +144,7 @@ def test_the_app_loads_the_shipped_definitions() -> None:
     app.config["WORKFLOWS_DIR"] = str(SHIPPED)
     assert {d.name for d in load_workflows(app).definitions()} == {
         "action_plan",
+        "dak_sanitation",
         "progress_report",
         "sk_pokja",
     }

@@ -16,6 +16,10 @@ from .schemas import MAX_ID, ErrorBody
 
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+# Path parameters that are not ids, described.
+PARAMETER_TEXT = {
+    "kind": "A kind of case declared as data (a definition with a `case:` block), e.g. sk_pokja.",
+}
 STATUS_TEXT = {
     400: "Invalid request (validation_error, unknown_trigger, comment_required).",
     401: "No valid API token (unauthorized).",
@@ -37,7 +41,10 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": "string"}
         if converter == "int":
             schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+        parameter = {"name": name, "in": "path", "required": True, "schema": schema}
+        if name in PARAMETER_TEXT:
+            parameter["description"] = PARAMETER_TEXT[name]
+        parameters.append(parameter)
     return parameters
 
 
@@ -118,9 +125,11 @@ def document() -> dict[str, Any]:
             "title": "workflow_app API",
             "version": "1",
             "description": (
-                "Sanitation action plans of Kalimantan Selatan and their quarterly progress "
-                "reports. Authenticate with a personal API token (My account → API tokens, "
-                "or `workflow-app tokens create USERNAME`) as `Authorization: Bearer <token>`. "
+                "Sanitation action plans of Kalimantan Selatan, their quarterly progress "
+                "reports, and the kinds of case declared as data (/cases/{kind}, e.g. the "
+                "SK Pokja PKP as sk_pokja). Authenticate with a personal API token (My account "
+                "→ API tokens, or `workflow-app tokens create USERNAME`) as "
+                "`Authorization: Bearer <token>`. "
                 "Every error has the shape of ErrorBody; branch on its `code`."
             ),
         },

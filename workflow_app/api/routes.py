@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import openapi, plan_views, report_views, task_views  # noqa: F401
+from . import declared_views, openapi, plan_views, report_views, task_views  # noqa: F401
 from .blueprint import blueprint
 
 __all__ = ["blueprint"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -57,6 +57,18 @@ class PlanQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
+class CaseQuery(BaseModel):
+    """The filters of a list of declared cases. The kind's own filter fields (its
+    `case.filters`, e.g. `decree_kind`) are further parameters, compared as text."""
+
+    model_config = ConfigDict(extra="allow")
+
+    region: RegionCode | None = None
+    state: StateName | None = None
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
 class TaskQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -74,6 +86,56 @@ class TransitionRequest(BaseModel):
     version: int = Field(ge=0, le=MAX_ID)
 
     _no_nul = field_validator("trigger", "comment")(_no_nul)
+
+
+class SignOffRequest(BaseModel):
+    """A participant's opinion on a case's open sign-off (or that of the one they act for)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Literal["agree", "object"]
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX_LENGTH)
+
+    _no_nul = field_validator("comment")(_no_nul)
+
+
+class SignOffResult(BaseModel):
+    answer: str
+    agreed: int
+    objected: int
+    fired: str | None = Field(description="The outcome the system fired, if the answer decided")
+    state: str
+    version: int
+
+
+class CaseOpenRequest(BaseModel):
+    """Open a case of a declared kind, in its first state, with the values its creator may
+    give (a file is uploaded on the case's page, never sent as JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: RegionCode | None = Field(
+        default=None,
+        description="Where; may be left out when the caller opens cases in one region only.",
+    )
+    values: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Field name → value, as the case's `values` show them: a decimal as a number or "
+            'as text ("12,5"), a date as "YYYY-MM-DD", a district by its code, an agency or '
+            "a plan by its id, a table as a list of row objects."
+        ),
+    )
+
+
+class CaseChangeRequest(BaseModel):
+    """Change values of a declared case, on the version the caller read (409 `stale` if it
+    changed since). Fields left out stay as they are; null clears one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=0, le=MAX_ID)
+    values: dict[str, Any] = Field(description="Field name → new value (see CaseOpenRequest).")
 
 
 # --- responses ---------------------------------------------------------------------------
@@ -256,3 +318,42 @@ class TaskList(BaseModel):
     plans_total: int
     reports: list[ReportTask]
     reports_total: int
+
+
+class CaseSummary(BaseModel):
+    """A case of a kind declared as data (a definition's `case:` block)."""
+
+    id: int
+    kind: str
+    title: str
+    region: RegionRef
+    state: str
+    state_label: Label
+    version: int
+    due_at: datetime | None
+    updated_at: datetime
+    values: dict[str, Any] = Field(
+        description="The fields the kind's lists show (its `case.list`), as stored."
+    )
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CaseDetail(CaseSummary):
+    workflow: str
+    workflow_version: int
+    created_at: datetime
+    values: dict[str, Any] = Field(
+        description=(
+            "Every field of the kind, as stored (null when blank): a decimal as text "
+            '("12.5"), a date as "YYYY-MM-DD", a district by its code, an agency or a plan by '
+            "its id, a table as a list of row objects, a file as {name, type, size, sha256}."
+        )
+    )
+    editable: list[str] = Field(description="The fields the caller may change now (PATCH).")
+    transitions: list[AvailableTransition]

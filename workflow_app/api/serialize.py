@@ -15,6 +15,7 @@ from ..history import CaseTransition, history_of
 from ..monitoring.models import REPORT_KIND_NAME, ProgressReport
 from ..plans.models import ActionPlan
 from ..regions.models import Region
+from ..subjects import kind_of
 from ..workflows import definition_of
 from . import schemas as s
 
@@ -44,14 +45,17 @@ def _case(case: Any) -> dict[str, Any]:
 
 
 def transitions(user: User, case: Any) -> list[s.AvailableTransition]:
-    """What `user` may fire on `case` now, with what would block it (its guards)."""
+    """What `user` may fire on `case` now, with what would block it: its guards and its
+    declared checks (`requires:`)."""
+    kind = kind_of(case)
     return [
         s.AvailableTransition(
             trigger=step.trigger,
             label=s.Label(id=step.label.id, en=step.label.en),
             to_state=step.dest,
             comment_required=step.comment_required,
-            problems=[str(p) for name in step.guards for p in guards.get(name)(case)],
+            problems=[str(p) for name in step.guards for p in guards.get(name)(case)]
+            + [str(p) for p in kind.requirements(case, step)],
         )
         for step in policy.actions(user, case)
     ]

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, and_
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, and_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..extensions import db
 from ..history import CaseRecord, CaseTransition
-from ..models_base import UTCDateTime
+from ..models_base import UTCDateTime, utcnow
 from ..regions.models import Region
 
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, compared by value).
@@ -58,3 +58,25 @@ class DeclaredCase(CaseRecord, db.Model):
         order_by=lambda: CaseTransition.id,
         viewonly=True,
     )
+
+
+class CaseComment(db.Model):
+    """A reviewer's remark on a declared case as a whole, on one of its fields, or on one
+    row of a table field. `item_label` keeps what the row was called when written (rows
+    may be removed or reordered later)."""
+
+    __tablename__ = "case_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("declared_case.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str | None] = mapped_column(String(40))  # None: the case as a whole
+    row: Mapped[int | None] = mapped_column(Integer)  # a table field's row, from 0
+    item_label: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(40))  # the case's state when written
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")

@@ -17,6 +17,9 @@ from ..extensions import db
 from ..paging import Page
 from ..plans.case_queries import earliest_due_first, task_page
 from ..regions.models import Region
+from ..signoffs import service as sign_offs
+from ..signoffs.models import SignOff
+from ..subjects import load_case
 from ..workflows import registry
 from .kinds import declared_kinds
 from .models import DeclaredCase
@@ -30,6 +33,8 @@ def list_cases(
     region_code: str | None = None,
     state: str | None = None,
     chosen: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = LIST_LIMIT,
 ) -> list[DeclaredCase]:
     """The cases of `kind` the user may see, newest first, in `region_code` and `state` when
     given, and whose declared filter fields hold the `chosen` values (compared as text, as a
@@ -44,7 +49,9 @@ def list_cases(
             # As text on both databases: SQLite's JSON_EXTRACT gives numbers as numbers.
             query = query.where(cast(DeclaredCase.values[name].as_string(), String) == value)
     query = query.order_by(DeclaredCase.updated_at.desc(), DeclaredCase.id.desc())
-    return list(db.session.scalars(query.limit(LIST_LIMIT)).unique())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
 
 
 @dataclass
@@ -84,3 +91,25 @@ def declared_tasks(user: User, limit: int | None) -> list[KindTasks]:
             dues = due_statuses(task.case for task in page.items)
             sections.append(KindTasks(kind.name, label, page, dues))
     return sections
+
+
+@dataclass
+class OpinionTask:
+    """A sign-off waiting for the user's opinion: the case, its kind's label, the row."""
+
+    case: Any
+    label: Label
+    row: SignOff
+
+
+def opinions_waiting(user: User) -> tuple[list[OpinionTask], dict[int, Any]]:
+    """The open sign-offs the user is asked for, the earliest due first, and their deadlines
+    by sign-off id."""
+    tasks = []
+    for row in sign_offs.waiting_for(user):
+        case = load_case(row.subject_kind, row.subject_id)
+        if case is None or not policy.may_see(user, case):
+            continue
+        label = registry().get(case.workflow_name, case.workflow_version).label
+        tasks.append(OpinionTask(case, label, row))
+    return tasks, due_statuses(task.row for task in tasks)

@@ -24,21 +24,22 @@ from ..plans.case_views import (
     actor,
     language,
     page_actions,
-    refusal_of,
     transition_post,
     trigger_labels,
 )
-from ..refusals import refusal_message
+from ..refusals import refusal_details, refusal_message
 from ..regions.models import Region
 from ..subjects import CaseKind
 from ..unit_of_work import unit_of_work
 from ..uploads import path_of
 from ..workflows import definition_of, registry
 from . import operations
+from .comments import comment_panel
 from .forms import case_form_class, form_data
 from .kinds import declared_kinds, spec_of
 from .models import DeclaredCase
 from .queries import list_cases
+from .sign_off_page import sign_off_section
 from .values import shown
 
 blueprint = Blueprint("cases", __name__)
@@ -77,6 +78,7 @@ def index(kind: str) -> Page:
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     return render_template(
         "cases/index.html",
+        language=language(),
         kind=found,
         definition=definition,
         spec=spec,
@@ -98,6 +100,7 @@ def _form_page(
     return (
         render_template(
             "cases/form.html",
+            language=language(),
             case=case,
             kind=kind,
             spec=spec,
@@ -174,10 +177,15 @@ def new(kind: str) -> Reply:
             exc.status,
             regions=regions,
             region=region,
-            refusal=refusal_message(exc),
+            refusal=refusal_message(exc, plan=False),
         )
     flash(_("Created: %(title)s.", title=case.title), "success")
     return redirect(url_for("cases.detail", kind=kind, case_id=case.id), code=303)
+
+
+def case_refusal(exc: TransitionRefused) -> Refusal:
+    """A refusal in words that fit any kind of case (not an action plan's)."""
+    return Refusal(exc.status, refusal_message(exc, plan=False), refusal_details(exc))
 
 
 def _case_page(
@@ -185,14 +193,17 @@ def _case_page(
     status: int = 200,
     refusal: Refusal | None = None,
     sent: Any = None,
+    sign_off_form: Any = None,
 ) -> Page:
     definition = definition_of(case)
     kind = _kind(case.kind)
     actions = page_actions(case, refusal, sent)
     editable = operations.editable_fields(current_user, case)
+    rounds = sign_off_section(current_user, case, sign_off_form)
     return (
         render_template(
             "cases/detail.html",
+            language=language(),
             case=case,
             plan=case,  # the shared history and diagram partials name their case `plan`
             kind=kind,
@@ -203,6 +214,8 @@ def _case_page(
             refusal=refusal,
             shown=shown,
             trigger_labels=trigger_labels(case, operations.OPENED, _("Created")),
+            sign_off=rounds,
+            comments=comment_panel(current_user, case),
         ),
         status,
     )
@@ -245,10 +258,10 @@ def edit(kind: str, case_id: int) -> Reply:
                 expected_version=form.expected_version(),
             )
     except InvalidInput as exc:
-        return _form_page(case, found, form, exc.status, refusal=refusal_message(exc))
+        return _form_page(case, found, form, exc.status, refusal=refusal_message(exc, plan=False))
     except TransitionRefused as exc:
         case = policy.find_visible(current_user, kind, case_id)
-        return _form_page(case, found, form, exc.status, refusal=refusal_message(exc))
+        return _form_page(case, found, form, exc.status, refusal=refusal_message(exc, plan=False))
     flash(_("Saved."), "success")
     return redirect(url_for("cases.detail", kind=kind, case_id=case_id), code=303)
 
@@ -263,7 +276,7 @@ def transition(kind: str, case_id: int) -> Reply:
         _case_page,
         done=lambda state: _("Done: the case is now “%(state)s”.", state=state),
         back=url_for("cases.detail", kind=kind, case_id=case_id),
-        refusal=refusal_of,
+        refusal=case_refusal,
     )
 
 

@@ -14,8 +14,10 @@ from sqlalchemy import select
 from .. import policy
 from ..accounts.models import User
 from ..engine import OutOfScope, TransitionRefused
+from ..engine.sign_off import ANSWERS
 from ..extensions import db
 from ..firing import fire
+from ..signoffs import service as sign_offs
 from ..subjects import CaseKind, case_kinds, kind_named
 from ..unit_of_work import unit_of_work
 from ..workflows import registry
@@ -128,4 +130,36 @@ def transition_command(
     click.echo(
         f"{kind} {case_id}: {record.from_state} → {record.to_state} "
         f"({trigger} by {username}, version {case.version})"
+    )
+
+
+@cases_group.command("answer")
+@click.argument("kind")
+@click.argument("case_id", type=int)
+@click.argument("answer", type=click.Choice(ANSWERS))
+@click.option("--as", "username", required=True, metavar="USERNAME", help="Answer as this user.")
+@click.option("--comment", help="The reason (required to object).")
+def answer_command(
+    kind: str, case_id: int, answer: str, username: str, comment: str | None
+) -> None:
+    """Give USERNAME's opinion (agree or object) on the open sign-off of case CASE_ID."""
+    found = _kind(kind)
+    actor = db.session.scalar(select(User).where(User.username == username))
+    if actor is None:
+        raise CommandFailed(f"unknown user {username!r}", EXIT_NOT_FOUND)
+    if not actor.is_active:
+        raise CommandFailed(f"user {username!r} is disabled", EXIT_REFUSED)
+    with force_locale("en"):
+        try:
+            with unit_of_work():
+                case = policy.find_visible(actor, found.name, case_id)
+                done = sign_offs.answer(actor, case, answer, comment)
+                agreed, objected = sign_offs.tally(sign_offs.rounds_of(done.row))
+        except OutOfScope as exc:
+            raise CommandFailed(f"{kind} {case_id} not found", EXIT_NOT_FOUND) from exc
+        except TransitionRefused as exc:
+            raise CommandFailed(refusal_line(exc), EXIT_REFUSED) from exc
+    outcome = f"; the system fired {done.fired}, now {case.state}" if done.fired else ""
+    click.echo(
+        f"{kind} {case_id}: {answer} by {username} ({agreed} agreed, {objected} objected{outcome})"
     )

@@ -2,9 +2,9 @@
 
 The figures depend on the viewer's scope (their grants), the filters, the language, the day
 (overdue counts) and the data. A cheap query reads a stamp of the data (the last change to any
-plan, report or history row and the calendar overrides); the rendered sections are kept under a
-key made of all of these, so any change shows at once and an unchanged province is not
-aggregated again. Entries also expire after DASHBOARD_CACHE_SECONDS.
+plan, report, declared case or history row and the calendar overrides); the rendered sections
+are kept under a key made of all of these, so any change shows at once and an unchanged
+province is not aggregated again. Entries also expire after DASHBOARD_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import User
+from ..cases.models import DeclaredCase
 from ..deadlines.models import CalendarOverride
 from ..extensions import cache, db
 from ..history import CaseTransition
@@ -34,6 +35,7 @@ def data_stamp() -> tuple[object, ...]:
             select(func.max(ActionPlan.updated_at)).scalar_subquery(),
             select(func.count(ProgressReport.id)).scalar_subquery(),
             select(func.max(ProgressReport.updated_at)).scalar_subquery(),
+            select(func.max(DeclaredCase.updated_at)).scalar_subquery(),
             select(func.max(CaseTransition.id)).scalar_subquery(),
             select(func.count(CalendarOverride.id)).scalar_subquery(),
             select(func.max(CalendarOverride.id)).scalar_subquery(),

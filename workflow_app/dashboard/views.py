@@ -27,6 +27,7 @@ from ..regions.models import Region
 from ..spreadsheets.tabular import FORMATS, download
 from . import figures, scope
 from .cache import cached, fragment_key
+from .declared import declared_figures
 from .forms import DashboardFilterForm, filter_form, read_filters
 from .queries import (
     NATIONAL_TARGET,
@@ -83,9 +84,11 @@ def index() -> Page:
     language = _language()
 
     def render_sections() -> str:
+        data = build(current_user, filters, now, regions)
         return render_template(
             "dashboard/_sections.html",
-            data=build(current_user, filters, now, regions),
+            data=data,
+            declared=declared_figures(current_user, filters, now, data.districts, language),
             states=state_options(language),
             partner_only=_partner_only(),
             sub_sectors=SUB_SECTORS,

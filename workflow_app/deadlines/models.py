@@ -45,3 +45,6 @@ class ScheduledStep(SubjectRef, db.Model):
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|done|cancelled
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A step of one participant's sign-off (its `step` is then "<name>:<sign-off id>", so that
+    # the key above stays one row per participant and step).
+    sign_off_id: Mapped[int | None] = mapped_column(ForeignKey("sign_off.id"))

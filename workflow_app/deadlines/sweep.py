@@ -21,6 +21,7 @@ from ..extensions import db
 from ..firing import fire
 from ..models_base import utcnow
 from ..notifications.events import notify_step, step_recipients, step_spec
+from ..signoffs import service as signoffs
 from ..subjects import kind_named, load_case
 from ..unit_of_work import unit_of_work
 from .models import ScheduledStep
@@ -105,6 +106,8 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         if not dry_run:
             step.status = "cancelled"
         return None
+    if step.sign_off_id is not None:
+        return _fire_sign_off_step(case, step, dry_run)
     spec = step_spec(case, step.state, step.step)
     facts = kind.facts_of(case)  # as the case stood when the step came due
     recipients = step_recipients(case, step)
@@ -126,6 +129,37 @@ def _fire(step_id: int, dry_run: bool) -> FiredStep | None:
         facts=facts,
         description=kind.describe(case),
         fires=spec.fire,
+    )
+
+
+def _fire_sign_off_step(case: Any, step: ScheduledStep, dry_run: bool) -> FiredStep | None:
+    """A participant's sign-off step: remind whom it names while the answer is missing; one
+    that counts silence as an answer records it and may settle the sign-off."""
+    if not signoffs.still_open(step):
+        if not dry_run:
+            step.status = "cancelled"
+        return None
+    kind = kind_named(step.subject_kind)
+    spec = signoffs.step_of(case, step)
+    facts = kind.facts_of(case)
+    recipients = signoffs.step_recipients(case, step)
+    fired = None
+    if not dry_run:
+        if spec.counts_as is not None:
+            fired = signoffs.count_silence(case, step, spec)
+        if recipients:
+            notify_step(case, step, recipients, facts, spec=spec)
+    return FiredStep(
+        step.id,
+        kind.name,
+        case.id,
+        step.state,
+        step.step,
+        step.fire_at,
+        [user.username for user in recipients],
+        facts=facts,
+        description=kind.describe(case),
+        fires=fired,
     )
 
 

@@ -54,7 +54,12 @@ FILE_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: Names a title may use besides the fields.
 TITLE_BUILTINS = ("region", "id")
 #: Names a field may not take: the title's own, and those the case's form already uses.
-RESERVED_NAMES = (*TITLE_BUILTINS, "version", "save", "csrf_token", "trigger", "comment")
+RESERVED_NAMES = (
+    *TITLE_BUILTINS,
+    # The form's own fields, and the list page's and the API's own query parameters.
+    *("version", "save", "csrf_token", "trigger", "comment", "state", "page", "all"),
+    *("limit", "offset"),
+)
 DEFAULT_MAX_MB = 10
 
 

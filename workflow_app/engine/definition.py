@@ -21,6 +21,7 @@ from .errors import DefinitionError, DefinitionErrors
 from .guards import GuardRegistry
 from .roles import PLATFORM_ROLES, Label, Role, RoleDef, RoleScope
 from .schema import DEFINITION_SCHEMA
+from .sign_off import SignOffSpec, parse_sign_off
 from .yaml_source import load_yaml
 
 __all__ = [
@@ -45,6 +46,8 @@ class StateDef:
     published: bool = False
     tags: frozenset[str] = frozenset()
     task: Label | None = None
+    # Parallel sign-off by several participants while the case is here (engine/sign_off.py).
+    sign_off: SignOffSpec | None = None
 
     def has(self, tag: str) -> bool:
         return tag in self.tags
@@ -235,6 +238,17 @@ def parse_definition(raw: object, file: str, guards: GuardRegistry) -> WorkflowD
                     f"transitions[{index}] ({transition.trigger}).actor_differs_from",
                     f"unknown trigger {earlier!r}",
                 )
+    for name, spec in raw["states"].items():
+        if "sign_off" not in spec or name not in states:
+            continue
+        entry = f"states.{name}.sign_off"
+        if states[name].final:
+            problems.add(entry, "a final state waits for nobody's sign-off")
+        if name == raw["initial"]:
+            problems.add(entry, "the initial state cannot hold a sign-off: it starts on a move")
+        leaving = {t.trigger: Role.SYSTEM in t.roles for t in transitions if name in t.sources}
+        signing = parse_sign_off(problems.add, entry, spec["sign_off"], name, known_roles, leaving)
+        states[name] = replace(states[name], sign_off=signing)
     if raw["initial"] in states:
         _check_graph(problems, raw["initial"], states, transitions)
     deadlines = _parse_deadlines(

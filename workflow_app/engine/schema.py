@@ -91,6 +91,36 @@ _CASE = {
     },
 }
 
+_SIGN_OFF = {
+    "type": "object",
+    "required": ["role", "quorum", "sla"],
+    "additionalProperties": False,
+    "properties": {
+        "role": _NAME,
+        "quorum": {"oneOf": [{"const": "all"}, {"type": "integer", "minimum": 1}]},
+        "sla": {"type": "integer", "minimum": 1},
+        "label": _LABEL,
+        "on_quorum": _NAME,
+        "on_objection": _NAME,
+        "on_unreachable": _NAME,
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "at"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": _NAME,
+                    "at": {"type": "integer"},
+                    "notify": {"type": "array", "minItems": 1, "items": _NAME},
+                    "summary": _LABEL,
+                    "counts_as": {"enum": ["agree"]},
+                },
+            },
+        },
+    },
+}
+
 #: The values a transition's `signature` may take: the signature blocks of the printed plan.
 SIGNATURES = ("prepared", "reviewed", "approved")
 #: When the system fires a transition by itself.
@@ -147,6 +177,8 @@ DEFINITION_SCHEMA: dict = {
                     },
                     # What the owner has to do here, to end "you are asked to …" in emails.
                     "task": _LABEL,
+                    # Parallel sign-off by every holder of a role (engine/sign_off.py).
+                    "sign_off": _SIGN_OFF,
                 },
             },
         },

@@ -67,16 +67,26 @@ def step_recipients(case: Any, scheduled: Any) -> list[User]:
 
 
 def notify_step(
-    case: Any, scheduled: Any, recipients: list[User], facts: dict[str, Any] | None = None
+    case: Any,
+    scheduled: Any,
+    recipients: list[User],
+    facts: dict[str, Any] | None = None,
+    spec: Any = None,
 ) -> int:
     """Write the emails of one escalation step to `recipients`; the number written. `facts`:
-    the case's as the step came due, when it has changed since (a timer that acted)."""
-    spec = step_spec(case, scheduled.state, scheduled.step)
-    payload = (facts if facts is not None else kind_of(case).facts_of(case)) | {
-        "step": spec.name,
-        "at_working_days": spec.at,
-        "fire_at": scheduled.fire_at.isoformat(),
-    }
+    the case's as the step came due, when it has changed since (a timer that acted); `spec`:
+    the step, when it is not the state deadline's (a participant's sign-off step)."""
+    spec = spec if spec is not None else step_spec(case, scheduled.state, scheduled.step)
+    extra = {"sign_off": True} if getattr(scheduled, "sign_off_id", None) else {}
+    payload = (
+        (facts if facts is not None else kind_of(case).facts_of(case))
+        | extra
+        | {
+            "step": spec.name,
+            "at_working_days": spec.at,
+            "fire_at": scheduled.fire_at.isoformat(),
+        }
+    )
     rows = add_notifications(
         spec.kind, recipients, payload, subject=_subject(case), step_id=scheduled.id
     )

@@ -132,6 +132,10 @@ def _step_spec(
     """The deadline step an escalation email is about (None for a transition)."""
     if definition is None:
         return None
+    if payload.get("sign_off"):  # a participant's reminder of their sign-off
+        state = definition.states.get(payload.get("state", ""))
+        sign_off = state.sign_off if state is not None else None
+        return sign_off.step(payload.get("step", "")) if sign_off else None  # type: ignore[return-value]
     deadline = definition.deadlines.get(payload.get("state", ""))
     return deadline.step(payload.get("step", "")) if deadline else None
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.views import is_local_path
-from ..cases.queries import declared_tasks
+from ..cases.queries import declared_tasks, opinions_waiting
 from ..deadlines.display import due_statuses
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
@@ -95,6 +95,7 @@ def tasks() -> Page:
         report_dues=due_statuses([*(task.report for task in reports.items), *late_reports]),
         overseen_reports=late_reports,
         declared=declared_tasks(current_user, limit),
+        opinions=opinions_waiting(current_user),
     )
 
 
