@@ -246,3 +246,13 @@ def test_agencies_answer_through_the_api(
     post(second, {"answer": "agree"})
     last = post(third, {"answer": "agree"}).get_json()
     assert (last["fired"], last["state"]) == ("signed", "provincial_verification")
+    # The province then recommends it through the same API.
+    token = factories.api_token(people["provincial"])
+    db.session.commit()
+    db.session.expire_all()
+    recommended = client.post(
+        f"/api/v1/cases/{KIND}/{proposal.id}/transitions",
+        json={"trigger": "recommend", "version": proposal.version},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert recommended.status_code == 200 and recommended.get_json()["state"] == "recommended"

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import app_of_its_own, csrf_token, emptied_afterwards, signed_in
+from workflow_app.accounts.models import User
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.deadlines.sweep import run_sweep
 from workflow_app.extensions import db
@@ -107,6 +108,26 @@ def test_the_third_kind_is_everywhere_with_no_code_of_its_own(ctx: Flask) -> Non
     ).all()
     assert [row.recipient.username for row in told] == ["head.6301"]
     assert told[0].payload["item_path"] == f"/cases/{KIND}/{case.id}"
+
+    # The exports of the list and of the case, and the JSON API.
+    for url in (f"/cases/{KIND}/export.xlsx", f"/cases/{KIND}/{case.id}/export.csv"):
+        exported = drafter.get(url)
+        assert exported.status_code == 200 and exported.data, url
+    assert "Desa Bumi Jaya" in drafter.get(f"/cases/{KIND}/{case.id}/export.csv").get_data(
+        as_text=True
+    )
+    token = factories.api_token(db.session.get(User, case.created_by_id))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    api = ctx.test_client()
+    listed = api.get(f"/api/v1/cases/{KIND}", headers=headers).get_json()
+    assert [item["id"] for item in listed["items"]] == [case.id]
+    detail = api.get(f"/api/v1/cases/{KIND}/{case.id}", headers=headers).get_json()
+    assert detail["values"]["village"] == "Desa Bumi Jaya"
+    assert [t["trigger"] for t in detail["transitions"]] == ["answer"]
+    # The province's dashboard counts it by state and district.
+    dashboard = signed_in(ctx, "provincial.63").get("/dashboard?year=2026").get_data(as_text=True)
+    assert f'id="declared-{KIND}"' in dashboard
 
     # The CLI: refused while the answer is missing, done once it is written.
     runner = ctx.test_cli_runner()
