@@ -16,13 +16,14 @@ from ..engine import InvalidInput, NotAllowedFromState, OutOfScope, RoleNotAllow
 from ..extensions import db
 from ..firing import flush
 from ..models_base import utcnow
+from ..reviews.operations import BODY_MAX_LENGTH, comment_text
 from ..workflows import definition_of
 from .kinds import spec_of
 from .models import CaseComment, DeclaredCase
 from .values import shown
 
 REVIEW_TAG = "review"
-BODY_MAX_LENGTH = 2000
+__all__ = ["BODY_MAX_LENGTH", "add_comment", "can_comment", "comment_panel"]
 
 
 def reviewer_roles(case: DeclaredCase) -> set[str]:
@@ -71,13 +72,7 @@ def add_comment(
             label = f"{label}: {_row_label(case, field_name, row)}"
     elif row is not None:
         raise InvalidInput(_("The item commented on is not part of this case."))
-    text = (body or "").strip()
-    if not text:
-        raise InvalidInput(_("Please write a comment."))
-    if len(text) > BODY_MAX_LENGTH:
-        raise InvalidInput(
-            _("A comment can be at most %(max)d characters long.", max=BODY_MAX_LENGTH)
-        )
+    text = comment_text(body)
     comment = CaseComment(
         case_id=case.id,
         field=field_name or None,

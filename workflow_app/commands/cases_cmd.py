@@ -12,7 +12,6 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from .. import policy
-from ..accounts.models import User
 from ..engine import OutOfScope, TransitionRefused
 from ..engine.sign_off import ANSWERS
 from ..extensions import db
@@ -22,7 +21,7 @@ from ..subjects import CaseKind, case_kinds, kind_named
 from ..unit_of_work import unit_of_work
 from ..workflows import registry
 from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
-from .output import iso_utc, refusal_line, table
+from .output import acting_user, iso_utc, refusal_line, table
 
 cases_group = AppGroup(
     "cases", help="Cases of every kind: list them, move them through their workflow."
@@ -112,11 +111,7 @@ def transition_command(
 ) -> None:
     """Fire TRIGGER on case CASE_ID of KIND as USERNAME."""
     found = _kind(kind)
-    actor = db.session.scalar(select(User).where(User.username == username))
-    if actor is None:
-        raise CommandFailed(f"unknown user {username!r}", EXIT_NOT_FOUND)
-    if not actor.is_active:
-        raise CommandFailed(f"user {username!r} is disabled", EXIT_REFUSED)
+    actor = acting_user(username)
     with force_locale("en"):
         try:
             with unit_of_work():
@@ -144,11 +139,7 @@ def answer_command(
 ) -> None:
     """Give USERNAME's opinion (agree or object) on the open sign-off of case CASE_ID."""
     found = _kind(kind)
-    actor = db.session.scalar(select(User).where(User.username == username))
-    if actor is None:
-        raise CommandFailed(f"unknown user {username!r}", EXIT_NOT_FOUND)
-    if not actor.is_active:
-        raise CommandFailed(f"user {username!r} is disabled", EXIT_REFUSED)
+    actor = acting_user(username)
     with force_locale("en"):
         try:
             with unit_of_work():

@@ -1,10 +1,16 @@
-"""How the commands print: UTC times, aligned tables, a refusal on one line."""
+"""What the commands share: UTC times, aligned tables, a refusal on one line, the user a
+command acts as."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from ..accounts.models import User
 from ..engine import GuardFailed, TransitionRefused
+from ..extensions import db
+from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
 
 
 def iso_utc(moment: datetime) -> str:
@@ -22,3 +28,13 @@ def refusal_line(exc: TransitionRefused) -> str:
     if isinstance(exc, GuardFailed) and exc.problems:
         line += ": " + " ".join(str(problem) for problem in exc.problems)
     return " ".join(line.split())  # one line, whatever the messages hold
+
+
+def acting_user(username: str) -> User:
+    """The active user a command acts as, or CommandFailed (3: unknown; 4: disabled)."""
+    actor = db.session.scalar(select(User).where(User.username == username))
+    if actor is None:
+        raise CommandFailed(f"unknown user {username!r}", EXIT_NOT_FOUND)
+    if not actor.is_active:
+        raise CommandFailed(f"user {username!r} is disabled", EXIT_REFUSED)
+    return actor

@@ -11,7 +11,6 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from ..accounts.models import User
 from ..engine import OutOfScope, TransitionRefused
 from ..extensions import db
 from ..plans import operations
@@ -21,7 +20,7 @@ from ..regions.models import Region
 from ..unit_of_work import unit_of_work
 from ..workflows import PLAN_WORKFLOW, definitions_of
 from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
-from .output import iso_utc, refusal_line, table
+from .output import acting_user, iso_utc, refusal_line, table
 
 plans_group = AppGroup("plans", help="Action plans: list them, move them through the workflow.")
 
@@ -107,11 +106,7 @@ def list_command(region_code: str | None, state: str | None, as_json: bool) -> N
 @click.option("--comment", help="A comment for the history (required to return a plan).")
 def transition_command(plan_id: int, trigger: str, username: str, comment: str | None) -> None:
     """Fire TRIGGER (submit, forward, return, approve, …) on plan PLAN_ID as USERNAME."""
-    actor = db.session.scalar(select(User).where(User.username == username))
-    if actor is None:
-        raise CommandFailed(f"unknown user {username!r}", EXIT_NOT_FOUND)
-    if not actor.is_active:
-        raise CommandFailed(f"user {username!r} is disabled", EXIT_REFUSED)
+    actor = acting_user(username)
     # English messages on the command line, whatever the default interface language.
     with force_locale("en"):
         try:

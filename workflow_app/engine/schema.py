@@ -91,6 +91,28 @@ _CASE = {
     },
 }
 
+
+def _steps(extra: dict) -> dict:
+    """Escalation steps: `at` working days from a due time (negative: before it), whom they
+    `notify`, the email subject's end (`summary`; `{days}` is the working days), and what
+    else the use allows (`extra`)."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["name", "at"],
+            "additionalProperties": False,
+            "properties": {
+                "name": _NAME,
+                "at": {"type": "integer"},
+                "notify": {"type": "array", "minItems": 1, "items": _NAME},
+                "summary": _LABEL,
+                **extra,
+            },
+        },
+    }
+
+
 _SIGN_OFF = {
     "type": "object",
     "required": ["role", "quorum", "sla"],
@@ -103,21 +125,8 @@ _SIGN_OFF = {
         "on_quorum": _NAME,
         "on_objection": _NAME,
         "on_unreachable": _NAME,
-        "steps": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["name", "at"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": _NAME,
-                    "at": {"type": "integer"},
-                    "notify": {"type": "array", "minItems": 1, "items": _NAME},
-                    "summary": _LABEL,
-                    "counts_as": {"enum": ["agree"]},
-                },
-            },
-        },
+        # A participant's steps: `counts_as` records silence as that answer when due.
+        "steps": _steps({"counts_as": {"enum": ["agree"]}}),
     },
 }
 
@@ -232,24 +241,9 @@ DEFINITION_SCHEMA: dict = {
                 "additionalProperties": False,
                 "properties": {
                     "sla": {"type": "integer"},
-                    "steps": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["name", "at"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "name": _NAME,
-                                "at": {"type": "integer"},
-                                "notify": {"type": "array", "minItems": 1, "items": _NAME},
-                                # A timer that acts: the system fires this trigger (from the
-                                # deadline's state) through the one door when the step is due.
-                                "fire": _NAME,
-                                # The email subject's end; `{days}` is the working days.
-                                "summary": _LABEL,
-                            },
-                        },
-                    },
+                    # A timer that acts: `fire` makes the system fire this trigger (from the
+                    # deadline's state) through the one door when the step is due.
+                    "steps": _steps({"fire": _NAME}),
                 },
             },
         },

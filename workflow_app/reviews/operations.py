@@ -98,6 +98,18 @@ def find_item(plan: ActionPlan, item_type: str, item_id: int | None) -> Item | N
     return Item(item_type, found.id, rows[1](found)) if found is not None else None
 
 
+def comment_text(body: str | None) -> str:
+    """A review comment's text, trimmed, or InvalidInput saying what is wrong with it."""
+    text = (body or "").strip()
+    if not text:
+        raise InvalidInput(_("Please write a comment."))
+    if len(text) > BODY_MAX_LENGTH:
+        raise InvalidInput(
+            _("A comment can be at most %(max)d characters long.", max=BODY_MAX_LENGTH)
+        )
+    return text
+
+
 def add_comment(
     actor: User, plan: ActionPlan, item_type: str, item_id: int | None, body: str
 ) -> ReviewComment:
@@ -108,13 +120,7 @@ def add_comment(
     item = find_item(plan, item_type, item_id)
     if item is None:
         raise InvalidInput(_("The item commented on is not part of this plan."))
-    text = (body or "").strip()
-    if not text:
-        raise InvalidInput(_("Please write a comment."))
-    if len(text) > BODY_MAX_LENGTH:
-        raise InvalidInput(
-            _("A comment can be at most %(max)d characters long.", max=BODY_MAX_LENGTH)
-        )
+    text = comment_text(body)
     comment = ReviewComment(
         plan_id=plan.id,
         item_type=item.item_type,
