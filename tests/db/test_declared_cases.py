@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests import factories
 from tests.conftest import csrf_token, signed_in
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED
+from workflow_app.deadlines.sweep import run_sweep
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
 from workflow_app.notifications.models import Notification
@@ -311,3 +313,17 @@ def test_the_reviewer_comments_on_the_case_a_field_and_a_row(
     assert 'id="comment-form-members"' not in page  # the drafter reads, does not comment
     reviewer_page = provincial.get(f"/cases/{KIND}/{case.id}").get_data(as_text=True)
     assert 'id="comment-form-members"' in reviewer_page and 'name="row"' in reviewer_page
+
+
+def test_a_decree_the_province_leaves_unchecked_is_escalated_to_its_head(
+    users: dict[str, Any], app_ctx: Flask, drafter: FlaskClient
+) -> None:
+    agency = factories.agency("6301")
+    case = _open(drafter, signed_decree=(io.BytesIO(PDF), "sk.pdf"), **_members(agency.id, 3))
+    assert _fire(drafter, case, "submit").status_code == 303
+    db.session.expire_all()
+    fired = run_sweep(case.due_at + timedelta(days=10))
+    assert [(f.step, f.recipients) for f in fired] == [
+        ("reminder", ["provincial.63"]),
+        ("escalation", ["head.63"]),
+    ]

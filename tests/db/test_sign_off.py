@@ -26,7 +26,7 @@ from workflow_app.history import CaseTransition
 from workflow_app.models_base import utcnow
 from workflow_app.notifications.models import Notification
 from workflow_app.signoffs.models import SignOff
-from workflow_app.signoffs.service import current_round
+from workflow_app.signoffs.service import answer, current_round
 
 KIND = factories.DAK_KIND
 
@@ -256,3 +256,28 @@ def test_agencies_answer_through_the_api(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert recommended.status_code == 200 and recommended.get_json()["state"] == "recommended"
+
+
+def test_a_proposal_the_province_leaves_undecided_goes_back_by_itself(
+    app_ctx: Flask, people: dict[str, Any], proposal: DeclaredCase
+) -> None:
+    for member in people["members"]:
+        answer(member, proposal, "agree", None)
+    db.session.commit()
+    assert proposal.state == "provincial_verification" and proposal.due_at is not None
+    fired = run_sweep(proposal.due_at + timedelta(days=30))
+    db.session.expire_all()
+    assert proposal.state == "returned"
+    assert [f.step for f in fired if f.fires] == ["no_decision"]
+    back = db.session.scalars(
+        select(CaseTransition).where(
+            CaseTransition.subject_of(proposal), CaseTransition.trigger == "return"
+        )
+    ).one()
+    assert back.actor.username == "sistem" and "no_decision" in back.comment
+    escalated = db.session.scalars(
+        select(Notification).where(
+            Notification.subject_of(proposal), Notification.event == "escalation"
+        )
+    ).all()
+    assert {row.recipient.username for row in escalated} == {"head.63"}
