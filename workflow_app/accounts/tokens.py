@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..api.models import ApiToken
-from ..engine import InvalidInput, OutOfScope
+from ..engine import InvalidInput, OutOfScope, RoleNotAllowed
 from ..extensions import db
 from ..models_base import utcnow
 from .models import User
+from .system import is_system_account
 
 TOKEN_BYTES = 32
 PREFIX_LENGTH = 8
@@ -42,6 +43,8 @@ def hash_token(secret: str) -> str:
 
 def issue_token(user: User, name: str, *, days: int | None = None) -> IssuedToken:
     """A new token for `user`, valid for `days` days (None: until revoked)."""
+    if is_system_account(user):
+        raise RoleNotAllowed(_("The built-in system account cannot have tokens."))
     name = name.strip()
     if not name or len(name) > NAME_MAX_LENGTH or "\x00" in name:
         raise InvalidInput(

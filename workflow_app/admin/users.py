@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from werkzeug.wrappers import Response
 
 from ..accounts.models import RoleAssignment, User
+from ..accounts.system import is_system_account
 from ..engine import InvalidInput, Role, RoleScope
 from ..extensions import db
 from ..regions.catalogue import PROVINCE
@@ -87,7 +88,15 @@ def create_user(actor: User, username: str, data: UserData, password: str) -> Us
     return user
 
 
+def _not_the_system_account(user: User) -> None:
+    """The built-in `sistem` account acts for the app alone: it is never enabled, given a
+    password, edited or given roles, by anyone."""
+    if is_system_account(user):
+        raise AdminRefused(_("The built-in system account cannot be changed."), status=403)
+
+
 def update_user(actor: User, user: User, data: UserData, active: bool) -> None:
+    _not_the_system_account(user)
     if user.id == actor.id and not active:
         raise AdminRefused(_("You cannot disable your own account."), field="active", status=403)
     data = _clean(data)
@@ -108,6 +117,7 @@ def _check_password(password: str, *own_words: str) -> None:
 
 def reset_password(actor: User, user: User, password: str) -> None:
     """A new password chosen by the admin (the policy applies); the user's sessions end."""
+    _not_the_system_account(user)
     _check_password(password, user.username, user.full_name, user.email)
     user.set_password(password)
     user.end_all_sessions()
@@ -133,6 +143,7 @@ def check_scope(role: str, region: Region) -> None:
 
 
 def add_role(actor: User, user: User, role: str, region: Region) -> RoleAssignment:
+    _not_the_system_account(user)
     check_scope(role, region)
     if any(a.role == role and a.region_id == region.id for a in user.roles):
         raise AdminRefused(_("The user already holds this role in this region."), "role")
@@ -143,6 +154,7 @@ def add_role(actor: User, user: User, role: str, region: Region) -> RoleAssignme
 
 
 def remove_role(actor: User, user: User, assignment_id: int) -> RoleAssignment:
+    _not_the_system_account(user)
     assignment = next((a for a in user.roles if a.id == assignment_id), None)
     if assignment is None:
         raise AdminRefused(_("This role assignment no longer exists."), status=404)
@@ -261,6 +273,11 @@ def _user_page(
     return page, status
 
 
+def _unplaced(exc: AdminRefused) -> str | None:
+    """The message of a refusal that no field shows (it goes to the top of the page)."""
+    return None if exc.field else exc.message
+
+
 def _refused(form: object, exc: AdminRefused) -> None:
     field = getattr(form, exc.field) if exc.field else None
     if field is not None:
@@ -300,7 +317,7 @@ def reset_password_view(user_id: int) -> Response | tuple[str, int]:
             reset_password(current_user, user, form.password.data)
     except AdminRefused as exc:
         _refused(form, exc)
-        return _user_page(user, exc.status, password=form)
+        return _user_page(user, exc.status, password=form, error=_unplaced(exc))
     flash(_("The password of %(username)s was changed.", username=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -317,7 +334,7 @@ def add_role_view(user_id: int) -> Response | tuple[str, int]:
             add_role(current_user, user, form.role.data, region)
     except AdminRefused as exc:
         _refused(form, exc)
-        return _user_page(user, exc.status, role=form)
+        return _user_page(user, exc.status, role=form, error=_unplaced(exc))
     flash(_("Role added."), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 

@@ -52,7 +52,10 @@ def _json(model: BaseModel | dict[str, Any]) -> Response:
 def _body(model: type[BaseModel]) -> BaseModel:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser can follow: not a body we take
+        data = None
     if data is None:
         raise ApiError(
             400,

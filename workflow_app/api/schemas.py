@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..plans.forms_actions import COMMENT_MAX_LENGTH
+from ..security.ids import MAX_ID
 
 MAX_PAGE = 100
-MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
 
 RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2,10}$", description="e.g. 6301")]
 StateName = Annotated[str, Field(pattern=r"^[a-z_]{1,40}$", description="e.g. draft")]
