@@ -125,7 +125,7 @@ def test_every_activity_is_run_by_an_agency_of_its_own_district(data: demo.DemoD
 
 def test_every_plan_runs_under_the_current_workflow(data: demo.DemoData) -> None:
     assert {(p.workflow_name, p.workflow_version) for p in data.plans.values()} == {
-        ("action_plan", 1)
+        ("action_plan", 2)
     }
 
 

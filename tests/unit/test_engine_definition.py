@@ -85,8 +85,14 @@ def valid() -> dict:
 
 def test_the_real_definition_loads() -> None:
     definition = load_definition(REAL_FILE, GUARDS)
-    assert definition.key == ("action_plan", 1)
+    # Version 2 keeps duties apart; version 1 stays beside it for the plans it runs.
+    assert definition.key == ("action_plan", 2)
     assert definition.source_file == "action_plan.yaml"
+    assert definition.transition_for("forward", "district_review").actor_differs_from == ("submit",)
+    assert definition.transition_for("approve", "provincial_sync").actor_differs_from == (
+        "submit",
+        "forward",
+    )
     assert definition.states["draft"].label.get("id") == "Draf"
     assert definition.states["draft"].label.get("en") == "Draft"
     assert definition.states["closed"].final and definition.states["withdrawn"].final

@@ -58,15 +58,15 @@ def _models(machine: WorkflowMachine) -> int:
 
 
 def test_the_registry_reuses_one_machine_per_version(registry: WorkflowRegistry) -> None:
-    first = registry.machine("action_plan", 1)
-    assert registry.machine("action_plan", 1) is first
-    assert registry.get("action_plan", 1) is first.definition
+    first = registry.machine("action_plan", 2)
+    assert registry.machine("action_plan", 2) is first
+    assert registry.get("action_plan", 2) is first.definition
     assert registry.latest("action_plan") is first.definition
 
 
 def test_each_version_has_its_own_machine(tmp_path: Path) -> None:
     raw = yaml.safe_load((resource_path("workflows") / "action_plan.yaml").read_text())
-    (tmp_path / "action_plan.v1.yaml").write_text(yaml.safe_dump(raw))
+    (tmp_path / "action_plan.v1.yaml").write_text(yaml.safe_dump(raw | {"version": 1}))
     (tmp_path / "action_plan.yaml").write_text(yaml.safe_dump(raw | {"version": 2}))
     registry = WorkflowRegistry.from_directory(tmp_path, _guards())
     one, two = registry.machine("action_plan", 1), registry.machine("action_plan", 2)
