@@ -5,6 +5,7 @@ and disabling, idle and absolute timeouts, and the session cookie's flags."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import time
@@ -554,3 +555,46 @@ def test_production_throttles_in_redis_unless_told_otherwise() -> None:
     assert production["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
     assert embedded["RATELIMIT_STORAGE_URI"] == "memory://"
     assert chosen["RATELIMIT_STORAGE_URI"] == "redis://other:6379/3"
+
+
+def test_no_table_holds_a_reset_link_that_opens_the_account(app, users) -> None:
+    """The attack pass read the full link from the outbox after sending and reset an account
+    with it. The outbox row now names the link by id only; the secret is derived from the
+    app's key when the email is rendered, and stored nowhere, not even hashed in the outbox."""
+    _ask_reset(_client(app), "drafter.6301")
+    (email,) = _reset_emails()
+    link = _link_in(email)
+    secret = link.rsplit("/", 1)[1]
+    stored = json.dumps(email.payload)
+    assert "/password/reset/" not in stored and secret not in stored
+    rows = db.session.execute(select(PasswordResetToken.token_hash)).scalars().all()
+    assert secret not in rows and all(secret not in row for row in rows)
+    # Sent, the row still holds no link; the emailed one works, once.
+    email.sent_at = utcnow()
+    db.session.commit()
+    assert secret not in json.dumps(_reset_emails()[0].payload)
+    assert _reset(_client(app), link, "kata sandi baru untuk uji 1").status_code == 303
+
+
+@pytest.mark.parametrize("how", ["account page", "admin"])
+def test_any_new_password_retires_the_links_sent_before(app, users, how: str) -> None:
+    _ask_reset(_client(app), "drafter.6301")
+    link = _link_in(_reset_emails()[0])
+    if how == "account page":
+        client = _client(app)
+        login(client, "drafter.6301")
+        page = "/account/password"
+        data = {
+            "current_password": factories.PASSWORD,
+            "new_password": "sandi yang baru dipilih 2026",
+            "confirm": "sandi yang baru dipilih 2026",
+        }
+    else:
+        client = _client(app)
+        login(client, "admin")
+        page = f"/admin/users/{users['drafter'].id}/password"
+        data = {"password": "sandi pilihan admin 2026"}
+    changed = client.post(page, data={**data, "csrf_token": csrf_token(client, page)})
+    assert changed.status_code in (302, 303), changed.status_code
+    refused = _client(app).get(link)
+    assert refused.status_code == 404

@@ -7,6 +7,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..extensions import db
 from ..notifications.models import Notification
 from ..notifications.rendering import (
     PASSWORD_RESET,
@@ -15,6 +16,15 @@ from ..notifications.rendering import (
     _tidy_text,
     register_renderer,
 )
+from .models import PasswordResetToken
+
+
+def _link_of(payload: dict) -> str:
+    """The reset link, derived again from its row (the outbox never holds the secret)."""
+    from .passwords import link_secret, reset_url  # passwords imports this module
+
+    link = db.session.get(PasswordResetToken, payload.get("reset_link_id") or 0)
+    return reset_url(link_secret(link)) if link is not None else ""
 
 
 @register_renderer(PASSWORD_RESET)
@@ -28,7 +38,7 @@ def render_password_reset(notification: Notification) -> RenderedEmail:
             "language": _language(notification),
             "recipient_name": str(recipient) if recipient is not None else "",
             "username": payload.get("username", ""),
-            "reset_url": payload.get("reset_url", ""),
+            "reset_url": _link_of(payload),
             "minutes": int(payload.get("minutes") or 0),
             "outbox_id": notification.id,
         }

@@ -8,7 +8,9 @@ change ends all of the user's sessions (User.end_all_sessions).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -56,6 +58,7 @@ def set_new_password(user: User, password: str, field: str = "new_password") -> 
         raise PasswordRefused(exc.message, field) from exc
     user.set_password(password)
     user.end_all_sessions()
+    retire_reset_links(user)
     db.session.flush()
 
 
@@ -88,6 +91,12 @@ def _accounts_for(identifier: str) -> list[User]:
     return [u for u in db.session.scalars(query) if u.email and not is_system_account(u)]
 
 
+def retire_reset_links(user: User, now: datetime | None = None) -> None:
+    """End every reset link of `user` not used yet: any new password, however set, retires
+    the links sent before it."""
+    _retire_links(user, now or utcnow())
+
+
 def _retire_links(user: User, now: datetime) -> None:
     db.session.execute(
         update(PasswordResetToken)
@@ -98,6 +107,18 @@ def _retire_links(user: User, now: datetime) -> None:
         )
         .values(expires_at=now)
     )
+
+
+def link_secret(link: PasswordResetToken) -> str:
+    """The secret of a reset link: derived from the app's SECRET_KEY and the link's row, never
+    stored. The table keeps only its hash, and the outbox row only the link's id: the email
+    is rendered by deriving the secret again, so no table, the outbox included, holds a link
+    that opens an account."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    expires = int(link.expires_at.timestamp())
+    message = f"password-reset:{link.id}:{link.user_id}:{expires}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def reset_url(token: str) -> str:
@@ -113,16 +134,16 @@ def request_reset(identifier: str, now: datetime | None = None) -> int:
     accounts = _accounts_for(identifier)
     for user in accounts:
         _retire_links(user, now)
-        token = secrets.token_urlsafe(32)
-        db.session.add(
-            PasswordResetToken(
-                user_id=user.id,
-                token_hash=token_hash(token),
-                created_at=now,
-                expires_at=now + timedelta(minutes=minutes),
-            )
+        link = PasswordResetToken(
+            user_id=user.id,
+            token_hash=secrets.token_hex(32),  # a placeholder until the row has its id
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
         )
-        payload = {"reset_url": reset_url(token), "minutes": minutes, "username": user.username}
+        db.session.add(link)
+        db.session.flush()
+        link.token_hash = token_hash(link_secret(link))
+        payload = {"reset_link_id": link.id, "minutes": minutes, "username": user.username}
         add_notifications(RESET_EVENT, [user], payload)
     db.session.flush()
     return len(accounts)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from werkzeug.wrappers import Response
 
 from ..accounts.models import RoleAssignment, User
+from ..accounts.passwords import retire_reset_links
 from ..accounts.system import is_system_account
 from ..engine import InvalidInput, Role, RoleScope
 from ..extensions import db
@@ -121,6 +122,7 @@ def reset_password(actor: User, user: User, password: str) -> None:
     _check_password(password, user.username, user.full_name, user.email)
     user.set_password(password)
     user.end_all_sessions()
+    retire_reset_links(user)  # a link sent before no longer opens the account
 
 
 def _province_only(role: str) -> bool:
