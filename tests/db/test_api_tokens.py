@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from workflow_app.accounts import tokens
 from workflow_app.api.models import ApiToken
 from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED
+from workflow_app.engine import InvalidInput
 from workflow_app.extensions import db
 
 from .. import factories
@@ -43,7 +47,8 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(client: FlaskClient, us
     assert stored.user_id == users["drafter"].id
     assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert stored.prefix == secret[:8]
-    assert stored.expires_at is None
+    # Made without a length: it ends after the longest a token may live (one year).
+    assert stored.expires_at - stored.created_at == timedelta(days=365)
     page = client.get("/account/tokens").get_data(as_text=True)
     assert secret not in page
     assert stored.prefix in page
@@ -141,3 +146,21 @@ def test_the_cli_refuses_unknown_and_disabled_users(app_ctx, users) -> None:
     db.session.commit()
     assert runner.invoke(args=["tokens", "create", "head.6301"]).exit_code == EXIT_REFUSED
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_no_token_lives_longer_than_the_configured_maximum(
+    app_ctx, users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack pass found tokens valid for ever by default."""
+    drafter = users["drafter"]
+    default = tokens.issue_token(drafter, "tanpa batas").token
+    assert default.expires_at - default.created_at == timedelta(days=365)
+    with pytest.raises(InvalidInput, match="1 sampai 365 hari"):
+        tokens.issue_token(drafter, "terlalu lama", days=366)
+    monkeypatch.setitem(app_ctx.config, "API_TOKEN_MAX_DAYS", 30)
+    short = tokens.issue_token(drafter, "pendek").token
+    assert short.expires_at - short.created_at == timedelta(days=30)
+    refused = app_ctx.test_cli_runner().invoke(
+        args=["tokens", "create", "drafter.6301", "--days", "31"]
+    )
+    assert refused.exit_code != 0 and "1 to 30 days" in refused.output

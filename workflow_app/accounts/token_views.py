@@ -33,6 +33,7 @@ class RevokeForm(BaseForm):
 def _tokens_page(form: TokenForm, status: int = 200, error: str | None = None) -> tuple[str, int]:
     page = render_template(
         "accounts/tokens.html",
+        max_days=tokens.max_days(),
         form=form,
         revoke_form=RevokeForm(formdata=None),
         tokens=tokens.tokens_of(current_user),

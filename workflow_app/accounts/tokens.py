@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -37,12 +38,18 @@ class IssuedToken:
     secret: str
 
 
+def max_days() -> int:
+    """How long a token may live at most (`API_TOKEN_MAX_DAYS`, default 365)."""
+    return min(int(current_app.config["API_TOKEN_MAX_DAYS"]), MAX_DAYS)
+
+
 def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def issue_token(user: User, name: str, *, days: int | None = None) -> IssuedToken:
-    """A new token for `user`, valid for `days` days (None: until revoked)."""
+    """A new token for `user`, valid for `days` days (None: the longest a token may live,
+    `API_TOKEN_MAX_DAYS`, one year unless configured): no token works for ever."""
     if is_system_account(user):
         raise RoleNotAllowed(_("The built-in system account cannot have tokens."))
     name = name.strip()
@@ -50,8 +57,10 @@ def issue_token(user: User, name: str, *, days: int | None = None) -> IssuedToke
         raise InvalidInput(
             _("Give the token a name of at most %(max)s characters.", max=NAME_MAX_LENGTH)
         )
-    if days is not None and not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(_("A token is valid for 1 to %(max)s days.", max=MAX_DAYS))
+    longest = max_days()
+    days = longest if days is None else days
+    if not 1 <= days <= longest:
+        raise InvalidInput(_("A token is valid for 1 to %(max)s days.", max=longest))
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     token = ApiToken(
@@ -60,7 +69,7 @@ def issue_token(user: User, name: str, *, days: int | None = None) -> IssuedToke
         token_hash=hash_token(secret),
         prefix=secret[:PREFIX_LENGTH],
         created_at=now,
-        expires_at=now + timedelta(days=days) if days is not None else None,
+        expires_at=now + timedelta(days=days),
     )
     db.session.add(token)
     db.session.flush()

@@ -23,7 +23,7 @@ tokens_group = AppGroup("tokens", help="Personal API tokens.")
 @click.option(
     "--days",
     type=click.IntRange(1, tokens.MAX_DAYS),
-    help="Valid for this many days (default: until revoked).",
+    help="Valid for this many days (default and at most: API_TOKEN_MAX_DAYS, 365).",
 )
 def create_command(username: str, name: str, days: int | None) -> None:
     """Issue an API token acting as USERNAME and print it (it is stored only as a hash)."""
