@@ -4,7 +4,8 @@ and the kinds declared as data) from one pair of commands, through the same door
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -12,6 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from .. import policy
+from ..accounts.models import User
 from ..engine import OutOfScope, TransitionRefused
 from ..engine.sign_off import ANSWERS
 from ..extensions import db
@@ -22,6 +24,8 @@ from ..unit_of_work import unit_of_work
 from ..workflows import registry
 from .exits import EXIT_NOT_FOUND, EXIT_REFUSED, CommandFailed
 from .output import acting_user, iso_utc, refusal_line, table
+
+T = TypeVar("T")
 
 cases_group = AppGroup(
     "cases", help="Cases of every kind: list them, move them through their workflow."
@@ -100,6 +104,22 @@ def list_command(
     click.echo(table(rows))
 
 
+def _act_on(kind: str, case_id: int, username: str, act: Callable[[User, Any], T]) -> T:
+    """`act(actor, case)` as USERNAME on a case they may see, in one unit of work, in English;
+    a case out of their scope reads exactly like one that does not exist (exit 3), a refusal
+    is one line (exit 4)."""
+    found = _kind(kind)
+    actor = acting_user(username)
+    with force_locale("en"):
+        try:
+            with unit_of_work():
+                return act(actor, policy.find_visible(actor, found.name, case_id))
+        except OutOfScope as exc:
+            raise CommandFailed(f"{kind} {case_id} not found", EXIT_NOT_FOUND) from exc
+        except TransitionRefused as exc:
+            raise CommandFailed(refusal_line(exc), EXIT_REFUSED) from exc
+
+
 @cases_group.command("transition")
 @click.argument("kind")
 @click.argument("case_id", type=int)
@@ -110,18 +130,11 @@ def transition_command(
     kind: str, case_id: int, trigger: str, username: str, comment: str | None
 ) -> None:
     """Fire TRIGGER on case CASE_ID of KIND as USERNAME."""
-    found = _kind(kind)
-    actor = acting_user(username)
-    with force_locale("en"):
-        try:
-            with unit_of_work():
-                case = policy.find_visible(actor, found.name, case_id)
-                record = fire(actor, case, trigger, comment=comment)
-        except OutOfScope as exc:
-            # Out of the user's scope reads exactly like a case that does not exist.
-            raise CommandFailed(f"{kind} {case_id} not found", EXIT_NOT_FOUND) from exc
-        except TransitionRefused as exc:
-            raise CommandFailed(refusal_line(exc), EXIT_REFUSED) from exc
+
+    def act(actor: User, case: Any) -> tuple[Any, Any]:
+        return case, fire(actor, case, trigger, comment=comment)
+
+    case, record = _act_on(kind, case_id, username, act)
     click.echo(
         f"{kind} {case_id}: {record.from_state} → {record.to_state} "
         f"({trigger} by {username}, version {case.version})"
@@ -138,18 +151,12 @@ def answer_command(
     kind: str, case_id: int, answer: str, username: str, comment: str | None
 ) -> None:
     """Give USERNAME's opinion (agree or object) on the open sign-off of case CASE_ID."""
-    found = _kind(kind)
-    actor = acting_user(username)
-    with force_locale("en"):
-        try:
-            with unit_of_work():
-                case = policy.find_visible(actor, found.name, case_id)
-                done = sign_offs.answer(actor, case, answer, comment)
-                agreed, objected = sign_offs.tally(sign_offs.rounds_of(done.row))
-        except OutOfScope as exc:
-            raise CommandFailed(f"{kind} {case_id} not found", EXIT_NOT_FOUND) from exc
-        except TransitionRefused as exc:
-            raise CommandFailed(refusal_line(exc), EXIT_REFUSED) from exc
+
+    def act(actor: User, case: Any) -> tuple[Any, Any, tuple[int, int]]:
+        done = sign_offs.answer(actor, case, answer, comment)
+        return case, done, sign_offs.tally(sign_offs.rounds_of(done.row))
+
+    case, done, (agreed, objected) = _act_on(kind, case_id, username, act)
     outcome = f"; the system fired {done.fired}, now {case.state}" if done.fired else ""
     click.echo(
         f"{kind} {case_id}: {answer} by {username} ({agreed} agreed, {objected} objected{outcome})"
