@@ -72,3 +72,52 @@ def test_json_nested_too_deep_is_a_bad_request(app_ctx: Flask, users: dict, dept
     )
     assert response.status_code == 400
     assert response.get_json()["code"] == "validation_error"
+
+
+def _post_routes(app: Flask) -> list[str]:
+    return sorted(
+        _url(rule.rule, 1)
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set()) and not rule.rule.startswith("/static")
+    )
+
+
+def test_a_body_beyond_the_limit_is_refused_on_every_route(
+    app_ctx: Flask, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every route refuses a body larger than the limit before reading it, whether or not
+    its view reads a form: nothing is parsed, nothing saved, the answer is 413."""
+    monkeypatch.setitem(app_ctx.config, "MAX_CONTENT_LENGTH", 50_000)
+    monkeypatch.setitem(app_ctx.config, "API_MAX_BODY_BYTES", 50_000)
+    routes = _post_routes(app_ctx)
+    assert len(routes) > 40
+    browser = signed_in(app_ctx, "admin")
+    token = factories.api_token(users["drafter"])
+    db.session.commit()
+    body = b"x=" + b"a" * 60_000
+    wrong = []
+    for url in routes:
+        api = url.startswith("/api/")
+        headers = {"Authorization": f"Bearer {token}"} if api else {}
+        kind = "application/json" if api else "application/x-www-form-urlencoded"
+        response = browser.post(url, data=body, headers=headers, content_type=kind)
+        if response.status_code != 413:
+            wrong.append(f"POST {url}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_api_body_has_its_own_smaller_limit(app_ctx: Flask, users: dict) -> None:
+    """JSON bodies are small: the API refuses one beyond API_MAX_BODY_BYTES although the
+    web's upload limit is far larger, and says so in its JSON error shape."""
+    token = factories.api_token(users["drafter"])
+    db.session.commit()
+    limit = app_ctx.config["API_MAX_BODY_BYTES"]
+    assert limit < app_ctx.config["MAX_CONTENT_LENGTH"]
+    body = '{"trigger": "submit", "comment": "' + "a" * limit + '"}'
+    response = app_ctx.test_client().post(
+        "/api/v1/plans/1/transitions",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["code"] == "payload_too_large"
