@@ -106,6 +106,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ATTACHMENTS_DIR": str(instance_path / "attachments"),
         "ATTACHMENT_MAX_BYTES": 10_000_000,
         "MAX_CONTENT_LENGTH": 12_000_000,
+        # An API request's JSON body (the API takes no uploads): at most this large.
+        "API_MAX_BODY_BYTES": 1_000_000,
     }
 
 
