@@ -85,6 +85,7 @@ MOVING_STATES = ("draft", "district_review", "provincial_sync", "returned")
 LOGIN_LIMITS = {
     "WORKFLOW_APP_LOGIN_LIMIT_PER_IP": "100000 per minute",
     "WORKFLOW_APP_LOGIN_LIMIT_PER_USERNAME": "100000 per minute",
+    "WORKFLOW_APP_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
 }
 # The list pages each kind of user reads (the dashboard is the province's: districts get 403).
 DISTRICT_PAGES = ("/tasks", "/plans", "/reports")

@@ -39,13 +39,19 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_PATH": "/",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
-        # Login and reset throttling (security/throttling.py); failed logins count per
-        # username and per client address. RATELIMIT_STORAGE_URI None: chosen by profile
-        # (embedded: in process, production: REDIS_URL).
+        # Login and reset throttling (security/throttling.py, which says what an attacker and
+        # a user each get). Failed logins count per username and client (a browser known to
+        # the account, else the address); per account across all addresses and per address
+        # across usernames, only from browsers the account does not know. A browser is known
+        # for KNOWN_DEVICE_DAYS after it last proved the account's password.
+        # RATELIMIT_STORAGE_URI None: chosen by profile (embedded: in process, production:
+        # REDIS_URL).
         "RATELIMIT_STORAGE_URI": None,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_LIMIT_PER_USERNAME": "5 per minute;20 per hour",
+        "LOGIN_LIMIT_PER_USERNAME": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "50 per hour;200 per day",
         "LOGIN_LIMIT_PER_IP": "30 per minute",
+        "KNOWN_DEVICE_DAYS": 90,
         "PASSWORD_RESET_LIMIT_PER_IP": "5 per minute;30 per hour",
         "PASSWORD_RESET_LIMIT_PER_ACCOUNT": "3 per hour",
         # A password reset link works once, for this long.

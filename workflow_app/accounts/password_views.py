@@ -23,6 +23,7 @@ from ..security.throttling import (
 from ..unit_of_work import unit_of_work
 from . import passwords as ops
 from .forms import ForgotPasswordForm, PasswordChangeForm, PasswordResetForm
+from .known_devices import remember_device
 from .sessions import start_session_clock
 from .views import blueprint
 
@@ -62,7 +63,10 @@ def change_password() -> Page | Response:
     login_user(user)
     start_session_clock()
     flash(_("Your password has been changed. You were logged out everywhere else."), "success")
-    return redirect(url_for("accounts.account"), code=303)
+    response = redirect(url_for("accounts.account"), code=303)
+    # The new password forgets the browsers known to the account, but not this one.
+    remember_device(response, user)
+    return response
 
 
 def _forgot_page(form: ForgotPasswordForm, status: int = 200) -> Page:
@@ -132,4 +136,8 @@ def reset_password(token: str) -> Page | Response:
     log.info("password reset: username=%r ip=%s", user.username, client_address())
     session.clear()
     flash(_("Your password has been changed. Log in with the new one."), "success")
-    return redirect(url_for("accounts.login"), code=303)
+    response = redirect(url_for("accounts.login"), code=303)
+    # Proving the mailbox makes this browser known: the way in while strangers' failures hold
+    # back browsers the account does not know (security/throttling.py).
+    remember_device(response, user)
+    return response

@@ -8,15 +8,21 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from ..errors import MESSAGES, TITLES
 from ..extensions import db
 from ..security.throttling import (
     Throttle,
+    breaches,
     client_address,
+    login_limit_per_account,
     login_limit_per_ip,
     login_limit_per_username,
     throttled,
@@ -24,6 +30,7 @@ from ..security.throttling import (
 )
 from ..unit_of_work import unit_of_work
 from .forms import LoginForm
+from .known_devices import is_known_device, login_client_key, remember_device
 from .models import User
 from .sessions import start_session_clock
 
@@ -68,10 +75,32 @@ def start() -> Response:
     return redirect(url_for("accounts.login"))
 
 
+# How failed logins are counted, and what an attacker and a user each get: security/throttling.py.
 @blueprint.route("/login", methods=["GET", "POST"])
 @throttled(
-    Throttle(login_limit_per_ip, client_address, failures_only=True),
-    Throttle(login_limit_per_username, username_key, failures_only=True),
+    Throttle(
+        login_limit_per_username,
+        login_client_key,
+        failures_only=True,
+        reason=_l("Too many failed logins for this account from here."),
+    ),
+    Throttle(
+        login_limit_per_account,
+        username_key,
+        failures_only=True,
+        exempt_when=is_known_device,
+        reason=_l(
+            "Too many failed logins for this account from elsewhere: for now it accepts "
+            "logins only from browsers it has been used in before."
+        ),
+    ),
+    Throttle(
+        login_limit_per_ip,
+        client_address,
+        failures_only=True,
+        exempt_when=is_known_device,
+        reason=_l("Too many failed logins from your network address."),
+    ),
 )
 def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated and request.method == "GET":
@@ -99,7 +128,29 @@ def login() -> Response | tuple[str, int] | str:
     login_user(user)
     start_session_clock()
     log.info("login: username=%r ip=%s", user.username, client_address())
-    return redirect(target)
+    response = redirect(target)
+    remember_device(response, user)
+    return response
+
+
+@blueprint.errorhandler(TooManyRequests)
+def too_many_attempts(error: TooManyRequests) -> tuple[str, int]:
+    """A throttled login is the login page saying why and what to do; the other pages of
+    this blueprint keep the usual error page."""
+    broken = breaches()
+    if request.endpoint != "accounts.login" or not broken:
+        page = render_template("error.html", status=429, title=TITLES[429], message=MESSAGES[429])
+        return page, 429
+    reason = next((b.reason for b in broken if b.reason is not None), MESSAGES[429])
+    until = format_time(max(b.until for b in broken), "short")
+    advice = _(
+        "Try again after %(time)s, log in from a browser you have used for this account "
+        "before, or choose a new password with the link below (opening the emailed link in "
+        "this browser makes it known to the account).",
+        time=until,
+    )
+    form = LoginForm()
+    return render_template("accounts/login.html", form=form, error=f"{reason} {advice}"), 429
 
 
 @blueprint.post("/logout")

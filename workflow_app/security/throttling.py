@@ -1,8 +1,30 @@
 """Login throttling: which views are throttled and by what, the keys counted, the log.
 
-Failed attempts are counted per username and per client address (a successful login costs
-nothing, so an office behind one address is not locked out by its own staff). Once a limit
-is reached, every attempt answers 429, even with the right password, until the window ends.
+Failed logins (a wrong password, an unknown username, a refused form; a successful login costs
+nothing) are counted three ways, so that guessing is slowed and the owner still gets in:
+
+- per username and client, LOGIN_LIMIT_PER_USERNAME (5 per 15 minutes): the client is the
+  browser if it is known to that account (accounts/known_devices.py: a signed cookie from a
+  login, password change or reset with the account's current password, KNOWN_DEVICE_DAYS ago
+  at most), otherwise the client address;
+- per account across all addresses, LOGIN_LIMIT_PER_ACCOUNT (50 per hour;200 per day): only
+  browsers not known to the account are counted and held back by it;
+- per client address across usernames, LOGIN_LIMIT_PER_IP (30 per minute): likewise only
+  browsers not known to the account typed.
+
+An attempt under a reached limit answers 429, even with the right password, on the login
+page, with the reason and the time the count ends (and Retry-After).
+
+What an attacker gets: 5 guesses per 15 minutes per account and address, 50 per hour and 200
+per day per account however many addresses they use, 30 per minute from one address across
+usernames. Their failures never count against a browser the owner has logged in from.
+What a user gets: in a browser they have logged in from before, only their own mistakes
+count there (5 in 15 minutes hold that browser back for the rest of the 15 minutes), whatever
+anyone else does, from any address. In a new browser they get in unless, within the window,
+their address has failed 5 times for the account, the account has failed 50 times from
+browsers it does not know, or their address has failed 30 times across accounts; the page
+then says why and until when, and a browser they used before, or a new password through the
+emailed reset link (which makes this browser known), gets them in at once.
 Behind a reverse proxy the client address must reach `request.remote_addr` (ProxyFix).
 
 Views declare their limits with `@throttled(...)`; `init_throttling` gives each app its own
@@ -15,25 +37,41 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import Flask, current_app, request
+from flask_babel import LazyString
 from flask_limiter import Limiter, RequestLimit
 from werkzeug.wrappers import Response
 
 log = logging.getLogger("workflow_app.security")
 
 EXTENSION = "workflow_app.limiter"
+# The limits the current request broke, kept with the request (`g` can outlive one).
+BREACHES = "workflow_app.throttle_breaches"
 View = TypeVar("View", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
 class Throttle:
-    """At most `limit()` POSTs per `key()`; with `failures_only`, only failed ones count."""
+    """At most `limit()` POSTs per `key()`; with `failures_only`, only failed ones count.
+    A request for which `exempt_when()` is true is neither held back nor counted; `reason`
+    says why an attempt was refused, for a page that explains its 429."""
 
     limit: Callable[[], str]
     key: Callable[[], str]
     failures_only: bool = False
+    exempt_when: Callable[[], bool] | None = None
+    reason: LazyString | None = None
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A limit the current request broke: why (the throttle's reason) and until when."""
+
+    reason: LazyString | None
+    until: datetime
 
 
 def throttled(*throttles: Throttle) -> Callable[[View], View]:
@@ -65,6 +103,10 @@ def login_limit_per_username() -> str:
     return current_app.config["LOGIN_LIMIT_PER_USERNAME"]
 
 
+def login_limit_per_account() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
 def login_limit_per_ip() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
@@ -94,6 +136,20 @@ def log_denial(limit: RequestLimit) -> None:
     )
 
 
+def _on_breach(throttle: Throttle) -> Callable[[RequestLimit], None]:
+    def breached(limit: RequestLimit) -> None:
+        log_denial(limit)
+        until = datetime.fromtimestamp(limit.reset_at, UTC)
+        request.environ.setdefault(BREACHES, []).append(Breach(throttle.reason, until))
+
+    return breached
+
+
+def breaches() -> list[Breach]:
+    """The limits the current request broke (an error handler drawing the 429 asks)."""
+    return list(request.environ.get(BREACHES, ()))
+
+
 def init_throttling(app: Flask) -> None:
     """Call after every blueprint is registered."""
     limiter = Limiter(key_func=client_address, app=app)
@@ -107,7 +163,8 @@ def init_throttling(app: Flask) -> None:
                 key_func=throttle.key,
                 methods=["POST"],
                 deduct_when=failed_attempt if throttle.failures_only else None,
-                on_breach=log_denial,
+                exempt_when=throttle.exempt_when,
+                on_breach=_on_breach(throttle),
             )(wrapped)
         app.view_functions[endpoint] = wrapped
 
