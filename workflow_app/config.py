@@ -58,6 +58,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_RESET_MINUTES": 60,
         # No API token lives longer than this; a token asked for without a length gets it.
         "API_TOKEN_MAX_DAYS": 365,
+        # An acting official (Plt/Plh) is appointed for at most this many days at a time.
+        "DELEGATION_MAX_DAYS": 90,
         "PREFERRED_URL_SCHEME": "http",
         # Bootstrap's CSS comes from the app itself (bootstrap-flask's static files), never a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
@@ -140,11 +142,12 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         overrides["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     if environ.get("ATTACHMENTS_DIR"):
         overrides["ATTACHMENTS_DIR"] = environ["ATTACHMENTS_DIR"]
-    if environ.get("API_TOKEN_MAX_DAYS"):
-        value = environ["API_TOKEN_MAX_DAYS"]
-        if not value.isdigit() or not 1 <= int(value) <= 3650:
-            raise ConfigurationError("API_TOKEN_MAX_DAYS must be a whole number of days, 1 to 3650")
-        overrides["API_TOKEN_MAX_DAYS"] = int(value)
+    for name in ("API_TOKEN_MAX_DAYS", "DELEGATION_MAX_DAYS"):
+        if environ.get(name):
+            value = environ[name]
+            if not value.isdigit() or not 1 <= int(value) <= 3650:
+                raise ConfigurationError(f"{name} must be a whole number of days, 1 to 3650")
+            overrides[name] = int(value)
     for name in (
         "ESCALATION_SWEEP_SECONDS",
         "NOTIFICATION_RELAY_SECONDS",

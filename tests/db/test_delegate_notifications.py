@@ -53,8 +53,8 @@ def _delegate(
 
 @pytest.fixture
 def plt(users: dict) -> User:
-    """A staff member of 6301 with no role of their own."""
-    account = factories.user("staf.6301")
+    """A colleague in 6301 (a drafter there) who may stand in for its reviewer."""
+    account = factories.user("staf.6301", ("district_drafter", "6301"))
     db.session.commit()
     return account
 
@@ -82,9 +82,11 @@ def test_a_submitted_plan_emails_the_reviewer_and_their_acting_official(users, p
     assert sorted(_mailed("submit")) == ["reviewer.6301", "staf.6301"]
 
 
-def test_the_acting_official_of_another_district_gets_nothing(users, plt) -> None:
+def test_the_acting_official_of_another_district_gets_nothing(users) -> None:
     with _at(MONDAY):
-        _delegate(users["other_reviewer"], plt, MONDAY.date(), MONDAY.date(), code="6304")
+        _delegate(
+            users["other_reviewer"], users["other_drafter"], MONDAY.date(), MONDAY.date(), "6304"
+        )
         _submit(users)
 
     assert _mailed("submit") == ["reviewer.6301"]

@@ -39,7 +39,9 @@ def _rows(plan_id: int) -> int:
 def test_one_person_with_two_delegations_cannot_carry_a_plan_alone(
     app_ctx: Flask, users: dict
 ) -> None:
-    plt = factories.user("plt.6301", ("district_drafter", "6301"))
+    # A drafter of 6301 who is also an official of the province (the provincial head), so
+    # that both delegations are allowed: one person who may stand in on either side.
+    plt = factories.user("plt.6301", ("district_drafter", "6301"), ("provincial_head", "63"))
     _delegate(users, "reviewer", "district_reviewer", "6301", plt)
     _delegate(users, "provincial", "provincial_reviewer", "63", plt)
     db.session.commit()

@@ -152,7 +152,7 @@ def test_only_participants_answer_and_a_plt_answers_for_the_one_they_stand_in_fo
     assert _answer(reviewer, proposal, "agree").status_code == 403
     assert _answer(signed_in(app_ctx, "pokja.pupr.6304"), proposal, "agree").status_code == 404
     absent = people["members"][2]
-    stand_in = factories.user("plt.dinkes.6301")
+    stand_in = factories.user("plt.dinkes.6301", ("district_drafter", "6301"))  # an official there
     delegations.create_delegation(
         people["admin"],
         delegator=absent,

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from tests import factories
 from tests.conftest import signed_in
 from workflow_app.accounts import delegations as dops
-from workflow_app.accounts.models import User, wita_today
+from workflow_app.accounts.models import Delegation, User, wita_today
 from workflow_app.extensions import db
 from workflow_app.templating import state_tone
 from workflow_app.workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, registry
@@ -86,9 +86,28 @@ def _delegate(delegator: User, delegate: User, role: str, code: str) -> None:
     db.session.commit()
 
 
+def _stored_delegation(delegator: User, delegate: User, role: str, code: str) -> None:
+    """A delegation stored as one made before the rules of issue 14 could be (a provincial
+    role handed to a district official): the links follow the acting grant, however it was
+    made."""
+    today = wita_today()
+    db.session.add(
+        Delegation(
+            delegator_id=delegator.id,
+            delegate_id=delegate.id,
+            role=role,
+            region_id=factories.regions()[code].id,
+            starts_on=today,
+            ends_on=today + timedelta(days=3),
+        )
+    )
+    db.session.commit()
+
+
 @pytest.fixture
 def plt(users) -> User:
-    account = factories.user("staf.plt")
+    """A reviewer of 6301: an official there who may stand in for its drafter."""
+    account = factories.user("staf.plt", ("district_reviewer", "6301"))
     db.session.commit()
     return account
 
@@ -110,7 +129,7 @@ def test_an_acting_provincial_reviewer_sees_the_sync_link_and_opens_it(app_ctx, 
     assert 'id="nav-sync"' not in _page(client, "/plans")
     _page(client, "/sync", 403)
 
-    _delegate(users["provincial"], plt, "provincial_reviewer", "63")
+    _stored_delegation(users["provincial"], plt, "provincial_reviewer", "63")
     assert 'id="nav-sync"' in _page(client, "/plans")
     _page(client, "/sync")
 

@@ -175,3 +175,16 @@ def test_an_unknown_log_format_is_refused_by_name(
     monkeypatch.setenv("WORKFLOW_APP_LOG_FORMAT", "xml")
     with pytest.raises(ConfigurationError, match="unknown LOG_FORMAT 'xml'"):
         create_app()
+
+
+def test_the_longest_delegation_is_ninety_days_unless_the_environment_says_otherwise(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DELEGATION_MAX_DAYS", raising=False)
+    assert create_app().config["DELEGATION_MAX_DAYS"] == 90
+    monkeypatch.setenv("DELEGATION_MAX_DAYS", "30")
+    assert create_app().config["DELEGATION_MAX_DAYS"] == 30
+    for wrong in ("0", "thirty", "3651"):
+        monkeypatch.setenv("DELEGATION_MAX_DAYS", wrong)
+        with pytest.raises(ConfigurationError, match="DELEGATION_MAX_DAYS must be a whole number"):
+            create_app()

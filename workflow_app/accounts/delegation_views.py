@@ -92,6 +92,7 @@ def _page(form: DelegationForm, *, status: int = 200, error: str | None = None) 
         given=_rows([d for d in everything if d.delegator_id == current_user.id], today),
         received=_rows([d for d in everything if d.delegate_id == current_user.id], today),
         can_delegate=bool(form.assignment.choices),
+        max_days=ops.max_days(),
         role_label=role_label,
         today=today,
         error=error,

@@ -4,6 +4,12 @@ ending such a delegation early. Operations flush and never commit; callers wrap 
 
 Grants are computed from the dates (`User.grants()`), so a delegation starts and ends by
 itself: nothing has to run on its first or last day.
+
+The rules of a delegation (issue 14): it goes to an active colleague who may act in that
+office (`eligibility_problem`), starts no earlier than today (WITA), lasts at most
+`DELEGATION_MAX_DAYS`, and a role has at most one acting official in a region at a time,
+whoever of its holders appointed them (`_overlapping`, checked under the region's row lock so
+that requests made at the same moment are checked one after the other).
 """
 
 from __future__ import annotations
@@ -11,16 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..extensions import db
 from ..models_base import utcnow
 from ..regions.models import Region
-from ..workflows import roles
-from .models import Delegation, RoleAssignment, User, wita_today
+from ..templating import long_date
+from ..workflows import role_label, roles
+from .models import Delegation, RoleAssignment, User, delegator_holds_role, wita_today
+from .system import is_system_account
 
 
 def delegable_roles() -> frozenset[str]:
@@ -30,6 +39,11 @@ def delegable_roles() -> frozenset[str]:
 
 
 NOTE_LENGTH = 500
+
+
+def max_days() -> int:
+    """The longest a delegation may last, both ends included (`DELEGATION_MAX_DAYS`)."""
+    return int(current_app.config["DELEGATION_MAX_DAYS"])
 
 
 class DelegationRejected(InvalidInput):
@@ -86,18 +100,86 @@ def visible_delegations(actor: User) -> Select[tuple[Delegation]]:
     return query.order_by(Delegation.starts_on.desc(), Delegation.id.desc())
 
 
-def _overlapping(delegator: User, role: str, region: Region, starts: date, ends: date) -> bool:
-    """Another delegation of the same role in force for part of the range: one acting
-    official at a time."""
-    query = select(Delegation.id).where(
-        Delegation.delegator_id == delegator.id,
+def eligibility_problem(delegate: User, role: str, region: Region) -> str | None:
+    """Why `delegate` may not act as `role` in `region`, or None when they may.
+
+    An acting official (Plt/Plh) is a colleague from the same office. The app knows someone's
+    office only from where they hold a role, and which roles are an official's only from the
+    definitions: the roles they declare `delegable` (the workflow's officials). So the
+    delegate must be an active person (not the built-in system account) who already holds
+    such a role in the very region the delegated role is held in: the district for a
+    district role, the province for a provincial one. A role held in another district, or in
+    a district for a provincial role, does not count (that would hand one office's powers to
+    another), nor do the platform roles: a partner only reads, an administrator manages the
+    application and is nobody's official. Holding the delegated role already is refused too:
+    the delegate would act for nobody.
+    """
+    if is_system_account(delegate):
+        return _("The built-in system account cannot act for anyone.")
+    if not delegate.active:
+        return _("This user's account is disabled.")
+    if holds(delegate, role, region):
+        return _("This user already holds the role in this region.")
+    held_here = sorted({a.role for a in delegate.roles if a.region_id == region.id})
+    if not held_here:
+        return _(
+            "This user holds no role in %(region)s; an acting official must be one of its "
+            "officials.",
+            region=region.name,
+        )
+    if not delegable_roles() & set(held_here):
+        return _(
+            "In %(region)s this user holds only %(roles)s, which cannot stand in for an official.",
+            region=region.name,
+            roles=", ".join(role_label(name) for name in held_here),
+        )
+    return None
+
+
+def _lock_region(region: Region) -> None:
+    """Take the region's row lock for the rest of the transaction (a no-op UPDATE locks on
+    PostgreSQL and SQLite alike): two delegations asked for at the same moment are checked
+    for overlap one after the other, the second seeing the first."""
+    db.session.execute(update(Region).where(Region.id == region.id).values(id=Region.id))
+
+
+def _overlapping(role: str, region: Region, starts: date, ends: date) -> Delegation | None:
+    """A delegation of `role` in `region` in force for part of starts..ends, whoever of the
+    role's holders made it: one acting official per role and region at a time. One ended
+    early, or whose delegator no longer holds the role (it grants nothing), does not count."""
+    query = select(Delegation).where(
         Delegation.role == role,
         Delegation.region_id == region.id,
         Delegation.ended_at.is_(None),
         Delegation.starts_on <= ends,
         Delegation.ends_on >= starts,
+        delegator_holds_role(),
     )
-    return db.session.scalar(query.limit(1)) is not None
+    return db.session.scalars(query.order_by(Delegation.starts_on).limit(1)).first()
+
+
+def _check_dates(problems: _Problems, starts_on: date | None, ends_on: date | None) -> None:
+    """Both days given, the first not before today (WITA), the last not before the first,
+    and no longer than `DELEGATION_MAX_DAYS` in all."""
+    today = wita_today()
+    if starts_on is None:
+        problems.add("starts_on", _("This field is required."))
+    elif starts_on < today:
+        problems.add("starts_on", _("The first day cannot be before today."))
+    if ends_on is None:
+        problems.add("ends_on", _("This field is required."))
+    elif starts_on is not None and ends_on < starts_on:
+        problems.add("ends_on", _("The last day cannot be before the first day."))
+    elif ends_on < today:
+        problems.add("ends_on", _("The last day has already passed."))
+    elif starts_on is not None and (ends_on - starts_on).days + 1 > max_days():
+        problems.add(
+            "ends_on",
+            _(
+                "A delegation lasts at most %(days)s days, first and last day included.",
+                days=max_days(),
+            ),
+        )
 
 
 def create_delegation(
@@ -123,27 +205,28 @@ def create_delegation(
         problems.add("delegate", _("No active user has this username."))
     elif delegate.id == delegator.id:
         problems.add("delegate", _("A role cannot be delegated to its own holder."))
-    elif not delegate.active:
-        problems.add("delegate", _("No active user has this username."))
-    elif holds(delegate, role, region):
-        problems.add("delegate", _("This user already holds the role in this region."))
-    if starts_on is None:
-        problems.add("starts_on", _("This field is required."))
-    if ends_on is None:
-        problems.add("ends_on", _("This field is required."))
-    elif starts_on is not None and ends_on < starts_on:
-        problems.add("ends_on", _("The last day cannot be before the first day."))
-    elif ends_on < wita_today():
-        problems.add("ends_on", _("The last day has already passed."))
+    elif (problem := eligibility_problem(delegate, role, region)) is not None:
+        problems.add("delegate", problem)
+    _check_dates(problems, starts_on, ends_on)
     if len(note or "") > NOTE_LENGTH:
         problems.add("note", _("The note is too long."))
-    if (
-        not problems.errors
-        and starts_on is not None
-        and ends_on is not None
-        and _overlapping(delegator, role, region, starts_on, ends_on)
-    ):
-        problems.add("starts_on", _("This role is already delegated for part of these dates."))
+    if not problems.errors:
+        assert starts_on is not None and ends_on is not None
+        _lock_region(region)
+        taken = _overlapping(role, region, starts_on, ends_on)
+        if taken is not None:
+            problems.add(
+                "starts_on",
+                _(
+                    "The role %(role)s in %(region)s already has an acting official, "
+                    "%(name)s, from %(first)s to %(last)s.",
+                    role=role_label(role),
+                    region=region.name,
+                    name=taken.delegate.full_name,
+                    first=long_date(taken.starts_on),
+                    last=long_date(taken.ends_on),
+                ),
+            )
     if problems.errors:
         raise DelegationRejected(problems.errors)
     assert delegate is not None and starts_on is not None and ends_on is not None
