@@ -17,8 +17,8 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ..number_fields import DECIMAL_LIMIT, MAX_AMOUNT, AmountError, parse_decimal, parse_rupiah
@@ -27,14 +27,22 @@ from ..plans.operations import ActivityData, FundingData
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from ..regions.models import Agency
 from . import layout
+from .bounded_xlsx import (
+    Budget,
+    LimitExceeded,
+    Limits,
+    check_archive,
+    check_declared_size,
+    count_cells,
+    open_workbook,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ACTIVITIES = 2000
 MAX_FUNDING_ROWS = 20_000
-# Rows read per sheet, empty ones included, and bytes once unpacked: a small file that
-# unpacks into millions of rows must not keep a worker busy.
+# Rows read per sheet, empty ones included. Cells, unpacked size and reading time are
+# bounded by settings (bounded_xlsx.py).
 MAX_SHEET_ROWS = 50_000
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 TEXT_LIMITS = {layout.TITLE: 300, layout.LOCATION: 300, layout.UNIT: 40}
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -81,7 +89,7 @@ class _CellError(ValueError):
 # --- reading the workbook ----------------------------------------------------------------
 
 
-def _open(content: bytes) -> Any:
+def _open(content: bytes, limits: Limits, budget: Budget) -> Any:
     if len(content) > MAX_BYTES:
         raise FileRejected(
             _("The file is larger than %(size)d MB.", size=MAX_BYTES // (1024 * 1024))
@@ -91,26 +99,33 @@ def _open(content: bytes) -> Any:
             _("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx).")
         )
     not_xlsx = _("The file is not an Excel workbook (.xlsx). Use the import template.")
+    damaged = _("The workbook could not be read. Open it in Excel, save it again and retry.")
     if not content.startswith(_ZIP_MAGIC):
         raise FileRejected(not_xlsx)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileRejected(not_xlsx) from None
-    if "xl/workbook.xml" not in {entry.filename for entry in entries}:
-        raise FileRejected(not_xlsx)
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-        raise FileRejected(_("The workbook is too large once unpacked."))
+    with archive:
+        entries = archive.infolist()
+        if "xl/workbook.xml" not in {entry.filename for entry in entries}:
+            raise FileRejected(not_xlsx)
+        check_archive(entries, limits)
+        try:
+            count_cells(archive, limits, budget)
+        except LimitExceeded:
+            raise
+        except Exception:  # a part that cannot be unpacked (damaged, encrypted, unknown method)
+            raise FileRejected(damaged) from None
     try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return open_workbook(content, budget)
+    except LimitExceeded:
+        raise
     except Exception:  # openpyxl raises many kinds of errors on a damaged file
-        raise FileRejected(
-            _("The workbook could not be read. Open it in Excel, save it again and retry.")
-        ) from None
+        raise FileRejected(damaged) from None
 
 
-def _sheet(workbook: Any, name: str) -> ReadOnlyWorksheet:
+def _sheet(workbook: Any, name: str, limits: Limits) -> ReadOnlyWorksheet:
     by_name = {layout.normalised(title): title for title in workbook.sheetnames}
     title = by_name.get(layout.normalised(name))
     if title is None:
@@ -118,6 +133,7 @@ def _sheet(workbook: Any, name: str) -> ReadOnlyWorksheet:
             _("The workbook has no sheet “%(sheet)s”. Use the import template.", sheet=name)
         )
     sheet = workbook[title]
+    check_declared_size(sheet, name, limits)
     # The size written in the file may be wrong (some programs write none): read every cell.
     sheet.reset_dimensions()
     return sheet
@@ -135,8 +151,7 @@ def _blank(value: Any) -> bool:
 
 def _rows(sheet: ReadOnlyWorksheet, name: str, headers: Sequence[str], limit: int) -> list[_Row]:
     """The non-empty rows under the header row, as {header: value}."""
-    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=1, values_only=True)
-    first = next(lines, ())
+    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
     columns: dict[str, int] = {}
     for index, value in enumerate(first):
         if isinstance(value, str):
@@ -153,6 +168,11 @@ def _rows(sheet: ReadOnlyWorksheet, name: str, headers: Sequence[str], limit: in
             )
         )
     where = {h: columns[layout.normalised(h)] for h in headers}
+    # Only the columns up to the last one read: a cell far to the right must not make
+    # openpyxl pad every row with thousands of empty values.
+    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(
+        min_row=2, max_col=max(where.values()) + 1, values_only=True
+    )
     rows: list[_Row] = []
     for number, values in enumerate(lines, start=2):
         if number > MAX_SHEET_ROWS:
@@ -461,28 +481,33 @@ def read_activities(
     """The activities of the workbook `content`, in sheet order, for `plan`.
 
     Raises FileRejected (one message) or RowsRejected (every invalid row)."""
-    workbook = _open(content)
+    limits = Limits.from_config(current_app.config)
+    budget = Budget(limits.seconds)
     try:
-        activity_rows = _rows(
-            _sheet(workbook, layout.ACTIVITY_SHEET),
-            layout.ACTIVITY_SHEET,
-            layout.ACTIVITY_HEADERS,
-            MAX_ACTIVITIES,
-        )
-        funding_rows = _rows(
-            _sheet(workbook, layout.FUNDING_SHEET),
-            layout.FUNDING_SHEET,
-            layout.FUNDING_HEADERS,
-            MAX_FUNDING_ROWS,
-        )
-    except ImportRejected:
-        raise
-    except Exception:  # a damaged sheet shows only while its rows are read
-        raise FileRejected(
-            _("The workbook could not be read. Open it in Excel, save it again and retry.")
-        ) from None
-    finally:
-        workbook.close()
+        workbook = _open(content, limits, budget)
+        try:
+            activity_rows = _rows(
+                _sheet(workbook, layout.ACTIVITY_SHEET, limits),
+                layout.ACTIVITY_SHEET,
+                layout.ACTIVITY_HEADERS,
+                MAX_ACTIVITIES,
+            )
+            funding_rows = _rows(
+                _sheet(workbook, layout.FUNDING_SHEET, limits),
+                layout.FUNDING_SHEET,
+                layout.FUNDING_HEADERS,
+                MAX_FUNDING_ROWS,
+            )
+        except (ImportRejected, LimitExceeded):
+            raise
+        except Exception:  # a damaged sheet shows only while its rows are read
+            raise FileRejected(
+                _("The workbook could not be read. Open it in Excel, save it again and retry.")
+            ) from None
+        finally:
+            workbook.close()
+    except LimitExceeded as exc:
+        raise FileRejected(exc.message) from None
     if not activity_rows:
         raise FileRejected(_("Sheet “%(sheet)s” has no activities.", sheet=layout.ACTIVITY_SHEET))
     if agencies is None:
