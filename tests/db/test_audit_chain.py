@@ -115,7 +115,7 @@ def test_a_whole_story_forms_one_chain_that_verifies(
 
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"OK: 1 chains, {len(STORY)} rows"
+    assert result.output.strip() == f"OK: 1 chains, {len(STORY)} rows; admin log: 0 acts"
 
 
 def test_two_plans_are_two_chains(users: dict[str, User], runner: FlaskCliRunner) -> None:
@@ -130,7 +130,7 @@ def test_two_plans_are_two_chains(users: dict[str, User], runner: FlaskCliRunner
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     rows = sum(map(len, first_ids.values())) + sum(map(len, second_ids.values())) + 1
-    assert result.output.strip() == f"OK: 3 chains, {rows} rows"
+    assert result.output.strip() == f"OK: 3 chains, {rows} rows; admin log: 0 acts"
 
 
 def test_a_comment_edited_in_the_database_is_found_and_its_row_named(

@@ -414,6 +414,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # No such message in the mailbox: 404 for the admin.
     ("GET", "/admin/mailbox/<name>"): (Case(answers(403, admin=404)),),
     ("GET", "/admin/calendar"): (Case(ADMIN_ONLY),),
+    ("GET", "/admin/audit"): (Case(ADMIN_ONLY),),
     ("POST", "/admin/calendar/overrides"): (Case(ADMIN_FORM_INVALID),),
     ("POST", "/admin/calendar/overrides/<int:override_id>/delete"): (Case(ADMIN_DONE),),
     ("GET", "/admin/regions"): (Case(ADMIN_ONLY),),

@@ -354,6 +354,7 @@ FILTER_CASES = [
     Case("sync-filters", "provincial", lambda w: "/sync", r"^/sync$", "get"),
     Case("admin-user-filters", "admin", lambda w: "/admin/users", r"^/admin/users$", "get"),
     Case("admin-outbox-filters", "admin", lambda w: "/admin/outbox", r"^/admin/outbox$", "get"),
+    Case("admin-audit-filters", "admin", lambda w: "/admin/audit", r"^/admin/audit$", "get"),
 ]
 
 # Examples per form: 12 keeps the file near a minute on SQLite (every example is a real request

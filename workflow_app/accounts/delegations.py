@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from ..audit.admin_log import Action, record_act
 from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..extensions import db
 from ..models_base import utcnow
@@ -243,6 +244,7 @@ def create_delegation(
     )
     db.session.add(delegation)
     db.session.flush()
+    record_act(actor, Action.DELEGATION_CREATED, target=delegate, details=act_details(delegation))
     # The delegate's loaded delegations are out of date now.
     db.session.expire(delegate, ["acting_delegations"])
     return delegation
@@ -269,7 +271,23 @@ def end_delegation(actor: User, delegation: Delegation) -> Delegation:
     delegation.ended_at = utcnow()
     delegation.ended_by_id = actor.id
     db.session.flush()
+    record_act(
+        actor, Action.DELEGATION_ENDED, target=delegation.delegate, details=act_details(delegation)
+    )
     delegate = db.session.get(User, delegation.delegate_id)
     if delegate is not None:
         db.session.expire(delegate, ["acting_delegations"])
     return delegation
+
+
+def act_details(delegation: Delegation) -> dict[str, object]:
+    """What the log of administrative acts records of a delegation."""
+    return {
+        "delegation_id": delegation.id,
+        "delegator": delegation.delegator.username,
+        "delegate": delegation.delegate.username,
+        "role": delegation.role,
+        "region": delegation.region.code,
+        "starts_on": delegation.starts_on.isoformat(),
+        "ends_on": delegation.ends_on.isoformat(),
+    }

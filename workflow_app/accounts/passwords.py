@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from ..audit.admin_log import Action, record_act
 from ..engine import InvalidInput
 from ..extensions import db
 from ..models_base import utcnow
@@ -68,6 +69,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise PasswordRefused(_("Choose a password you have not used here."), "new_password")
     set_new_password(user, new)
+    record_act(user, Action.PASSWORD_CHANGED, target=user, details={"username": user.username})
 
 
 def token_hash(token: str) -> str:
@@ -177,4 +179,6 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
         raise ResetLinkInvalid(_("This link is not valid any more."))
     _retire_links(user, now)
     db.session.flush()
+    details = {"username": user.username, "reset_link_id": link.id}
+    record_act(user, Action.PASSWORD_RESET, target=user, details=details)
     return user

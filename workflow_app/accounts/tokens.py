@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..api.models import ApiToken
+from ..audit.admin_log import Action, current_actor, record_act
 from ..engine import InvalidInput, OutOfScope, RoleNotAllowed
 from ..extensions import db
 from ..models_base import utcnow
@@ -73,7 +74,13 @@ def issue_token(user: User, name: str, *, days: int | None = None) -> IssuedToke
     )
     db.session.add(token)
     db.session.flush()
+    record_act(current_actor(), Action.TOKEN_CREATED, target=user, details=token_details(token))
     return IssuedToken(token=token, secret=secret)
+
+
+def token_details(token: ApiToken) -> dict[str, object]:
+    """What the log of administrative acts records of a token: never its secret or hash."""
+    return {"token_id": token.id, "name": token.name, "prefix": token.prefix}
 
 
 def tokens_of(user: User) -> list[ApiToken]:
@@ -94,6 +101,8 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        actor = current_actor() or user  # the admin who ended it, else the user
+        record_act(actor, Action.TOKEN_REVOKED, target=user, details=token_details(token))
     return token
 
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from ..accounts.models import RoleAssignment, User
 from ..accounts.passwords import retire_reset_links
 from ..accounts.system import is_system_account
+from ..audit.admin_log import Action, record_act
 from ..engine import InvalidInput, Role, RoleScope
 from ..extensions import db
 from ..regions.catalogue import PROVINCE
@@ -86,7 +87,17 @@ def create_user(actor: User, username: str, data: UserData, password: str) -> Us
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record_act(actor, Action.ACCOUNT_CREATED, target=user, details=_account_details(user))
     return user
+
+
+def _account_details(user: User) -> dict[str, str]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "language": user.language,
+    }
 
 
 def _not_the_system_account(user: User) -> None:
@@ -101,12 +112,33 @@ def update_user(actor: User, user: User, data: UserData, active: bool) -> None:
     if user.id == actor.id and not active:
         raise AdminRefused(_("You cannot disable your own account."), field="active", status=403)
     data = _clean(data)
+    before = _account_details(user)
+    was_active = user.active
     user.full_name = data.full_name
     user.email = data.email
     user.language = data.language
     if user.active and not active:
         user.end_all_sessions()  # a disabled account is logged out everywhere at once
     user.active = active
+    _record_update(actor, user, before, was_active)
+
+
+def _record_update(actor: User, user: User, before: dict[str, str], was_active: bool) -> None:
+    """One act per kind of change: the email, the name or language, the account's status."""
+    after = _account_details(user)
+    if before["email"] != after["email"]:
+        details = {"from": before["email"], "to": after["email"]}
+        record_act(actor, Action.EMAIL_CHANGED, target=user, details=details)
+    edited = {
+        field: {"from": before[field], "to": after[field]}
+        for field in ("full_name", "language")
+        if before[field] != after[field]
+    }
+    if edited:
+        record_act(actor, Action.ACCOUNT_EDITED, target=user, details=edited)
+    if was_active != user.active:
+        action = Action.ACCOUNT_ENABLED if user.active else Action.ACCOUNT_DISABLED
+        record_act(actor, action, target=user, details={"username": user.username})
 
 
 def _check_password(password: str, *own_words: str) -> None:
@@ -123,6 +155,7 @@ def reset_password(actor: User, user: User, password: str) -> None:
     user.set_password(password)
     user.end_all_sessions()
     retire_reset_links(user)  # a link sent before no longer opens the account
+    record_act(actor, Action.PASSWORD_SET, target=user, details={"username": user.username})
 
 
 def _province_only(role: str) -> bool:
@@ -152,7 +185,12 @@ def add_role(actor: User, user: User, role: str, region: Region) -> RoleAssignme
     assignment = RoleAssignment(role=role, region=region)
     user.roles.append(assignment)
     db.session.flush()
+    record_act(actor, Action.ROLE_GRANTED, target=user, details=_role_details(assignment))
     return assignment
+
+
+def _role_details(assignment: RoleAssignment) -> dict[str, str]:
+    return {"role": assignment.role, "region": assignment.region.code}
 
 
 def remove_role(actor: User, user: User, assignment_id: int) -> RoleAssignment:
@@ -162,8 +200,10 @@ def remove_role(actor: User, user: User, assignment_id: int) -> RoleAssignment:
         raise AdminRefused(_("This role assignment no longer exists."), status=404)
     if user.id == actor.id and assignment.role == Role.ADMIN:
         raise AdminRefused(_("You cannot remove your own administrator role."), status=403)
+    details = _role_details(assignment)
     user.roles.remove(assignment)
     db.session.flush()
+    record_act(actor, Action.ROLE_REMOVED, target=user, details=details)
     return assignment
 
 

@@ -112,7 +112,12 @@ def row_hash(prev_hash: str | None, row: Mapping[str, Any]) -> str:
     """sha256 hex of the row's content, in the form its `hash_format` names, linked to the
     previous row's hash. An unknown form raises KeyError."""
     form = int(row["hash_format"])
-    document = {"format": form, "prev_hash": prev_hash, **canonical_content(row, form)}
+    return digest({"format": form, "prev_hash": prev_hash, **canonical_content(row, form)})
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """sha256 hex of `document` as canonical JSON (sorted keys, no spaces, UTF-8): the one
+    hash of every chain, the history's and the log of administrative acts alike."""
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

@@ -1,4 +1,5 @@
-"""Walk every history chain and report, per chain, the first row that breaks it.
+"""Walk every history chain and report, per chain, the first row that breaks it; then the log
+of administrative acts (admin_verify.py).
 
 A row is checked against its own hash first, then against the row before it:
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
@@ -29,32 +29,18 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from ..history import CaseTransition
 from ..subjects import case_kinds
+from .admin_verify import verify_admin_log
 from .chain import row_hash
+from .links import Break, Reason, first_link_break
 
 BATCH = 1000
-
-
-class Reason(StrEnum):
-    CONTENT_CHANGED = "content changed"
-    LINK_BROKEN = "link to previous broken"
-    ROW_MISSING = "row missing"
-
-
-@dataclass(frozen=True)
-class Break:
-    """The first broken row of one chain (`row_id` None: the chain has no row)."""
-
-    chain_kind: str
-    chain_id: int
-    row_id: int | None
-    reason: Reason
-    detail: str
 
 
 @dataclass
 class Verdict:
     chains: int = 0
     rows: int = 0
+    acts: int = 0  # in the log of administrative acts
     breaks: list[Break] = field(default_factory=list)
 
     @property
@@ -82,37 +68,6 @@ def _hash_matches(row: RowMapping) -> bool:
         return row["row_hash"] is not None and row["row_hash"] == row_hash(row["prev_hash"], row)
     except KeyError:  # a canonical form nobody wrote
         return False
-
-
-def _first_link_break(rows: list[RowMapping], chain: Chain) -> Break | None:
-    previous: str | None = None
-    seen: set[str] = set()
-    for position, row in enumerate(rows):
-        stored = row["row_hash"]
-        if not _hash_matches(row):
-            return Break(*chain, row["id"], Reason.CONTENT_CHANGED, "its hash does not match")
-        linked = row["prev_hash"]
-        if linked != previous:
-            if position == 0:
-                missing = "the rows before it are missing"
-                return Break(*chain, row["id"], Reason.ROW_MISSING, missing)
-            if linked is None or linked in seen:
-                return Break(
-                    *chain,
-                    row["id"],
-                    Reason.LINK_BROKEN,
-                    f"it does not link to row {rows[position - 1]['id']} before it",
-                )
-            return Break(
-                *chain,
-                row["id"],
-                Reason.ROW_MISSING,
-                f"the row it links to, after row {rows[position - 1]['id']}, is missing "
-                "or was replaced",
-            )
-        seen.add(stored)
-        previous = stored
-    return None
 
 
 def _name(case: Case, chain: Chain) -> str:
@@ -168,7 +123,8 @@ class _RowCase:
 
 
 def verify_chains(connection: Connection) -> Verdict:
-    """Check every chain; the verdict counts chains and rows and lists the breaks."""
+    """Check every chain, the log of administrative acts too; the verdict counts chains, rows
+    and acts and lists the breaks (the log's last)."""
     cases = _cases_by_chain(connection)
     roots = {chain for chain in cases if chain in cases[chain]}
     verdict = Verdict(chains=len(roots))
@@ -176,7 +132,7 @@ def verify_chains(connection: Connection) -> Verdict:
     for chain, rows in _rows_by_chain(connection):
         chained.add(chain)
         verdict.rows += len(rows)
-        found = _first_link_break(rows, chain)
+        found = first_link_break(rows, chain, _hash_matches)
         if found is None and chain in cases:
             found = _ending_break(chain, rows, cases[chain])
         if found is not None:
@@ -186,6 +142,10 @@ def verify_chains(connection: Connection) -> Verdict:
             Break(*chain, None, Reason.ROW_MISSING, f"the {chain[0]} has no history")
         )
     verdict.breaks.sort(key=lambda b: (b.chain_kind, b.chain_id))
+    log = verify_admin_log(connection)
+    verdict.acts = log.acts
+    if log.broken is not None:
+        verdict.breaks.append(log.broken)
     return verdict
 
 

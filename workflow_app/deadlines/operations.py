@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select, update
 
 from ..accounts.models import User
+from ..audit.admin_log import Action, record_act
 from ..engine import InvalidInput, OutOfScope, Role, RoleNotAllowed
 from ..engine.calendar import WITA, WorkingCalendar
 from ..extensions import db
@@ -74,8 +75,10 @@ def remove_override(actor: User, override_id: int) -> Recomputed:
     if override is None:
         raise OutOfScope("calendar override not found")
     day = override.day
+    details = _calendar_details("removed", override)
     db.session.delete(override)
     db.session.flush()
+    record_act(actor, Action.CALENDAR_CHANGED, details=details)
     return recompute_deadlines(day)
 
 
@@ -85,12 +88,22 @@ def _add_override(actor: User, day: date, *, is_holiday: bool, note: str) -> Non
         raise InvalidInput(
             _("%(day)s already has an override; delete it first.", day=long_date(day))
         )
-    db.session.add(
-        CalendarOverride(
-            day=day, is_holiday=is_holiday, note=note.strip()[:NOTE_LENGTH], created_by_id=actor.id
-        )
+    override = CalendarOverride(
+        day=day, is_holiday=is_holiday, note=note.strip()[:NOTE_LENGTH], created_by_id=actor.id
     )
+    db.session.add(override)
     db.session.flush()
+    record_act(actor, Action.CALENDAR_CHANGED, details=_calendar_details("added", override))
+
+
+def _calendar_details(change: str, override: CalendarOverride) -> dict[str, str]:
+    """What the log records of an override added or removed."""
+    return {
+        "change": change,
+        "day": override.day.isoformat(),
+        "kind": "holiday" if override.is_holiday else "working_day",
+        "note": override.note,
+    }
 
 
 def _affected(kind: CaseKind, day: date) -> list[Any]:
