@@ -114,6 +114,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ATTACHMENTS_DIR": str(instance_path / "attachments"),
         "ATTACHMENT_MAX_BYTES": 10_000_000,
         "MAX_CONTENT_LENGTH": 12_000_000,
+        # A report keeps at most this many evidence files, together at most this large; the
+        # upload form shows both limits and what is used.
+        "EVIDENCE_MAX_FILES_PER_REPORT": 20,
+        "EVIDENCE_MAX_BYTES_PER_REPORT": 50_000_000,
         # Activity imports (spreadsheets/bounded_xlsx.py): a workbook is refused before it is
         # parsed when it unpacks to more than this, holds more parts or cells, or a large part
         # is packed more tightly than this; reading stops after this much CPU time. The largest

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -234,6 +234,12 @@ def add_attachment(
     if line_id is not None and all(line.id != line_id for line in report.lines):
         raise InvalidInput(_("The report has no such line."))
     checked = evidence.inspect(filename, data)
+    # Under the report's row lock (a no-op UPDATE locks on PostgreSQL and SQLite alike), so two
+    # uploads at once are counted one after the other and cannot both fill the last room.
+    db.session.execute(
+        update(ProgressReport).where(ProgressReport.id == report.id).values(id=ProgressReport.id)
+    )
+    evidence.room_of(report.id).check(checked.display_name, checked.size)
     attachment = ReportAttachment(
         report_id=report.id,
         line_id=line_id,

@@ -80,6 +80,7 @@ def report_page(
         trigger_labels=_trigger_labels(report),
         attachments=_attachments_by_line(report),
         max_megabytes=f"{evidence.max_bytes() / 1_000_000:g}",
+        evidence_room=evidence.room_of(report.id) if fillable else None,
         accepted_types=",".join(
             [*evidence.ALLOWED_TYPES, *sorted(set().union(*evidence.EXTENSIONS_OF.values()))]
         ),
