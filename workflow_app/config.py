@@ -128,6 +128,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "IMPORT_MAX_COMPRESSION_RATIO": 100,
         "IMPORT_MAX_CELLS": 300_000,
         "IMPORT_MAX_SECONDS": 5,
+        # Funding in whole Rupiah: one activity's total and one plan's total (plans/funding.py).
+        "ACTIVITY_MAX_FUNDING": 10**13,
+        "PLAN_MAX_FUNDING": 10**14,
         # An API request's JSON body (the API takes no uploads): at most this large.
         "API_MAX_BODY_BYTES": 1_000_000,
     }

@@ -30,6 +30,7 @@ from ..regions.models import Agency, Region
 from ..unit_of_work import STALE_MESSAGE
 from ..versions.store import remember as remember_version
 from ..workflows import PLAN_WORKFLOW, registry, roles
+from . import funding
 from .access import region_scope
 from .models import (
     PLAN_KIND_NAME,
@@ -248,7 +249,14 @@ def replace_indicators(
     _flush()
 
 
-def _apply_activity(activity: Activity, data: ActivityData) -> None:
+def _merged_funding(data: ActivityData) -> dict[tuple[int, str], int]:
+    return funding.merged(data.title.strip(), data.funding)
+
+
+def _apply_activity(
+    activity: Activity, data: ActivityData, merged: dict[tuple[int, str], int]
+) -> None:
+    """Set the activity from `data`, its funding from `merged` (checked beforehand)."""
     activity.sub_sector = data.sub_sector
     activity.activity_type = data.activity_type
     activity.title = data.title.strip()
@@ -258,11 +266,6 @@ def _apply_activity(activity: Activity, data: ActivityData) -> None:
     activity.agency_id = data.agency_id
     activity.start_year = data.start_year
     activity.end_year = data.end_year
-    merged: dict[tuple[int, str], int] = {}
-    for row in data.funding:
-        if row.amount < 0:
-            raise InvalidInput(_("A funding amount cannot be negative."))
-        merged[(row.year, row.source)] = merged.get((row.year, row.source), 0) + row.amount
     # Keep the row of each (year, source) that stays: the flush inserts new rows before it
     # deletes orphans, so a fresh row with the same key would break the unique constraint.
     existing = {(f.year, f.source): f for f in activity.funding}
@@ -279,8 +282,10 @@ def add_activity(
 ) -> Activity:
     _check_editable(actor, plan, expected_version)
     _check_agency(plan, data.agency_id)
+    merged = _merged_funding(data)
+    funding.check_plan_total(plan, [(data.title.strip(), sum(merged.values()))])
     activity = Activity(position=len(plan.activities))
-    _apply_activity(activity, data)
+    _apply_activity(activity, data, merged)
     plan.activities.append(activity)
     _touch(plan)
     _flush()
@@ -300,7 +305,11 @@ def update_activity(
     activity = next((a for a in plan.activities if a.id == activity_id), None)
     if activity is None:
         raise OutOfScope("activity not found")
-    _apply_activity(activity, data)
+    merged = _merged_funding(data)
+    funding.check_plan_total(
+        plan, [(data.title.strip(), sum(merged.values()))], besides=activity.id
+    )
+    _apply_activity(activity, data, merged)
     _touch(plan)
     _flush()
     return activity
@@ -331,10 +340,19 @@ def replace_activities(
     _check_editable(actor, plan, expected_version)
     for data in activities:
         _check_agency(plan, data.agency_id)
+    merged = [_merged_funding(data) for data in activities]
+    funding.check_plan_total(
+        plan,
+        [
+            (data.title.strip(), sum(rows.values()))
+            for data, rows in zip(activities, merged, strict=True)
+        ],
+        keep_others=False,
+    )
     fresh = []
-    for position, data in enumerate(activities):
+    for position, (data, rows) in enumerate(zip(activities, merged, strict=True)):
         activity = Activity(position=position)
-        _apply_activity(activity, data)
+        _apply_activity(activity, data, rows)
         fresh.append(activity)
     plan.activities = fresh
     _touch(plan)
