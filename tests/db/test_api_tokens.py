@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from workflow_app.accounts import tokens
@@ -16,6 +17,7 @@ from workflow_app.api.models import ApiToken
 from workflow_app.commands.exits import EXIT_NOT_FOUND, EXIT_REFUSED
 from workflow_app.engine import InvalidInput
 from workflow_app.extensions import db
+from workflow_app.templating import wita_datetime
 
 from .. import factories
 from ..conftest import csrf_token, login
@@ -23,11 +25,19 @@ from ..conftest import csrf_token, login
 NEW_TOKEN = re.compile(r'<code id="new-token"[^>]*>([^<]+)</code>')
 
 
-def create_token(client: FlaskClient, name: str = "laporan bulanan", days: str = "") -> str:
+def post_token(
+    client: FlaskClient,
+    name: str = "laporan bulanan",
+    days: str = "",
+    password: str = factories.PASSWORD,
+):
     token = csrf_token(client, "/account/tokens")
-    response = client.post(
-        "/account/tokens", data={"name": name, "days": days, "csrf_token": token}
-    )
+    data = {"name": name, "days": days, "password": password, "csrf_token": token}
+    return client.post("/account/tokens", data=data)
+
+
+def create_token(client: FlaskClient, name: str = "laporan bulanan", days: str = "") -> str:
+    response = post_token(client, name, days)
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     match = NEW_TOKEN.search(response.get_data(as_text=True))
@@ -107,7 +117,8 @@ def test_bad_input_reshows_the_form_and_saves_nothing(client: FlaskClient, users
         {"name": "ok", "days": "0"},
         {"name": "dipakai skrip", "days": "abc"},
     ):
-        response = client.post("/account/tokens", data={**data, "csrf_token": token})
+        right = {"password": factories.PASSWORD, "csrf_token": token}
+        response = client.post("/account/tokens", data={**data, **right})
         assert response.status_code == 400
         assert 'id="new-token"' not in response.get_data(as_text=True)
     kept = client.post(
@@ -116,6 +127,59 @@ def test_bad_input_reshows_the_form_and_saves_nothing(client: FlaskClient, users
     assert 'value="dipakai skrip"' in kept.get_data(as_text=True)
     assert client.post("/account/tokens", data={"name": "no csrf"}).status_code == 400
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_making_a_token_asks_for_the_password_again(client: FlaskClient, users) -> None:
+    """A stolen session alone must not be enough to make a token that outlives it."""
+    login(client, "drafter.6301")
+
+    for password in ("", "not-my-password"):
+        response = post_token(client, name="sinkron SIPD", password=password)
+
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert 'id="password-error"' in page  # the refusal is on the password field
+        assert 'value="sinkron SIPD"' in page  # the typed name is kept
+        assert 'id="new-token"' not in page
+    assert db.session.scalar(select(ApiToken)) is None
+    assert post_token(client, name="sinkron SIPD").status_code == 201
+
+
+def test_wrong_passwords_for_a_token_are_throttled_like_a_login(
+    app_ctx, client: FlaskClient, users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app_ctx.config, "LOGIN_LIMIT_PER_USERNAME", "3 per day")
+    login(client, "drafter.6301")
+    for _ in range(3):
+        assert post_token(client, password="tebak-tebakan").status_code == 400
+
+    held = post_token(client)  # the right password, after too many wrong ones
+
+    assert held.status_code == 429
+    assert 'id="password-error"' in held.get_data(as_text=True)
+    assert db.session.scalar(select(ApiToken)) is None
+    other = app_ctx.test_client()  # another account is not held back
+    login(other, "reviewer.6301")
+    assert post_token(other).status_code == 201
+
+
+def test_the_list_shows_when_each_token_was_last_used(client: FlaskClient, users) -> None:
+    login(client, "drafter.6301")
+    used, unused = create_token(client, "dipakai"), create_token(client, "belum dipakai")
+    assert api_status(client, used) == 200
+    db.session.expire_all()
+    stored = {t.name: t for t in db.session.scalars(select(ApiToken))}
+
+    page = client.get("/account/tokens").get_data(as_text=True)
+
+    last_used = stored["dipakai"].last_used_at
+    assert last_used is not None
+    with force_locale("id"):
+        shown = wita_datetime(last_used)  # e.g. "5 Februari 2026 14.30 WITA"
+    assert f'data-last-used="{last_used.isoformat()}">{shown}<' in page
+    never = re.search(r'data-last-used="never">([^<]+)<', page)
+    assert never and never.group(1) == "tidak pernah"
+    assert unused not in page
 
 
 def test_token_pages_need_a_login(client: FlaskClient, users) -> None:

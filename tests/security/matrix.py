@@ -249,6 +249,8 @@ def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
                         )
                     )
                     if case.ends_session:
+                        # Logging out ends the user's API tokens too: a new one, as a user would.
+                        visitor.api_headers = {}
                         visitor.start()
                         state = snapshot()
     return seen

@@ -71,7 +71,8 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_epoch}" if self.session_epoch else str(self.id)
 
     def end_all_sessions(self) -> None:
-        """Every session of this user, in any browser, ends at its next request."""
+        """Every session of this user, in any browser, ends at its next request. Callers use
+        accounts.sessions.end_sessions_and_tokens, which ends the user's API tokens too."""
         self.session_epoch = (self.session_epoch or 0) + 1
 
     @property

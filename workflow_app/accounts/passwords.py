@@ -3,7 +3,7 @@ an emailed link. Operations flush and never commit; callers wrap them in `unit_o
 
 A reset link carries a random secret; only its SHA-256 is stored. It works once, for
 PASSWORD_RESET_MINUTES, and asking for a new link retires the older ones. Every password
-change ends all of the user's sessions (User.end_all_sessions).
+change ends all of the user's sessions and API tokens (sessions.end_sessions_and_tokens).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..notifications.outbox import add_notifications
 from ..security.passwords import check_new_password, words_of
 from . import password_email  # noqa: F401  (registers the reset email's renderer)
 from .models import PasswordResetToken, User
+from .sessions import end_sessions_and_tokens
 from .system import is_system_account
 
 RESET_EVENT = "password_reset"
@@ -52,13 +53,14 @@ def own_words(user: User) -> list[str]:
 
 
 def set_new_password(user: User, password: str, field: str = "new_password") -> None:
-    """Give `user` the new `password` if the policy allows it, and end all their sessions."""
+    """Give `user` the new `password` if the policy allows it, and end all their sessions and
+    API tokens (whoever knew the old password may have made one)."""
     try:
         check_new_password(password, own_words(user))
     except InvalidInput as exc:
         raise PasswordRefused(exc.message, field) from exc
     user.set_password(password)
-    user.end_all_sessions()
+    end_sessions_and_tokens(user)
     retire_reset_links(user)
     db.session.flush()
 

@@ -1,7 +1,8 @@
 """How long a login lasts: an idle timeout (no request for SESSION_IDLE_MINUTES) and an
 absolute one (SESSION_ABSOLUTE_HOURS after login), checked before every request (0 turns
 either off). The times live in the signed session cookie; ending every session of a user at
-once is the account's session epoch (User.end_all_sessions)."""
+once is the account's session epoch (User.end_all_sessions), and `end_sessions_and_tokens`
+is what every "end this user's sessions" does: it ends their API tokens too."""
 
 from __future__ import annotations
 
@@ -13,12 +14,25 @@ from flask_babel import gettext as _
 from flask_login import logout_user
 from werkzeug.wrappers import Response
 
+from ..api.models import ApiToken
+from . import tokens
+from .models import User
+
 LOGIN_AT = "_login_at"
 SEEN_AT = "_seen_at"
 # Refresh the last-seen time at most this often, so not every response rewrites the cookie.
 SEEN_RESOLUTION_SECONDS = 60
 
 log = logging.getLogger("workflow_app.security")
+
+
+def end_sessions_and_tokens(user: User) -> list[ApiToken]:
+    """End every session of `user`, in any browser, and revoke every API token of theirs that
+    still works: logging out everywhere, a new password however set, and disabling the
+    account all end what the user (or whoever took their credentials) was signed in with.
+    Returns the tokens revoked. Flushes; the caller commits (unit_of_work)."""
+    user.end_all_sessions()
+    return tokens.revoke_usable_tokens(user)
 
 
 def start_session_clock() -> None:

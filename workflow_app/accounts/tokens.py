@@ -106,6 +106,14 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
+def revoke_usable_tokens(user: User, now: datetime | None = None) -> list[ApiToken]:
+    """Revoke every token of `user` that still works (neither revoked nor expired), each
+    through `revoke_token`; the tokens revoked. Expired ones keep their end as it was."""
+    now = now or utcnow()
+    usable = [token for token in tokens_of(user) if token.is_usable(now)]
+    return [revoke_token(user, token.id) for token in usable]
+
+
 def usable_token(secret: str, now: datetime | None = None) -> ApiToken | None:
     """The token whose secret was presented, if it is neither revoked nor expired and its
     user is active; otherwise None (the caller answers 401 whatever the reason)."""

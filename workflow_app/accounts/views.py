@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_time
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -32,7 +32,7 @@ from ..unit_of_work import unit_of_work
 from .forms import LoginForm
 from .known_devices import is_known_device, login_client_key, remember_device
 from .models import User
-from .sessions import start_session_clock
+from .sessions import end_sessions_and_tokens, start_session_clock
 
 blueprint = Blueprint("accounts", __name__)
 log = logging.getLogger("workflow_app.security")
@@ -155,12 +155,29 @@ def too_many_attempts(error: TooManyRequests) -> tuple[str, int]:
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    revoked = 0
     if current_user.is_authenticated:
-        # Logging out anywhere logs out everywhere: every session of this user ends.
+        # Logging out anywhere logs out everywhere: every session of this user ends, and
+        # every API token of theirs (one made from a stolen session ends with it).
         with unit_of_work():
-            current_user.end_all_sessions()
-        log.info("logout: username=%r ip=%s", current_user.username, client_address())
+            revoked = len(end_sessions_and_tokens(current_user._get_current_object()))
+        log.info(
+            "logout: username=%r ip=%s tokens_revoked=%d",
+            current_user.username,
+            client_address(),
+            revoked,
+        )
     logout_user()
     session.clear()
-    flash(_("You have been logged out."), "info")
+    if revoked:
+        message = ngettext(
+            "You have been logged out everywhere, and your API token was revoked: make a new "
+            "one for a script that still needs it.",
+            "You have been logged out everywhere, and your %(num)d API tokens were revoked: "
+            "make new ones for the scripts that still need them.",
+            revoked,
+        )
+        flash(message, "info")
+    else:
+        flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))

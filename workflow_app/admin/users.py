@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..accounts.models import RoleAssignment, User
 from ..accounts.passwords import retire_reset_links
+from ..accounts.sessions import end_sessions_and_tokens
 from ..accounts.system import is_system_account
 from ..audit.admin_log import Action, record_act
 from ..engine import InvalidInput, Role, RoleScope
@@ -118,7 +119,9 @@ def update_user(actor: User, user: User, data: UserData, active: bool) -> None:
     user.email = data.email
     user.language = data.language
     if user.active and not active:
-        user.end_all_sessions()  # a disabled account is logged out everywhere at once
+        # A disabled account is logged out everywhere at once, and its API tokens end: they
+        # do not come back to life if the account is enabled again.
+        end_sessions_and_tokens(user)
     user.active = active
     _record_update(actor, user, before, was_active)
 
@@ -149,11 +152,12 @@ def _check_password(password: str, *own_words: str) -> None:
 
 
 def reset_password(actor: User, user: User, password: str) -> None:
-    """A new password chosen by the admin (the policy applies); the user's sessions end."""
+    """A new password chosen by the admin (the policy applies); the user's sessions and API
+    tokens end."""
     _not_the_system_account(user)
     _check_password(password, user.username, user.full_name, user.email)
     user.set_password(password)
-    user.end_all_sessions()
+    end_sessions_and_tokens(user)
     retire_reset_links(user)  # a link sent before no longer opens the account
     record_act(actor, Action.PASSWORD_SET, target=user, details={"username": user.username})
 

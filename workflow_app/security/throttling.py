@@ -43,6 +43,7 @@ from typing import TypeVar
 from flask import Flask, current_app, request
 from flask_babel import LazyString
 from flask_limiter import Limiter, RequestLimit
+from limits import parse_many
 from werkzeug.wrappers import Response
 
 log = logging.getLogger("workflow_app.security")
@@ -172,3 +173,30 @@ def init_throttling(app: Flask) -> None:
 def reset_throttling(app: Flask) -> None:
     """Forget every count (tests)."""
     app.extensions[EXTENSION].reset()
+
+
+# --- counting failures by hand -------------------------------------------------------------
+# For a view whose success is not a redirect (so `failed_attempt` cannot tell), or whose
+# failure is one check among several: the view asks `failures_held_until` first and calls
+# `count_failure` after a failed check. The counts live in the app's limiter storage.
+
+COUNTED_SCOPE = "counted-failures"
+
+
+def failures_held_until(limit: str, key: str) -> datetime | None:
+    """While `key` has used up any of `limit` (e.g. "5 per minute;20 per hour"): when the
+    longest-held of them ends; otherwise None."""
+    strategy = current_app.extensions[EXTENSION].limiter
+    ends = [
+        strategy.get_window_stats(item, COUNTED_SCOPE, key).reset_time
+        for item in parse_many(limit)
+        if not strategy.test(item, COUNTED_SCOPE, key)
+    ]
+    return datetime.fromtimestamp(max(ends), UTC) if ends else None
+
+
+def count_failure(limit: str, key: str) -> None:
+    """Count one failure of `key` against each of `limit`."""
+    strategy = current_app.extensions[EXTENSION].limiter
+    for item in parse_many(limit):
+        strategy.hit(item, COUNTED_SCOPE, key)
