@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 from .resources import resource_path
 
 PROFILES = ("embedded", "production")
@@ -58,6 +60,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PASSWORD_RESET_MINUTES": 60,
         # No API token lives longer than this; a token asked for without a length gets it.
         "API_TOKEN_MAX_DAYS": 365,
+        # The API's rate limit (api/rate_limit.py), across all /api/v1 routes: per token, or per
+        # client address for requests without a working token. Beyond it: 429 rate_limited
+        # with Retry-After (seconds). 600 a minute is ten a second, far above what a script
+        # syncing plans needs, and bounds what one leaked or runaway token can cost. Any
+        # Flask-Limiter rate string ("1000 per minute;20000 per hour"); set
+        # WORKFLOW_APP_API_RATE_LIMIT or API_RATE_LIMIT in the environment.
+        "API_RATE_LIMIT": "600 per minute",
         # An acting official (Plt/Plh) is appointed for at most this many days at a time.
         "DELEGATION_MAX_DAYS": 90,
         "PREFERRED_URL_SCHEME": "http",
@@ -159,6 +168,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         overrides["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     if environ.get("ATTACHMENTS_DIR"):
         overrides["ATTACHMENTS_DIR"] = environ["ATTACHMENTS_DIR"]
+    if environ.get("API_RATE_LIMIT"):
+        overrides["API_RATE_LIMIT"] = environ["API_RATE_LIMIT"]
     for name in ("API_TOKEN_MAX_DAYS", "DELEGATION_MAX_DAYS"):
         if environ.get(name):
             value = environ[name]
@@ -216,6 +227,19 @@ def ensure_secret_key(config: dict[str, Any], instance_path: Path) -> None:
     config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def check_rate_limit(config: dict[str, Any], name: str) -> None:
+    """A rate string the limiter cannot read would fail every request it applies to: refuse
+    to start instead."""
+    if name not in config:
+        return
+    try:
+        parse_many(str(config[name]))
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{name} is not a rate limit such as '600 per minute': {config[name]!r}"
+        ) from exc
+
+
 def check_profile(config: dict[str, Any]) -> None:
     if config["PROFILE"] not in PROFILES:
         raise ConfigurationError(
@@ -237,6 +261,7 @@ def check_profile(config: dict[str, Any]) -> None:
     if not config.get("RATELIMIT_STORAGE_URI"):
         production = config["PROFILE"] == "production"
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] if production else "memory://"
+    check_rate_limit(config, "API_RATE_LIMIT")
     if config["PROFILE"] == "production" and config.get("TEST_CLOCK_FILE"):
         raise ConfigurationError(
             "TEST_CLOCK_FILE is a test-only setting: the production profile refuses to start "

@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     from .accounts.views import blueprint as accounts_blueprint
     from .admin import blueprint as admin_blueprint
     from .api.errors import init_app_errors as init_api_errors
+    from .api.rate_limit import init_rate_limit as init_api_rate_limit
     from .api.routes import blueprint as api_blueprint
     from .cases import comment_views as _comment_routes  # noqa: F401
     from .cases import export_views as _case_export_routes  # noqa: F401
@@ -140,6 +141,7 @@ def init_app(app: Flask) -> None:
     init_templating(app)
     init_error_pages(app)
     init_security(app)
+    init_api_rate_limit(app)  # on the limiter init_security gave the app
     init_session_timeouts(app)
     init_api_errors(app)  # after the HTML pages: JSON for unknown /api/ paths
     register_commands(app)

@@ -40,11 +40,15 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app_ctx:
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert routed == documented
-    # Every operation documents its errors with the one error shape.
+    # Every operation documents its errors with the one error shape, and the rate limit's
+    # 429 with the Retry-After header (seconds).
     for item in document["paths"].values():
         for operation in item.values():
             error = operation["responses"]["default"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorBody"}
+            limited = operation["responses"]["429"]
+            assert limited["content"]["application/json"]["schema"] == error
+            assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
 
 @pytest.fixture

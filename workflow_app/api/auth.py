@@ -12,18 +12,37 @@ from ..accounts.models import User
 from ..models_base import utcnow
 from ..unit_of_work import unit_of_work
 from .errors import unauthorized
+from .models import ApiToken
+
+BEARER_HINT = "send a personal API token as 'Authorization: Bearer <token>'"
+
+
+def _secret() -> str | None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def presented_token() -> ApiToken | None:
+    """The usable token the request presents, or None (none sent, or unknown, revoked,
+    expired, or its account disabled). Looked up once per request: the rate limit, which
+    counts per token, asks before the view authenticates."""
+    if "api_token" not in g:
+        secret = _secret()
+        g.api_token = tokens.usable_token(secret, utcnow()) if secret else None
+    return g.api_token
 
 
 def authenticate() -> User:
     """Set and return the caller; raise a 401 ApiError for a missing, unknown, revoked or
     expired token or a disabled account (one answer for all: nothing to probe)."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise unauthorized("send a personal API token as 'Authorization: Bearer <token>'")
-    now = utcnow()
-    token = tokens.usable_token(secret.strip(), now)
+    if _secret() is None:
+        raise unauthorized(BEARER_HINT)
+    token = presented_token()
     if token is None:
         raise unauthorized("the API token is unknown, revoked or expired")
+    now = utcnow()
     if tokens.needs_touch(token, now):
         with unit_of_work():
             tokens.touch(token, now)

@@ -11,10 +11,12 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, json, request
+from flask_limiter import RateLimitExceeded
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..engine import GuardFailed, TransitionRefused
+from ..security.throttling import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,16 @@ def register_error_handlers(blueprint: Blueprint) -> None:
         problems = [str(p) for p in error.problems] if isinstance(error, GuardFailed) else []
         code = RENAMED_CODES.get(error.code, error.code)
         return error_response(error.status, code, error.message, problems=problems)
+
+    @blueprint.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Response:
+        message = (
+            f"too many requests: at most {error.limit.limit} per API token (per client address "
+            "without a working token); retry after the seconds in the Retry-After header"
+        )
+        response = error_response(429, "rate_limited", message)
+        response.headers["Retry-After"] = str(retry_after_seconds())
+        return response
 
     @blueprint.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -27,6 +27,22 @@ STATUS_TEXT = {
     404: "Not found, or not visible to the caller (not_found).",
     409: "Not possible now (invalid_state, guard_failed) or changed meanwhile (stale).",
     415: "The body is not JSON (unsupported_media_type).",
+    429: (
+        "Too many requests (rate_limited): more than API_RATE_LIMIT (600 per minute unless "
+        "the server sets another) across the API, counted per token, or per client address "
+        "without a working token. Wait the seconds in Retry-After."
+    ),
+}
+# Every operation counts against the rate limit, so every one may answer 429.
+RATE_LIMITED = {
+    "description": STATUS_TEXT[429],
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before the limit lets a request through again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
 }
 
 
@@ -91,7 +107,8 @@ def _operation(item: Endpoint) -> dict[str, Any]:
             "description": STATUS_TEXT.get(status, "Error."),
             "content": _json_content(_ref(ErrorBody)),
         }
-    # Anything else (e.g. 405, 429) has the same error shape.
+    responses["429"] = {**RATE_LIMITED, "content": _json_content(_ref(ErrorBody))}
+    # Anything else (e.g. 405) has the same error shape.
     responses["default"] = {"description": "Error.", "content": _json_content(_ref(ErrorBody))}
     operation: dict[str, Any] = {
         "operationId": item.name,
@@ -130,7 +147,8 @@ def document() -> dict[str, Any]:
                 "SK Pokja PKP as sk_pokja). Authenticate with a personal API token (My account "
                 "→ API tokens, or `workflow-app tokens create USERNAME`) as "
                 "`Authorization: Bearer <token>`. "
-                "Every error has the shape of ErrorBody; branch on its `code`."
+                "Every error has the shape of ErrorBody; branch on its `code`. "
+                "Requests are rate limited per token (429 rate_limited with Retry-After)."
             ),
         },
         "servers": [{"url": "/"}],

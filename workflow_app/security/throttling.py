@@ -35,12 +35,14 @@ module-wide one, because a Flask-Limiter binds to the last app it was given.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask_babel import LazyString
 from flask_limiter import Limiter, RequestLimit
 from limits import parse_many
@@ -200,3 +202,39 @@ def count_failure(limit: str, key: str) -> None:
     strategy = current_app.extensions[EXTENSION].limiter
     for item in parse_many(limit):
         strategy.hit(item, COUNTED_SCOPE, key)
+
+
+# --- one limit shared by every route of a blueprint ----------------------------------------
+
+
+def limit_blueprint(
+    app: Flask,
+    blueprint: Blueprint,
+    limit: Callable[[], str],
+    key: Callable[[], str],
+    scope: str,
+) -> None:
+    """At most `limit()` requests per `key()` across all routes of `blueprint` together
+    (any method), counted in `scope`; a request beyond it raises Flask-Limiter's
+    RateLimitExceeded (429) before the view runs. Call after `init_throttling`."""
+    limiter: Limiter = app.extensions[EXTENSION]
+    limiter.shared_limit(limit, scope=scope, key_func=key, on_breach=_log_key_denial)(blueprint)
+
+
+def _log_key_denial(limit: RequestLimit) -> None:
+    log.warning(
+        "throttled: %s %s ip=%s key=%s limit=%s",
+        request.method,
+        request.path,
+        client_address(),
+        limit.key,
+        limit.limit,
+    )
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit the current request broke lets it through again (at least 1)."""
+    current = current_app.extensions[EXTENSION].current_limit
+    if current is None:
+        return 1
+    return max(1, math.ceil(current.reset_at - time.time()))
