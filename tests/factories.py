@@ -12,6 +12,7 @@ from workflow_app.accounts.models import RoleAssignment, User
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
+from workflow_app.plans import live_period
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
 from workflow_app.regions.models import Agency, Region
@@ -70,11 +71,41 @@ def agency(code: str, short_name: str = "Dinas PUPR") -> Agency:
     ).one()
 
 
-def complete_plan(drafter: User, code: str = "6301", title: str = "Rencana Aksi") -> ActionPlan:
+# Plans of one district may not share a year while live (plans/live_period.py): a new plan
+# gets the first five-year period from FIRST_PERIOD on that no live plan of its district covers,
+# unless the test asks for a period. Its contents move with it (all years shifted alike).
+FIRST_PERIOD = (2025, 2029)
+
+
+def free_period(code: str = "6301") -> tuple[int, int]:
+    """The first period from FIRST_PERIOD on, in steps of five years, that no live plan of
+    district `code` covers."""
+    region = regions()[code]
+    start, end = FIRST_PERIOD
+    while live_period.holder(region, start, end) is not None:
+        start, end = start + 5, end + 5
+    return start, end
+
+
+def shift(plan: ActionPlan) -> int:
+    """How many years `plan`'s period lies after FIRST_PERIOD (its contents moved as much)."""
+    return plan.period_start - FIRST_PERIOD[0]
+
+
+def complete_plan(
+    drafter: User,
+    code: str = "6301",
+    title: str = "Rencana Aksi",
+    *,
+    period: tuple[int, int] | None = None,
+) -> ActionPlan:
     """A draft that passes the submission guard: one funded activity with an agency and one
-    indicator with a baseline and a target for every year."""
+    indicator with a baseline and a target for every year. In 2025–2029 (the baseline in 2024,
+    the activity 2026–2029, funded in 2026) unless that is taken or `period` says otherwise."""
+    start, end = period or free_period(code)
+    offset = start - FIRST_PERIOD[0]
     plan = ops.create_plan(
-        drafter, regions()[code], title=title, period_start=2025, period_end=2029
+        drafter, regions()[code], title=title, period_start=start, period_end=end
     )
     ops.replace_challenges(
         drafter, plan, expected_version=None, descriptions=["Cakupan LLTT masih rendah"]
@@ -87,12 +118,15 @@ def complete_plan(drafter: User, code: str = "6301", title: str = "Rencana Aksi"
             ops.IndicatorData(
                 name="% rumah tangga dengan akses sanitasi aman",
                 unit="%",
-                baseline_year=2024,
+                baseline_year=start - 1,
                 baseline_value=Decimal("6.0"),
-                targets={year: Decimal(3 * (year - 2023)) for year in range(2025, 2030)},
+                targets={
+                    year: Decimal(3 * (year - offset - 2023)) for year in range(start, end + 1)
+                },
             )
         ],
     )
+    first_year = min(start + 1, end)
     ops.add_activity(
         drafter,
         plan,
@@ -105,16 +139,23 @@ def complete_plan(drafter: User, code: str = "6301", title: str = "Rencana Aksi"
             volume=Decimal(1200),
             unit="tangki septik/tahun",
             agency_id=agency(code).id,
-            start_year=2026,
-            end_year=2029,
-            funding=[ops.FundingData(year=2026, source="apbd_district", amount=850_000_000)],
+            start_year=first_year,
+            end_year=end,
+            funding=[ops.FundingData(year=first_year, source="apbd_district", amount=850_000_000)],
         ),
     )
     return plan
 
 
-def plan_in_state(users: dict[str, User], state: str, code: str = "6301") -> ActionPlan:
-    """A complete plan moved through the real operation to `state`."""
+def plan_in_state(
+    users: dict[str, User],
+    state: str,
+    code: str = "6301",
+    *,
+    period: tuple[int, int] | None = None,
+) -> ActionPlan:
+    """A complete plan (of `period`, else the first free one) moved through the real operation
+    to `state`."""
     paths = {
         "draft": [],
         "district_review": [("drafter", "submit", None)],
@@ -140,7 +181,7 @@ def plan_in_state(users: dict[str, User], state: str, code: str = "6301") -> Act
         ],
         "withdrawn": [("drafter", "withdraw", None)],
     }
-    plan = complete_plan(users["drafter"], code)
+    plan = complete_plan(users["drafter"], code, period=period)
     for who, trigger, comment in paths[state]:
         ops.transition(users[who], plan, trigger, comment=comment)
     db.session.commit()
@@ -151,8 +192,10 @@ def plan_with_activities(
     drafter: User, code: str = "6301", title: str = "Rencana Aksi", *, activities: int = 3
 ) -> ActionPlan:
     """A complete plan whose activities vary everything an export must carry: several funding
-    lines and sources, a decimal volume, a provincial agency, no agency, and no funding."""
+    lines and sources, a decimal volume, a provincial agency, no agency, and no funding (in
+    2025–2028 when the plan has the first period; moved with its period otherwise)."""
     plan = complete_plan(drafter, code, title)
+    y = shift(plan)
     specs = [
         ops.ActivityData(
             sub_sector="wastewater",
@@ -162,12 +205,12 @@ def plan_with_activities(
             volume=Decimal("300.5"),
             unit="RT",
             agency_id=agency(code, "Dinas Perkim").id,
-            start_year=2026,
-            end_year=2027,
+            start_year=2026 + y + y,
+            end_year=2027 + y + y,
             funding=[
-                ops.FundingData(year=2026, source="dak", amount=1_350_000_000),
-                ops.FundingData(year=2026, source="swadaya", amount=90_000_000),
-                ops.FundingData(year=2027, source="apbd_district", amount=125_500_000),
+                ops.FundingData(year=2026 + y, source="dak", amount=1_350_000_000),
+                ops.FundingData(year=2026 + y, source="swadaya", amount=90_000_000),
+                ops.FundingData(year=2027 + y, source="apbd_district", amount=125_500_000),
             ],
         ),
         ops.ActivityData(
@@ -178,9 +221,9 @@ def plan_with_activities(
             volume=None,
             unit="",
             agency_id=agency("63", "Dinas PUPR Provinsi").id,
-            start_year=2025,
-            end_year=2025,
-            funding=[ops.FundingData(year=2025, source="apbd_province", amount=400_000_000)],
+            start_year=2025 + y + y,
+            end_year=2025 + y + y,
+            funding=[ops.FundingData(year=2025 + y, source="apbd_province", amount=400_000_000)],
         ),
         ops.ActivityData(
             sub_sector="hygiene",
@@ -190,8 +233,8 @@ def plan_with_activities(
             volume=Decimal(1),
             unit="perbup",
             agency_id=None,
-            start_year=2027,
-            end_year=2028,
+            start_year=2027 + y + y,
+            end_year=2028 + y + y,
             funding=[],
         ),
     ]
@@ -211,10 +254,12 @@ from workflow_app.monitoring.quarters import Quarter  # noqa: E402
 def monitored_plan_with_report(
     users: dict[str, User], quarter: Quarter | None = None, code: str = "6301"
 ) -> tuple[ActionPlan, ProgressReport]:
-    """A monitored plan and its open (due) report for `quarter` (default: TW III 2026),
-    opened by the system account as the monitoring round would, and committed."""
+    """A monitored plan and its open (due) report for `quarter` (default: TW III 2026, or of
+    the plan's second year when its period is not the first), opened by the system account as
+    the monitoring round would, and committed."""
     plan = plan_in_state(users, "monitored", code)
-    report = open_report(system_user(), plan, quarter or Quarter(2026, 3), current_calendar())
+    quarter = quarter or Quarter(2026 + shift(plan), 3)
+    report = open_report(system_user(), plan, quarter, current_calendar())
     assert report is not None
     db.session.commit()
     return plan, report
@@ -255,10 +300,12 @@ def reported_plan(
     The plan has the LLTT activity of `complete_plan` (2026 budget Rp850.000.000) and, with
     `hygiene_budget`, a hygiene (STBM) activity with that budget in 2026. `figures` gives
     (physical %, money spent) per activity in that order; `safe_sanitation` the indicator's
-    achieved value."""
+    achieved value. A plan whose district has a live plan in 2025–2029 already gets the next
+    free period, its years (and the default quarter) moved with it."""
     people = district_people(users, code)
     drafter = people["drafter"]
     plan = complete_plan(drafter, code)
+    y = shift(plan)
     if hygiene_budget is not None:
         ops.add_activity(
             drafter,
@@ -272,9 +319,9 @@ def reported_plan(
                 volume=Decimal(15),
                 unit="desa",
                 agency_id=agency(code, "Dinkes").id,
-                start_year=2026,
-                end_year=2027,
-                funding=[ops.FundingData(year=2026, source="dana_desa", amount=hygiene_budget)],
+                start_year=2026 + y,
+                end_year=2027 + y,
+                funding=[ops.FundingData(year=2026 + y, source="dana_desa", amount=hygiene_budget)],
             ),
         )
     for who, trigger in (
@@ -284,7 +331,8 @@ def reported_plan(
         ("provincial", "start_monitoring"),
     ):
         ops.transition(people[who], plan, trigger)
-    report = open_report(system_user(), plan, quarter or Quarter(2026, 3), current_calendar())
+    quarter = quarter or Quarter(2026 + y, 3)
+    report = open_report(system_user(), plan, quarter, current_calendar())
     assert report is not None
     if report_state != "due":
         lines = [

@@ -128,9 +128,9 @@ def test_plans_list_shows_only_what_the_caller_may_see(client: FlaskClient, user
 
 
 def test_plans_list_filters_and_pages(client: FlaskClient, users, tokens) -> None:
-    draft = factories.plan_in_state(users, "draft")
-    review = factories.plan_in_state(users, "district_review")
-    other = factories.complete_plan(users["other_drafter"], "6304")
+    draft = factories.plan_in_state(users, "draft")  # 2025–2029
+    review = factories.plan_in_state(users, "district_review")  # 6301's next period: 2030–2034
+    other = factories.complete_plan(users["other_drafter"], "6304")  # 2025–2029
     db.session.commit()
     admin = tokens["admin"]
 
@@ -141,8 +141,9 @@ def test_plans_list_filters_and_pages(client: FlaskClient, users, tokens) -> Non
 
     assert ids("?region=6304") == [other.id]
     assert ids("?state=district_review") == [review.id]
-    assert ids("?year=2027") == [draft.id, review.id, other.id]
-    assert ids("?year=2031") == []
+    assert ids("?year=2027") == [draft.id, other.id]
+    assert ids("?year=2031") == [review.id]
+    assert ids("?year=2036") == []
     page = client.get("/api/v1/plans?limit=2&offset=1", headers=admin).get_json()
     assert [p["id"] for p in page["items"]] == [review.id, other.id]
     assert (page["total"], page["limit"], page["offset"]) == (3, 2, 1)

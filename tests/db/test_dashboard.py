@@ -267,7 +267,8 @@ def test_provincial_roles_admins_and_partners_may_open_it(app_ctx, users, userna
 
 
 def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, known) -> None:
-    # 6301 gets a second monitored plan whose TW III report is submitted but not verified.
+    # 6301 gets a second monitored plan, for its next period (2030–2034: one live plan per
+    # district and year), whose TW III 2031 report is submitted but not verified.
     factories.reported_plan(users, "6301", figures=((Decimal(100), 850_000_000),))
     province = _page(_client_as(app_ctx, "provincial.63"))
     partner = _page(_client_as(app_ctx, "mitra.demo"))
@@ -283,7 +284,7 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
     assert "6304" not in partner.split('id="realisation"')[1]
     assert _cells(_blocks(_section(province, "realisation"), "realisation")["6301"])[
         ("3", "physical")
-    ] == Decimal("73.5")  # (45×850 + 80×250 + 100×850) / 1950
+    ] == Decimal("53.0")  # (45×850 + 80×250) / 1100, submitted: the province's business
 
     # Verified, it counts for the partner too.
     tanah_laut_report = db.session.scalar(
@@ -298,7 +299,8 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
     assert set(realisation) == {"6301"}
     assert _cells(realisation["6301"])[("3", "physical")] == Decimal("53.0")
     funding = _cells(_section(partner, "funding"))
-    assert funding[("2026", "apbd_district")] == Decimal(1_700_000_000)  # two 6301 plans
+    assert funding[("2026", "apbd_district")] == Decimal(850_000_000)
+    assert funding[("2031", "apbd_district")] == Decimal(850_000_000)  # the next period's
 
     # Another region cannot be chosen, and its data appears nowhere.
     refused = _page(_client_as(app_ctx, "mitra.demo"), "/dashboard?district=6304", 400)

@@ -110,13 +110,15 @@ def indicator(**changes: Any) -> ops.IndicatorData:
 
 
 def draft(users: Users) -> ActionPlan:
+    """An empty draft of 6301, in 2025–2029 unless a live plan of the district has it."""
+    start, end = factories.free_period("6301")
     with unit_of_work():
         plan = ops.create_plan(
             users["drafter"],
             factories.regions()["6301"],
             title="Rencana Aksi Tanah Laut",
-            period_start=2025,
-            period_end=2029,
+            period_start=start,
+            period_end=end,
         )
     return plan
 

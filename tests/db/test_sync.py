@@ -125,8 +125,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app_ctx) -> None:
 @pytest.fixture
 def spread(users) -> dict[str, ActionPlan]:
     """Latest plans of four districts in different states; one district has only a withdrawn
-    plan, and 6301 has an older plan beside its latest one."""
-    older = _plan(users, "6301", "approved")
+    plan, and 6301 has an older plan (of the previous period) beside its latest one."""
+    older = factories.plan_in_state(users, "approved", "6301", period=(2020, 2024))
     plans = {
         "older_6301": older,
         "6301": _plan(users, "6301", "provincial_sync"),

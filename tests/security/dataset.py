@@ -92,9 +92,11 @@ def _district_side(users: dict[str, User], code: str) -> Side:
         factories.ops.transition(people[who], monitored, trigger)
     side.ids["monitored"] = monitored.id
     side.ids["monitored_activity"] = monitored.activities[0].id
+    # The district's fourth plan: its period (and so its reports' year) lies after the others'.
+    year = 2026 + factories.shift(monitored)
 
     # A verified report (TW II) with evidence, and a due one (TW III) that can still change.
-    verified = reports.open_report(system_user(), monitored, Quarter(2026, 2), current_calendar())
+    verified = reports.open_report(system_user(), monitored, Quarter(year, 2), current_calendar())
     assert verified is not None
     side.ids["verified_attachment"] = reports.add_attachment(
         drafter, verified, line_id=None, filename="bukti.pdf", data=PDF
@@ -110,7 +112,7 @@ def _district_side(users: dict[str, User], code: str) -> Side:
     reports.report_transition(people["provincial"], verified, "verify")
     side.ids["verified"] = verified.id
 
-    due = reports.open_report(system_user(), monitored, Quarter(2026, 3), current_calendar())
+    due = reports.open_report(system_user(), monitored, Quarter(year, 3), current_calendar())
     assert due is not None
     side.ids["due"] = due.id
     for name in ("due_attachment", "spare_attachment"):
@@ -119,11 +121,11 @@ def _district_side(users: dict[str, User], code: str) -> Side:
         ).id
 
     spare_report = reports.open_report(
-        system_user(), monitored, Quarter(2026, 4), current_calendar()
+        system_user(), monitored, Quarter(year, 4), current_calendar()
     )
     assert spare_report is not None
     side.ids["spare_report"] = spare_report.id
-    api_report = reports.open_report(system_user(), monitored, Quarter(2026, 1), current_calendar())
+    api_report = reports.open_report(system_user(), monitored, Quarter(year, 1), current_calendar())
     assert api_report is not None
     reports.save_report(
         drafter,

@@ -40,6 +40,7 @@ from .forms import (
     activity_form_class,
     indicators_form_class,
 )
+from .live_period import PeriodTaken
 from .models import ActionPlan, Activity
 from .vocabulary import COMMON_INDICATORS
 
@@ -123,9 +124,17 @@ def new() -> Reply:
     else:
         del form.region
 
-    def again(status: int, message: str | None = None) -> tuple[str, int]:
+    def again(
+        status: int, message: str | None = None, taken: ActionPlan | None = None
+    ) -> tuple[str, int]:
         return _render(
-            "plans/form_header.html", status, form=form, plan=None, regions=regions, refusal=message
+            "plans/form_header.html",
+            status,
+            form=form,
+            plan=None,
+            regions=regions,
+            refusal=message,
+            taken=taken,
         )
 
     if request.method != "POST":
@@ -146,6 +155,8 @@ def new() -> Reply:
                 period_start=form.period_start.data,
                 period_end=form.period_end.data,
             )
+    except PeriodTaken as exc:  # the district's live plan for those years: link to it
+        return again(400, refusal_message(exc), exc.holder)
     except InvalidInput as exc:
         return again(400, refusal_message(exc))
     flash(_("The plan was created. Now add its challenges, indicators and activities."), "success")

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..subjects import CaseKind, register_kind
 from ..workflows import PLAN_WORKFLOW
+from . import live_period  # noqa: F401  (registers its hook: a final state frees the years)
 from .access import can_view, scope_of, visible_plans
 from .models import PLAN_KIND_NAME, ActionPlan
 

@@ -51,6 +51,10 @@ class ActionPlan(CaseRecord, db.Model):
     activities: Mapped[list[Activity]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="Activity.position"
     )
+    # The years of its district this plan holds while it is live (plans/live_period.py).
+    live_years: Mapped[list[LivePlanYear]] = relationship(
+        cascade="all, delete-orphan", order_by="LivePlanYear.year"
+    )
 
     @property
     def years(self) -> list[int]:
@@ -59,6 +63,19 @@ class ActionPlan(CaseRecord, db.Model):
     @property
     def period_label(self) -> str:
         return f"{self.period_start}–{self.period_end}"
+
+
+class LivePlanYear(db.Model):
+    """One year of a district held by its live plan: the primary key lets no second live plan
+    of the district cover that year, whatever the database and however many ask at once."""
+
+    __tablename__ = "live_plan_year"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plan.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Challenge(db.Model):

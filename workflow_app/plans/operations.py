@@ -30,7 +30,7 @@ from ..regions.models import Agency, Region
 from ..unit_of_work import STALE_MESSAGE
 from ..versions.store import remember as remember_version
 from ..workflows import PLAN_WORKFLOW, registry, roles
-from . import funding
+from . import funding, live_period
 from .access import region_scope
 from .models import (
     PLAN_KIND_NAME,
@@ -148,6 +148,8 @@ def create_plan(
         raise RoleNotAllowed(f"only a {label} of this district may create its plans")
     if period_end < period_start:
         raise InvalidInput(_("The period ends before it starts."))
+    # One live plan per district and period: refused before anything is written.
+    live_period.check_free(region, period_start, period_end)
     plan = ActionPlan(
         region=region,
         title=title.strip(),
@@ -161,6 +163,8 @@ def create_plan(
     db.session.add(plan)
     remember_version(definition)  # the version this case keeps, stored once
     db.session.flush()
+    # Its years, held under the database's constraint: of two creating at once, one wins.
+    live_period.hold(plan, period_start, period_end)
     record_opening(actor, plan, trigger=CREATE_TRIGGER, role=creator)
     return plan
 
@@ -177,13 +181,17 @@ def update_header(
     _check_editable(actor, plan, expected_version)
     if period_end < period_start:
         raise InvalidInput(_("The period ends before it starts."))
-    if (period_start, period_end) != (plan.period_start, plan.period_end):
+    new_period = (period_start, period_end) != (plan.period_start, plan.period_end)
+    if new_period:
+        live_period.check_free(plan.region, period_start, period_end, besides=plan)
         _fit_contents_to_period(plan, period_start, period_end)
     plan.title = title.strip()
     plan.period_start = period_start
     plan.period_end = period_end
     _touch(plan)
     _flush()
+    if new_period and live_period.is_live(plan):
+        live_period.hold(plan, period_start, period_end)
 
 
 def _fit_contents_to_period(plan: ActionPlan, start: int, end: int) -> None:

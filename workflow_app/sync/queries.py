@@ -1,7 +1,8 @@
-"""The provincial sync overview: every district's latest plan, read in a fixed number of queries.
+"""The provincial sync overview: every district's plan that needs the province (else its
+latest plan), read in a fixed number of queries.
 
-One query lists the districts, one picks and loads the latest plan not cancelled per region (a
-window function in a subquery), and the eager loaders read indicators, targets, activities and
+One query lists the districts, one picks and loads one plan not cancelled per region (a window
+function in a subquery), and the eager loaders read indicators, targets, activities and
 funding in one query each, whatever the number of plans. The rest is computed in Python.
 """
 
@@ -11,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -25,6 +26,7 @@ from ..workflows import PLAN_WORKFLOW, states_tagged
 from .flags import Flag, plan_flags
 
 CANCELLED = "cancelled"  # the state tag of abandoned plans: left out of the overview
+SYNC_TAG = "sync"  # the state tag of plans waiting at the province: shown before any other
 NO_PLAN = "none"  # the state filter's value for districts without a plan
 # The indicator every district reports against the national target.
 SAFE_SANITATION = "sanitasi aman"
@@ -109,8 +111,11 @@ def districts() -> list[Region]:
 
 
 def latest_plans(user: User) -> list[ActionPlan]:
-    """The most recent plan of each region that `user` may see, leaving out cancelled plans
-    (in a state tagged `cancelled`), with everything the overview reads loaded eagerly."""
+    """One plan of each region that `user` may see: the one waiting at the province (in a
+    state tagged `sync`), else the most recent, leaving out cancelled plans (in a state tagged
+    `cancelled`); with everything the overview reads loaded eagerly. Another plan of the
+    district (a draft for the next period) never hides the one the province must decide."""
+    waiting = sorted(states_tagged(PLAN_WORKFLOW, SYNC_TAG))
     ranked = (
         visible_plans(user)
         .where(ActionPlan.state.not_in(sorted(states_tagged(PLAN_WORKFLOW, CANCELLED))))
@@ -119,7 +124,11 @@ def latest_plans(user: User) -> list[ActionPlan]:
             func.row_number()
             .over(
                 partition_by=ActionPlan.region_id,
-                order_by=(ActionPlan.created_at.desc(), ActionPlan.id.desc()),
+                order_by=(
+                    case((ActionPlan.state.in_(waiting), 0), else_=1),
+                    ActionPlan.created_at.desc(),
+                    ActionPlan.id.desc(),
+                ),
             )
             .label("rank"),
         )

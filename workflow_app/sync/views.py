@@ -1,5 +1,6 @@
-"""The provincial sync workspace at /sync: every district's latest plan side by side, with
-funding totals, the safe-sanitation trajectories against the national target, and flags.
+"""The provincial sync workspace at /sync: every district's plan side by side (the one waiting
+for the province, else the latest), with funding totals, the safe-sanitation trajectories
+against the national target, and flags.
 
 For the provincial reviewer, the provincial head and admins; everyone else gets 403.
 """
@@ -24,16 +25,20 @@ from ..templating import number
 from ..workflows import definition_of
 from .chart import trajectory_svg
 from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
-from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, NO_PLAN, District, overview
+from .queries import (
+    NATIONAL_TARGET,
+    NATIONAL_TARGET_YEAR,
+    NO_PLAN,
+    SYNC_TAG,
+    District,
+    overview,
+)
 
 blueprint = Blueprint("sync", __name__)
 
 # Whoever acts in the province or beyond (the provincial reviewer and head, admins), in their
 # own right or acting for someone; partners read published plans elsewhere.
 SYNC_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
-# Only plans in a state tagged `sync` (waiting at the province) get action forms here; other
-# actions live on the plan page.
-SYNC_TAG = "sync"
 
 
 @blueprint.app_template_global("can_open_sync")
@@ -77,7 +82,8 @@ def trajectory_chart(district: District) -> Markup:
 
 def sync_actions(plan: ActionPlan) -> list[tuple[TransitionDef, TransitionForm]]:
     """The actions the current user may take on `plan` from the workspace, each with a form
-    carrying the version on screen; empty unless the plan is in a state tagged `sync`."""
+    carrying the version on screen; empty unless the plan is in a state tagged `sync` (waiting
+    at the province): other actions live on the plan page."""
     definition = definition_of(plan)
     if not definition.states[plan.state].has(SYNC_TAG):
         return []
