@@ -109,7 +109,9 @@ def _user(username: str, role: str, region: Region) -> User:
 
 
 def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: int) -> int:
-    plan = ops.create_plan(drafter, region, title=f"Bench {n}", period_start=2025, period_end=2029)
+    # One live plan per district and year: each bench plan of a district has a year of its own.
+    year = 2025 + n
+    plan = ops.create_plan(drafter, region, title=f"Bench {n}", period_start=year, period_end=year)
     ops.replace_indicators(
         drafter,
         plan,
@@ -120,7 +122,7 @@ def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: i
                 unit="%",
                 baseline_year=2024,
                 baseline_value=Decimal(6),
-                targets={year: Decimal(year - 2020) for year in plan.years},
+                targets={y: Decimal(y - 2020) for y in plan.years},
             )
         ],
     )
@@ -136,9 +138,9 @@ def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: i
             volume=Decimal(100),
             unit="tangki",
             agency_id=agency_id,
-            start_year=2026,
-            end_year=2029,
-            funding=[ops.FundingData(year=2026, source="apbd_district", amount=100_000_000)],
+            start_year=year,
+            end_year=year,
+            funding=[ops.FundingData(year=year, source="apbd_district", amount=100_000_000)],
         ),
     )
     ops.transition(drafter, plan, "submit")
@@ -162,7 +164,9 @@ def seed(clients: int, plans: int) -> list[Client]:
             select(Agency.id).where(Agency.region_id == region.id).limit(1)
         ).one()
         ids = []
-        for n in range(2 * plans):
+        # Clients sharing a district (more clients than districts) number their plans on.
+        first = index // len(DISTRICTS) * 2 * plans
+        for n in range(first, first + 2 * plans):
             with unit_of_work():
                 ids.append(_plan_in_district_review(drafter, region, agency_id, n))
         seeded.append(Client(reviewer.id, provincial.id, ids[:plans], ids[plans:]))
