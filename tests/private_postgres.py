@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from flask import Flask
 from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from workflow_app.config import normalise_database_url
@@ -49,3 +50,12 @@ def private_postgres_app(tmp_path_factory: pytest.TempPathFactory, name: str) ->
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def empty_tables(app: Flask) -> None:
+    """Empty every table of the private database and restart its ids (between tests)."""
+    with app.app_context():
+        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.session.remove()

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import event, select, text
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.admin.users import add_role
 from workflow_app.audit.admin_models import AdminAct
@@ -46,11 +46,7 @@ def people(pg_app: Flask) -> Iterator[None]:
         db.session.commit()
         db.session.remove()
     yield
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _by_name(model: type, column: object, value: str) -> object:

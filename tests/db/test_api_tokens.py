@@ -66,6 +66,13 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(client: FlaskClient, us
     assert api_status(client, secret) == 200
 
 
+def test_the_page_says_how_to_send_a_token(client: FlaskClient, users) -> None:
+    """The header to send is shown whole: "<token>" is text, not a tag the browser drops."""
+    login(client, "drafter.6301")
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert "Authorization: Bearer &lt;token&gt;" in page
+
+
 def test_a_token_acts_as_its_user(client: FlaskClient, users) -> None:
     plan = factories.plan_in_state(users, "draft")
     login(client, "drafter.6304")

@@ -13,11 +13,11 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.audit.verify import verify_database
@@ -46,11 +46,7 @@ def drafter(pg_app: Flask) -> Iterator[str]:
         db.session.commit()
         db.session.remove()
     yield "drafter.6301"
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _plan_with_two_filled_reports(app: Flask) -> tuple[int, list[int]]:

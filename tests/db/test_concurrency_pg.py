@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.engine import StaleObject
 from workflow_app.extensions import db
@@ -48,11 +48,7 @@ def staff(pg_app: Flask) -> Iterator[dict[str, str]]:
         names = {key: user.username for key, user in users.items()}
         db.session.remove()
     yield names
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _plans_in_state(app: Flask, state: str, count: int) -> list[int]:

@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts import delegations as dops
 from workflow_app.accounts.models import Delegation, User, wita_today
 from workflow_app.extensions import db
@@ -49,11 +49,7 @@ def people(pg_app: Flask) -> Iterator[None]:
         db.session.commit()
         db.session.remove()
     yield
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _user(username: str) -> User:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_babel import force_locale
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from tests import factories
 from tests.db.test_report_views import PDF
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.engine import InvalidInput
 from workflow_app.extensions import db
@@ -41,11 +41,7 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _empty(app: Flask) -> None:
-    with app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(app)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import live_period
@@ -55,11 +55,7 @@ def drafters(pg_app: Flask) -> Iterator[None]:
         db.session.commit()
         db.session.remove()
     yield
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _create_together(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from tests.private_postgres import private_postgres_app
+from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.extensions import db
@@ -45,11 +45,7 @@ def members(pg_app: Flask) -> Iterator[list[str]]:
         db.session.commit()
         db.session.remove()
     yield found
-    with pg_app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.session.remove()
+    empty_tables(pg_app)
 
 
 def _proposal_with_one_answer(app: Flask, first: str) -> int:
