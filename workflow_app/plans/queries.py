@@ -56,19 +56,6 @@ def my_task_page(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
     )
 
 
-def list_plans(
-    user: User, *, region_code: str | None = None, state: str | None = None
-) -> list[ActionPlan]:
-    """The plans `user` may see, optionally narrowed to one region and one state."""
-    query = _with_region(visible_plans(user))
-    if region_code:
-        query = query.where(ActionPlan.region.has(Region.code == region_code))
-    if state:
-        query = query.where(ActionPlan.state == state)
-    query = query.order_by(ActionPlan.updated_at.desc(), ActionPlan.id.desc())
-    return list(db.session.scalars(query).unique())
-
-
 def visible_regions(user: User) -> list[Region]:
     """Regions holding at least one plan the user may see (for the list's region filter)."""
     region_ids = visible_plans(user).with_only_columns(ActionPlan.region_id).distinct()

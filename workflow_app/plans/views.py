@@ -31,12 +31,13 @@ from .forms_actions import TransitionForm
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
-    list_plans,
     my_task_page,
     overseen_plans,
     state_options,
     visible_regions,
 )
+from .search import agency_options, region_codes, search_plans
+from .search_form import read_filters, search_form
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 
 __all__ = ["blueprint"]
@@ -102,17 +103,24 @@ def tasks() -> Page:
 @blueprint.get("/plans")
 @login_required
 def index() -> Page:
-    region_code = request.args.get("region", "").strip()
-    state = request.args.get("state", "").strip()
-    plans = list_plans(current_user, region_code=region_code or None, state=state or None)
-    return render_template(
-        "plans/index.html",
-        plans=plans,
+    # Search and filters from the query string; an invalid value is named next to its field,
+    # left out, and the page answers 400 (the rest of the filter still applies).
+    form = search_form(
+        request.args,
         regions=visible_regions(current_user),
+        known_regions=region_codes(),
+        agencies=agency_options(current_user),
         states=state_options(language()),
-        selected_region=region_code,
-        selected_state=state,
     )
+    filters, valid = read_filters(form)
+    page = render_template(
+        "plans/index.html",
+        results=search_plans(current_user, filters),
+        form=form,
+        filtered=any(request.args.values()),
+        sub_sectors=SUB_SECTORS,
+    )
+    return page, 200 if valid else 400
 
 
 @blueprint.get("/plans/<int:plan_id>")

@@ -1,0 +1,163 @@
+"""Finding plans: a text search across plans and their activities, and filters by region,
+year, agency (OPD) and state, always inside what the user may see (access.visible_plans).
+
+Two statements whatever the number of results: the plans, then the activities that matched
+in those plans (to show on each row which activity matched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.orm import joinedload, lazyload
+
+from ..accounts.models import User
+from ..extensions import db
+from ..regions.models import Agency, Region
+from .access import visible_plans
+from .models import ActionPlan, Activity
+from .vocabulary import ACTIVITY_TYPES, SUB_SECTORS
+
+QUERY_MAX_LENGTH = 100  # a search is a few words; longer text is refused, not truncated
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the plans list is narrowed by; empty values narrow nothing."""
+
+    text: str = ""
+    region_code: str | None = None
+    year: int | None = None
+    agency_id: int | None = None
+    state: str | None = None
+
+    @property
+    def looks_into_activities(self) -> bool:
+        return bool(self.text) or self.agency_id is not None
+
+
+@dataclass
+class Result:
+    """A plan found, with the activities that matched the search (none for a plan that
+    matched by its own title or region, or when only plan-level filters were given)."""
+
+    plan: ActionPlan
+    activities: list[Activity] = field(default_factory=list)
+
+
+def _contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    # lower() LIKE on both databases; `autoescape` makes a typed % or _ match itself.
+    return func.lower(column).contains(text.lower(), autoescape=True)
+
+
+def _labelled_codes(vocabulary: dict[str, object], text: str) -> list[str]:
+    """Codes of `vocabulary` whose code or label (in the request's language) contains `text`."""
+    wanted = text.lower()
+    return [
+        code for code, label in vocabulary.items() if wanted in code or wanted in str(label).lower()
+    ]
+
+
+def _activity_matches_text(text: str) -> ColumnElement[bool]:
+    conditions = [
+        _contains(Activity.title, text),
+        _contains(Activity.location, text),
+        Activity.agency.has(or_(_contains(Agency.name, text), _contains(Agency.short_name, text))),
+    ]
+    sub_sectors = _labelled_codes(SUB_SECTORS, text)
+    if sub_sectors:
+        conditions.append(Activity.sub_sector.in_(sub_sectors))
+    activity_types = _labelled_codes(ACTIVITY_TYPES, text)
+    if activity_types:
+        conditions.append(Activity.activity_type.in_(activity_types))
+    return or_(*conditions)
+
+
+def _plan_matches_text(text: str) -> ColumnElement[bool]:
+    return or_(
+        _contains(ActionPlan.title, text),
+        ActionPlan.region.has(or_(_contains(Region.name, text), Region.code == text)),
+    )
+
+
+def _activity_condition(filters: Filters) -> ColumnElement[bool]:
+    """What an activity must be to count as matched (text and agency, both when given)."""
+    condition: ColumnElement[bool] = true()
+    if filters.text:
+        condition = and_(condition, _activity_matches_text(filters.text))
+    if filters.agency_id is not None:
+        condition = and_(condition, Activity.agency_id == filters.agency_id)
+    return condition
+
+
+def _found(user: User, filters: Filters) -> Select[tuple[ActionPlan]]:
+    query = visible_plans(user)
+    if filters.region_code:
+        query = query.where(ActionPlan.region.has(Region.code == filters.region_code))
+    if filters.state:
+        query = query.where(ActionPlan.state == filters.state)
+    if filters.year is not None:
+        query = query.where(
+            ActionPlan.period_start <= filters.year, ActionPlan.period_end >= filters.year
+        )
+    if filters.looks_into_activities:
+        # A plan matches by its own title or region, or by one activity matching it all; the
+        # agency filter always needs an activity of that agency.
+        by_activity = ActionPlan.activities.any(_activity_condition(filters))
+        if filters.text and filters.agency_id is not None:
+            of_agency = ActionPlan.activities.any(Activity.agency_id == filters.agency_id)
+            query = query.where(or_(and_(_plan_matches_text(filters.text), of_agency), by_activity))
+        elif filters.text:
+            query = query.where(or_(_plan_matches_text(filters.text), by_activity))
+        else:
+            query = query.where(by_activity)
+    return query
+
+
+def search_plans(user: User, filters: Filters) -> list[Result]:
+    """The plans `user` may see that `filters` select, the latest changed first, each with the
+    activities that matched."""
+    found = _found(user, filters)
+    query = found.options(joinedload(ActionPlan.region).joinedload(Region.parent)).order_by(
+        ActionPlan.updated_at.desc(), ActionPlan.id.desc()
+    )
+    results = [Result(plan) for plan in db.session.scalars(query).unique()]
+    if results and filters.looks_into_activities:
+        by_plan = {result.plan.id: result for result in results}
+        for activity in _matched_activities(found, filters):
+            by_plan[activity.plan_id].activities.append(activity)
+    return results
+
+
+def _matched_activities(found: Select[tuple[ActionPlan]], filters: Filters) -> Iterable[Activity]:
+    plan_ids = found.with_only_columns(ActionPlan.id).scalar_subquery()
+    query = (
+        select(Activity)
+        .where(Activity.plan_id.in_(plan_ids), _activity_condition(filters))
+        # The agency comes in the same statement; the funding is not shown here.
+        .options(joinedload(Activity.agency), lazyload(Activity.funding))
+        .order_by(Activity.plan_id, Activity.position, Activity.id)
+    )
+    return db.session.scalars(query).unique()
+
+
+def agency_options(user: User) -> list[Agency]:
+    """The agencies (OPD) with an activity in a plan the user may see: the agency filter's
+    choices, ordered by region and name."""
+    plan_ids = visible_plans(user).with_only_columns(ActionPlan.id)
+    agency_ids = select(Activity.agency_id).where(Activity.plan_id.in_(plan_ids)).distinct()
+    query = (
+        select(Agency)
+        .join(Agency.region)
+        .where(Agency.id.in_(agency_ids))
+        .options(joinedload(Agency.region))
+        .order_by(Region.code, Agency.short_name, Agency.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def region_codes() -> set[str]:
+    """Every known region code (a filter naming another is a mistake, not an empty list)."""
+    return set(db.session.scalars(select(Region.code)))
