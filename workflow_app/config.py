@@ -72,6 +72,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "http",
         # Bootstrap's CSS comes from the app itself (bootstrap-flask's static files), never a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Static files under content-hashed names with their compressed forms, made at
+        # start-up (static_files.py); reused across restarts while the files are unchanged.
+        "STATIC_CACHE_DIR": str(instance_path / "static-cache"),
         # Emails: absolute links to the plans, and where mail goes. MAIL_BACKEND None is
         # resolved by check_profile: "mailbox" (.eml files under instance/mailbox/, readable
         # in the admin area) in the embedded profile, "smtp" in production.

@@ -119,7 +119,9 @@ def init_app(app: Flask) -> None:
     from .plans.views import blueprint as plans_blueprint
     from .reviews import views as _review_routes  # noqa: F401
     from .security import init_security
+    from .security.headers import fixed_headers
     from .spreadsheets.views import blueprint as spreadsheets_blueprint
+    from .static_files import init_static_files
     from .sync.views import blueprint as sync_blueprint
     from .templating import init_templating
 
@@ -141,6 +143,7 @@ def init_app(app: Flask) -> None:
     init_templating(app)
     init_error_pages(app)
     init_security(app)
+    init_static_files(app, fixed_headers(app))  # after the WSGI wrappers init_security adds
     init_api_rate_limit(app)  # on the limiter init_security gave the app
     init_session_timeouts(app)
     init_api_errors(app)  # after the HTML pages: JSON for unknown /api/ paths

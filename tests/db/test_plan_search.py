@@ -228,15 +228,23 @@ def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
 
 
 def test_a_search_costs_the_same_queries_for_one_result_or_many(app_ctx: Flask, users) -> None:
-    factories.plan_with_activities(users["drafter"])
-    db.session.commit()
+    perkim = factories.agency("6301", "Dinas Perkim")
+
+    def plan_found() -> None:
+        plan = factories.complete_plan(users["drafter"])
+        for n in range(3):
+            _add_activity(
+                users["drafter"], plan, "6301", title=f"SPALD-S rumah {n}", agency_id=perkim.id
+            )
+        db.session.commit()
+
+    plan_found()
     client = _client_as(app_ctx, "provincial.63")
-    urls = ("/plans?q=rumah", f"/plans?agency={factories.agency('6301', 'Dinas Perkim').id}")
+    urls = ("/plans?q=rumah", f"/plans?agency={perkim.id}", "/plans?q=tanah+laut&year=2026")
     one = {url: _statements_for(app_ctx, client, url) for url in urls}
 
     for _ in range(4):
-        factories.plan_with_activities(users["drafter"])
-    db.session.commit()
+        plan_found()
     many = {url: _statements_for(app_ctx, client, url) for url in urls}
 
     assert many == one

@@ -39,17 +39,23 @@ def _is_static(endpoint: str | None) -> bool:
     return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
 
 
+def fixed_headers(app: Flask) -> dict[str, str]:
+    """The headers every response carries, pages and static files (static_files.py) alike."""
+    headers = dict(HEADERS)
+    if app.config["PROFILE"] == "production":
+        # Only over HTTPS, which production is; on the embedded profile's plain HTTP it
+        # would be ignored at best and lock a browser out of http://127.0.0.1 at worst.
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
 def init_headers(app: Flask) -> None:
-    production = app.config["PROFILE"] == "production"
+    headers = fixed_headers(app)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
-        if production:
-            # Only over HTTPS, which production is; on the embedded profile's plain HTTP it
-            # would be ignored at best and lock a browser out of http://127.0.0.1 at worst.
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
         # Pages show plans, budgets and accounts: no copy in the browser's or a proxy's cache.
         # CSS and files that set their own caching keep theirs.
         if not _is_static(request.endpoint) and "Cache-Control" not in response.headers:
