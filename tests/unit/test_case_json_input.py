@@ -123,9 +123,16 @@ def test_text_problems(value: Any, message: str) -> None:
 # --- whole numbers ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "expected"), [(2029, 2029), ("2029", 2029), (" 2030 ", 2030)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(2029, 2029), ("2029", 2029), (" 2030 ", 2030), (2029.0, 2029)]
+)
 def test_a_year_is_a_whole_number_or_its_digits(value: Any, expected: int) -> None:
     assert typed(valid_until=value) == {"valid_until": expected}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1.500", 1500), ("1500", 1500), (7, 7)])
+def test_a_whole_number_is_grouped_the_indonesian_way(value: Any, expected: int) -> None:
+    assert typed(count=value) == {"count": expected}
 
 
 @pytest.mark.parametrize(
@@ -134,9 +141,11 @@ def test_a_year_is_a_whole_number_or_its_digits(value: Any, expected: int) -> No
         ("valid_until", 2024, "Number must be between 2025 and 2040."),
         ("valid_until", "2041", "Number must be between 2025 and 2040."),
         ("count", 0, "Number must be at least 1."),
-        ("valid_until", 2029.0, "Not a valid integer value."),
-        ("valid_until", True, "Not a valid integer value."),
-        ("valid_until", "2029a", "Not a valid integer value."),
+        ("valid_until", "2.029", "Write the year with four digits, like 2026."),
+        ("valid_until", True, "Write the year with four digits, like 2026."),
+        ("valid_until", "2029a", "Write the year with four digits, like 2026."),
+        ("count", "1,5", "Write a whole number, without decimals."),
+        ("count", "satu", "Not a valid whole number. Write it like 1.500."),
         ("count", "9" * 5000, "The number is too large."),
         ("count", 10**20, "The number is too large."),
     ],
@@ -147,12 +156,17 @@ def test_whole_number_problems(name: str, value: Any, message: str) -> None:
 
 # --- decimals and percentages ----------------------------------------------------------------
 
+TOO_PRECISE = (
+    "Use at most two decimals (a comma starts the decimals: 12,5; a dot groups thousands: 1.200)."
+)
+
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("12,5", Decimal("12.5")),
         ("12.5", Decimal("12.5")),
+        ("1.500", Decimal("1500")),
         (12.5, Decimal("12.5")),
         (12, Decimal(12)),
         ("1.000,25", Decimal("1000.25")),
@@ -167,20 +181,18 @@ def test_a_decimal_is_a_number_or_text_in_the_forms_formats(value: Any, expected
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        (
-            "volume",
-            "12,345",
-            "Use at most two decimals (write thousands without a separator: 1200).",
-        ),
-        ("volume", 1.125, "Use at most two decimals (write thousands without a separator: 1200)."),
-        ("volume", "duabelas", "Not a valid number. Write it like 12,5 or 12.5."),
-        ("volume", float("nan"), "Not a valid number. Write it like 12,5 or 12.5."),
-        ("volume", False, "Not a valid number. Write it like 12,5 or 12.5."),
-        ("volume", {"value": 1}, "Not a valid number. Write it like 12,5 or 12.5."),
+        ("volume", "12,345", TOO_PRECISE),
+        ("volume", 1.125, TOO_PRECISE),
+        ("volume", "duabelas", "Not a valid number. Write it like 1.500 or 12,5."),
+        ("volume", "1,500.5", "Not a valid number. Write it like 1.500 or 12,5."),
+        ("volume", float("nan"), "Not a valid number. Write it like 1.500 or 12,5."),
+        ("volume", False, "Not a valid number. Write it like 1.500 or 12,5."),
+        ("volume", {"value": 1}, "Not a valid number. Write it like 1.500 or 12,5."),
         ("volume", 10_000.5, "Number must be at most 10000."),
+        ("volume", "10.000,5", "Number must be at most 10000."),
         ("volume", 10**15, "The number is too large."),
-        ("coverage", "100,5", "Number must be between 0 and 100."),
-        ("coverage", -1, "Number must be between 0 and 100."),
+        ("coverage", "100,5", "Enter a percentage from 0 to 100."),
+        ("coverage", -1, "Enter a percentage from 0 to 100."),
     ],
 )
 def test_decimal_problems(name: str, value: Any, message: str) -> None:

@@ -15,22 +15,30 @@ from wtforms import (
     Field,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..engine.case_spec import CaseSpec, FieldSpec
 from ..extensions import db
 from ..forms_base import BaseForm, RemovableRow, VersionedForm
-from ..number_fields import LocalDecimalField, RupiahField
+from ..number_fields import NumberField
+from ..number_input import DECIMAL, PERCENT, RUPIAH, WHOLE, YEAR, NumberKind
 from ..regions.models import Agency, Region
 from .values import from_json
 
 MAX_TABLE_ROWS = 200  # a table without a declared limit still has one
+#: The declared number types, read by the product's one number parser.
+KINDS: dict[str, NumberKind] = {
+    "integer": WHOLE,
+    "year": YEAR,
+    "decimal": DECIMAL,
+    "percent": PERCENT,
+    "rupiah": RUPIAH,
+}
 
 
 class _NewCaseBase(BaseForm):
@@ -60,10 +68,13 @@ def _choices(spec: FieldSpec, region: Region, language: str) -> list[tuple[str, 
     return blank
 
 
-def _bounds(spec: FieldSpec) -> list[Any]:
-    if spec.minimum is None and spec.maximum is None:
-        return []
-    return [NumberRange(min=spec.minimum, max=spec.maximum)]
+def number_kind(spec: FieldSpec) -> NumberKind:
+    """The kind of a declared number field: its type's decimals and the declared bounds (a
+    percentage's default bounds keep their own message)."""
+    kind = KINDS[spec.type]
+    if (spec.minimum, spec.maximum) == (kind.minimum, kind.maximum):
+        return kind
+    return kind.within(spec.minimum, spec.maximum)
 
 
 def build_field(spec: FieldSpec, region: Region, language: str) -> Field:
@@ -77,12 +88,8 @@ def build_field(spec: FieldSpec, region: Region, language: str) -> Field:
         field_class = StringField if spec.type == "text" else TextAreaField
         length = [Length(max=spec.max_length)] if spec.max_length else []
         return field_class(label, validators=[*needed, *length], **kwargs)
-    if spec.type in ("integer", "year"):
-        return IntegerField(label, validators=[*needed, *_bounds(spec)], **kwargs)
-    if spec.type in ("decimal", "percent"):
-        return LocalDecimalField(label, validators=[*needed, *_bounds(spec)], **kwargs)
-    if spec.type == "rupiah":
-        return RupiahField(label, validators=[*needed, *_bounds(spec)], **kwargs)
+    if spec.type in KINDS:
+        return NumberField(label, validators=needed, kind=number_kind(spec), **kwargs)
     if spec.type == "date":
         return DateField(label, validators=needed, **kwargs)
     if spec.type in ("choice", "district", "agency", "plan"):

@@ -15,11 +15,10 @@ a `Refs`; `RegionRefs` reads the database, a test can hand its own.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -30,10 +29,10 @@ from sqlalchemy import select
 from ..engine import InvalidInput
 from ..engine.case_spec import CaseSpec, FieldSpec
 from ..extensions import db
-from ..number_fields import DECIMAL_LIMIT, MAX_AMOUNT, AmountError, parse_decimal, parse_rupiah
+from ..number_input import NumberError, check_number, read_number
 from ..regions.models import Agency, Region
 from ..subjects import kind_named
-from .forms import MAX_TABLE_ROWS
+from .forms import MAX_TABLE_ROWS, number_kind
 
 # Digits as the form's fields take them; more than 20 is beyond any bound (and int() of a very
 # long string is refused by Python itself).
@@ -178,83 +177,15 @@ def _text(spec: FieldSpec, raw: Any, refs: Refs) -> str:
     return raw
 
 
-def _integer(spec: FieldSpec, raw: Any, refs: Refs) -> int:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        number = raw
-    elif isinstance(raw, str) and _INTEGER.match(raw.strip()):
-        number = int(raw.strip())
-    elif isinstance(raw, str) and re.match(r"^[+-]?[0-9]+$", raw.strip()):
-        raise _Refused(_("The number is too large."))
-    else:
-        raise _Refused(_("Not a valid integer value."))
-    if abs(number) >= DECIMAL_LIMIT:
-        raise _Refused(_("The number is too large."))
-    _check_bounds(spec, number)
-    return number
-
-
-def _decimal(spec: FieldSpec, raw: Any, refs: Refs) -> Decimal:
-    invalid = _Refused(_("Not a valid number. Write it like 12,5 or 12.5."))
-    if isinstance(raw, bool):
-        raise invalid
-    if isinstance(raw, int):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise invalid
-        number = Decimal(repr(raw))
-    elif isinstance(raw, str):
-        try:
-            number = parse_decimal(raw)
-        except (ValueError, InvalidOperation):
-            raise invalid from None
-    else:
-        raise invalid
-    if abs(number) >= DECIMAL_LIMIT:
-        raise _Refused(_("The number is too large."))
-    if number.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _Refused(_("Use at most two decimals (write thousands without a separator: 1200)."))
-    _check_bounds(spec, number)
-    return number
-
-
-def _rupiah(spec: FieldSpec, raw: Any, refs: Refs) -> int:
-    invalid = _("Not a valid amount. Write it like 1.500.000 or Rp1.500.000.")
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    if isinstance(raw, bool):
-        raise _Refused(invalid)
-    if isinstance(raw, int):
-        if raw < 0:
-            raise _Refused(_("The amount cannot be negative."))
-        if raw > MAX_AMOUNT:
-            raise _Refused(_("The amount is too large."))
-        amount = raw
-    elif isinstance(raw, float):
-        raise _Refused(_("Write the amount in whole Rupiah, without decimals."))
-    elif isinstance(raw, str):
-        try:
-            amount = parse_rupiah(raw)
-        except AmountError as exc:
-            raise _Refused(str(exc)) from None
-        except ValueError:  # digits int() refuses: "²", thousands of them
-            raise _Refused(invalid) from None
-    else:
-        raise _Refused(invalid)
-    _check_bounds(spec, amount)
-    return amount
-
-
-def _check_bounds(spec: FieldSpec, number: int | Decimal) -> None:
-    """The form's NumberRange, with its messages."""
-    low, high = spec.minimum, spec.maximum
-    if (low is None or number >= low) and (high is None or number <= high):
-        return
-    if low is not None and high is not None:
-        raise _Refused(_("Number must be between %(min)s and %(max)s.", min=low, max=high))
-    if low is not None:
-        raise _Refused(_("Number must be at least %(min)s.", min=low))
-    raise _Refused(_("Number must be at most %(max)s.", max=high))
+def _number(spec: FieldSpec, raw: Any, refs: Refs) -> int | Decimal:
+    """A JSON number as it is, text as a person types it (the product's one parser), both held
+    to the field's kind: its decimals and bounds, with the form's messages."""
+    kind = number_kind(spec)
+    try:
+        number = read_number(raw, kind) if isinstance(raw, str) else check_number(raw, kind)
+    except NumberError as exc:
+        raise _Refused(str(exc)) from None
+    return int(number) if kind.decimals == 0 else number
 
 
 def _date(spec: FieldSpec, raw: Any, refs: Refs) -> date:
@@ -301,11 +232,11 @@ def _plan(spec: FieldSpec, raw: Any, refs: Refs) -> int:
 _PARSERS = {
     "text": _text,
     "long_text": _text,
-    "integer": _integer,
-    "year": _integer,
-    "decimal": _decimal,
-    "percent": _decimal,
-    "rupiah": _rupiah,
+    "integer": _number,
+    "year": _number,
+    "decimal": _number,
+    "percent": _number,
+    "rupiah": _number,
     "date": _date,
     "choice": _choice,
     "district": _district,

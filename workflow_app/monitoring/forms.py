@@ -9,47 +9,30 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import Field, Form, FormField, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import FormField, IntegerField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms_base import BaseForm, BaseSubForm, VersionedForm
 from ..number_fields import LocalDecimalField, RupiahField
+from ..number_input import DECIMAL, PERCENT, NumberKind
 from ..plans.forms import values_of
+from ..plans.vocabulary import indicator_value_kind
 from .models import ProgressReport
 from .operations import TEXT_LENGTH, LineData
-
-
-class InRange:
-    """A number between `low` and `high` (either may be None). Silent on an empty field and on
-    one already refused as "not a number", so a bad entry gets one message, not two."""
-
-    def __init__(self, message: Any, low: Decimal | None = None, high: Decimal | None = None):
-        self.message, self.low, self.high = message, low, high
-
-    def __call__(self, form: Form, field: Field) -> None:
-        if field.data is None or field.process_errors:
-            return
-        if (self.low is not None and field.data < self.low) or (
-            self.high is not None and field.data > self.high
-        ):
-            raise ValidationError(self.message)
 
 
 class LineFields(BaseSubForm):
     """One activity's figures, cumulative within the year up to the end of the quarter."""
 
     physical_progress = LocalDecimalField(
-        _l("Physical progress (%)"),
-        validators=[
-            Optional(),
-            InRange(_l("Enter a percentage from 0 to 100."), Decimal(0), Decimal(100)),
-        ],
+        _l("Physical progress (%)"), validators=[Optional()], kind=PERCENT
     )
     spent = RupiahField(_l("Money spent so far this year (Rp)"), validators=[Optional()])
     output_achieved = LocalDecimalField(
         _l("Output achieved"),
-        validators=[Optional(), InRange(_l("The output cannot be negative."), Decimal(0))],
+        validators=[Optional()],
+        kind=DECIMAL.within(0, message=_l("The output cannot be negative.")),
     )
     obstacles = TextAreaField(
         _l("Obstacles"), validators=[Length(max=TEXT_LENGTH)], render_kw={"rows": 2}
@@ -114,24 +97,27 @@ class ReportFormBase(VersionedForm):
 
 @lru_cache(maxsize=256)
 def _form_class(
-    activity_ids: tuple[int, ...], indicator_ids: tuple[int, ...]
+    activity_ids: tuple[int, ...], indicators: tuple[tuple[int, NumberKind], ...]
 ) -> type[ReportFormBase]:
-    fields: dict[str, Any] = {"activity_ids": activity_ids, "indicator_ids": indicator_ids}
+    fields: dict[str, Any] = {
+        "activity_ids": activity_ids,
+        "indicator_ids": tuple(indicator_id for indicator_id, _kind in indicators),
+    }
     for activity_id in activity_ids:
         fields[line_name(activity_id)] = FormField(LineFields)
-    for indicator_id in indicator_ids:
+    for indicator_id, kind in indicators:
         fields[indicator_name(indicator_id)] = LocalDecimalField(
-            _l("Achieved value"),
-            validators=[Optional(), InRange(_l("The value cannot be negative."), Decimal(0))],
+            _l("Achieved value"), validators=[Optional()], kind=kind
         )
     return type("ReportForm", (ReportFormBase,), fields)
 
 
 def report_form(report: ProgressReport, *, posted: bool) -> ReportFormBase:
-    """The form of `report`: filled from the request when `posted`, else from the report."""
+    """The form of `report`: filled from the request when `posted`, else from the report.
+    An indicator's value is held to the bounds of its unit (a percentage is 0–100)."""
     form_class = _form_class(
         tuple(line.activity_id for line in report.lines),
-        tuple(indicator.id for indicator in report.plan.indicators),
+        tuple((i.id, indicator_value_kind(i.unit)) for i in report.plan.indicators),
     )
     if posted:
         return form_class()

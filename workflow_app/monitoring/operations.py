@@ -27,7 +27,9 @@ from ..engine.calendar import WorkingCalendar
 from ..extensions import db
 from ..firing import fire, record_opening
 from ..models_base import utcnow
-from ..plans.models import ActionPlan, Activity
+from ..number_input import NumberError, check_number
+from ..plans.models import ActionPlan, Activity, Indicator
+from ..plans.vocabulary import indicator_value_kind
 from ..unit_of_work import STALE_MESSAGE
 from ..versions.store import remember as remember_version
 from ..workflows import REPORT_WORKFLOW, registry
@@ -206,11 +208,25 @@ def _check_line(data: LineData) -> None:
         raise InvalidInput(_("The output achieved cannot be negative."))
 
 
+def _check_indicator_value(indicator: Indicator, value: Decimal | None) -> None:
+    """Within the bounds of the indicator's unit (a percentage is 0–100)."""
+    if value is None:
+        return
+    try:
+        check_number(value, indicator_value_kind(indicator.unit))
+    except NumberError as exc:
+        raise InvalidInput(
+            _("Indicator “%(name)s”: %(problem)s", name=indicator.name, problem=exc)
+        ) from None
+
+
 def _apply_indicator_values(report: ProgressReport, values: Mapping[int, Decimal | None]) -> None:
-    known = {indicator.id for indicator in report.plan.indicators}
-    unknown = set(values) - known
+    known = {indicator.id: indicator for indicator in report.plan.indicators}
+    unknown = set(values) - set(known)
     if unknown:
         raise InvalidInput(_("The plan has no indicator %(id)s.", id=min(unknown)))
+    for indicator_id, value in values.items():
+        _check_indicator_value(known[indicator_id], value)
     existing = {v.indicator_id: v for v in report.indicator_values}
     kept = []
     for indicator_id, value in values.items():

@@ -16,7 +16,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -26,19 +25,16 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from ..forms_base import BaseForm, RemovableRow, VersionedForm, live_rows
-from ..number_fields import (
-    LocalDecimalField,
-    RupiahField,
-)
+from ..number_fields import LocalDecimalField, NumberField, RupiahField
+from ..number_input import DECIMAL, NOT_NEGATIVE, YEAR, NumberError, check_number
 from ..regions.models import Agency
-from . import operations
-from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+from . import funding, operations
+from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS, indicator_value_kind
 
 FIRST_YEAR = 2020
 LAST_YEAR = 2050
@@ -87,20 +83,25 @@ class ChoiceInList:
 # --- the plan header --------------------------------------------------------------------
 
 
+PERIOD_YEAR = YEAR.within(FIRST_YEAR, LAST_YEAR)
+
+
 class PlanHeaderForm(BaseForm):
     title = Text(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    period_start = IntegerField(
+    period_start = NumberField(
         _l("Period start (year)"),
         default=DEFAULT_PERIOD[0],
-        validators=[InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)],
+        validators=[InputRequired()],
+        kind=PERIOD_YEAR,
     )
-    period_end = IntegerField(
+    period_end = NumberField(
         _l("Period end (year)"),
         default=DEFAULT_PERIOD[1],
-        validators=[InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)],
+        validators=[InputRequired()],
+        kind=PERIOD_YEAR,
     )
 
-    def validate_period_end(self, field: IntegerField) -> None:
+    def validate_period_end(self, field: NumberField) -> None:
         start = self.period_start.data
         if start is None or field.data is None:
             return
@@ -163,13 +164,31 @@ class IndicatorRowBase(RemovableRow):
         _l("Indicator"), validators=[Length(max=300)], render_kw={"list": "indicator-names"}
     )
     unit = Text(_l("Unit"), validators=[Length(max=40)], render_kw={"list": "units"})
-    baseline_year = IntegerField(_l("Baseline year"), validators=[Optional()])
+    baseline_year = NumberField(_l("Baseline year"), validators=[Optional()], kind=YEAR)
     baseline_value = LocalDecimalField(
-        _l("Baseline value"), validators=[Optional(), NumberRange(min=0)]
+        _l("Baseline value"), validators=[Optional()], kind=NOT_NEGATIVE
     )
 
     def target_fields(self) -> list[tuple[int, LocalDecimalField]]:
         return [(year, self[target_name(year)]) for year in self.years]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks, then the bounds of the row's unit (a percentage is 0–100),
+        for each value that was read."""
+        valid = super().validate(extra_validators)
+        if self.is_skipped():
+            return valid
+        kind = indicator_value_kind(self.unit.data)
+        values = [self.baseline_value, *(field for _year, field in self.target_fields())]
+        for field in values:
+            if field.data is None or field.errors:
+                continue
+            try:
+                check_number(field.data, kind)
+            except NumberError as exc:
+                field.errors.append(str(exc))
+                valid = False
+        return valid
 
     def is_blank(self) -> bool:
         texts = [self.name.data, self.unit.data]
@@ -184,7 +203,7 @@ class IndicatorRowBase(RemovableRow):
         if not (field.data or "").strip():
             raise ValidationError(_l("Name the indicator (or tick Remove)."))
 
-    def validate_baseline_year(self, field: IntegerField) -> None:
+    def validate_baseline_year(self, field: NumberField) -> None:
         last = self.years[-1] if self.years else LAST_YEAR
         if field.process_errors:
             return  # "not a valid integer" already says it
@@ -236,7 +255,7 @@ def indicators_form_class(first_year: int, last_year: int) -> type[IndicatorsFor
     row_fields: dict[str, Any] = {"years": years}
     for year in years:
         row_fields[target_name(year)] = LocalDecimalField(
-            str(year), validators=[Optional(), NumberRange(min=0)]
+            str(year), validators=[Optional()], kind=NOT_NEGATIVE
         )
     row_class = type(f"IndicatorRow{first_year}_{last_year}", (IndicatorRowBase,), row_fields)
     return type(
@@ -258,6 +277,16 @@ class FundingRowBase(RemovableRow):
         validators=[ChoiceInList(_l("Choose a funding source from the list."))],
     )
     amount = RupiahField(_l("Amount (Rp)"), validators=[InputRequired()])
+    # The activity's years, set by the activity form before it validates its rows.
+    schedule: tuple[int | None, int | None] = (None, None)
+
+    def validate_year(self, field: SelectField) -> None:
+        start, end = self.schedule
+        if field.errors or None in (field.data, start, end):
+            return  # a year not of the plan is already named; no schedule to hold it to
+        reason = funding.outside_schedule(field.data, start, end)  # type: ignore[arg-type]
+        if reason is not None:
+            raise ValidationError(reason)
 
     def is_blank(self) -> bool:
         typed = self.amount.raw_data[0].strip() if self.amount.raw_data else ""
@@ -268,6 +297,8 @@ class FundingRowBase(RemovableRow):
             year=self.year.data, source=self.source.data, amount=self.amount.data
         )
 
+
+VOLUME = DECIMAL.within(0, message=_l("The volume cannot be negative."))
 
 ACTIVITY_FIELDS = (
     "sub_sector",
@@ -297,7 +328,7 @@ class ActivityFormBase(VersionedForm):
     )
     title = Text(_l("Activity"), validators=[DataRequired(), Length(max=300)])
     location = Text(_l("Location (kecamatan/desa)"), validators=[DataRequired(), Length(max=300)])
-    volume = LocalDecimalField(_l("Volume"), validators=[Optional(), NumberRange(min=0)])
+    volume = LocalDecimalField(_l("Volume"), validators=[Optional()], kind=VOLUME)
     unit = Text(_l("Unit"), validators=[Length(max=40)])
     agency_id = SelectField(
         _l("Responsible agency (OPD)"),
@@ -317,6 +348,13 @@ class ActivityFormBase(VersionedForm):
     def validate_end_year(self, field: SelectField) -> None:
         if None not in (field.data, self.start_year.data) and field.data < self.start_year.data:
             raise ValidationError(_l("The activity cannot end before it starts."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Funding is refused outside the activity's years, next to the row's year, as the
+        # import refuses it (funding.outside_schedule).
+        for entry in self.funding.entries:  # type: ignore[attr-defined]
+            entry.form.schedule = (self.start_year.data, self.end_year.data)
+        return super().validate(extra_validators)
 
     def set_agencies(self, agencies: Sequence[Agency]) -> None:
         self.agency_id.choices = [("", _l("— not chosen yet —"))] + [

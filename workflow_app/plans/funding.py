@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from ..engine import InvalidInput
 from ..extensions import db
-from ..number_fields import MAX_AMOUNT
+from ..number_input import MAX_AMOUNT
 from ..templating import rupiah
 from .models import ActionPlan, Activity, Funding
 from .vocabulary import FUNDING_SOURCES
@@ -39,6 +39,32 @@ def activity_cap() -> int:
 
 def plan_cap() -> int:
     return int(current_app.config["PLAN_MAX_FUNDING"])
+
+
+def outside_schedule(year: int, start: int, end: int) -> str | None:
+    """Why funding in `year` cannot belong to an activity running from `start` to `end`, or
+    None when it fits. The web form (next to the row's year), the import (per row) and the
+    operations (for any caller) refuse by this one rule and message."""
+    if start <= year <= end:
+        return None
+    return _(
+        "The year is outside the activity's schedule (%(start)d–%(end)d).", start=start, end=end
+    )
+
+
+def check_schedule(title: str, start: int, end: int, rows: Iterable[FundingRow]) -> None:
+    """InvalidInput naming the activity when one of its funding rows lies outside its years."""
+    for row in rows:
+        reason = outside_schedule(row.year, start, end)
+        if reason is not None:
+            raise InvalidInput(
+                _(
+                    "Activity “%(title)s”, funding in %(year)d: %(reason)s",
+                    title=title,
+                    year=row.year,
+                    reason=reason,
+                )
+            )
 
 
 def merged(title: str, rows: Iterable[FundingRow]) -> dict[tuple[int, str], int]:

@@ -26,6 +26,7 @@ from ..engine import (
 from ..extensions import db
 from ..firing import fire, record_opening
 from ..models_base import utcnow
+from ..number_input import NumberError, check_number
 from ..regions.models import Agency, Region
 from ..unit_of_work import STALE_MESSAGE
 from ..versions.store import remember as remember_version
@@ -41,6 +42,7 @@ from .models import (
     Indicator,
     IndicatorTarget,
 )
+from .vocabulary import indicator_value_kind
 
 CREATE_TRIGGER = "create"  # pseudo-trigger of the first history row
 
@@ -238,6 +240,8 @@ def replace_indicators(
     indicators: Sequence[IndicatorData],
 ) -> None:
     _check_editable(actor, plan, expected_version)
+    for data in indicators:
+        _check_indicator_values(data)
     plan.indicators = [
         Indicator(
             position=index,
@@ -257,8 +261,24 @@ def replace_indicators(
     _flush()
 
 
+def _check_indicator_values(data: IndicatorData) -> None:
+    """An indicator's baseline and targets within the bounds of its unit (a percentage is
+    0–100): InvalidInput naming the indicator."""
+    kind = indicator_value_kind(data.unit)
+    values = [data.baseline_value, *data.targets.values()]
+    for value in (v for v in values if v is not None):
+        try:
+            check_number(value, kind)
+        except NumberError as exc:
+            raise InvalidInput(
+                _("Indicator “%(name)s”: %(problem)s", name=data.name.strip(), problem=exc)
+            ) from None
+
+
 def _merged_funding(data: ActivityData) -> dict[tuple[int, str], int]:
-    return funding.merged(data.title.strip(), data.funding)
+    title = data.title.strip()
+    funding.check_schedule(title, data.start_year, data.end_year, data.funding)
+    return funding.merged(title, data.funding)
 
 
 def _apply_activity(

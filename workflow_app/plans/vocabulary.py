@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..number_input import NOT_NEGATIVE, PERCENT, NumberKind
+
 SUB_SECTORS: dict[str, object] = {
     "wastewater": _l("Air limbah domestik"),
     "solid_waste": _l("Persampahan"),
@@ -42,3 +44,16 @@ COMMON_INDICATORS: list[tuple[str, str]] = [
     ("Desa/kelurahan SBS (STBM)", "desa"),
     ("Kapasitas IPLT terpakai", "%"),
 ]
+
+#: Units that make an indicator a percentage (written in the indicator's "unit").
+PERCENT_UNITS = frozenset({"%", "persen", "percent", "persentase"})
+
+
+def is_percent_unit(unit: str | None) -> bool:
+    return (unit or "").strip().lower() in PERCENT_UNITS
+
+
+def indicator_value_kind(unit: str | None) -> NumberKind:
+    """The bounds of an indicator's baseline, targets and achieved values, by its unit: a
+    percentage is 0–100, any other count or measure is at least 0."""
+    return PERCENT if is_percent_unit(unit) else NOT_NEGATIVE

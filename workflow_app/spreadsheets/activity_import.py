@@ -14,14 +14,16 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from ..number_fields import DECIMAL_LIMIT, MAX_AMOUNT, AmountError, parse_decimal, parse_rupiah
+from ..number_input import RUPIAH, NumberError, NumberKind, check_number, read_number
+from ..plans.forms import VOLUME
+from ..plans.funding import outside_schedule
 from ..plans.models import ActionPlan
 from ..plans.operations import ActivityData, FundingData
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
@@ -234,46 +236,25 @@ def _year(value: Any, first: int, last: int) -> int:
     return year
 
 
-def _volume(value: Any) -> Decimal | None:
-    if _blank(value):
-        return None
+def _number(value: Any, kind: NumberKind) -> Decimal:
+    """A cell as the web form reads the same field: a number cell as it is, text by the
+    product's one parser (1.500 · 12,5 · Rp1.500.000)."""
     if isinstance(value, bool | datetime | date | time):
-        raise _CellError(_("Not a valid number. Write it like 12,5 or 12.5."))
+        value = _text(value)  # never a number: refused with the kind's message
     try:
         if isinstance(value, int | float | Decimal):
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        else:
-            number = parse_decimal(_text(value))
-    except (ValueError, InvalidOperation):
-        raise _CellError(_("Not a valid number. Write it like 12,5 or 12.5.")) from None
-    if not number.is_finite():
-        raise _CellError(_("Not a valid number. Write it like 12,5 or 12.5."))
-    if number < 0:
-        raise _CellError(_("The volume cannot be negative."))
-    if number.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _CellError(_("Use at most two decimals."))
-    if number >= DECIMAL_LIMIT:
-        raise _CellError(_("The number is too large."))
-    return number
+            return check_number(value, kind)
+        return read_number(_text(value), kind)
+    except NumberError as exc:
+        raise _CellError(str(exc)) from None
+
+
+def _volume(value: Any) -> Decimal | None:
+    return None if _blank(value) else _number(value, VOLUME)
 
 
 def _amount(value: Any) -> int:
-    if isinstance(value, bool | datetime | date | time):
-        raise _CellError(_("Not a valid amount. Write it like 1.500.000 or Rp1.500.000."))
-    if isinstance(value, int | float | Decimal):
-        if not _finite(value):
-            raise _CellError(_("Not a valid amount. Write it like 1.500.000 or Rp1.500.000."))
-        if value < 0:
-            raise _CellError(_("The amount cannot be negative."))
-        if value != int(value):
-            raise _CellError(_("Write the amount in whole Rupiah, without decimals."))
-        if value > MAX_AMOUNT:
-            raise _CellError(_("The amount is too large."))
-        return int(value)
-    try:
-        return parse_rupiah(_text(value))
-    except AmountError as exc:
-        raise _CellError(str(exc)) from None
+    return int(_number(value, RUPIAH))
 
 
 def _choice(value: Any, names: dict[str, str], labels: dict[str, object], what: str) -> str:
@@ -449,12 +430,10 @@ def _read_funding(reader: _Reader, rows: list[_Row], numbered: dict[int, _Number
         )
         amount = reader.required(sheet, row, layout.AMOUNT, _amount)
         data = activity.data if activity is not None else None
-        if data is not None and year is not None and not data.start_year <= year <= data.end_year:
-            reason = _(
-                "The year is outside the activity's schedule (%(start)d–%(end)d).",
-                start=data.start_year,
-                end=data.end_year,
-            )
+        reason = None
+        if data is not None and year is not None:
+            reason = outside_schedule(year, data.start_year, data.end_year)
+        if reason is not None:
             reader.errors.append(RowError(sheet, row.number, layout.YEAR, reason))
             year = None
         if None in (number, year, source):
