@@ -101,7 +101,8 @@ def test_a_plan_from_first_draft_to_approval_in_the_browser(
     # Another district's plan waits for its reviewer, who is away: a Plt acts for them.
     other = dict(users, drafter=users["other_drafter"], reviewer=users["other_reviewer"])
     other_plan = factories.plan_in_state(other, "district_review", "6304")
-    factories.user("plt.6304")
+    # An acting official is one of the district's own officials (here its head's deputy).
+    factories.user("plt.6304", ("district_head", "6304"))
     db.session.commit()
 
     plan_url, row_id = drafter_writes_and_submits(page, base)
