@@ -8,24 +8,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import IntegerField, SearchField, SelectField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms import SearchField, SelectField
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms_base import BaseForm
+from ..number_fields import NumberField
 from ..regions.models import Agency, Region
-from .forms import FIRST_YEAR, LAST_YEAR
+from .forms import PERIOD_YEAR
 from .search import QUERY_MAX_LENGTH, Filters
-
-
-class KnownRegionField(SelectField):
-    """Offers the regions the user has plans in, but takes any region that exists: another
-    district's code narrows to nothing (the scope still holds) rather than being an error."""
-
-    known: set[str]
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data and self.data not in self.known:
-            raise ValidationError(_l("There is no region with this code."))
 
 
 class PlanSearchForm(BaseForm):
@@ -35,12 +25,21 @@ class PlanSearchForm(BaseForm):
     q = SearchField(
         _l("Search"),
         validators=[Optional(), Length(max=QUERY_MAX_LENGTH)],
-        description=_l("Plan, region, activity, location, agency or sub-sector"),
+        render_kw={"placeholder": _l("Plan, region, activity, location, agency or sub-sector")},
     )
-    region = KnownRegionField(_l("Region"), choices=[], default="")
-    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR)])
+    # Offers the regions the user has plans in, but takes any region that exists: another
+    # district's code narrows to nothing (the scope still holds) rather than being an error.
+    region = SelectField(_l("Region"), choices=[], default="", validate_choice=False)
+    # The product's number field: a year that cannot be read gets one message, not two.
+    year = NumberField(_l("Year"), validators=[Optional()], kind=PERIOD_YEAR)
     agency = SelectField(_l("Agency (OPD)"), choices=[], default="")
     state = SelectField(_l("Status"), choices=[], default="")
+
+    known_regions: set[str] = set()
+
+    def validate_region(self, field: SelectField) -> None:
+        if field.data and field.data not in self.known_regions:
+            raise ValidationError(_l("There is no region with this code."))
 
 
 def search_form(
@@ -55,7 +54,7 @@ def search_form(
     form.region.choices = [("", _l("All regions"))] + [
         (region.code, f"{region.code} {region.name}") for region in regions
     ]
-    form.region.known = known_regions
+    form.known_regions = known_regions
     # Named with their region: every district has its "Dinas PUPR".
     form.agency.choices = [("", _l("All agencies"))] + [
         (str(agency.id), f"{agency.short_name} ({agency.region.name})") for agency in agencies
