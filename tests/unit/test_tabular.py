@@ -12,7 +12,17 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from workflow_app.spreadsheets.tabular import Sheet, render, safe_cell, to_csv, to_xlsx
+from workflow_app.spreadsheets.tabular import (
+    PERCENT_FORMAT,
+    RUPIAH_FORMAT,
+    Sheet,
+    percent_cell,
+    render,
+    rupiah_cell,
+    safe_cell,
+    to_csv,
+    to_xlsx,
+)
 
 DANGEROUS = ['=HYPERLINK("http://example.test","klik")', "+1", "-2", "@SUM(A1:A9)", "=1+1"]
 
@@ -91,3 +101,38 @@ def test_render_csv_holds_the_first_sheet_only_and_refuses_unknown_formats() -> 
     assert load_workbook(io.BytesIO(render(sheets, "xlsx"))).sheetnames == ["A", "B"]
     with pytest.raises(ValueError):
         render(sheets, "ods")  # type: ignore[arg-type]
+
+
+# --- CSV for Excel in Indonesian, number formats in XLSX ---------------------------------------
+
+
+def test_csv_for_indonesian_excel_has_semicolons_and_a_decimal_comma() -> None:
+    row = ["Layanan; LLTT", 850_000_000, Decimal("63.5"), 12.25, -3, None, "=1+1"]
+    sheet = Sheet("Realisasi", ["Kegiatan", "Anggaran (Rp)", "% anggaran", "Volume", "x", "y", "z"])
+    sheet.rows.append(row)
+
+    content = to_csv(sheet, "id")
+
+    assert content.startswith("\ufeff".encode())
+    text = content.decode("utf-8")[1:]
+    assert text.splitlines()[1] == '"Layanan; LLTT";850000000;63,5;12,25;-3;;\'=1+1'
+    parsed = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert parsed[1] == ["Layanan; LLTT", "850000000", "63,5", "12,25", "-3", "", "'=1+1"]
+    # The standard dialect is unchanged: commas and a decimal point.
+    standard = to_csv(sheet).decode("utf-8")[1:].splitlines()[1]
+    assert standard == "Layanan; LLTT,850000000,63.5,12.25,-3,,'=1+1"
+    assert render([sheet], "csv", "id") == content
+
+
+def test_xlsx_money_and_percentages_carry_their_number_formats() -> None:
+    row = [rupiah_cell(1_500_000), percent_cell(Decimal("63.5")), 12, rupiah_cell(None)]
+    content = to_xlsx(
+        [Sheet("Realisasi", ["Anggaran (Rp)", "% anggaran", "Volume", "Sisa"], [row])]
+    )
+
+    budget, share, volume, rest = _cells(content, "Realisasi")[1]
+    assert (budget.value, budget.number_format) == (1_500_000, RUPIAH_FORMAT)
+    assert (float(share.value), share.number_format) == (63.5, PERCENT_FORMAT)
+    assert volume.number_format == "General"
+    assert rest.value is None
+    assert RUPIAH_FORMAT == '"Rp"#,##0' and PERCENT_FORMAT == '0.0#"%"'

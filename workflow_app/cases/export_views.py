@@ -12,7 +12,7 @@ from .. import policy
 from ..plans.case_views import language
 from ..spreadsheets.case_export import case_download
 from ..spreadsheets.declared_export import case_sheets, case_stem, list_sheet, list_stem
-from ..spreadsheets.tabular import FORMATS, download
+from ..spreadsheets.tabular import FORMATS, csv_dialect, download
 from ..workflows import registry
 from .queries import list_cases
 from .views import _kind, blueprint
@@ -24,6 +24,7 @@ def export_list(kind: str, fmt: str) -> Response:
     found = _kind(kind)
     if fmt not in FORMATS:
         abort(404)
+    dialect = csv_dialect()
     latest = registry().latest(found.workflow)
     assert latest.case is not None
     chosen = {name: request.args.get(name, "").strip() for name in latest.case.filters}
@@ -31,7 +32,8 @@ def export_list(kind: str, fmt: str) -> Response:
     state = request.args.get("state", "").strip() or None
     cases = list_cases(current_user, kind, region_code, state, chosen, limit=None)
     sheet = list_sheet(latest, cases, language())
-    return download([sheet], fmt, list_stem(kind, region_code, state))  # type: ignore[arg-type]
+    stem = list_stem(kind, region_code, state)
+    return download([sheet], fmt, stem, dialect)  # type: ignore[arg-type]
 
 
 @blueprint.get("/cases/<kind>/<int:case_id>/export.<fmt>")

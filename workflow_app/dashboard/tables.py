@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 
 from ..monitoring.quarters import ROMAN
-from ..plans.vocabulary import FUNDING_SOURCES
-from ..spreadsheets.tabular import Cell, Sheet
+from ..plans.vocabulary import FUNDING_SOURCES, is_percent_unit
+from ..spreadsheets.tabular import Cell, Sheet, percent_cell, percent_if, rupiah_cell
 from .queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, Dashboard
 
 # The `table=` values of the CSV export, in page order.
@@ -75,10 +75,10 @@ def realisation_sheet(data: Dashboard) -> Sheet:
             region.name,
             data.filters.year,
             f"TW {ROMAN[item.quarter]}",
-            item.budget,
-            item.spent,
-            item.physical,
-            item.financial,
+            rupiah_cell(item.budget),
+            rupiah_cell(item.spent),
+            percent_cell(item.physical),
+            percent_cell(item.financial),
         ]
         for region in data.districts
         for item in data.realisation.get(region.code, [])
@@ -104,6 +104,7 @@ def trajectories_sheet(data: Dashboard) -> Sheet:
         trajectory = data.trajectories.get(region.code)
         if trajectory is None:
             continue
+        percent = is_percent_unit(trajectory.unit)
         for year in trajectory.years:
             baseline = trajectory.baseline_value if year == trajectory.baseline_year else None
             achieved = trajectory.achieved.get(year)
@@ -114,11 +115,11 @@ def trajectories_sheet(data: Dashboard) -> Sheet:
                     trajectory.name,
                     trajectory.unit,
                     year,
-                    baseline,
-                    trajectory.targets.get(year),
-                    achieved[0] if achieved else None,
+                    percent_if(percent, baseline),
+                    percent_if(percent, trajectory.targets.get(year)),
+                    percent_if(percent, achieved[0] if achieved else None),
                     f"TW {ROMAN[achieved[1]]}" if achieved else None,
-                    NATIONAL_TARGET if year == NATIONAL_TARGET_YEAR else None,
+                    percent_cell(NATIONAL_TARGET) if year == NATIONAL_TARGET_YEAR else None,
                 ]
             )
     return Sheet(_("Trajectories"), headers, rows)
@@ -130,13 +131,14 @@ def funding_sheet(data: Dashboard) -> Sheet:
     rows: list[Sequence[Cell]] = [
         [
             str(FUNDING_SOURCES.get(source, source)),
-            *(data.funding.get((source, year), 0) for year in years),
-            data.source_total(source),
+            *(rupiah_cell(data.funding.get((source, year), 0)) for year in years),
+            rupiah_cell(data.source_total(source)),
         ]
         for source in data.funding_sources
     ]
     if rows:
-        rows.append([_("Total"), *(data.year_total(year) for year in years), data.funding_total])
+        totals = [rupiah_cell(data.year_total(year)) for year in years]
+        rows.append([_("Total"), *totals, rupiah_cell(data.funding_total)])
     return Sheet(_("Funding"), headers, rows)
 
 

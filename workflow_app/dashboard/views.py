@@ -24,7 +24,7 @@ from ..models_base import utcnow
 from ..plans.queries import state_options
 from ..plans.vocabulary import FUNDING_SOURCES, SUB_SECTORS
 from ..regions.models import Region
-from ..spreadsheets.tabular import FORMATS, download
+from ..spreadsheets.tabular import FORMATS, csv_dialect, download
 from . import figures, scope
 from .cache import cached, fragment_key
 from .declared import declared_figures
@@ -115,6 +115,7 @@ def index() -> Page:
 def export(fmt: str) -> Page:
     if fmt not in FORMATS:
         abort(404)
+    dialect = csv_dialect()
     form, data, valid = _load()
     if not valid:
         problems = [
@@ -140,7 +141,7 @@ def export(fmt: str) -> Page:
         stem += f"-{data.filters.region_code}"
     if fmt == "csv":
         stem += f"-{request.args['table']}"
-    return download(chosen, fmt, stem)  # type: ignore[arg-type]
+    return download(chosen, fmt, stem, dialect)  # type: ignore[arg-type]
 
 
 def _bad_request(message: str, details: list[str] | None = None) -> tuple[str, int]:

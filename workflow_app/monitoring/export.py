@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from flask_babel import force_locale
 
-from ..plans.vocabulary import SUB_SECTORS
-from ..spreadsheets.tabular import Cell, Format, Sheet
+from ..plans.vocabulary import SUB_SECTORS, is_percent_unit
+from ..spreadsheets.tabular import Cell, Format, Sheet, percent_cell, percent_if, rupiah_cell
 from ..workflows import definition_of
 from .models import ProgressReport
 
@@ -72,10 +72,10 @@ def lines_sheet(reports: Sequence[ProgressReport]) -> Sheet:
                     *head,
                     activity.title,
                     _sub_sector(activity.sub_sector),
-                    line.budget,
-                    line.spent,
-                    line.spent_percent,
-                    line.physical_progress,
+                    rupiah_cell(line.budget),
+                    rupiah_cell(line.spent),
+                    percent_cell(line.spent_percent),
+                    percent_cell(line.physical_progress),
                     line.output_achieved,
                     activity.volume,
                     activity.unit or None,
@@ -92,13 +92,14 @@ def indicators_sheet(reports: Sequence[ProgressReport]) -> Sheet:
         head = _report_cells(report)
         values = {v.indicator_id: v.value for v in report.indicator_values}
         for indicator in report.plan.indicators:
+            percent = is_percent_unit(indicator.unit)
             sheet.rows.append(
                 [
                     *head,
                     indicator.name,
                     indicator.unit or None,
-                    indicator.target_for(report.year),
-                    values.get(indicator.id),
+                    percent_if(percent, indicator.target_for(report.year)),
+                    percent_if(percent, values.get(indicator.id)),
                 ]
             )
     return sheet

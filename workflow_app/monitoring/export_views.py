@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..deadlines.display import due_statuses
 from ..spreadsheets.case_export import case_download
-from ..spreadsheets.tabular import FORMATS, download
+from ..spreadsheets.tabular import FORMATS, csv_dialect, download
 from . import operations
 from .blueprint import blueprint
 from .export import filename_stem, report_filename_stem, report_sheets
@@ -21,12 +21,13 @@ from .queries import ReportFilters, only_overdue, reports_for_export
 def export(fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
+    dialect = csv_dialect()
     filters = ReportFilters.from_args(request.args)
     reports = reports_for_export(current_user, filters)
     if filters.overdue:
         reports = only_overdue(reports, due_statuses(reports))
     stem = filename_stem(year=filters.year, quarter=filters.quarter, district=filters.district)
-    return download(report_sheets(reports, fmt), fmt, stem)  # type: ignore[arg-type]
+    return download(report_sheets(reports, fmt), fmt, stem, dialect)  # type: ignore[arg-type]
 
 
 @blueprint.get("/reports/<int:report_id>/export.<fmt>")

@@ -1,4 +1,5 @@
-"""One case (a plan, a progress report) as XLSX or CSV, for the export route of each kind."""
+"""One case (a plan, a progress report) as XLSX or CSV (`?dialect=id`: for Indonesian
+Excel), for the export route of each kind."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..accounts.models import User
-from .tabular import FORMATS, Sheet, download
+from .tabular import FORMATS, Sheet, csv_dialect, download
 
 
 def case_download(
@@ -22,8 +23,9 @@ def case_download(
 ) -> Response:
     """The case `load(user, case_id)` as `sheets(case, fmt)` in a file named `stem(case)`.
     A case the user may not see is "not found" before the format is looked at; an unknown
-    format is 404 too."""
+    format (or CSV dialect) is 404 too."""
     case = load(current_user, case_id)
     if fmt not in FORMATS:
         abort(404)
-    return download(sheets(case, fmt), fmt, stem(case))  # type: ignore[arg-type]
+    dialect = csv_dialect()
+    return download(sheets(case, fmt), fmt, stem(case), dialect)  # type: ignore[arg-type]

@@ -3,8 +3,9 @@ it, or one case with its tables and history.
 
 Headers and labels are in the reader's language, as on the pages they come from (a kind's
 fields are labelled in its definition, in both languages). Values keep their type: numbers
-are numbers (Rupiah whole, a percentage as 0-100, the header saying which), dates are dates,
-times are WITA; a choice, a district, an agency or a plan is written as people read it.
+are numbers (Rupiah whole, a percentage as 0-100, the header saying which; in XLSX with their
+Rupiah and percentage formats), dates are dates, times are WITA; a choice, a district, an
+agency or a plan is written as people read it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..engine.case_spec import CaseSpec, FieldSpec
 from ..history import CaseTransition
 from ..plans.case_views import trigger_labels
 from ..workflows import definition_of, registry
-from .tabular import Cell, Format, Sheet
+from .tabular import Cell, Format, Percent, Rupiah, Sheet
 
 #: A header's suffix saying what a number counts.
 UNITS = {"rupiah": " (Rp)", "percent": " (%)"}
@@ -55,9 +56,13 @@ class Cells:
         if field is None or stored in (None, "", [], {}):
             return None
         kind = field.type
-        if kind in ("integer", "year", "rupiah"):
+        if kind == "rupiah":
+            return Rupiah(stored)
+        if kind in ("integer", "year"):
             return int(stored)
-        if kind in ("decimal", "percent"):
+        if kind == "percent":
+            return Percent(str(stored))
+        if kind == "decimal":
             return Decimal(str(stored))
         if kind == "date":
             return date.fromisoformat(stored)

@@ -12,10 +12,10 @@ from datetime import datetime
 from ..engine.calendar import WITA
 from ..models_base import utcnow
 from ..plans.models import ActionPlan, Activity, Funding
-from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS, is_percent_unit
 from ..workflows import definition_of
 from . import layout
-from .tabular import Cell, Format, Sheet
+from .tabular import Cell, Format, Sheet, percent_if, rupiah_cell
 
 
 def _state_label(plan: ActionPlan) -> str:
@@ -50,16 +50,18 @@ def challenges_sheet(plan: ActionPlan) -> Sheet:
 def indicators_sheet(plan: ActionPlan) -> Sheet:
     headers = ["Indikator", "Satuan", "Tahun baseline", "Nilai baseline"]
     headers += [f"Target {year}" for year in plan.years]
-    rows: list[list[Cell]] = [
-        [
-            indicator.name,
-            indicator.unit,
-            indicator.baseline_year,
-            indicator.baseline_value,
-            *(indicator.target_for(year) for year in plan.years),
-        ]
-        for indicator in plan.indicators
-    ]
+    rows: list[list[Cell]] = []
+    for indicator in plan.indicators:
+        percent = is_percent_unit(indicator.unit)
+        rows.append(
+            [
+                indicator.name,
+                indicator.unit,
+                indicator.baseline_year,
+                percent_if(percent, indicator.baseline_value),
+                *(percent_if(percent, indicator.target_for(year)) for year in plan.years),
+            ]
+        )
     return Sheet("Indikator", headers, rows)  # type: ignore[arg-type]
 
 
@@ -88,7 +90,8 @@ class _Writer:
         ]
 
     def funding(self, funding: Funding) -> list[Cell]:
-        return [funding.year, self.sources.get(funding.source, funding.source), funding.amount]
+        source = self.sources.get(funding.source, funding.source)
+        return [funding.year, source, rupiah_cell(funding.amount)]
 
 
 def activity_sheets(plan: ActionPlan) -> tuple[Sheet, Sheet]:
