@@ -1,14 +1,29 @@
 """The beat schedule: the escalation sweep, the outbox relay and the monitoring round, each
-every few seconds as configured. Exactly one beat should run in production, but correctness
-never depends on it: a sweep claims each step once, a relayed delivery of a sent row does
-nothing, and a round opens each report once."""
+every few seconds as configured, and the daily digest at 07.00 WITA. Exactly one beat should
+run in production, but correctness never depends on it: a sweep claims each step once, a
+relayed delivery of a sent row does nothing, a round opens each report once, and a user's
+digest of a day is written once."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from .tasks import MONITORING, RELAY, SWEEP
+from celery.schedules import crontab
+
+from workflow_app.engine.calendar import WITA
+from workflow_app.notifications.digest import DIGEST_TIME
+
+from .tasks import DIGEST, MONITORING, RELAY, SWEEP
+
+
+def digest_crontab() -> crontab:
+    """Every day at DIGEST_TIME in WITA, written in UTC (Celery's time zone here; WITA keeps
+    UTC+8 all year). The task itself skips the days that are not working days: the calendar
+    with the admin's overrides decides, not the day of the week."""
+    utc = datetime.combine(datetime(2026, 1, 1), DIGEST_TIME, tzinfo=WITA).astimezone(UTC)
+    return crontab(minute=utc.minute, hour=utc.hour)
 
 
 def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -32,4 +47,5 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             "schedule": monitoring_every,
             "options": {"expires": monitoring_every},
         },
+        "notification-digest": {"task": DIGEST, "schedule": digest_crontab()},
     }

@@ -14,6 +14,7 @@ from workflow_app.engine.calendar import WITA
 from workflow_app.monitoring.rounds import run_round
 from workflow_app.notifications import delivery
 from workflow_app.notifications import relay as outbox_relay
+from workflow_app.notifications.digest import send_digests
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ DELIVER = "workflow_app.notifications.deliver"
 RELAY = "workflow_app.notifications.relay"
 SWEEP = "workflow_app.deadlines.sweep"
 MONITORING = "workflow_app.monitoring.round"
+DIGEST = "workflow_app.notifications.digest"
 
 
 @shared_task(name=DELIVER, bind=True)
@@ -73,3 +75,12 @@ def monitoring_round(at: str | None = None) -> int:
             len(result.opened),
         )
     return len(result.started) + len(result.opened)
+
+
+@shared_task(name=DIGEST)
+def digest(at: str | None = None) -> int:
+    """Write the daily digests of the day of `at` (ISO; default now) if it is a working day."""
+    written = send_digests(parse_moment(at) if at else None)
+    if written:
+        log.info("digest: %d email(s) written", len(written))
+    return len(written)

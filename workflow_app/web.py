@@ -76,8 +76,10 @@ def init_app(app: Flask) -> None:
     from .api import models as _api_models  # noqa: F401
     from .cases import models as _case_models  # noqa: F401
     from .deadlines import models as _deadline_models  # noqa: F401
+    from .feeds import models as _feed_models  # noqa: F401
     from .monitoring import kind as _report_kind  # noqa: F401
     from .monitoring import models as _monitoring_models  # noqa: F401
+    from .notifications import digest_email as _digest_email  # noqa: F401  (its renderer)
     from .notifications import models as _notification_models  # noqa: F401
     from .plans import kind as _plan_kind  # noqa: F401
     from .plans import models as _plan_models  # noqa: F401
@@ -112,7 +114,9 @@ def init_app(app: Flask) -> None:
     from .cli import register_commands
     from .dashboard.views import blueprint as dashboard_blueprint
     from .errors import init_error_pages
+    from .feeds.views import blueprint as feeds_blueprint
     from .health import blueprint as health_blueprint
+    from .inbox.views import blueprint as inbox_blueprint
     from .monitoring.views import blueprint as monitoring_blueprint
     from .plans import editing as _editing_routes  # noqa: F401
     from .plans.diagram import workflow_diagram
@@ -135,6 +139,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(cases_blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(health_blueprint)
+    app.register_blueprint(inbox_blueprint)
+    app.register_blueprint(feeds_blueprint)
     # The API authenticates by bearer token only, never by the session cookie: a forged
     # cross-site request carries no token, so CSRF protection does not apply there.
     csrf.exempt(api_blueprint)

@@ -212,6 +212,24 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/account/tokens/<int:token_id>/revoke"): (
         Case(own=answers(404, district_drafter=303), other=answers(404)),
     ),
+    # The app's notifications: the list and "mark all as read" for whoever is signed in; the
+    # dataset's first outbox row is the 6301 reviewer's (the drafter's submission), opened
+    # (marked read) by them only, not found by anyone else.
+    ("GET", "/notifications"): (Case(SIGNED_IN),),
+    ("POST", "/notifications/read"): (Case(answers(303)),),
+    ("POST", "/notifications/<int:notification_id>/open"): (
+        Case(answers(404, district_reviewer=303)),
+    ),
+    ("POST", "/account/notifications"): (Case(answers(400)),),
+    # The calendar feed: its address is made (201, shown once) and stopped by its owner; the
+    # feed itself answers without a session, so an address that opens no feed (a well-formed
+    # secret nobody holds, or anything else) is 404 to everyone alike.
+    ("POST", "/account/calendar"): (Case(answers(201)),),
+    ("POST", "/account/calendar/revoke"): (Case(answers(303)),),
+    ("GET", "/calendar/<secret>.ics"): (
+        Case(answers(404, anonymous=404), args={"secret": "A" * 43}),
+        Case(answers(404, anonymous=404), args={"secret": "tidak-dikenal"}),
+    ),
     # Signed in, the forgotten-password page sends to the change-password page.
     ("GET", "/password/forgot"): (Case(answers(302, anonymous=200)),),
     ("POST", "/password/forgot"): (Case(answers(302, anonymous=400)),),

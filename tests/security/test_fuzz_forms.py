@@ -326,6 +326,7 @@ POST_CASES = [
     Case("review-transition", "reviewer", lambda w: f"/plans/{w.in_review().id}", r"/transition$"),
     Case("delegation", "head", lambda w: "/delegations", r"/delegations$"),
     Case("language", "drafter", lambda w: "/account", r"/account/language$"),
+    Case("email-delivery", "drafter", lambda w: "/account", r"/account/notifications$"),
     Case("admin-new-user", "admin", lambda w: "/admin/users/new", r"/admin/users/new$"),
     Case(
         "admin-edit-user",

@@ -27,6 +27,8 @@ from .expectations import ANONYMOUS, CATALOGUE, EXPECTATIONS, REGION_OF, ROLES, 
 from .matrix import API_PREFIX, STATE_CHANGING, Seen, routes, seen_by
 
 SUCCESS_REDIRECTS = (302, 303)
+# A POST whose success is a page of its own: something made and shown once (a calendar address).
+CREATED = 201
 
 
 def test_every_route_has_expectations(app: Flask) -> None:
@@ -150,13 +152,13 @@ def test_a_new_role_answers_as_its_plainest_peer(monkeypatch: pytest.MonkeyPatch
 
 
 def _may_change(seen: Seen, role: str) -> bool:
-    """Only a signed-in role's successful action (a redirect, or 200 from the API) may
-    change the database."""
+    """Only a signed-in role's successful action (a redirect, 201 Created, or 200 from the
+    API) may change the database."""
     if role == ANONYMOUS:
         return False
     if seen.rule.startswith(API_PREFIX):
         return seen.expected == 200
-    return seen.expected in SUCCESS_REDIRECTS
+    return seen.expected in SUCCESS_REDIRECTS or seen.expected == CREATED
 
 
 def _problems(seen: list[Seen], role: str) -> list[str]:

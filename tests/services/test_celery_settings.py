@@ -3,6 +3,7 @@ guarantees the worker tests rely on."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from flask import Flask
 
 from workflow_app import create_app
 from workflow_app.config import ConfigurationError
+from workflow_app.engine.calendar import WITA
 
 ENVIRONMENT = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "WORKFLOW_APP_PROFILE")
 
@@ -77,11 +79,35 @@ def test_beat_runs_the_sweep_and_the_relay_at_the_configured_periods(
     from workers.schedule import beat_schedule
 
     schedule = beat_schedule(create_app().config)
-    assert {name: (entry["task"], entry["schedule"]) for name, entry in schedule.items()} == {
+    periodic = {name: entry for name, entry in schedule.items() if name != "notification-digest"}
+    assert {name: (entry["task"], entry["schedule"]) for name, entry in periodic.items()} == {
         "escalation-sweep": ("workflow_app.deadlines.sweep", 30.0),
         "notification-relay": ("workflow_app.notifications.relay", 60.0),
         "monitoring-round": ("workflow_app.monitoring.round", 600.0),
     }
+
+
+@pytest.mark.parametrize(
+    ("now", "next_run"),
+    [
+        # Friday 06.00 WITA: today at 07.00; Friday 08.00: Saturday 07.00 (the task itself
+        # skips the days off: the working-day calendar decides, with the admin's overrides).
+        ((2026, 2, 13, 6, 0), (2026, 2, 13, 7, 0)),
+        ((2026, 2, 13, 8, 0), (2026, 2, 14, 7, 0)),
+        ((2026, 2, 14, 6, 59), (2026, 2, 14, 7, 0)),
+    ],
+)
+def test_beat_runs_the_digest_at_seven_wita(
+    instance: Path, now: tuple[int, ...], next_run: tuple[int, ...]
+) -> None:
+    from workers.schedule import beat_schedule
+
+    entry = beat_schedule(create_app().config)["notification-digest"]
+    assert entry["task"] == "workflow_app.notifications.digest"
+    moment = datetime(*now, tzinfo=WITA).astimezone(UTC)
+    schedule = entry["schedule"]
+    schedule.nowfun = lambda: moment
+    assert moment + schedule.remaining_estimate(moment) == datetime(*next_run, tzinfo=WITA)
 
 
 def test_a_period_that_is_not_a_number_stops_start_up(

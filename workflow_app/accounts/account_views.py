@@ -14,9 +14,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..admin.user_forms import LanguageForm
+from ..feeds.operations import feed_of
 from ..notifications.rendering import role_label
 from ..unit_of_work import unit_of_work
-from .models import User
+from .forms import EmailDeliveryForm
+from .models import EMAIL_DELIVERIES, User
 from .views import blueprint, is_local_path
 
 SESSION_KEY = "language"
@@ -29,16 +31,49 @@ def set_language(user: User, language: str) -> None:
     user.language = language
 
 
-def _account_page(form: LanguageForm, status: int = 200) -> tuple[str, int]:
+def set_email_delivery(user: User, delivery: str) -> None:
+    """Choose how the user receives their cases' emails: each event, a daily digest, or both
+    (events already written keep the choice they were written under)."""
+    if delivery not in EMAIL_DELIVERIES:
+        raise ValueError(delivery)
+    user.email_delivery = delivery
+
+
+def _account_page(
+    form: LanguageForm | None = None,
+    status: int = 200,
+    *,
+    delivery_form: EmailDeliveryForm | None = None,
+) -> tuple[str, int]:
     roles = sorted(current_user.roles, key=lambda a: (a.region.code, a.role))
-    page = render_template("accounts/account.html", form=form, roles=roles, role_label=role_label)
+    page = render_template(
+        "accounts/account.html",
+        form=form or LanguageForm(formdata=None, language=current_user.language),
+        delivery_form=delivery_form
+        or EmailDeliveryForm(formdata=None, delivery=current_user.email_delivery),
+        calendar_feed=feed_of(current_user),
+        roles=roles,
+        role_label=role_label,
+    )
     return page, status
 
 
 @blueprint.get("/account")
 @login_required
 def account() -> tuple[str, int]:
-    return _account_page(LanguageForm(formdata=None, language=current_user.language))
+    return _account_page()
+
+
+@blueprint.post("/account/notifications")
+@login_required
+def change_email_delivery() -> Response | tuple[str, int]:
+    form = EmailDeliveryForm()
+    if not form.validate():
+        return _account_page(status=400, delivery_form=form)
+    with unit_of_work():
+        set_email_delivery(current_user._get_current_object(), form.delivery.data)
+    flash(_("Your choice of emails is saved."), "success")
+    return redirect(url_for("accounts.account") + "#email-delivery", code=303)
 
 
 def _back_to() -> str:

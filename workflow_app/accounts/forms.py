@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..forms_base import BaseForm
 from ..security.passwords import MAX_LENGTH
+from .models import DELIVERY_BOTH, DELIVERY_DIGEST, DELIVERY_EACH
 
 
 class LoginForm(BaseForm):
@@ -65,3 +66,17 @@ class ForgotPasswordForm(BaseForm):
 class PasswordResetForm(BaseForm):
     new_password = _new_password_field(_l("New password"))
     confirm = _confirmation_field()
+
+
+class EmailDeliveryForm(BaseForm):
+    """How the user receives the emails of their cases' events (User.email_delivery)."""
+
+    delivery = RadioField(
+        _l("Emails about your cases"),
+        choices=[
+            (DELIVERY_EACH, _l("An email for each event, as it happens")),
+            (DELIVERY_DIGEST, _l("One daily summary, at 07.00 WITA on working days")),
+            (DELIVERY_BOTH, _l("Both: an email for each event and the daily summary")),
+        ],
+        validators=[InputRequired()],
+    )

@@ -27,6 +27,12 @@ from ..regions.models import Region
 
 _hasher = PasswordHasher()
 
+# How a user receives the emails of their cases' events (User.email_delivery): each one as it
+# happens, one daily digest of them (07.00 WITA on working days), or both. Every event shows in
+# the app's notifications whatever the choice; account emails (a password reset) always go.
+DELIVERY_EACH, DELIVERY_DIGEST, DELIVERY_BOTH = "each", "digest", "both"
+EMAIL_DELIVERIES = (DELIVERY_EACH, DELIVERY_DIGEST, DELIVERY_BOTH)
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
@@ -42,6 +48,9 @@ class User(UserMixin, db.Model):
     # Part of the id every session carries (`get_id`): raising it ends all of the user's
     # sessions at once (logout, password change or reset, account disabled).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_delivery: Mapped[str] = mapped_column(
+        String(10), default=DELIVERY_EACH, server_default=DELIVERY_EACH
+    )
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

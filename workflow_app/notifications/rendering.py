@@ -254,12 +254,21 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     }
 
 
-def _email_tag(payload: dict[str, Any], context: dict[str, Any]) -> str:
+def _email_tag(payload: dict[str, Any], language: str) -> str:
     """The subject's first word in brackets: the kind of case the email is about."""
     label = payload.get("case_label")
     if label:  # a kind declared as data: its label as its definition words it
-        return f"[{label.get(context['language'], label.get('id', ''))}]"
-    return _("[Progress report]") if context["is_report"] else _("[Action plan]")
+        return f"[{label.get(language, label.get('id', ''))}]"
+    return _("[Progress report]") if is_report(payload) else _("[Action plan]")
+
+
+def subject_line(event: str, payload: dict[str, Any], language: str) -> str:
+    """An event's email subject, `[Action plan] Tanah Laut: submitted for review`, in
+    `language` (call it under that locale): the app's notifications list shows the same."""
+    what = event_summary(event, payload, language)
+    region = payload.get("region_name", "")
+    where = f"{region} {payload.get('quarter', '')}" if is_report(payload) else region
+    return f"{_email_tag(payload, language)} {where}: {what}"
 
 
 def _tidy_text(text: str) -> str:
@@ -291,11 +300,9 @@ def render_notification(notification: Notification, now: datetime | None = None)
     with force_locale(_language(notification)):
         context = email_context(notification, now)
         kind = context["kind"]
-        what = event_summary(notification.event, notification.payload or {}, context["language"])
-        tag = _email_tag(notification.payload or {}, context)
-        region = context["region_name"]
-        where = f"{region} {context['quarter']}" if context["is_report"] else region
-        subject = f"{tag} {where}: {what}"
+        payload = notification.payload or {}
+        what = event_summary(notification.event, payload, context["language"])
+        subject = subject_line(notification.event, payload, context["language"])
         headline = what[:1].upper() + what[1:]
         text = render_template(f"emails/{kind}.txt", subject=subject, headline=headline, **context)
         html = render_template(f"emails/{kind}.html", subject=subject, headline=headline, **context)

@@ -1,0 +1,71 @@
+"""The digest email: an outbox row of event `digest` as subject, text and HTML in the
+recipient's language, listing the events it tells of with the subject lines their own emails
+have (rendering.subject_line) and a link to each case."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale, ngettext
+
+from ..templating import long_date, wita_datetime
+from .digest import DIGEST_EVENT, digested_events
+from .models import Notification
+from .rendering import (
+    RenderedEmail,
+    _language,
+    _tidy_text,
+    case_path,
+    register_renderer,
+    subject_line,
+)
+
+
+def _event_lines(digest: Notification, language: str, base_url: str) -> list[dict[str, Any]]:
+    lines = []
+    for row in digested_events(digest):
+        payload = dict(row.payload or {})
+        path = case_path(payload)
+        lines.append(
+            {
+                "title": subject_line(row.event, payload, language),
+                "at": wita_datetime(row.created_at),
+                "actor": payload.get("actor_name") or "",
+                "comment": payload.get("comment") or "",
+                "url": f"{base_url}{path}" if path else "",
+            }
+        )
+    return lines
+
+
+@register_renderer(DIGEST_EVENT)
+def render_digest(notification: Notification) -> RenderedEmail:
+    payload = dict(notification.payload or {})
+    language = _language(notification)
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    recipient = notification.recipient
+    with force_locale(language):
+        events = _event_lines(notification, language, base_url)
+        day = long_date(date.fromisoformat(payload["day"]))
+        subject = ngettext(
+            "Daily summary of %(day)s: %(num)d update",
+            "Daily summary of %(day)s: %(num)d updates",
+            len(events),
+            day=day,
+        )
+        context = {
+            "subject": subject,
+            "headline": subject,
+            "language": language,
+            "recipient_name": str(recipient) if recipient is not None else "",
+            "events": events,
+            # The pages that list them all and where the choice of emails is made.
+            "notifications_url": f"{base_url}/notifications",
+            "account_url": f"{base_url}/account",
+            "outbox_id": notification.id,
+        }
+        text = render_template("emails/digest.txt", **context)
+        html = render_template("emails/digest.html", **context)
+    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
