@@ -39,6 +39,7 @@ from workflow_app.monitoring.models import ProgressReport
 from workflow_app.monitoring.quarters import Quarter
 from workflow_app.notifications.models import Notification
 from workflow_app.plans.models import ActionPlan
+from workflow_app.reviews.operations import add_comment as add_review_comment
 
 from .. import factories
 from .columns import OTHER_DISTRICT, OWN_DISTRICT
@@ -184,7 +185,24 @@ def _district_side(users: dict[str, User], code: str) -> Side:
         starts_on=start,
         ends_on=start + timedelta(days=10),
     ).id
+    _commented_plans(side, people, code)
     return side
+
+
+def _commented_plans(side: Side, people: dict[str, User], code: str) -> None:
+    """A plan returned with a review comment open ("returned"), and one submitted again after
+    its return ("resubmitted", back in district review): the threads' routes act on their
+    comments."""
+    drafter, reviewer = people["drafter"], people["reviewer"]
+    for name, again in (("returned", False), ("resubmitted", True)):
+        plan = factories.complete_plan(drafter, code, title=f"Komentar {name} {code}")
+        factories.ops.transition(drafter, plan, "submit")
+        comment = add_review_comment(reviewer, plan, "plan", None, "Lengkapi data dasar")
+        factories.ops.transition(reviewer, plan, "return", comment="Lihat komentar")
+        if again:
+            factories.ops.transition(drafter, plan, "submit")
+        side.ids[name] = plan.id
+        side.ids[f"{name}_comment"] = comment.id
 
 
 def holders(users: dict[str, User]) -> dict[str, str]:

@@ -262,6 +262,53 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         ),
     ),
     ("POST", "/plans/<int:plan_id>/comments"): (scoped(COMMENT_ON_DRAFT),),
+    # A review comment's thread. Answering: the drafter while the plan is back with them, the
+    # reviewer of the stage it is at; the plan's other reviewers and its drafter at another
+    # moment are told it is not their turn (409); anyone else who sees it may not (403).
+    ("POST", "/plans/<int:plan_id>/comments/<int:comment_id>/replies"): (
+        scoped(
+            answers(
+                403,
+                district_drafter=303,
+                district_reviewer=409,
+                provincial_reviewer=409,
+                partner=404,
+            ),
+            args={"plan_id": "returned", "comment_id": "returned_comment"},
+            data={"body": "Sudah diperbaiki"},
+        ),
+        scoped(
+            answers(
+                403,
+                district_reviewer=303,
+                district_drafter=409,
+                provincial_reviewer=409,
+                partner=404,
+            ),
+            args={"plan_id": "resubmitted", "comment_id": "resubmitted_comment"},
+            data={"body": "Terima kasih"},
+        ),
+        # Another plan's comment under this plan's URL: not found, to everyone.
+        scoped(
+            answers(404),
+            args={"plan_id": "returned", "comment_id": "resubmitted_comment"},
+            data={"body": "Sudah diperbaiki"},
+        ),
+    ),
+    # Marking a comment resolved: the reviewer of the stage that wrote it, while the plan is
+    # at that stage (303); before, they are told it is not their turn (409).
+    ("POST", "/plans/<int:plan_id>/comments/<int:comment_id>/resolution"): (
+        scoped(
+            answers(403, district_reviewer=303, partner=404),
+            args={"plan_id": "resubmitted", "comment_id": "resubmitted_comment"},
+            data={"resolved": "1"},
+        ),
+        scoped(
+            answers(403, district_reviewer=409, partner=404),
+            args={"plan_id": "returned", "comment_id": "returned_comment"},
+            data={"resolved": "1"},
+        ),
+    ),
     # --- spreadsheets and the printable plan ----------------------------------------------------
     ("GET", "/plans/<int:plan_id>/export.<fmt>"): PLAN_READ_CASES,
     ("GET", "/plans/<int:plan_id>/import-template.xlsx"): PLAN_READ_CASES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..forms_base import BaseForm
 from .operations import BODY_MAX_LENGTH
@@ -23,3 +23,15 @@ class CommentForm(BaseForm):
         if not raw:
             return self.item_type.data or "", None
         return self.item_type.data or "", int(raw) if raw.isdigit() else -1
+
+
+class ReplyForm(BaseForm):
+    """An answer in a comment's thread (the comment is named by the URL)."""
+
+    body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=BODY_MAX_LENGTH)])
+
+
+class ResolutionForm(BaseForm):
+    """Mark a comment resolved ("1") or open again ("0")."""
+
+    resolved = HiddenField(validators=[DataRequired(), AnyOf(["1", "0"])])

@@ -38,9 +38,40 @@ class ReviewComment(db.Model):
     state: Mapped[str] = mapped_column(String(40))  # the plan's state when written
     # The review round: how many times the plan had been submitted when this was written.
     round: Mapped[int] = mapped_column(Integer, default=0)
+    # Marked resolved by a reviewer of the stage that wrote it (None: still open).
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id], lazy="joined")
+    replies: Mapped[list[ReviewReply]] = relationship(
+        back_populates="comment", order_by="ReviewReply.id", lazy="selectin"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class ReviewReply(db.Model):
+    """An answer in a comment's thread: by the plan's editor while the plan is with them, or
+    by the reviewer who may comment now. `role` is the role written under (the editor's
+    answers are what "answered" counts); `acting_for_id` names the absent holder (Plt/Plh)."""
+
+    __tablename__ = "review_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("review_comment.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state: Mapped[str] = mapped_column(String(40))  # the plan's state when written
+
+    comment: Mapped[ReviewComment] = relationship(back_populates="replies")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
 
 
 class PlanSnapshot(db.Model):

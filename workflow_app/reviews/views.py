@@ -13,10 +13,12 @@ from typing import Any
 from flask import flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..engine import OutOfScope, TransitionRefused
+from ..history import CaseTransition
 from ..plans import operations as plan_ops
 from ..plans.blueprint import blueprint
 from ..plans.models import ActionPlan
@@ -25,10 +27,12 @@ from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from ..refusals import refusal_message
 from ..templating import number, rupiah
 from ..unit_of_work import unit_of_work
-from . import operations
+from ..workflows import definition_of, role_label
+from . import operations, threads
 from .diff import DECIMAL_FIELDS, Change, FieldChange, diff
-from .forms import CommentForm
+from .forms import CommentForm, ReplyForm, ResolutionForm
 from .models import ReviewComment
+from .returns import SinceReturn, pending_return, pending_returns, since_last_return
 from .snapshots import last_two_snapshots
 
 SECTION_LABELS = {
@@ -72,6 +76,18 @@ CODE_LABELS: dict[str, dict[str, object]] = {
 class ShownComment:
     comment: ReviewComment
     previous_round: bool
+    can_resolve: bool = False
+    # The last word in the thread is the plan editor's: waiting for the reviewer.
+    answered: bool = False
+
+
+@dataclass(frozen=True)
+class ChecklistNote:
+    """A line of an action's checklist that does not block the action (open comments)."""
+
+    message: str
+    detail: str
+    href: str
 
 
 @dataclass
@@ -86,6 +102,14 @@ class ReviewPanel:
     changes: list[Change] | None = None
     compared: tuple[Any, Any] | None = None  # times of the two submissions compared
     sent: CommentForm | None = None
+    can_reply: bool = False
+    # The comments no reviewer has marked resolved yet, oldest first.
+    open_comments: list[ShownComment] = field(default_factory=list)
+    # The return the plan is with its drafter for (the box at the top of the page).
+    returned: CaseTransition | None = None
+    # After a return and a new submission: what became of the comments open at the return.
+    since_return: SinceReturn | None = None
+    sent_reply: tuple[int, ReplyForm] | None = None
 
     item_labels = ITEM_LABELS
     section_labels = SECTION_LABELS
@@ -105,6 +129,54 @@ class ReviewPanel:
         return CommentForm(
             formdata=None, item_type=item_type, item_id="" if item_id is None else str(item_id)
         )
+
+    def item_title(self, comment: ReviewComment) -> str:
+        """What a comment is about, for the lists of open and followed-up comments."""
+        label = str(ITEM_LABELS[comment.item_type])
+        if comment.item_type != "plan":
+            return f"{label}: {comment.item_label}"
+        return label[:1].upper() + label[1:]
+
+    def role_label(self, role: str) -> str:
+        return role_label(role)
+
+    def reply_form(self, comment: ReviewComment) -> ReplyForm:
+        if self.sent_reply is not None and self.sent_reply[0] == comment.id:
+            return self.sent_reply[1]
+        return ReplyForm(formdata=None)
+
+    def resolution_form(self, comment: ReviewComment) -> ResolutionForm:
+        return ResolutionForm(formdata=None, resolved="0" if comment.resolved_at else "1")
+
+    @property
+    def unanswered(self) -> int:
+        return sum(1 for shown in self.open_comments if not shown.answered)
+
+    def checklist_notes(self) -> dict[str, list[ChecklistNote]]:
+        """Open comments on each submission (a transition that keeps a `snapshot`): shown
+        in its checklist instead of "complete", without blocking it (only a reviewer can
+        resolve a comment, and only once the plan is back with them)."""
+        count = len(self.open_comments)
+        if not count:
+            return {}
+        message = ngettext(
+            "%(num)d review comment is still open",
+            "%(num)d review comments are still open",
+            count,
+        )
+        unanswered = self.unanswered
+        detail = (
+            ngettext(
+                "(%(num)d without your answer yet; open comments do not block the submission)",
+                "(%(num)d without your answer yet; open comments do not block the submission)",
+                unanswered,
+            )
+            if unanswered
+            else _("(all answered; open comments do not block the submission)")
+        )
+        note = ChecklistNote(message, detail, "#open-comments")
+        submissions = definition_of(self.plan).transitions_where(snapshot=True)
+        return {step.trigger: [note] for step in submissions}
 
     def field_label(self, change: FieldChange) -> str:
         label = str(FIELD_LABELS.get(change.field, change.field))
@@ -145,16 +217,31 @@ def _place(comment: ReviewComment, rows: dict[str, list[tuple[int, str]]]) -> tu
     return (comment.item_type, same_name) if same_name is not None else None
 
 
+def _answered(plan: ActionPlan, comment: ReviewComment) -> bool:
+    return bool(comment.replies) and threads.is_answer(plan, comment.replies[-1])
+
+
 def build_panel(plan: ActionPlan) -> ReviewPanel:
     panel = ReviewPanel(
         plan=plan,
         can_comment=operations.can_comment(current_user, plan),
         sent=g.get("review_sent_form"),
+        can_reply=threads.can_reply(current_user, plan),
+        sent_reply=g.get("review_sent_reply"),
+        returned=pending_return(plan),
+        since_return=since_last_return(plan),
     )
     current_round = operations.submission_count(plan)
     rows = _item_rows(plan)
     for comment in operations.comments_of(plan.id):
-        shown = ShownComment(comment, previous_round=comment.round < current_round)
+        shown = ShownComment(
+            comment,
+            previous_round=comment.round < current_round,
+            can_resolve=panel.can_comment and threads.can_resolve(current_user, plan, comment),
+            answered=_answered(plan, comment),
+        )
+        if comment.is_open:
+            panel.open_comments.append(shown)
         place = _place(comment, rows)
         if place is None:
             panel.detached.append(shown)
@@ -175,6 +262,12 @@ def review_panel(plan: ActionPlan) -> ReviewPanel:
     if plan.id not in panels:
         panels[plan.id] = build_panel(plan)
     return panels[plan.id]
+
+
+@blueprint.app_template_global("pending_returns")
+def review_pending_returns(plans: list[ActionPlan]) -> dict[int, CaseTransition]:
+    """For a list of plans (Tugas Saya): the return each is still with its drafter for."""
+    return pending_returns(plans)
 
 
 @blueprint.post("/plans/<int:plan_id>/comments")
@@ -210,3 +303,7 @@ def add_comment(plan_id: int) -> Page | Response:
     flash(_("Your comment was saved."), "success")
     key = f"{item_type}-{item_id}" if item_id is not None else item_type
     return redirect(url_for("plans.detail", plan_id=plan_id, _anchor=f"comments-{key}"), code=303)
+
+
+# The thread's routes (replies, resolving) register on the same blueprint.
+from . import thread_views as _thread_routes  # noqa: E402, F401
