@@ -28,6 +28,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Probes of the orchestrator every few seconds are not worth an INFO line each.
 QUIET_PATHS = ("/healthz", "/readyz", "/static/")
+# Paths whose rest is a secret (a calendar feed's address): logged without it.
+SECRET_PATHS = ("/calendar/",)
 
 _request_id: ContextVar[str | None] = ContextVar("workflow_request_id", default=None)
 _HANDLER_NAME = "workflow_app"
@@ -116,6 +118,14 @@ def _start_request() -> None:
     g.request_id_token = set_request_id(g.request_id)
 
 
+def loggable_path(path: str) -> str:
+    """`path` as the log shows it: the secret of a secret address left out."""
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path
+
+
 def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:
@@ -128,11 +138,11 @@ def _finish_request(response: Response) -> Response:
             level,
             "%s %s %s",
             request.method,
-            request.path,
+            loggable_path(request.path),
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request.path),
                 "status": response.status_code,
                 "duration_ms": round(elapsed, 1),
             },

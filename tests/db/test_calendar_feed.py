@@ -5,8 +5,9 @@ address shows anyone else's deadlines."""
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -53,7 +54,15 @@ def _events(app: Flask, address: str) -> list:
     calendar = Calendar.from_ical(response.get_data())
     assert calendar["VERSION"] == "2.0"
     assert calendar["PRODID"]
-    return list(calendar.walk("VEVENT"))
+    # The zone of the due times comes with them (and keeps an empty feed a valid calendar,
+    # which must hold at least one component).
+    (timezone,) = calendar.walk("VTIMEZONE")
+    assert str(timezone["TZID"]) == "Asia/Makassar"
+    events = list(calendar.walk("VEVENT"))
+    for event in events:
+        assert event["UID"] and isinstance(event.decoded("DTSTAMP"), datetime)
+        assert event["DTSTART"].params["TZID"] == "Asia/Makassar"
+    return events
 
 
 @pytest.fixture
@@ -74,8 +83,8 @@ def test_the_feed_lists_the_users_deadline_as_a_valid_icalendar_event(
     address = _make_address(reviewer)
 
     (event,) = _events(app_ctx, address)  # the 6304 plan is not theirs
-    assert event.decoded("DTSTART") == in_review.due_at.astimezone(UTC)
-    assert isinstance(event.decoded("DTSTAMP"), datetime)
+    assert event.decoded("DTSTART") == in_review.due_at
+    assert event.decoded("DTSTART").utcoffset() == timedelta(hours=8)  # shown in WITA
     summary = str(event["SUMMARY"])
     assert in_review.title in summary
     assert "Teruskan" in summary or "Kembalikan" in summary  # the actions, in Indonesian
@@ -135,3 +144,16 @@ def test_guessed_and_disabled_addresses_answer_404(
     users["reviewer"].active = False
     db.session.commit()
     assert _fetch(app_ctx, address).status_code == 404
+
+
+def test_the_request_log_leaves_the_secret_out(
+    app_ctx: Flask, users: dict[str, User], in_review: ActionPlan, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = _make_address(signed_in(app_ctx, "reviewer.6301"))
+    secret = address.rsplit("/", 1)[1].removesuffix(".ics")
+    with caplog.at_level(logging.INFO, logger="workflow_app.requests"):
+        assert _fetch(app_ctx, address).status_code == 200
+    logged = [record for record in caplog.records if record.name == "workflow_app.requests"]
+    assert logged and all("/calendar/" in record.getMessage() for record in logged)
+    assert secret not in caplog.text
+    assert all(secret not in str(getattr(record, "path", "")) for record in logged)

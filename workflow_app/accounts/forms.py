@@ -72,7 +72,7 @@ class EmailDeliveryForm(BaseForm):
     """How the user receives the emails of their cases' events (User.email_delivery)."""
 
     delivery = RadioField(
-        _l("Emails about your cases"),
+        _l("Which emails you receive"),
         choices=[
             (DELIVERY_EACH, _l("An email for each event, as it happens")),
             (DELIVERY_DIGEST, _l("One daily summary, at 07.00 WITA on working days")),
