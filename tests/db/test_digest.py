@@ -160,3 +160,17 @@ def test_the_digest_email_tells_each_event_as_its_own_email_and_links_the_case(
     assert f"/plans/{week.id}" in email.text
     assert f"/plans/{week.id}" in email.html
     assert "/account" in email.text  # where the choice is changed
+
+
+def test_markup_in_a_comment_is_text_in_the_digest(app_ctx: Flask, users: dict[str, User]) -> None:
+    users["drafter"].email_delivery = "digest"
+    db.session.commit()
+    with time_machine.travel(THURSDAY, tick=False):
+        plan = factories.plan_in_state(users, "district_review")
+        ops.transition(users["reviewer"], plan, "return", comment="<script>alert(1)</script>")
+        db.session.commit()
+    (digest_id,) = _digest_at(seven(date(2026, 2, 13)))
+    email = render_notification(db.session.get(Notification, digest_id))
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+    assert "<script>alert(1)</script>" in email.text  # plain text shows it as typed

@@ -119,8 +119,9 @@ def _pages(world: dict[str, Any], users: dict[str, Any]) -> dict[str, list[str]]
             "/reports",
             f"/reports/{report}",
             "/account",
+            "/notifications",
         ],
-        "reviewer.6301": ["/tasks", f"/plans/{plan}", "/delegations"],
+        "reviewer.6301": ["/tasks", f"/plans/{plan}", "/delegations", "/notifications"],
         "head.6301": ["/", "/delegations", "/reports"],
         "provincial.63": ["/sync", "/dashboard", "/plans", "/reports", f"/reports/{report}"],
         "admin": [
