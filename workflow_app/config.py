@@ -41,6 +41,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_PATH": "/",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
+        # Pages warn this long before the session ends (at most half the idle timeout), with
+        # a button that keeps it going (static/session.js).
+        "SESSION_IDLE_WARNING_SECONDS": 120,
+        # A form sent after its session ended is kept this long for its user to get back
+        # after logging in, if it is no larger than this (pending_forms/).
+        "PENDING_FORM_MINUTES": 120,
+        "PENDING_FORM_MAX_BYTES": 200_000,
         # Login and reset throttling (security/throttling.py, which says what an attacker and
         # a user each get). Failed logins count per username and client (a browser known to
         # the account, else the address); per account across all addresses and per address

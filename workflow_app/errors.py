@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from .engine import TransitionRefused
 from .extensions import db
@@ -33,11 +35,23 @@ BARE_500 = (
     "<body><h1>500</h1><p>Internal server error.</p></body></html>"
 )
 log = logging.getLogger(__name__)
+CSRF_RESCUERS = "csrf_rescuers"
+
+
+def on_csrf_refusal(app: Flask, rescue: Callable[[], Response | None]) -> None:
+    """Let a feature answer a refused CSRF token better than the error page (accounts: a form
+    sent after the session ended is kept and comes back after logging in); `rescue` returns
+    None to leave the refusal to the page."""
+    app.extensions.setdefault(CSRF_RESCUERS, []).append(rescue)
 
 
 def init_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        for rescue in current_app.extensions.get(CSRF_RESCUERS, []):
+            response = rescue()
+            if response is not None:
+                return response
         message = _l(
             "The form has expired or was not sent from this site. Reload the page and try again."
         )

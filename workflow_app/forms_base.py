@@ -13,10 +13,13 @@ from typing import Any
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, IntegerField
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
+
+from .pending_forms.restore import restore_into
 
 
 def N_(message: str) -> str:
@@ -68,10 +71,17 @@ class _TranslatedMeta:
 
 
 class BaseForm(FlaskForm):
-    """A top-level form: CSRF from Flask-WTF, messages from our catalogue."""
+    """A top-level form: CSRF from Flask-WTF, messages from our catalogue. A form built for
+    display gets back what its user typed into it when that submission was refused because
+    their session had ended (pending_forms)."""
 
     class Meta(_TranslatedMeta):
         pass
+
+    def __init__(self, formdata: Any = _Auto, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        if formdata is _Auto or formdata is None:  # not built from a submission
+            restore_into(self)
 
 
 class BaseSubForm(Form):

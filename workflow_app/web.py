@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
     from .accounts import account_views as _account_routes  # noqa: F401
     from .accounts import delegation_views as _delegation_routes  # noqa: F401
     from .accounts import password_views as _password_routes  # noqa: F401
+    from .accounts import session_views as _session_routes  # noqa: F401
     from .accounts import token_views as _token_routes  # noqa: F401
     from .accounts.sessions import init_session_timeouts
     from .accounts.views import blueprint as accounts_blueprint

@@ -79,7 +79,10 @@ TEMPLATES = sorted(
 def test_no_page_template_needs_inline_script_or_a_style_block(path) -> None:
     source = path.read_text(encoding="utf-8")
 
-    assert not re.search(r"<script\b", source, re.IGNORECASE)
+    # Scripts only as files of the site (`<script src=...></script>`), never inline.
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", source, re.IGNORECASE | re.DOTALL)
+    assert len(scripts) == len(re.findall(r"<script\b", source, re.IGNORECASE))
+    assert all("src=" in attributes and not body.strip() for attributes, body in scripts)
     assert not re.search(r"<style\b", source, re.IGNORECASE)
     assert not re.search(r"\son[a-z]+\s*=", source, re.IGNORECASE)  # onclick=...
     assert "javascript:" not in source.lower()

@@ -192,6 +192,10 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("GET", "/login"): (Case(answers(302, anonymous=200)),),
     ("POST", "/login"): (Case(answers(400, anonymous=400)),),
     ("POST", "/logout"): (Case(answers(302), ends_session=True),),
+    # The page's session warning (static/session.js): how long is left, and "stay logged in".
+    # JSON for anyone: a visitor is told there is no session ({"active": false}).
+    ("GET", "/session/status"): (Case(answers(200, anonymous=200)),),
+    ("POST", "/session/keep-alive"): (Case(answers(200, anonymous=200)),),
     ("GET", "/account"): (Case(SIGNED_IN),),
     ("POST", "/account/language"): (Case(answers(400, anonymous=400)),),
     ("GET", "/delegations"): (Case(SIGNED_IN),),

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import MESSAGES, TITLES
 from ..extensions import db
+from ..pending_forms.keep import carry_over, mark_session_ended, session_refs
 from ..security.throttling import (
     Throttle,
     breaches,
@@ -123,10 +124,13 @@ def login() -> Response | tuple[str, int] | str:
         error = _("This account has been disabled. Please contact the administrator.")
         return render_template("accounts/login.html", form=form, error=error), 403
     target = _after_login_url()
-    # A fresh session at login: nothing from before (e.g. a planted session) carries over.
+    kept_forms = session_refs()
+    # A fresh session at login: nothing from before (e.g. a planted session) carries over,
+    # except the forms this user sent after their session ended (another user's stay apart).
     session.clear()
     login_user(user)
     start_session_clock()
+    carry_over(kept_forms, user.id)
     log.info("login: username=%r ip=%s", user.username, client_address())
     response = redirect(target)
     remember_device(response, user)
@@ -167,8 +171,11 @@ def logout() -> Response:
             client_address(),
             revoked,
         )
+    user_id = current_user.id if current_user.is_authenticated else None
     logout_user()
     session.clear()
+    # A form still open in another tab is this user's: sent, it is kept for their next login.
+    mark_session_ended(user_id)
     if revoked:
         message = ngettext(
             "You have been logged out everywhere, and your API token was revoked: make a new "
