@@ -28,8 +28,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Probes of the orchestrator every few seconds are not worth an INFO line each.
 QUIET_PATHS = ("/healthz", "/readyz", "/static/")
-# Paths whose rest is a secret (a calendar feed's address): logged without it.
-SECRET_PATHS = ("/calendar/",)
+# Paths whose rest is a secret (a calendar feed's address, a password reset link): logged
+# without it.
+SECRET_PATHS = ("/calendar/", "/password/reset/")
 
 _request_id: ContextVar[str | None] = ContextVar("workflow_request_id", default=None)
 _HANDLER_NAME = "workflow_app"

@@ -285,6 +285,21 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_every_session(app, users
     assert _reload(users["drafter"]).check_password(NEW_PASSWORD)
 
 
+def test_the_request_log_leaves_the_reset_secret_out(
+    app, users, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A log line must not be a way into an account: the link's secret is left out."""
+    _ask_reset(_client(app), "drafter.6301")
+    link = _link_in(_reset_emails()[0])
+    secret = link.removeprefix("/password/reset/")
+    with caplog.at_level(logging.INFO, logger="workflow_app.requests"):
+        assert _client(app).get(link).status_code == 200
+    logged = [r for r in caplog.records if r.name == "workflow_app.requests"]
+    assert logged and all("/password/reset/" in r.getMessage() for r in logged)
+    assert secret not in caplog.text
+    assert all(secret not in str(getattr(r, "path", "")) for r in logged)
+
+
 def test_a_weak_password_through_the_link_is_refused_and_the_link_still_works(app, users) -> None:
     _ask_reset(_client(app), "drafter.6301")
     link = _link_in(_reset_emails()[0])
