@@ -138,6 +138,21 @@ def test_an_expired_form_token_shows_the_form_again_with_what_was_typed(
     assert fresh(plan.id).title == "Rencana Aksi Tanah Laut"
 
 
+def test_the_way_back_never_leaves_the_site(app, users, plan, client) -> None:
+    url = f"/plans/{plan.id}/edit"
+    login(client, "drafter.6301")
+    fields = _typed_header(client, url)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/tasks")})
+    login(client, "drafter.6301")
+
+    refused = client.post(
+        url, data=fields, headers={"Origin": SITE, "Referer": SITE + "//evil.example/x"}
+    )
+
+    assert refused.status_code == 303
+    assert refused.headers["Location"] == url  # the form's own page, not //evil.example
+
+
 def test_a_logout_in_another_tab_keeps_the_open_form(app, users, plan, client) -> None:
     url = f"/plans/{plan.id}/edit"
     login(client, "drafter.6301")

@@ -66,14 +66,21 @@ def from_this_site() -> bool:
     return False
 
 
+def _plain_path(path: str) -> bool:
+    return path.startswith("/") and not path.startswith("//") and "\\" not in path
+
+
 def _page_of_the_form() -> str | None:
     """Where the form was shown: the Referer (same site), else the URL posted to when it
     also answers GET. Path and query only."""
     referer = request.headers.get("Referer")
     if referer:
         parts = urlsplit(referer)
-        if parts.netloc == request.host and parts.path.startswith("/"):
+        # A path a redirect could take off the site ("//host/…", "/\\host") is not used.
+        if parts.netloc == request.host and _plain_path(parts.path):
             return parts.path + (f"?{parts.query}" if parts.query else "")
+    if not _plain_path(request.path):
+        return None
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         adapter.match(request.path, method="GET")
