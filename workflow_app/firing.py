@@ -103,6 +103,21 @@ def _earlier_actors(case: Any, kind: CaseKind, triggers: tuple[str, ...]) -> set
     return set(db.session.scalars(query))
 
 
+def _guard_problems(case: Any, kind: CaseKind, transition: TransitionDef) -> list[Problem]:
+    """What blocks `transition` on `case`: its named guards' and its declared checks'."""
+    return [
+        problem for name in transition.guards for problem in guards.get(name)(case)
+    ] + kind.requirements(case, transition)
+
+
+def _check_duties(case: Any, kind: CaseKind, transition: TransitionDef, actor: User) -> None:
+    if actor.id in _earlier_actors(case, kind, transition.actor_differs_from):
+        raise DutiesNotSeparated(
+            f"{transition.trigger!r} must be done by someone other than whoever did "
+            f"{', '.join(repr(t) for t in transition.actor_differs_from)} on this case"
+        )
+
+
 @dataclass
 class _Carrier:
     """What the shared machine fires on: the case's state, and the door's work around it."""
@@ -126,18 +141,11 @@ class _Carrier:
         self.case.state = value
 
     def guards_pass(self, transition: TransitionDef) -> bool:
-        self.problems = [
-            problem for name in transition.guards for problem in guards.get(name)(self.case)
-        ] + self.kind.requirements(self.case, transition)
+        self.problems = _guard_problems(self.case, self.kind, transition)
         return not self.problems
 
     def leaving(self, transition: TransitionDef) -> None:
-        earlier = _earlier_actors(self.case, self.kind, transition.actor_differs_from)
-        if self.actor.id in earlier:
-            raise DutiesNotSeparated(
-                f"{transition.trigger!r} must be done by someone other than whoever did "
-                f"{', '.join(repr(t) for t in transition.actor_differs_from)} on this case"
-            )
+        _check_duties(self.case, self.kind, transition, self.actor)
         if transition.dest in self.definition.deadlines:
             self.calendar = current_calendar()
 
@@ -212,6 +220,33 @@ def fire(
     assert carrier.record is not None
     flush()
     return carrier.record
+
+
+def check(
+    actor: User, case: Any, trigger: str, *, expected_version: int | None = None
+) -> TransitionDef:
+    """What `fire` would refuse, in the same order and with the same errors, without firing:
+    a page that asks before firing (a confirmation) is refused exactly as the action itself.
+    The comment is not checked: that page is where it is written."""
+    kind = kind_of(case)
+    if not kind.visible_to(actor, case):
+        raise OutOfScope("not found")
+    transition, _ = authorize(
+        definition_of(case),
+        case.state,
+        trigger,
+        actor.grants(),
+        kind.scope_of(case),
+        roles(),
+        check_comment=False,
+    )
+    if expected_version is not None and expected_version != case.version:
+        raise StaleObject(STALE_MESSAGE)
+    problems = _guard_problems(case, kind, transition)
+    if problems:
+        raise GuardFailed(kind.incomplete, problems)
+    _check_duties(case, kind, transition, actor)
+    return transition
 
 
 def record_opening(

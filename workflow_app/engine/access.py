@@ -55,11 +55,14 @@ def authorize(
     scope: Scope,
     roles: RoleCatalogue,
     comment: str | None = None,
+    *,
+    check_comment: bool = True,
 ) -> tuple[TransitionDef, Grant]:
     """Check trigger, role, state, scope and comment; return the transition and the grant used.
 
     The order gives the most useful answer: an action the actor can never take is a 403
-    whatever the state; an action of theirs at the wrong moment is a 409.
+    whatever the state; an action of theirs at the wrong moment is a 409. `check_comment`
+    False: asked before the comment is written (a confirmation page).
     """
     grants = list(grants)
     candidates = [t for t in definition.transitions if t.trigger == trigger]
@@ -75,7 +78,7 @@ def authorize(
         raise RoleNotAllowed(
             f"your role may not {trigger} this {definition.label.en.lower()} in state {state!r}"
         )
-    if transition.comment_required and not (comment or "").strip():
+    if check_comment and transition.comment_required and not (comment or "").strip():
         raise CommentRequired(f"action {trigger!r} needs a comment")
     # Prefer acting in one's own name over acting for someone else.
     usable.sort(key=lambda g: g.acting_for is not None)

@@ -65,7 +65,10 @@ class TransitionDef:
     inform: tuple[str, ...] = ()  # roles told about it besides the owners of `dest`
     summary: Label | None = None
     style: str = "primary"
+    # Asks the person firing it to confirm on a page of its own first (a decision that cannot
+    # be undone); `consequence` says there what will happen.
     confirm: bool = False
+    consequence: Label | None = None
     snapshot: bool = False
     submission: bool = False
     signature: str | None = None
@@ -317,6 +320,12 @@ def _parse_transitions(
                 f"{entry}.automatic",
                 f"the system fires it, so its roles must include {Role.SYSTEM.value!r}",
             )
+        confirm = spec.get("confirm", False)
+        if confirm and set(spec["roles"]) <= {Role.SYSTEM.value}:
+            problems.add(
+                f"{entry}.confirm",
+                "only the system fires it: nobody is there to confirm it",
+            )
         transitions.append(
             TransitionDef(
                 trigger=spec["trigger"],
@@ -329,7 +338,12 @@ def _parse_transitions(
                 inform=tuple(spec.get("inform", [])),
                 summary=_optional_label(spec.get("summary")),
                 style=spec.get("style", "primary"),
-                confirm=spec.get("confirm", False),
+                confirm=bool(confirm),
+                consequence=(
+                    _optional_label(confirm.get("consequence"))
+                    if isinstance(confirm, dict)
+                    else None
+                ),
                 snapshot=spec.get("snapshot", False),
                 submission=spec.get("submission", False),
                 signature=spec.get("signature"),

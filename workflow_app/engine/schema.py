@@ -210,7 +210,13 @@ DEFINITION_SCHEMA: dict = {
                     # What happened, ending the email subject ("plan approved").
                     "summary": _LABEL,
                     "style": {"enum": list(STYLES)},
-                    "confirm": {"type": "boolean"},
+                    # `true`, or what will happen, said on the confirmation page.
+                    "confirm": {
+                        "type": ["boolean", "object"],
+                        "required": ["consequence"],
+                        "additionalProperties": False,
+                        "properties": {"consequence": _LABEL},
+                    },
                     "snapshot": {"type": "boolean"},
                     "submission": {"type": "boolean"},
                     "signature": {"enum": list(SIGNATURES)},
