@@ -140,7 +140,8 @@ def test_the_installed_command_migrates_seeds_and_lists(installed: Path, run_ins
     # Every shipped definition is packaged, the kept version beside the current one.
     lines = check.stdout.splitlines()
     assert lines[0].startswith("action_plan.v1.yaml: action_plan version 1")
-    assert any(line.startswith("action_plan.yaml: action_plan version 2") for line in lines)
+    assert any(line.startswith("action_plan.v2.yaml: action_plan version 2") for line in lines)
+    assert any(line.startswith("action_plan.yaml: action_plan version 3") for line in lines)
     assert any(line.startswith("dak_sanitation.yaml:") for line in lines)
 
     seed = run_installed(*script, "seed-demo")

@@ -101,7 +101,7 @@ def test_a_district_opens_changes_and_sends_a_decree_and_the_province_acknowledg
     assert case["kind"] == KIND and case["region"]["code"] == "6301"
     assert case["title"] == "SK Pokja PKP Tanah Laut 188.45/12/KUM/2026"
     assert (case["state"], case["state_label"]["en"]) == ("draft", "Draft")
-    assert (case["workflow"], case["workflow_version"]) == (KIND, 1)
+    assert (case["workflow"], case["workflow_version"]) == (KIND, 2)
     values = case["values"]
     assert values["decree_date"] == "2026-03-02" and values["valid_until"] == 2029
     assert values["members"][0] == {"name": "Anggota 1", "agency": agency.id, "position": "chair"}

@@ -183,7 +183,7 @@ def test_plans_list_json_lists_every_plan_with_its_fields(seeded: FlaskCliRunner
     assert tanah_laut["title"] == "Rencana Aksi Sanitasi Aman Kabupaten Tanah Laut 2025–2029"
     assert tanah_laut["version"] == plan_of("6301").version
     assert (tanah_laut["period_start"], tanah_laut["period_end"]) == (2025, 2029)
-    assert (tanah_laut["workflow"], tanah_laut["workflow_version"]) == ("action_plan", 2)
+    assert (tanah_laut["workflow"], tanah_laut["workflow_version"]) == ("action_plan", 3)
     updated = datetime.fromisoformat(tanah_laut["updated_at"])
     assert updated.utcoffset() is not None and updated.utcoffset().total_seconds() == 0
     assert abs((datetime.now(UTC) - updated).total_seconds()) < 600
@@ -327,14 +327,22 @@ def test_workflows_check_lists_the_app_definitions(runner: FlaskCliRunner) -> No
     assert result.stdout.splitlines() == [
         "action_plan.v1.yaml: action_plan version 1: 8 states, 8 transitions "
         "(submit, forward, return, approve, start_monitoring, close, withdraw)",
-        "action_plan.yaml: action_plan version 2: 8 states, 8 transitions "
+        "action_plan.v2.yaml: action_plan version 2: 8 states, 8 transitions "
+        "(submit, forward, return, approve, start_monitoring, close, withdraw)",
+        "action_plan.yaml: action_plan version 3: 8 states, 8 transitions "
         "(submit, forward, return, approve, start_monitoring, close, withdraw); "
         "new cases get this version",
-        "dak_sanitation.yaml: dak_sanitation version 1: 6 states, 7 transitions "
+        "dak_sanitation.v1.yaml: dak_sanitation version 1: 6 states, 7 transitions "
+        "(submit, signed, object, return, recommend, withdraw)",
+        "dak_sanitation.yaml: dak_sanitation version 2: 6 states, 7 transitions "
         "(submit, signed, object, return, recommend, withdraw); new cases get this version",
-        "progress_report.yaml: progress_report version 1: 4 states, 3 transitions "
+        "progress_report.v1.yaml: progress_report version 1: 4 states, 3 transitions "
+        "(submit, return, verify)",
+        "progress_report.yaml: progress_report version 2: 4 states, 3 transitions "
         "(submit, return, verify); new cases get this version",
-        "sk_pokja.yaml: sk_pokja version 1: 5 states, 4 transitions "
+        "sk_pokja.v1.yaml: sk_pokja version 1: 5 states, 4 transitions "
+        "(submit, acknowledge, return, withdraw)",
+        "sk_pokja.yaml: sk_pokja version 2: 5 states, 4 transitions "
         "(submit, acknowledge, return, withdraw); new cases get this version",
     ]
 
@@ -407,10 +415,10 @@ def test_workflows_check_reports_every_broken_file(
 ) -> None:
     text = (definitions_copy / "action_plan.yaml").read_text(encoding="utf-8")
     (definitions_copy / "action_plan.v1.yaml").write_text(
-        text.replace("owner: provincial_head", "owner: x").replace("version: 2", "version: 1"),
+        text.replace("owner: provincial_head", "owner: x").replace("version: 3", "version: 1"),
         encoding="utf-8",
     )
-    break_definition(definitions_copy, "version: 2", "version: 3")
+    break_definition(definitions_copy, "version: 3", "version: 4")
     break_definition(definitions_copy, "owner: district_reviewer", "owner: ketua_pokja")
     result = runner.invoke(args=["workflows", "check", "--dir", str(definitions_copy)])
     assert result.exit_code == EXIT_USAGE
@@ -428,14 +436,14 @@ def test_workflows_check_accepts_two_versions_side_by_side(
 ) -> None:
     text = (definitions_copy / "action_plan.yaml").read_text(encoding="utf-8")
     (definitions_copy / "action_plan.v1.yaml").write_text(
-        text.replace("version: 2", "version: 1"), encoding="utf-8"
+        text.replace("version: 3", "version: 1"), encoding="utf-8"
     )
     result = runner.invoke(args=["workflows", "check", "--dir", str(definitions_copy)])
     assert result.exit_code == 0, result.output
     lines = sorted(result.stdout.splitlines())
     assert [line.split(": ")[:2] for line in lines] == [
         ["action_plan.v1.yaml", "action_plan version 1"],
-        ["action_plan.yaml", "action_plan version 2"],
+        ["action_plan.yaml", "action_plan version 3"],
     ]
 
 

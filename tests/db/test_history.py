@@ -19,7 +19,7 @@ from workflow_app.unit_of_work import unit_of_work
 
 Users = dict[str, Any]
 
-CURRENT = 2  # the version of workflows/action_plan.yaml that new plans start under
+CURRENT = 3  # the version of workflows/action_plan.yaml that new plans start under
 
 
 def stored_history(plan_id: int) -> list[tuple[Any, ...]]:

@@ -261,8 +261,8 @@ def test_a_complete_plan_passes_the_guard(users: Users) -> None:
 
 def test_every_plan_records_its_workflow_name_and_version(users: Users) -> None:
     plan = draft(users)
-    assert (plan.workflow_name, plan.workflow_version) == ("action_plan", 2)
-    assert [h.workflow_version for h in plan.history] == [2]
+    assert (plan.workflow_name, plan.workflow_version) == ("action_plan", 3)
+    assert [h.workflow_version for h in plan.history] == [3]
 
 
 def test_a_new_version_applies_to_new_plans_only(
@@ -270,23 +270,23 @@ def test_a_new_version_applies_to_new_plans_only(
 ) -> None:
     old = factories.plan_in_state(users, "draft")
     raw = yaml.safe_load((resource_path("workflows") / "action_plan.yaml").read_text())
-    (tmp_path / "action_plan.v2.yaml").write_text(yaml.safe_dump(raw))
-    # Version 3: a district head may no longer withdraw a plan.
+    (tmp_path / "action_plan.v3.yaml").write_text(yaml.safe_dump(raw))
+    # Version 4: a district head may no longer withdraw a plan.
     for step in raw["transitions"]:
         if step["trigger"] == "withdraw":
             step["roles"] = ["district_drafter"]
-    (tmp_path / "action_plan.yaml").write_text(yaml.safe_dump(raw | {"version": 3}))
+    (tmp_path / "action_plan.yaml").write_text(yaml.safe_dump(raw | {"version": 4}))
     monkeypatch.setitem(
         app_ctx.extensions, "workflows", WorkflowRegistry.from_directory(tmp_path, guards)
     )
 
     new = draft(users)
-    assert (new.workflow_name, new.workflow_version) == ("action_plan", 3)
+    assert (new.workflow_name, new.workflow_version) == ("action_plan", 4)
     with pytest.raises(RoleNotAllowed), unit_of_work():
         ops.transition(users["head"], new, "withdraw")
     with unit_of_work():
         record = ops.transition(users["head"], old, "withdraw")
-    assert (record.workflow_version, stored(old.id)["state"]) == (2, "withdrawn")
+    assert (record.workflow_version, stored(old.id)["state"]) == (3, "withdrawn")
     assert stored(new.id)["state"] == "draft"
 
 

@@ -56,7 +56,7 @@ def start_app(app_ctx: Flask, workflows: Path, tmp_path: Path) -> Flask:
 def test_the_version_a_plan_starts_under_is_stored_with_its_hash(users: dict) -> None:
     factories.plan_in_state(users, "draft")
     stored = db.session.scalars(select(WorkflowVersion)).all()
-    assert {(v.name, v.version) for v in stored} == {("action_plan", 2)}
+    assert {(v.name, v.version) for v in stored} == {("action_plan", 3)}
     assert len(stored[0].content_hash) == 64
 
 
@@ -68,7 +68,7 @@ def test_editing_a_stored_version_in_place_is_refused_at_start_up(
     with pytest.raises(DefinitionError) as caught:
         start_app(app_ctx, workflows_dir, tmp_path)
     assert caught.value.file == "action_plan.yaml"
-    assert "action_plan version 2 is in use since" in str(caught.value)
+    assert "action_plan version 3 is in use since" in str(caught.value)
     assert "deadlines.district_review.sla: was 5, now 3" in str(caught.value)
 
 
@@ -106,12 +106,12 @@ def test_removing_a_version_file_plans_still_use_is_refused(
 ) -> None:
     factories.plan_in_state(users, "provincial_sync")
     main = workflows_dir / "action_plan.yaml"
-    edit(main, "version: 2", "version: 3")
+    edit(main, "version: 3", "version: 4")
     result = runner.invoke(args=["workflows", "check", "--dir", str(workflows_dir)])
     assert result.exit_code == EXIT_USAGE
     assert (
-        "action_plan.v2.yaml: (file): 1 plan(s) in state 'provincial_sync' run under "
-        "action_plan version 2, which no file defines"
+        "action_plan.v3.yaml: (file): 1 plan(s) in state 'provincial_sync' run under "
+        "action_plan version 3, which no file defines"
     ) in result.stderr
     with pytest.raises(DefinitionError):
         start_app(app_ctx, workflows_dir, tmp_path)
@@ -122,7 +122,7 @@ def test_a_stray_file_with_a_higher_number_does_not_become_latest(
 ) -> None:
     stray = workflows_dir / "action_plan.v7.yaml"
     shutil.copy(workflows_dir / "action_plan.yaml", stray)
-    edit(stray, "version: 2", "version: 7")
+    edit(stray, "version: 3", "version: 7")
     result = runner.invoke(args=["workflows", "check", "--dir", str(workflows_dir)])
     assert result.exit_code == EXIT_USAGE
     assert "action_plan.v7.yaml: version: action_plan version 7 is newer than" in result.stderr
@@ -131,17 +131,17 @@ def test_a_stray_file_with_a_higher_number_does_not_become_latest(
 def test_check_says_which_version_new_cases_get(
     runner: FlaskCliRunner, workflows_dir: Path
 ) -> None:
-    shutil.copy(workflows_dir / "action_plan.yaml", workflows_dir / "action_plan.v2.yaml")
-    edit(workflows_dir / "action_plan.yaml", "version: 2", "version: 3")
+    shutil.copy(workflows_dir / "action_plan.yaml", workflows_dir / "action_plan.v3.yaml")
+    edit(workflows_dir / "action_plan.yaml", "version: 3", "version: 4")
     result = runner.invoke(args=["workflows", "check", "--dir", str(workflows_dir)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("action_plan.yaml: action_plan version 3")
+        line.startswith("action_plan.yaml: action_plan version 4")
         and line.endswith("new cases get this version")
         for line in lines
     )
-    kept = ("action_plan.v1.yaml", "action_plan.v2.yaml")
+    kept = ("action_plan.v1.yaml", "action_plan.v2.yaml", "action_plan.v3.yaml")
     assert not any(line.startswith(kept) and "new cases" in line for line in lines)
 
 
@@ -150,11 +150,11 @@ def test_check_says_which_version_new_cases_get(
 
 @pytest.fixture
 def two_versions(app_ctx: Flask, workflows_dir: Path, tmp_path: Path) -> Flask:
-    """Version 3 renames `provincial_sync` to `provincial_check`; version 2 (the one new plans
+    """Version 4 renames `provincial_sync` to `provincial_check`; version 3 (the one new plans
     get today) is kept beside it."""
-    shutil.copy(workflows_dir / "action_plan.yaml", workflows_dir / "action_plan.v2.yaml")
+    shutil.copy(workflows_dir / "action_plan.yaml", workflows_dir / "action_plan.v3.yaml")
     main = workflows_dir / "action_plan.yaml"
-    edit(main, "version: 2", "version: 3")
+    edit(main, "version: 3", "version: 4")
     edit(main, "provincial_sync", "provincial_check")
     return workflows_dir
 
@@ -170,12 +170,12 @@ def test_migrate_refuses_an_unmapped_state_and_changes_nothing(
     other = migrate_app(app_ctx, two_versions, tmp_path)
     with other.app_context():
         result = other.test_cli_runner().invoke(
-            args=["workflows", "migrate", "action_plan", "--from", "2", "--to", "3"]
+            args=["workflows", "migrate", "action_plan", "--from", "3", "--to", "4"]
         )
     assert result.exit_code == EXIT_REFUSED
-    assert "'provincial_sync' have no place in version 3: map each with --map" in result.output
+    assert "'provincial_sync' have no place in version 4: map each with --map" in result.output
     db.session.expire_all()
-    assert db.session.get(ActionPlan, plan.id).workflow_version == 2
+    assert db.session.get(ActionPlan, plan.id).workflow_version == 3
 
 
 def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
@@ -190,9 +190,9 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
         "migrate",
         "action_plan",
         "--from",
-        "2",
-        "--to",
         "3",
+        "--to",
+        "4",
         "--map",
         "provincial_sync=provincial_check",
     ]
@@ -202,16 +202,16 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
     assert f"plan {syncing.id}: provincial_sync -> provincial_check" in dry.output
     assert "would move 2 case(s)" in dry.output
     db.session.expire_all()
-    assert db.session.get(ActionPlan, syncing.id).workflow_version == 2
+    assert db.session.get(ActionPlan, syncing.id).workflow_version == 3
 
     with other.app_context():
         result = cli.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "moved 2 case(s) of action_plan from version 2 to 3" in result.output
+    assert "moved 2 case(s) of action_plan from version 3 to 4" in result.output
     db.session.expire_all()
     moved = db.session.get(ActionPlan, syncing.id)
-    assert (moved.state, moved.workflow_version) == ("provincial_check", 3)
-    assert db.session.get(ActionPlan, drafting.id).workflow_version == 3
+    assert (moved.state, moved.workflow_version) == ("provincial_check", 4)
+    assert db.session.get(ActionPlan, drafting.id).workflow_version == 4
     last = moved.history[-1]
     assert (last.trigger, last.from_state, last.to_state, last.role) == (
         "migrate",
@@ -219,7 +219,7 @@ def test_migrate_moves_plans_with_a_history_row_each_and_keeps_the_chain(
         "provincial_check",
         "system",
     )
-    assert last.comment == "action_plan version 2 → 3"
+    assert last.comment == "action_plan version 3 → 4"
     # The new state's reminders replace the old ones, counted from the same entry time.
     pending = db.session.scalars(
         select(ScheduledStep).where(

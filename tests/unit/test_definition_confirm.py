@@ -1,6 +1,7 @@
 """`confirm` on a transition: a decision that cannot be undone is confirmed on a page of its
 own, which says what will happen (`consequence`). The loader reads it and refuses a wrong one
-naming the file and the entry."""
+naming the file and the entry; the shipped definitions ask before every step a person takes
+into a final state."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from workflow_app.engine import DefinitionError, GuardRegistry
+from workflow_app.engine import DefinitionError, GuardRegistry, Role
 from workflow_app.engine.definition import load_definition
+from workflow_app.engine.registry import WorkflowRegistry
+from workflow_app.resources import resource_path
 
 MINI = """\
 name: mini
@@ -85,3 +88,24 @@ def test_a_transition_only_the_system_fires_confirms_nothing(tmp_path: Path) -> 
         "transitions[0] (finish).confirm",
     )
     assert "only the system fires it: nobody is there to confirm it" in caught.value.problem
+
+
+def test_the_shipped_definitions_ask_before_every_step_a_person_takes_into_a_final_state() -> None:
+    guards = GuardRegistry()
+    for name in ("plan_complete", "report_complete"):
+        guards.register(name)(lambda case: [])
+    registry = WorkflowRegistry.from_directory(resource_path("workflows"), guards)
+    unconfirmed = [
+        f"{definition.source_file}: {step.trigger} -> {step.dest}"
+        for name in registry.names()
+        for definition in [registry.latest(name)]
+        for step in definition.transitions
+        if definition.states[step.dest].final
+        and step.roles - {Role.SYSTEM.value}
+        and not (step.confirm and step.consequence)
+    ]
+    assert not unconfirmed, "irreversible steps without a confirmation: " + ", ".join(unconfirmed)
+    approve = registry.latest("action_plan").transition_for("approve", "provincial_sync")
+    assert approve.confirm and "Monitoring starts by itself" in approve.consequence.get("en")
+    withdraw = registry.latest("action_plan").transition_for("withdraw", "draft")
+    assert withdraw.label.get("id") == "Tarik rencana aksi"

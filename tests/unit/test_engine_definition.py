@@ -85,8 +85,9 @@ def valid() -> dict:
 
 def test_the_real_definition_loads() -> None:
     definition = load_definition(REAL_FILE, GUARDS)
-    # Version 2 keeps duties apart; version 1 stays beside it for the plans it runs.
-    assert definition.key == ("action_plan", 2)
+    # Version 3 asks before what cannot be undone; versions 1 and 2 stay beside it for the
+    # plans they run.
+    assert definition.key == ("action_plan", 3)
     assert definition.source_file == "action_plan.yaml"
     assert definition.transition_for("forward", "district_review").actor_differs_from == ("submit",)
     assert definition.transition_for("approve", "provincial_sync").actor_differs_from == (

@@ -58,9 +58,9 @@ def _models(machine: WorkflowMachine) -> int:
 
 
 def test_the_registry_reuses_one_machine_per_version(registry: WorkflowRegistry) -> None:
-    first = registry.machine("action_plan", 2)
-    assert registry.machine("action_plan", 2) is first
-    assert registry.get("action_plan", 2) is first.definition
+    first = registry.machine("action_plan", 3)
+    assert registry.machine("action_plan", 3) is first
+    assert registry.get("action_plan", 3) is first.definition
     assert registry.latest("action_plan") is first.definition
 
 
