@@ -76,6 +76,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "API_RATE_LIMIT": "600 per minute",
         # An acting official (Plt/Plh) is appointed for at most this many days at a time.
         "DELEGATION_MAX_DAYS": 90,
+        # Where each role lands after logging in (workspaces.py): a role named here opens its
+        # workspace, any other role its tasks (DEFAULT_WORKSPACE). The workspaces: tasks,
+        # sync (the provincial sync desk), dashboard (the provincial overview), admin.
+        "DEFAULT_WORKSPACE": "tasks",
+        "ROLE_WORKSPACES": {
+            "provincial_head": "dashboard",
+            "admin": "admin",
+            "partner": "dashboard",
+        },
         "PREFERRED_URL_SCHEME": "http",
         # Bootstrap's CSS comes from the app itself (bootstrap-flask's static files), never a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,

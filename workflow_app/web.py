@@ -12,8 +12,42 @@ from sqlalchemy.engine import Engine
 from .celery_app import celery_init_app
 from .engine import DefinitionErrors, WorkflowRegistry, guards
 from .extensions import babel, bootstrap, cache, csrf, db, login_manager, mail, migrate
+from .reloads import init_reloads
+from .workspaces import check_role_workspaces
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The POST-only action endpoints, each with the page it acts on: reloading the address of a
+# refused action (GET) shows that page instead of "405" (reloads.py).
+RELOAD_TARGETS = {
+    "plans.transition": "plans.detail",
+    "plans.add_comment": "plans.detail",
+    "plans.delete_activity": "plans.detail",
+    "plans.reply": "plans.detail",
+    "plans.resolution": "plans.detail",
+    "monitoring.transition": "monitoring.report",
+    "monitoring.upload": "monitoring.report",
+    "monitoring.delete_attachment": "monitoring.report",
+    "cases.transition": "cases.detail",
+    "cases.add_comment": "cases.detail",
+    "cases.sign_off": "cases.detail",
+    "accounts.end_delegation": "accounts.delegations",
+    "accounts.revoke_api_token": "accounts.api_tokens",
+    "accounts.change_email_delivery": "accounts.account",
+    "feeds.create": "accounts.account",
+    "feeds.revoke": "accounts.account",
+    "inbox.open_item": "inbox.index",
+    "inbox.read_all": "inbox.index",
+    "admin.add_role_view": "admin.edit_user",
+    "admin.remove_role_view": "admin.edit_user",
+    "admin.reset_password_view": "admin.edit_user",
+    "admin.add_override": "admin.calendar",
+    "admin.delete_override": "admin.calendar",
+    "admin.add_agency_view": "admin.agencies",
+    "admin.remove_agency_view": "admin.agencies",
+    "admin.retry": "admin.outbox",
+    "admin.retry_failed": "admin.outbox",
+}
 
 
 @event.listens_for(Engine, "connect")
@@ -155,3 +189,7 @@ def init_app(app: Flask) -> None:
     init_session_timeouts(app)
     init_api_errors(app)  # after the HTML pages: JSON for unknown /api/ paths
     register_commands(app)
+    # Where each role lands after login (workspaces.py), checked once every feature registered
+    # its workspace; and what reloading the address of an action shows (reloads.py).
+    check_role_workspaces(app, app.extensions["workflows"].roles)
+    init_reloads(app, RELOAD_TARGETS)

@@ -315,7 +315,10 @@ def test_actions_are_posted_not_fetched(app_ctx, users) -> None:
     plan = factories.plan_in_state(users, "draft")
     client = _client_as(app_ctx, "drafter.6301")
 
-    assert client.get(f"/plans/{plan.id}/transition?trigger=submit").status_code == 405
+    # A GET (a reload, a copied link) only shows the plan again.
+    answer = client.get(f"/plans/{plan.id}/transition?trigger=submit")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/plans/{plan.id}"
     assert _snapshot(plan.id)[0] == "draft"
 
 

@@ -79,6 +79,12 @@ def _rows(delegations: list[Delegation], today: date) -> list[Row]:
     ]
 
 
+@blueprint.app_template_global("can_use_delegations")
+def can_use_delegations(user: User) -> bool:
+    """The main menu offers "Acting officials" (Plt/Plh) only to whom it concerns."""
+    return bool(user.is_authenticated) and ops.uses_delegations(user)
+
+
 def _page(form: DelegationForm, *, status: int = 200, error: str | None = None) -> Page:
     today = wita_today()
     everything = list(db.session.scalars(ops.visible_delegations(current_user)).unique())

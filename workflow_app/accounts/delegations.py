@@ -67,6 +67,14 @@ def is_admin(user: User) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+def uses_delegations(user: User) -> bool:
+    """Whether the Plt/Plh page is for `user`: an admin manages every delegation, a holder of a
+    delegable role (in their own right or acting) hands it over or acts for a colleague. A
+    partner holds none, so the menu does not offer the page."""
+    delegable = delegable_roles()
+    return is_admin(user) or any(grant.role in delegable for grant in user.grants())
+
+
 def holds(user: User, role: str, region: Region) -> bool:
     """The user holds `role` in `region` in their own right (not by delegation)."""
     return any(a.role == role and a.region_id == region.id for a in user.roles)

@@ -30,6 +30,7 @@ from ..security.throttling import (
     username_key,
 )
 from ..unit_of_work import unit_of_work
+from ..workspaces import landing_url
 from .forms import LoginForm
 from .known_devices import is_known_device, login_client_key, remember_device
 from .models import User
@@ -64,15 +65,16 @@ def is_local_path(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def _after_login_url() -> str:
+def _after_login_url(user: User) -> str:
     target = request.args.get("next")
-    return target if target and is_local_path(target) else url_for("plans.tasks")
+    return target if target and is_local_path(target) else landing_url(user)
 
 
 @blueprint.route("/")
 def start() -> Response:
+    """Each user's start page: the workspace of their roles (workspaces.py)."""
     if current_user.is_authenticated:
-        return redirect(url_for("plans.tasks"))
+        return redirect(landing_url(current_user))
     return redirect(url_for("accounts.login"))
 
 
@@ -105,7 +107,7 @@ def start() -> Response:
 )
 def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_after_login_url())
+        return redirect(_after_login_url(current_user))
     form = LoginForm()
     if not form.is_submitted():
         return render_template("accounts/login.html", form=form)
@@ -123,7 +125,7 @@ def login() -> Response | tuple[str, int] | str:
         )
         error = _("This account has been disabled. Please contact the administrator.")
         return render_template("accounts/login.html", form=form, error=error), 403
-    target = _after_login_url()
+    target = _after_login_url(user)
     kept_forms = session_refs()
     # A fresh session at login: nothing from before (e.g. a planted session) carries over,
     # except the forms this user sent after their session ended (another user's stay apart).

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..accounts.models import User
 from ..engine import Role
 from ..extensions import login_manager
+from ..workspaces import register_workspace
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -17,6 +18,9 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 def can_open_admin(user: User) -> bool:
     """Whether `user` holds the platform's admin role (the navigation shows its link by it)."""
     return bool(user.is_authenticated) and user.has_role(Role.ADMIN)
+
+
+register_workspace("admin", "admin.index", can_open_admin)
 
 
 @blueprint.before_request

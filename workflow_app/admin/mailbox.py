@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -27,7 +28,7 @@ class MailboxEntry:
     name: str
     subject: str
     to: str
-    date: str
+    date: datetime | None
     outbox_id: str
 
 
@@ -59,11 +60,21 @@ def _entries() -> list[MailboxEntry]:
                 name=name,
                 subject=str(message["Subject"] or ""),
                 to=str(message["To"] or ""),
-                date=str(message["Date"] or ""),
+                date=sent_at(message),
                 outbox_id=str(message[OUTBOX_ID_HEADER] or ""),
             )
         )
     return entries
+
+
+def sent_at(message: EmailMessage) -> datetime | None:
+    """The message's Date header as an instant (shown in WITA), or None when it has none."""
+    header = message["Date"]
+    when = getattr(header, "datetime", None)
+    if when is None:
+        return None
+    # A date without a zone (RFC 5322's "-0000": the zone is unknown) is read as UTC.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _body(message: EmailMessage, subtype: str) -> str | None:
@@ -88,6 +99,7 @@ def mailbox_message(name: str) -> str:
         "admin/mailbox_message.html",
         name=name,
         subject=str(message["Subject"] or ""),
+        sent=sent_at(message),
         headers=[(key, str(value)) for key, value in message.items()],
         text=_body(message, "plain"),
         html=_body(message, "html"),

@@ -25,6 +25,7 @@ from ..plans.queries import state_options
 from ..plans.vocabulary import FUNDING_SOURCES, SUB_SECTORS
 from ..regions.models import Region
 from ..spreadsheets.tabular import FORMATS, csv_dialect, download
+from ..workspaces import register_workspace
 from . import figures, scope
 from .cache import cached, fragment_key
 from .declared import declared_figures
@@ -46,6 +47,9 @@ Page = str | tuple[str, int] | Response
 @blueprint.app_template_global("can_open_dashboard")
 def can_open_dashboard(user: User) -> bool:
     return bool(user.is_authenticated) and scope.may_open(user)
+
+
+register_workspace("dashboard", "dashboard.index", can_open_dashboard)
 
 
 @blueprint.before_request

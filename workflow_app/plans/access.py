@@ -13,7 +13,7 @@ from ..policy import region_scope
 from ..regions.models import Region
 from ..workflows import PLAN_WORKFLOW, covers, definition_of
 from .case_queries import state_names
-from .models import PLAN_KIND_NAME, ActionPlan
+from .models import PLAN_KIND_NAME, ActionPlan, LivePlanYear
 
 
 def scope_of(plan: ActionPlan) -> Scope:
@@ -49,6 +49,22 @@ def creation_regions(user: User) -> list[Region]:
 def can_create_plan(user: User) -> bool:
     """Whether `user` may create a plan anywhere (the plans list offers "New plan")."""
     return bool(user.is_authenticated) and bool(creation_regions(user))
+
+
+def regions_without_a_plan(user: User) -> list[Region]:
+    """The regions where `user` may create a plan and none is live (every plan there, if any,
+    is in a final state): My tasks offers to create one."""
+    regions = creation_regions(user)
+    if not regions:
+        return []
+    held = set(
+        db.session.scalars(
+            select(LivePlanYear.region_id)
+            .where(LivePlanYear.region_id.in_([region.id for region in regions]))
+            .distinct()
+        )
+    )
+    return [region for region in regions if region.id not in held]
 
 
 def published_states(workflow: str) -> set[str]:

@@ -109,6 +109,7 @@ def _save(
 # a grant of that role reaches; `operations.create_plan` refuses by the same rule): the list
 # page offers "New plan" by the rule this page opens by.
 blueprint.add_app_template_global(access.can_create_plan, "can_create_plan")
+blueprint.add_app_template_global(access.regions_without_a_plan, "regions_without_a_plan")
 
 
 @blueprint.route("/plans/new", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from ..deadlines.display import due_statuses
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
 from ..workflows import definition_of
+from ..workspaces import register_workspace
 from . import operations
 from .blueprint import blueprint
 from .case_views import (
@@ -98,6 +99,10 @@ def tasks() -> Page:
         declared=declared_tasks(current_user, limit),
         opinions=opinions_waiting(current_user),
     )
+
+
+# Every user may open their tasks: where a role with steps to take lands (workspaces.py).
+register_workspace("tasks", "plans.tasks", lambda user: bool(user.is_authenticated))
 
 
 @blueprint.get("/plans")

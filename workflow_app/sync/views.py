@@ -23,6 +23,7 @@ from ..plans.queries import state_options
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES
 from ..templating import number
 from ..workflows import definition_of
+from ..workspaces import register_workspace
 from .chart import trajectory_svg
 from .flags import BELOW_BASELINE, BELOW_PREVIOUS, DUPLICATE, UNFUNDED
 from .queries import (
@@ -46,6 +47,9 @@ def can_open_sync(user: User) -> bool:
     """Whether `user` may open the workspace (the navigation shows its link by the same rule):
     a grant, own or acting for someone, of a role declared with a scope in SYNC_SCOPES."""
     return policy.may_open_workspace(user, SYNC_SCOPES)
+
+
+register_workspace("sync", "sync.index", can_open_sync)
 
 
 @blueprint.before_request
