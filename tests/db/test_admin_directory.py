@@ -45,7 +45,8 @@ def _agencies(code: str) -> dict[str, str]:
 def _shown_agencies(client: FlaskClient, code: str) -> list[str]:
     response = client.get(f"/admin/agencies?region={code}")
     assert response.status_code == 200
-    rows = re.findall(r'<tr id="agency-\d+">\s*<td>([^<]*)</td>', response.get_data(as_text=True))
+    page = response.get_data(as_text=True)
+    rows = re.findall(r'<tr id="agency-\d+">\s*<td[^>]*>([^<]*)</td>', page)
     return [html.unescape(row) for row in rows]
 
 

@@ -232,7 +232,9 @@ def render_svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" role="img" '
         f'viewBox="0 0 {drawing.width} {drawing.height}" width="100%" '
-        f'style="max-width:{drawing.width}px" font-family={quoteattr(FONT)} '
+        # On a phone the drawing keeps its own width (app.css), so its text stays readable.
+        f'style="max-width:{drawing.width}px;--diagram-width:{drawing.width}px" '
+        f"font-family={quoteattr(FONT)} "
         f"aria-label={quoteattr(title)}>"
         f"<title>{escape(title)}</title>"
         '<defs><marker id="wf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
