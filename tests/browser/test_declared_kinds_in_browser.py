@@ -52,12 +52,16 @@ def test_a_pokja_decree_from_the_district_form_to_the_provinces_record(
 
     page.set_viewport_size(PHONE)
     log_in(page, live_server, "provincial.63")
+    # Acknowledging cannot be undone: the task's link opens its confirmation page.
     page.locator("[id^=task-sk_pokja-] a.task-action").first.click()
+    expect(page.locator("#consequence")).to_contain_text("SK Pokja dicatat untuk seterusnya")
     screenshot(page, "decree-provincial-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the case page is {width}px wide on a phone"
-    page.locator("#action-acknowledge button[type=submit]").click()
-    expect(page.locator("h1 .badge")).to_contain_text("Tercatat")
+    assert width <= PHONE["width"], f"the confirmation page is {width}px wide on a phone"
+    page.locator("#confirm-button").click()
+    # Back on the task list it was opened from, which says what became of the decree.
+    page.wait_for_url(f"{live_server}/tasks")
+    expect(page.locator(".flash-success")).to_contain_text("Tercatat")
 
 
 def test_a_dak_proposal_signed_off_by_the_agencies_and_recommended(
@@ -103,5 +107,7 @@ def test_a_dak_proposal_signed_off_by_the_agencies_and_recommended(
     page.goto(url)
     expect(page.locator("h1 .badge")).to_contain_text("Verifikasi Provinsi")
     screenshot(page, "dak-provincial")
-    page.locator("#action-recommend button[type=submit]").click()
+    page.locator("#confirm-link-recommend").click()
+    expect(page.locator("#consequence")).to_contain_text("direkomendasikan untuk seterusnya")
+    page.locator("#confirm-button").click()
     expect(page.locator("h1 .badge")).to_contain_text("Direkomendasikan")

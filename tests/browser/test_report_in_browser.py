@@ -52,7 +52,10 @@ def test_the_drafter_reports_a_quarter_and_the_province_verifies_it(
     with page.expect_download() as download:
         page.get_by_role("link", name="berita-acara.pdf").first.click()
     assert Path(download.value.path()).read_bytes() == PDF
-    page.locator("#action-verify button[type=submit]").click()
+    # Verifying cannot be undone: its confirmation page asks first.
+    page.locator("#confirm-link-verify").click()
+    expect(page.locator("#consequence")).to_contain_text("diverifikasi untuk seterusnya")
+    page.locator("#confirm-button").click()
     expect(page.locator("h1 .badge").first).to_contain_text("Terverifikasi")
     screenshot(page, "report-provincial")
 

@@ -161,7 +161,11 @@ def test_a_plan_from_first_draft_to_approval_in_the_browser(
     page.wait_for_url(f"{base}/sync")
     screenshot(page, "story-provincial-sync")
     plan_id = plan_path.rsplit("/", 1)[1]
-    page.click(f"#sync-action-approve-{plan_id} button[type=submit]")
+    # Approval cannot be undone: its confirmation page names the plan and takes a comment.
+    page.click(f"#sync-action-approve-{plan_id}")
+    expect(page.locator("#consequence")).to_contain_text("Pemantauan dimulai dengan sendirinya")
+    page.fill("#confirm-comment", "Sesuai program provinsi.")
+    page.click("#confirm-button")
     page.wait_for_url(f"{base}/sync")
     expect(page.locator("#row-6301 .badge")).to_have_text("Disetujui")
     expect(page.locator(f"#sync-action-approve-{plan_id}")).to_have_count(0)

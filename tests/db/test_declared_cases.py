@@ -62,7 +62,14 @@ def _page_text(response: Any) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
 
 
-def _fire(client: FlaskClient, case: DeclaredCase, trigger: str, comment: str = "") -> Any:
+def _fire(
+    client: FlaskClient,
+    case: DeclaredCase,
+    trigger: str,
+    comment: str = "",
+    confirmed: bool = False,
+) -> Any:
+    """An action's POST (`confirmed`: sent from its confirmation page)."""
     url = f"/cases/{KIND}/{case.id}"
     data = {
         "csrf_token": csrf_token(client, url),
@@ -70,6 +77,8 @@ def _fire(client: FlaskClient, case: DeclaredCase, trigger: str, comment: str = 
         "version": str(case.version),
         "comment": comment,
     }
+    if confirmed:
+        data["confirmed"] = "1"
     return client.post(f"{url}/transition", data=data)
 
 
@@ -141,11 +150,13 @@ def test_the_declared_checks_block_submission_and_say_what_is_missing(
     assert {row.recipient.username for row in told} == {"provincial.63"}
     assert told[0].payload["item_path"] == f"/cases/{KIND}/{case.id}"
 
-    # The province's task list has it, with the action to take.
+    # The province's task list has it, with the action to take: acknowledging cannot be
+    # undone, so it leads to its confirmation page.
     provincial = signed_in(app_ctx, "provincial.63")
     tasks = provincial.get("/tasks").get_data(as_text=True)
-    assert f'id="task-{KIND}-{case.id}"' in tasks and "#action-acknowledge" in tasks
-    assert _fire(provincial, case, "acknowledge").status_code == 303
+    assert f'id="task-{KIND}-{case.id}"' in tasks
+    assert f"/cases/{KIND}/{case.id}/confirm/acknowledge?" in tasks
+    assert _fire(provincial, case, "acknowledge", confirmed=True).status_code == 303
     db.session.expire_all()
     assert case.state == "acknowledged"
     rows = db.session.scalars(

@@ -99,13 +99,18 @@ def post_figures(
     return client.post(f"/reports/{report.id}", data=data)
 
 
-def act(client: FlaskClient, report_id: int, trigger: str, comment: str = "") -> TestResponse:
+def act(
+    client: FlaskClient, report_id: int, trigger: str, comment: str = "", confirmed: bool = False
+) -> TestResponse:
+    """An action's POST (`confirmed`: sent from its confirmation page)."""
     data = {
         "csrf_token": token_on(client),
         "trigger": trigger,
         "comment": comment,
         "version": str(stored(report_id).version),
     }
+    if confirmed:
+        data["confirmed"] = "1"
     return client.post(f"/reports/{report_id}/transition", data=data)
 
 
@@ -375,7 +380,11 @@ def test_the_province_returns_with_a_comment_and_verifies_after_the_resubmission
     assert act(province, report.id, "return", comment="Lampirkan BAST").status_code == 303
     assert stored(report.id).state == "returned"
     assert act(drafter, report.id, "submit").status_code == 303
-    assert act(province, report.id, "verify").status_code == 303
+    # Verifying cannot be undone: asked first on its confirmation page, nothing changed yet.
+    asked = act(province, report.id, "verify")
+    assert asked.status_code == 200 and 'id="confirm-form"' in text_of(asked)
+    assert stored(report.id).state == "submitted"
+    assert act(province, report.id, "verify", confirmed=True).status_code == 303
 
     assert stored(report.id).state == "verified"
     page = text_of(province.get(f"/reports/{report.id}"))

@@ -1,6 +1,8 @@
 """Approving and returning plans straight from the provincial sync workspace: the forms post to
-the plan's transition endpoint and, on success, bring the reviewer back to /sync; a `next`
-pointing anywhere else is ignored; a return without a comment changes nothing."""
+the plan's transition endpoint and, on success, bring the reviewer back to /sync; approval
+cannot be undone, so its button leads to the plan's confirmation page first, which posts with
+the same `next`; a `next` pointing anywhere else is ignored; a return without a comment changes
+nothing."""
 
 from __future__ import annotations
 
@@ -33,9 +35,23 @@ def _sync_form(client: FlaskClient, trigger: str, plan_id: int, url: str = "/syn
     """The fields of the workspace's `trigger` form for the plan, as a browser would send them."""
     response = client.get(url)
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    match = re.search(rf'<form[^>]*id="sync-action-{trigger}-{plan_id}".*?</form>', page, re.S)
-    assert match, f"no {trigger} form for plan {plan_id} on {url}"
+    return _form_fields(response.get_data(as_text=True), f"sync-action-{trigger}-{plan_id}")
+
+
+def _approval_form(client: FlaskClient, plan_id: int, url: str = "/sync") -> dict:
+    """The fields of the confirmation page the workspace's approve button leads to."""
+    page = client.get(url).get_data(as_text=True)
+    link = re.search(rf'<a[^>]*id="sync-action-approve-{plan_id}"[^>]*>', page)
+    assert link, f"no approve button for plan {plan_id} on {url}"
+    href = html.unescape(re.search(r'href="([^"]+)"', link[0])[1])
+    response = client.get(href)
+    assert response.status_code == 200
+    return _form_fields(response.get_data(as_text=True), "confirm-form")
+
+
+def _form_fields(page: str, form_id: str) -> dict:
+    match = re.search(rf'<form[^>]*id="{form_id}".*?</form>', page, re.S)
+    assert match, f"no form {form_id}"
     fields = {
         name: html.unescape(value)
         for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', match[0])
@@ -70,8 +86,9 @@ def test_approve_from_sync_lands_back_on_sync_with_the_plan_approved(
     db.session.commit()
     client = _client_as(app_ctx, "provincial.63")
     url = "/sync?state=provincial_sync"
-    fields = _sync_form(client, "approve", plan.id, url)
+    fields = _approval_form(client, plan.id, url)
     assert fields["next"] == url and fields["trigger"] == "approve"
+    assert _snapshot(plan.id)[0] == "provincial_sync"  # not before it is confirmed
 
     response = client.post(f"/plans/{plan.id}/transition", data=fields)
 
@@ -98,7 +115,7 @@ def test_a_next_pointing_off_site_is_ignored(app_ctx: Flask, users: dict, target
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
     client = _client_as(app_ctx, "provincial.63")
-    fields = _sync_form(client, "approve", plan.id) | {"next": target}
+    fields = _approval_form(client, plan.id) | {"next": target}
 
     response = client.post(f"/plans/{plan.id}/transition", data=fields)
 

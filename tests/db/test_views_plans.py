@@ -52,7 +52,10 @@ def _listed_ids(page: str) -> set[int]:
 
 
 def _action_triggers(page: str) -> set[str]:
-    return set(re.findall(r'<form [^>]*class="action-form" id="action-([a-z_]+)"', page))
+    """The actions offered: a form each, or a link to its confirmation page (`confirm`)."""
+    return set(
+        re.findall(r'<(?:form|div) [^>]*class="action-form[a-z -]*" id="action-([a-z_]+)"', page)
+    )
 
 
 # --- my tasks ------------------------------------------------------------------------

@@ -58,7 +58,9 @@ def _snapshot(plan_id: int) -> Snapshot:
 
 
 def _version_on_page(page: str, trigger: str) -> int:
-    form = page[page.index(f'id="action-{trigger}"') :]
+    """The version in the action form of `trigger` (or in the form with id `confirm-form`)."""
+    form_id = trigger if trigger == "confirm-form" else f"action-{trigger}"
+    form = page[page.index(f'id="{form_id}"') :]
     return int(re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1))
 
 
@@ -70,9 +72,13 @@ def _act(
     comment: str = "",
     version: int | None = None,
     with_token: bool = True,
+    confirmed: bool = False,
 ) -> TestResponse:
-    """Post an action as a browser would: the CSRF token and version read from the pages."""
+    """Post an action as a browser would: the CSRF token and version read from the pages
+    (`confirmed`: from the action's confirmation page)."""
     data = {"trigger": trigger, "comment": comment}
+    if confirmed:
+        data["confirmed"] = "1"
     if with_token:
         data["csrf_token"] = csrf_token(client, "/tasks")
     if version is None:
@@ -346,14 +352,21 @@ def test_the_review_loop_from_the_browser_lands_in_the_history(app_ctx, users) -
         (provincial, "return", "Lengkapi baseline BABS", "returned"),
         (drafter, "submit", "Baseline BABS sudah dilengkapi", "district_review"),
         (reviewer, "forward", "", "provincial_sync"),
-        (provincial, "approve", "", "approved"),
+        (provincial, "approve", "Sesuai program provinsi", "approved"),
     ]
 
     for client, trigger, comment, state in steps:
         page = _text(client.get(f"/plans/{plan.id}"))
-        version = _version_on_page(page, trigger)
+        # A decision that cannot be undone is a link to its confirmation page.
+        link = re.search(rf'href="([^"]+)" id="confirm-link-{trigger}"', page)
+        if link:
+            page = _text(client.get(link.group(1)))
+            assert 'id="confirm-form"' in page, trigger
+        version = _version_on_page(page, trigger if not link else "confirm-form")
 
-        response = _act(client, plan.id, trigger, comment=comment, version=version)
+        response = _act(
+            client, plan.id, trigger, comment=comment, version=version, confirmed=bool(link)
+        )
 
         assert response.status_code == 303, trigger
         assert response.headers["Location"] == f"/plans/{plan.id}"
@@ -395,9 +408,10 @@ def test_the_review_loop_from_the_browser_lands_in_the_history(app_ctx, users) -
     ]
     assert "Lengkapi baseline BABS" in history
     assert "Baseline BABS sudah dilengkapi" in history
+    assert "Sesuai program provinsi" in history  # the approval's comment
     assert page.count("WITA</time>") == 7
     assert _action_forms(page) == {"start_monitoring"}
 
 
 def _action_forms(page: str) -> set[str]:
-    return set(re.findall(r'class="action-form" id="action-(\w+)"', page))
+    return set(re.findall(r'class="action-form[\w -]*" id="action-(\w+)"', page))

@@ -265,6 +265,13 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             data={"trigger": "submit", "version": "{spare_draft_version}"},
         ),
     ),
+    # The confirmation page of an action (those that cannot be undone link to it): refused
+    # exactly as the action is (the same checks, firing.check). Approving the draft: the
+    # provincial reviewer is told it is not possible now (409); submitting it: its drafter.
+    ("GET", "/plans/<int:plan_id>/confirm/<trigger>"): (
+        scoped(answers(403, provincial_reviewer=409, partner=404), args={"trigger": "approve"}),
+        scoped(answers(403, district_drafter=200, partner=404), args={"trigger": "submit"}),
+    ),
     ("POST", "/plans/<int:plan_id>/comments"): (scoped(COMMENT_ON_DRAFT),),
     # A review comment's thread. Answering: the drafter while the plan is back with them, the
     # reviewer of the stage it is at; the plan's other reviewers and its drafter at another
@@ -337,6 +344,11 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             data={"trigger": "submit", "version": "{spare_report_version}"},
         ),
     ),
+    # Verifying a report that is still due (its confirmation page): the provincial reviewer is
+    # told it is not possible now (409), as the action would tell them; anyone else 403.
+    ("GET", "/reports/<int:report_id>/confirm/<trigger>"): (
+        scoped(answers(403, provincial_reviewer=409, partner=404), args={"trigger": "verify"}),
+    ),
     ("POST", "/reports/<int:report_id>/attachments"): (scoped(FILL_DUE_EMPTY),),
     ("GET", "/reports/<int:report_id>/attachments/<int:attachment_id>"): (
         scoped(READ_DUE_REPORT),
@@ -383,12 +395,16 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     ("POST", "/cases/<kind>/<int:case_id>/transition"): (
         scoped(ACTION_EMPTY_DRAFT),
-        # Withdrawing a draft: its drafter only.
+        # Withdrawing a draft, confirmed on its confirmation page: its drafter only.
         scoped(
             answers(403, district_drafter=303, partner=404),
             args={"case_id": "spare_decree"},
-            data={"trigger": "withdraw", "version": "{spare_decree_version}"},
+            data={"trigger": "withdraw", "version": "{spare_decree_version}", "confirmed": "1"},
         ),
+    ),
+    # Asking to withdraw the draft decree (its confirmation page): its drafter only.
+    ("GET", "/cases/<kind>/<int:case_id>/confirm/<trigger>"): (
+        scoped(answers(403, district_drafter=200, partner=404), args={"trigger": "withdraw"}),
     ),
     # Exports: the list as its page shows it (to whoever is signed in, only what they may see);
     # one case as its page.

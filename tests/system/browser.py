@@ -1,8 +1,11 @@
 """A user's browser, as far as the system test needs one: a cookie jar, the login form and the
-action forms of a plan page, read from the HTML the server sends (CSRF token, trigger, version)."""
+action forms of a plan page (or of an action's confirmation page), read from the HTML the
+server sends (CSRF token, trigger, version)."""
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 
 import requests
@@ -63,10 +66,15 @@ class Browser:
     def act(
         self, plan_id: int, trigger: str, *, comment: str = "", request_id: str | None = None
     ) -> requests.Response:
-        """Press an action button on the plan page (as the form there posts it)."""
+        """Press an action button on the plan page (as the form there posts it); an action that
+        cannot be undone links to its confirmation page, whose form is posted instead."""
         page = self.get(f"/plans/{plan_id}")
         assert page.status_code == 200, page.status_code
-        action, fields = read_form(page.text, f"action-{trigger}")
+        link = re.search(rf'href="([^"]+)" id="confirm-link-{trigger}"', page.text)
+        if link:
+            page = self.get(html.unescape(link.group(1)))
+            assert page.status_code == 200, page.status_code
+        action, fields = read_form(page.text, "confirm-form" if link else f"action-{trigger}")
         fields["comment"] = comment
         headers = {"X-Request-ID": request_id} if request_id else {}
         return self.session.post(

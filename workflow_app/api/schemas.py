@@ -161,6 +161,13 @@ class AvailableTransition(BaseModel):
     label: Label
     to_state: str
     comment_required: bool
+    confirm: bool = Field(
+        description="A decision that cannot be undone: ask the user to confirm it (telling them "
+        "`consequence`) before firing it."
+    )
+    consequence: Label | None = Field(
+        default=None, description="What will happen when it is fired, as the definition says it."
+    )
     problems: list[str] = Field(description="What blocks it now; empty when it can be fired.")
 
 

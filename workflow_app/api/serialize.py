@@ -54,6 +54,12 @@ def transitions(user: User, case: Any) -> list[s.AvailableTransition]:
             label=s.Label(id=step.label.id, en=step.label.en),
             to_state=step.dest,
             comment_required=step.comment_required,
+            confirm=step.confirm,
+            consequence=(
+                s.Label(id=step.consequence.id, en=step.consequence.en)
+                if step.consequence
+                else None
+            ),
             problems=[str(p) for name in step.guards for p in guards.get(name)(case)]
             + [str(p) for p in kind.requirements(case, step)],
         )

@@ -22,11 +22,13 @@ from ..plans.case_views import (
     Refusal,
     Reply,
     actor,
+    confirm_get,
     language,
     page_actions,
     transition_post,
     trigger_labels,
 )
+from ..plans.confirmation import Confirmation, Described, register_confirmation
 from ..refusals import refusal_details, refusal_message
 from ..regions.models import Region
 from ..subjects import CaseKind
@@ -278,6 +280,28 @@ def transition(kind: str, case_id: int) -> Reply:
         back=url_for("cases.detail", kind=kind, case_id=case_id),
         refusal=case_refusal,
     )
+
+
+@blueprint.get("/cases/<kind>/<int:case_id>/confirm/<trigger>")
+@login_required
+def confirm(kind: str, case_id: int, trigger: str) -> Page:
+    _kind(kind)
+    return confirm_get(case_id, trigger, _load(kind), _case_page, refusal=case_refusal)
+
+
+register_confirmation(
+    DeclaredCase,
+    Confirmation(
+        confirm_endpoint="cases.confirm",
+        transition_endpoint="cases.transition",
+        url_args=lambda case: {"kind": case.kind, "case_id": case.id},
+        describe=lambda case: Described(
+            title=case.title,
+            region=case.region,
+            page_url=url_for("cases.detail", kind=case.kind, case_id=case.id),
+        ),
+    ),
+)
 
 
 @blueprint.get("/cases/<kind>/<int:case_id>/files/<field>")

@@ -14,11 +14,13 @@ from flask_login import current_user, login_required
 
 from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionRefused
-from ..plans.case_views import Reply, language, transition_post
+from ..plans.case_views import Page, Reply, confirm_get, language, transition_post
+from ..plans.confirmation import Confirmation, Described, register_confirmation
 from ..unit_of_work import unit_of_work
 from . import operations
 from .blueprint import blueprint
 from .forms import report_form
+from .models import ProgressReport
 from .page import actor, report_page, report_refusal
 from .quarters import ROMAN
 from .queries import (
@@ -95,6 +97,34 @@ def transition(report_id: int) -> Reply:
         back=url_for("monitoring.report", report_id=report_id),
         refusal=report_refusal,
     )
+
+
+@blueprint.get("/reports/<int:report_id>/confirm/<trigger>")
+@login_required
+def confirm(report_id: int, trigger: str) -> Page:
+    return confirm_get(
+        report_id, trigger, operations.load_visible_report, report_page, refusal=report_refusal
+    )
+
+
+def _described(report: ProgressReport) -> Described:
+    return Described(
+        title=report.plan.title,
+        region=report.plan.region,
+        page_url=url_for("monitoring.report", report_id=report.id),
+        facts=[(_("Quarter"), report.period_label)],
+    )
+
+
+register_confirmation(
+    ProgressReport,
+    Confirmation(
+        confirm_endpoint="monitoring.confirm",
+        transition_endpoint="monitoring.transition",
+        url_args=lambda report: {"report_id": report.id},
+        describe=_described,
+    ),
+)
 
 
 # The other routes of the blueprint register themselves on import.

@@ -27,6 +27,12 @@ class TransitionForm(BaseForm):
     trigger = HiddenField(validators=[DataRequired(), Length(max=40)])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX_LENGTH)])
+    # "1" from the confirmation page: the user has read what a `confirm` action will do.
+    confirmed = HiddenField(validators=[Length(max=1)])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "1"
 
 
 @dataclass

@@ -10,11 +10,11 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.views import is_local_path
 from ..cases.queries import declared_tasks, opinions_waiting
 from ..deadlines.display import due_statuses
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
+from ..templating import rupiah
 from ..workflows import definition_of
 from ..workspaces import register_workspace
 from . import operations
@@ -23,11 +23,13 @@ from .case_views import (
     Page,
     Refusal,
     Reply,
+    confirm_get,
     language,
     page_actions,
     transition_post,
     trigger_labels,
 )
+from .confirmation import Confirmation, Described, register_confirmation
 from .forms_actions import TransitionForm
 from .models import ActionPlan
 from .queries import (
@@ -137,13 +139,38 @@ def detail(plan_id: int) -> Page:
 @blueprint.post("/plans/<int:plan_id>/transition")
 @login_required
 def transition(plan_id: int) -> Reply:
-    # A same-site `next` (the sync workspace's forms) brings the user back where they acted.
-    target = request.form.get("next")
-    back = target if target and is_local_path(target) else None
+    # A same-site `next` (the sync workspace, My tasks) brings the user back where they acted.
     return transition_post(
         plan_id,
         operations.load_visible_plan,
         _plan_page,
         done=lambda state: _("Done: the plan is now “%(state)s”.", state=state),
-        back=back or url_for("plans.detail", plan_id=plan_id),
+        back=url_for("plans.detail", plan_id=plan_id),
     )
+
+
+@blueprint.get("/plans/<int:plan_id>/confirm/<trigger>")
+@login_required
+def confirm(plan_id: int, trigger: str) -> Page:
+    return confirm_get(plan_id, trigger, operations.load_visible_plan, _plan_page)
+
+
+def _described(plan: ActionPlan) -> Described:
+    total = sum(activity.total_funding for activity in plan.activities)
+    return Described(
+        title=plan.title,
+        region=plan.region,
+        page_url=url_for("plans.detail", plan_id=plan.id),
+        facts=[(_("Period"), plan.period_label), (_("Total funding"), rupiah(total))],
+    )
+
+
+register_confirmation(
+    ActionPlan,
+    Confirmation(
+        confirm_endpoint="plans.confirm",
+        transition_endpoint="plans.transition",
+        url_args=lambda plan: {"plan_id": plan.id},
+        describe=_described,
+    ),
+)
