@@ -42,7 +42,7 @@ def test_a_pokja_decree_from_the_district_form_to_the_provinces_record(
     decree.write_bytes(factories.MINIMAL_PDF)
     page.set_input_files("#signed_decree", str(decree))
     screenshot(page, "decree-form")
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     expect(page.locator("h1 .badge")).to_contain_text("Draf")
     expect(page.locator("#table-members")).to_contain_text("Rina Marlina")
     expect(page.locator(".checklist-ok")).to_be_visible()

@@ -42,7 +42,7 @@ def drafter_writes_and_submits(page: Page, base: str) -> tuple[str, str]:
     log_in(page, base, "drafter.6301")
     page.goto(f"{base}/plans/new")
     page.fill("#title", TITLE)
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     page.wait_for_url(re.compile(r"/plans/\d+$"))
     plan_url = page.url
     # An empty plan: the checklist says what still blocks the submission.
@@ -50,7 +50,7 @@ def drafter_writes_and_submits(page: Page, base: str) -> tuple[str, str]:
 
     page.goto(f"{plan_url}/challenges")
     page.fill("#rows-0-description", "Cakupan layanan lumpur tinja masih rendah")
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     page.wait_for_url(plan_url)
 
     page.goto(f"{plan_url}/indicators")
@@ -60,7 +60,7 @@ def drafter_writes_and_submits(page: Page, base: str) -> tuple[str, str]:
     page.fill("#rows-0-baseline_value", "6,5")
     for year, value in zip(range(2025, 2030), ("8", "11", "15", "20", "30"), strict=True):
         page.fill(f"#rows-0-target_{year}", value)
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     page.wait_for_url(plan_url)
 
     page.goto(f"{plan_url}/activities/new")
@@ -76,7 +76,7 @@ def drafter_writes_and_submits(page: Page, base: str) -> tuple[str, str]:
     page.select_option("#funding-0-year", "2026")
     page.select_option("#funding-0-source", "apbd_district")
     page.fill("#funding-0-amount", "1.500.000")
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     page.wait_for_url(plan_url)
 
     activity_row = page.locator("table.activities tr[id^=activity-]").first
@@ -135,7 +135,7 @@ def test_a_plan_from_first_draft_to_approval_in_the_browser(
     page.click(f"#{row_id} a[href$='/edit']")
     page.fill("#volume", "25")
     page.fill("#funding-0-amount", "4.000.000")
-    page.click("button[name=save]")
+    page.click("button[name=save]:not(.default-submit)")
     page.wait_for_url(plan_url)
     expect(page.locator(f"#{row_id}")).to_contain_text("Rp4.000.000")
     page.click("#action-submit button[type=submit]")
