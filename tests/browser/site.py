@@ -127,6 +127,8 @@ def seed_site(app: Flask, users: dict[str, User], mailbox: Path) -> Site:
         "/admin/regions/6301",
         f"/admin/mailbox/{mail.name}",
     ]
+    if "plans.confirm" in app.view_functions:  # the page that asks before a decision
+        paths.append(f"/plans/{waiting.id}/confirm/approve")
     plans = {"monitored": monitored.id, "returned": returned_id, "waiting": waiting.id}
     return Site(paths=sorted({*_pages_without_arguments(app), *paths}), plans=plans)
 

@@ -88,3 +88,18 @@ def test_a_drafter_submits_with_javascript_switched_off_and_the_status_is_writte
     # The state is a word in the badge, and the deadline says how many working days are left.
     assert page.locator("h1 .badge").inner_text().strip() == "Reviu Kabupaten/Kota"  # type: ignore[attr-defined]
     assert "hari kerja" in page.locator("#due").inner_text()  # type: ignore[attr-defined]
+
+
+def test_the_first_tab_offers_a_skip_link_to_the_content(
+    app_ctx: Flask, users: dict, live_server: str, page: object
+) -> None:
+    log_in(page, live_server, "drafter.6301")
+    page.goto(f"{live_server}/plans")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    skip = page.locator("a.skip-link")  # type: ignore[attr-defined]
+    assert page.evaluate("document.activeElement.className") == "skip-link"  # type: ignore[attr-defined]
+    assert skip.get_attribute("href") == "#main"
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0  # shown on the screen once focused
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert page.evaluate("document.activeElement.id") == "main"  # type: ignore[attr-defined]
