@@ -68,6 +68,17 @@ def _page(browser: object, *, javascript: bool) -> Iterator[object]:
 
 
 @pytest.fixture
+def site(
+    app: Flask, app_ctx: Flask, users: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> object:
+    """Every main page with something on it (site.py); the admin mailbox in this test's folder."""
+    from .site import seed_site
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    return seed_site(app_ctx, users, tmp_path / "mailbox")
+
+
+@pytest.fixture
 def page(browser: object) -> Iterator[object]:
     yield from _page(browser, javascript=True)
 

@@ -5,15 +5,11 @@ diagram keeps readable text (its text form comes first)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
-
-from workflow_app.accounts.models import User
 
 from .conftest import log_in
-from .site import LONG_COMMENT, ROLES, Site, seed_site
+from .site import LONG_COMMENT, ROLES, Site
 
 PHONE = {"width": 390, "height": 844}
 
@@ -25,17 +21,6 @@ CUT_LISTS = """
     || box.scrollWidth > box.clientWidth + 1;
 }).map(table => table.className)
 """
-
-
-@pytest.fixture
-def mailbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    return tmp_path / "mailbox"
-
-
-@pytest.fixture
-def site(app_ctx: Flask, users: dict[str, User], mailbox: Path) -> Site:
-    return seed_site(app_ctx, users, mailbox)
 
 
 @pytest.fixture
