@@ -205,8 +205,8 @@ def plan_with_activities(
             volume=Decimal("300.5"),
             unit="RT",
             agency_id=agency(code, "Dinas Perkim").id,
-            start_year=2026 + y + y,
-            end_year=2027 + y + y,
+            start_year=2026 + y,
+            end_year=2027 + y,
             funding=[
                 ops.FundingData(year=2026 + y, source="dak", amount=1_350_000_000),
                 ops.FundingData(year=2026 + y, source="swadaya", amount=90_000_000),
@@ -221,8 +221,8 @@ def plan_with_activities(
             volume=None,
             unit="",
             agency_id=agency("63", "Dinas PUPR Provinsi").id,
-            start_year=2025 + y + y,
-            end_year=2025 + y + y,
+            start_year=2025 + y,
+            end_year=2025 + y,
             funding=[ops.FundingData(year=2025 + y, source="apbd_province", amount=400_000_000)],
         ),
         ops.ActivityData(
@@ -233,8 +233,8 @@ def plan_with_activities(
             volume=Decimal(1),
             unit="perbup",
             agency_id=None,
-            start_year=2027 + y + y,
-            end_year=2028 + y + y,
+            start_year=2027 + y,
+            end_year=2028 + y,
             funding=[],
         ),
     ]

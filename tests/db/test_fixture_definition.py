@@ -362,7 +362,8 @@ def test_the_technical_team_sees_its_task_comments_and_reads_the_new_diagram(
     # marked current; the technical team's actions are offered.
     clock.set(WEDNESDAY)
     detail = page(technical, f"/plans/{plan.id}")
-    svg = detail[detail.index("<svg") : detail.index("</svg>")]
+    figure = detail[detail.index('class="workflow-figure"') :]
+    svg = figure[figure.index("<svg") : figure.index("</svg>")]
     drawn = set(re.findall(r'data-state="([a-z_]+)"', svg))
     assert {"kabupaten_review", "technical_review", "province_sync"} <= drawn
     assert not {"district_review", "provincial_sync"} & drawn
@@ -545,6 +546,7 @@ def test_the_diagram_is_the_fixtures_even_after_the_shipped_definition_was_drawn
     diagram.render_svg(shipped, "id", "draft", title="x", current_note="status saat ini")
     plan = to_technical_review(ctx, people, clock)
     detail = page(browser(ctx, people["technical"]), f"/plans/{plan.id}")
-    svg = detail[detail.index("<svg") : detail.index("</svg>")]
+    figure = detail[detail.index('class="workflow-figure"') :]
+    svg = figure[figure.index("<svg") : figure.index("</svg>")]
     drawn = set(re.findall(r'data-state="([a-z_]+)"', svg))
     assert "technical_review" in drawn and "district_review" not in drawn, sorted(drawn)
