@@ -1,7 +1,7 @@
 """notifications in the app: read markers, digests, email delivery choice, calendar feeds
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-08
 
 Written by hand. notification gains read_at (the app's bell), digest_id (the digest email that
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

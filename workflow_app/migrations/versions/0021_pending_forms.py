@@ -1,7 +1,7 @@
 """forms sent after their session ended, kept for their user: pending_form
 
-Revision ID: 0019
-Revises: 0021
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07
 
 Written by hand. Rows live for PENDING_FORM_MINUTES (two hours by default); nothing to carry
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019'
-down_revision = '0021'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

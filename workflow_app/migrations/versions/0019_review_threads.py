@@ -1,6 +1,6 @@
 """review comment threads: who marked a comment resolved, and the replies to a comment
 
-Revision ID: 0020
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07
 
@@ -10,7 +10,7 @@ were: nothing set resolved_at before).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
+revision = '0019'
 down_revision = '0018'
 branch_labels = None
 depends_on = None
