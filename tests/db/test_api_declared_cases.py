@@ -277,7 +277,11 @@ def test_the_list_filters_by_region_state_and_declared_fields_and_pages(
     assert ids("?state=withdrawn") == [third["id"]]
     assert ids("?decree_kind=renewal") == [renewal["id"]]
     assert ids("?decree_kind=formation&region=6301&state=draft") == [first["id"]]
-    assert ids("?decree_number=188.45/12/KUM/2026") == ids()  # not a filter field: ignored
+    # Not a filter field: refused, not ignored (a typo must not return everything).
+    body = assert_error(
+        client.get(f"{URL}?decree_number=188.45", headers=admin), 400, "validation_error"
+    )
+    assert "decree_number" in body["fields"]
     page = client.get(f"{URL}?limit=2&offset=1", headers=admin).get_json()
     assert [c["id"] for c in page["items"]] == [renewal["id"], third["id"]]
     assert (page["total"], page["limit"], page["offset"]) == (4, 2, 1)

@@ -34,6 +34,7 @@ from . import schemas as s
 from .auth import api_user
 from .blueprint import endpoint
 from .errors import ApiError
+from .vocabulary import check_state_filter
 
 TAG = "cases"
 RULE = "/cases/<kind>"
@@ -134,6 +135,14 @@ def _typed(spec: CaseSpec, sent: Mapping[str, Any], region: Region, **kwargs: An
 def _filters(spec: CaseSpec, query: s.CaseQuery) -> dict[str, str]:
     """The kind's filter fields given as query parameters (400 if one cannot be a value)."""
     given = query.model_extra or {}
+    unknown = sorted(given.keys() - set(spec.filters))
+    if unknown:
+        raise ApiError(
+            400,
+            "validation_error",
+            "the request is not valid",
+            fields={name: ["unknown query parameter"] for name in unknown},
+        )
     chosen: dict[str, str] = {}
     for name in spec.filters:
         value = given.get(name)
@@ -166,7 +175,9 @@ def _filters(spec: CaseSpec, query: s.CaseQuery) -> dict[str, str]:
     errors=(400, 401, 404),
 )
 def list_cases(kind: str, query: s.CaseQuery) -> s.CaseList:
-    spec = _spec(_latest(_declared(kind)))
+    found = _declared(kind)
+    spec = _spec(_latest(found))
+    check_state_filter(found.workflow, query.state)
     chosen = _filters(spec, query)
     selection = policy.visible(api_user(), kind)
     if query.region:

@@ -10,11 +10,13 @@ from .. import policy
 from ..extensions import db
 from ..plans.models import PLAN_KIND_NAME, ActionPlan
 from ..regions.models import Region
+from ..workflows import PLAN_WORKFLOW
 from . import schemas as s
 from . import serialize
 from .auth import api_user
 from .blueprint import endpoint
 from .case_views import serve
+from .vocabulary import check_state_filter
 
 
 @endpoint(
@@ -27,6 +29,7 @@ from .case_views import serve
     errors=(400, 401),
 )
 def list_plans(query: s.PlanQuery) -> s.PlanList:
+    check_state_filter(PLAN_WORKFLOW, query.state)
     selection = policy.visible(api_user(), PLAN_KIND_NAME)
     if query.region:
         selection = selection.where(ActionPlan.region.has(Region.code == query.region))

@@ -1,0 +1,90 @@
+"""The API validates strictly: numbers are numbers, unknown parameters and state names are
+refused rather than ignored, so a client's mistake never passes as a different request."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from workflow_app.extensions import db
+from workflow_app.plans.models import ActionPlan
+
+from .. import factories
+from .test_api import assert_error, history_count, tokens  # noqa: F401 (a fixture)
+
+
+@pytest.mark.parametrize("version", ["{v}", True, "{v}.0", None])
+def test_a_version_that_is_not_an_integer_is_refused_and_changes_nothing(
+    client: FlaskClient,
+    users,
+    tokens,
+    version,  # noqa: F811
+) -> None:
+    plan = factories.plan_in_state(users, "draft")
+    db.session.commit()
+    before = (plan.state, plan.version, history_count(plan.id))
+    if isinstance(version, str) and version.endswith(".0"):
+        sent = f'{{"trigger": "submit", "version": {plan.version}.0}}'  # a JSON float
+    elif isinstance(version, str):
+        sent = f'{{"trigger": "submit", "version": "{plan.version}"}}'  # a JSON string
+    elif version is True:
+        sent = '{"trigger": "submit", "version": true}'
+    else:
+        sent = f'{{"trigger": "submit", "version": {plan.version}, "extra": 1}}'
+    response = client.post(
+        f"/api/v1/plans/{plan.id}/transitions",
+        data=sent,
+        content_type="application/json",
+        headers=tokens["drafter"],
+    )
+    body = assert_error(response, 400, "validation_error")
+    assert ("version" if version is not None else "extra") in body["fields"]
+    db.session.expire_all()
+    after = db.session.get(ActionPlan, plan.id)
+    assert (after.state, after.version, history_count(plan.id)) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("regoin=6371", "regoin"),
+        ("region=6301&sate=draft", "sate"),
+        ("limit=3.0", "limit"),
+        ("limit=true", "limit"),
+        ("year=2027.0", "year"),
+        ("state=nope", "state"),
+    ],
+)
+def test_unknown_parameters_states_and_loose_numbers_in_queries_are_refused(
+    client: FlaskClient,
+    users,
+    tokens,
+    query,
+    field,  # noqa: F811
+) -> None:
+    factories.plan_in_state(users, "draft")
+    db.session.commit()
+    body = assert_error(
+        client.get(f"/api/v1/plans?{query}", headers=tokens["admin"]), 400, "validation_error"
+    )
+    assert field in body["fields"]
+
+
+def test_endpoints_without_parameters_refuse_any(client: FlaskClient, users, tokens) -> None:  # noqa: F811
+    plan = factories.plan_in_state(users, "draft")
+    db.session.commit()
+    response = client.get(f"/api/v1/plans/{plan.id}?verbose=1", headers=tokens["admin"])
+    assert "verbose" in assert_error(response, 400, "validation_error")["fields"]
+    assert client.get(f"/api/v1/plans/{plan.id}", headers=tokens["admin"]).status_code == 200
+
+
+def test_an_unknown_state_of_a_declared_kind_is_refused(
+    client: FlaskClient,
+    users,
+    tokens,  # noqa: F811
+) -> None:
+    response = client.get("/api/v1/cases/sk_pokja?state=nope", headers=tokens["admin"])
+    assert "state" in assert_error(response, 400, "validation_error")["fields"]
+    assert (
+        client.get("/api/v1/cases/sk_pokja?state=draft", headers=tokens["admin"]).status_code == 200
+    )
