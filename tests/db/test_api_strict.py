@@ -10,7 +10,12 @@ from workflow_app.extensions import db
 from workflow_app.plans.models import ActionPlan
 
 from .. import factories
-from .test_api import assert_error, history_count, tokens  # noqa: F401 (a fixture)
+from .test_api import assert_error, bearer, history_count
+
+
+@pytest.fixture
+def tokens(users: dict) -> dict[str, dict[str, str]]:
+    return {key: bearer(factories.api_token(account)) for key, account in users.items()}
 
 
 @pytest.mark.parametrize("version", ["{v}", True, "{v}.0", None])
@@ -18,7 +23,7 @@ def test_a_version_that_is_not_an_integer_is_refused_and_changes_nothing(
     client: FlaskClient,
     users,
     tokens,
-    version,  # noqa: F811
+    version,
 ) -> None:
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
@@ -60,7 +65,7 @@ def test_unknown_parameters_states_and_loose_numbers_in_queries_are_refused(
     users,
     tokens,
     query,
-    field,  # noqa: F811
+    field,
 ) -> None:
     factories.plan_in_state(users, "draft")
     db.session.commit()
@@ -70,7 +75,7 @@ def test_unknown_parameters_states_and_loose_numbers_in_queries_are_refused(
     assert field in body["fields"]
 
 
-def test_endpoints_without_parameters_refuse_any(client: FlaskClient, users, tokens) -> None:  # noqa: F811
+def test_endpoints_without_parameters_refuse_any(client: FlaskClient, users, tokens) -> None:
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
     response = client.get(f"/api/v1/plans/{plan.id}?verbose=1", headers=tokens["admin"])
@@ -81,7 +86,7 @@ def test_endpoints_without_parameters_refuse_any(client: FlaskClient, users, tok
 def test_an_unknown_state_of_a_declared_kind_is_refused(
     client: FlaskClient,
     users,
-    tokens,  # noqa: F811
+    tokens,
 ) -> None:
     response = client.get("/api/v1/cases/sk_pokja?state=nope", headers=tokens["admin"])
     assert "state" in assert_error(response, 400, "validation_error")["fields"]
