@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from workflow_app.extensions import db
+from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
 
 from .. import factories
@@ -93,3 +94,21 @@ def test_an_unknown_state_of_a_declared_kind_is_refused(
     assert (
         client.get("/api/v1/cases/sk_pokja?state=draft", headers=tokens["admin"]).status_code == 200
     )
+
+
+def test_a_stale_answer_says_the_current_version_and_state(
+    client: FlaskClient, users, tokens
+) -> None:
+    plan = factories.plan_in_state(users, "draft")
+    old = plan.version
+    ops.replace_challenges(users["drafter"], plan, expected_version=None, descriptions=["Baru"])
+    db.session.commit()
+    current = plan.version
+    assert current != old
+    response = client.post(
+        f"/api/v1/plans/{plan.id}/transitions",
+        json={"trigger": "submit", "version": old},
+        headers=tokens["drafter"],
+    )
+    body = assert_error(response, 409, "stale")
+    assert (body["current_version"], body["current_state"]) == (current, "draft")

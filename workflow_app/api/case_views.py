@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import g
 from pydantic import BaseModel
 
 from .. import policy
@@ -33,7 +34,9 @@ _details: dict[str, Callable[[User, Any], BaseModel]] = {}
 def find(kind: str, case_id: int) -> tuple[User, Any]:
     """The caller and the case of `kind`, if they may see it (404 not_found if not)."""
     user = api_user()
-    return user, policy.find_visible(user, kind, case_id)
+    case = policy.find_visible(user, kind, case_id)
+    g.api_case = case  # a 409 stale answer tells where it stands now (errors.py)
+    return user, case
 
 
 def case_detail(kind: str, case_id: int) -> BaseModel:

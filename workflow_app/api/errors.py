@@ -9,18 +9,52 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
 
-from flask import Blueprint, Flask, Response, json, request
+from flask import Blueprint, Flask, Response, g, json, request
 from flask_limiter import RateLimitExceeded
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from ..engine import GuardFailed, TransitionRefused
+from ..engine import GuardFailed, StaleObject, TransitionRefused
 from ..security.throttling import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+
+
+class ErrorCode(StrEnum):
+    """Every `code` an error of the API may carry: the stable list scripts branch on (the
+    OpenAPI document lists it; tests/unit/test_api_error_codes.py keeps it complete)."""
+
+    # 400
+    VALIDATION_ERROR = "validation_error"
+    UNKNOWN_TRIGGER = "unknown_trigger"
+    COMMENT_REQUIRED = "comment_required"
+    BAD_REQUEST = "bad_request"
+    # 401, 403, 404
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    DUTIES_NOT_SEPARATED = "duties_not_separated"
+    NOT_FOUND = "not_found"
+    # 405
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    # 409
+    INVALID_STATE = "invalid_state"
+    GUARD_FAILED = "guard_failed"
+    STALE = "stale"
+    CONFLICT = "conflict"
+    # 413, 415, 429
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    # a refusal of the engine without a code of its own, any other HTTP error, 5xx
+    REFUSED = "refused"
+    ERROR = "error"
+    SERVER_ERROR = "server_error"
+
 
 # Engine codes kept as they are, except a refused input, which is a validation error here.
 RENAMED_CODES = {"invalid": "validation_error"}
@@ -66,8 +100,10 @@ def error_response(
     *,
     fields: dict[str, list[str]] | None = None,
     problems: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body = {"code": code, "message": message, "fields": fields or {}, "problems": problems or []}
+    body.update(extra or {})
     response = Response(json.dumps(body), status=status, mimetype="application/json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -80,6 +116,21 @@ def validation_fields(error: ValidationError) -> dict[str, list[str]]:
         location = ".".join(str(part) for part in item["loc"]) or "body"
         fields.setdefault(location, []).append(item["msg"])
     return fields
+
+
+def _current(case: object | None) -> dict[str, Any]:
+    """Where the case the request named stands now (reloaded after the rollback), so a client
+    told `stale` can decide without another request; nothing if it cannot be read."""
+    if case is None:
+        return {}
+    try:
+        return {
+            "current_version": case.version,  # type: ignore[attr-defined]
+            "current_state": case.state,  # type: ignore[attr-defined]
+        }
+    except Exception:  # deleted meanwhile, or the session cannot reload it: say nothing more
+        logger.warning("could not reload the case of a stale request", exc_info=True)
+        return {}
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -107,7 +158,8 @@ def register_error_handlers(blueprint: Blueprint) -> None:
     def refused(error: TransitionRefused) -> Response:
         problems = [str(p) for p in error.problems] if isinstance(error, GuardFailed) else []
         code = RENAMED_CODES.get(error.code, error.code)
-        return error_response(error.status, code, error.message, problems=problems)
+        extra = _current(g.get("api_case")) if isinstance(error, StaleObject) else None
+        return error_response(error.status, code, error.message, problems=problems, extra=extra)
 
     @blueprint.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Response:

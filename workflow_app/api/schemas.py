@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..plans.forms_actions import COMMENT_MAX_LENGTH
 from ..security.ids import MAX_ID
+from .errors import ErrorCode
 
 MAX_PAGE = 100
 
@@ -28,11 +29,9 @@ def _no_nul(value: str | None) -> str | None:
 
 
 class ErrorBody(BaseModel):
-    """Every error. `code` is stable: not_found, forbidden, unauthorized, validation_error,
-    unknown_trigger, comment_required, invalid_state, guard_failed, stale, bad_request,
-    method_not_allowed, rate_limited, server_error."""
+    """Every error. `code` is stable: branch on it, not on `message`."""
 
-    code: str
+    code: ErrorCode
     message: str
     fields: dict[str, list[str]] = Field(
         default_factory=dict, description="Field errors: the field's path → its messages."
@@ -40,6 +39,11 @@ class ErrorBody(BaseModel):
     problems: list[str] = Field(
         default_factory=list, description="What blocks the action (guard_failed)."
     )
+    current_version: int | None = Field(
+        default=None,
+        description="stale only: the case's version now (send it after re-reading the case).",
+    )
+    current_state: str | None = Field(default=None, description="stale only: its state now.")
 
 
 # --- requests ----------------------------------------------------------------------------
