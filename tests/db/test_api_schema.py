@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from workflow_app.accounts.tokens import issue_token
 from workflow_app.api.openapi import openapi_path
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
@@ -62,6 +63,9 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
         users["drafter"], "sk_pokja", factories.regions()["6301"], {"decree_kind": "formation"}
     )
     db.session.commit()
+    # A token of the caller's own to revoke, not the one it calls with.
+    spare = issue_token(users["admin"], "spare")
+    db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app_ctx)
     return {
         "schemathesis": schemathesis,
@@ -72,6 +76,8 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
             "report_id": [report.id],
             "kind": ["sk_pokja"],
             "case_id": [decree.id],
+            "workflow": ["action_plan", "progress_report", "sk_pokja", "dak_sanitation"],
+            "token_id": [spare.token.id],
         },
     }
 

@@ -490,6 +490,21 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             json={"answer": "agree"},
         ),
     ),
+    # The definitions and lookups: no secret, the same for every caller with a token.
+    ("GET", "/api/v1/workflows"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/workflows/<workflow>"): (
+        Case(API_SIGNED_IN, args={"workflow": "action_plan"}),
+        Case(api(answers(404)), args={"workflow": "no_such_workflow"}),
+    ),
+    ("GET", "/api/v1/regions"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/agencies"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/vocabularies"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/me"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/tokens"): (Case(API_SIGNED_IN),),
+    # The 6301 drafter's spare token: only its owner may revoke it (everyone else: not found).
+    ("DELETE", "/api/v1/tokens/<int:token_id>"): (
+        Case(own=api(answers(404, district_drafter=200)), other=api(answers(404))),
+    ),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

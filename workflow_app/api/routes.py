@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from . import declared_views, openapi, plan_views, report_views, task_views  # noqa: F401
+from . import (  # noqa: F401
+    declared_views,
+    definition_views,
+    lookup_views,
+    openapi,
+    plan_views,
+    report_views,
+    task_views,
+)
 from .blueprint import blueprint
 
 __all__ = ["blueprint"]
