@@ -112,3 +112,25 @@ def test_a_stale_answer_says_the_current_version_and_state(
     )
     body = assert_error(response, 409, "stale")
     assert (body["current_version"], body["current_state"]) == (current, "draft")
+
+
+def test_the_document_lists_states_and_triggers_of_the_loaded_definitions(
+    client: FlaskClient, users
+) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert {"draft", "district_review", "approved"} <= set(schemas["PlanState"]["enum"])
+    assert {"submit", "return", "approve"} <= set(schemas["PlanTrigger"]["enum"])
+    assert "verify" in schemas["ReportTrigger"]["enum"]
+    assert schemas["PlanDetail"]["properties"]["state"] == {
+        "$ref": "#/components/schemas/PlanState"
+    }
+    fire = document["paths"]["/api/v1/plans/{plan_id}/transitions"]["post"]
+    body = fire["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/PlanTransitionRequest")
+    assert schemas["PlanTransitionRequest"]["properties"]["trigger"]["$ref"].endswith(
+        "/PlanTrigger"
+    )
+    listed = document["paths"]["/api/v1/plans"]["get"]["parameters"]
+    state = next(p for p in listed if p["name"] == "state")
+    assert state["schema"]["$ref"].endswith("/PlanState")

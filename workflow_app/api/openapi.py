@@ -4,6 +4,7 @@ without being documented, and the documented bodies are the ones the code valida
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import cache
 from typing import Any
@@ -11,14 +12,23 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW
 from .blueprint import ENDPOINTS, PREFIX, Endpoint, endpoint
 from .schemas import MAX_ID, ErrorBody
+from .vocabulary import states_of, triggers_of
 
 REF = "#/components/schemas/{model}"
+# The built-in kinds whose state and trigger names the document lists as enums, from the
+# loaded definitions: kind → its workflow and the response models carrying its `state`.
+KIND_VOCABULARY = {
+    "plan": (PLAN_WORKFLOW, ("PlanSummary", "PlanDetail")),
+    "report": (REPORT_WORKFLOW, ("ReportSummary", "ReportDetail")),
+}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 # Path parameters that are not ids, described.
 PARAMETER_TEXT = {
     "kind": "A kind of case declared as data (a definition with a `case:` block), e.g. sk_pokja.",
+    "workflow": "A loaded workflow's name (GET /api/v1/workflows lists them), e.g. action_plan.",
 }
 STATUS_TEXT = {
     400: "Invalid request (validation_error, unknown_trigger, comment_required).",
@@ -125,8 +135,50 @@ def _operation(item: Endpoint) -> dict[str, Any]:
     return operation
 
 
-@cache
 def document() -> dict[str, Any]:
+    """The document for the app's loaded definitions (apps may load different ones)."""
+    served = copy.deepcopy(_models_document())
+    _add_vocabulary(served)
+    return served
+
+
+def _add_vocabulary(served: dict[str, Any]) -> None:
+    """State and trigger names as enums per kind, so a generated client has them as
+    constants: `{Kind}State` on the kind's bodies and its list's `state` filter,
+    `{Kind}Trigger` in a `{Kind}TransitionRequest` for firing its actions."""
+    schemas = served["components"]["schemas"]
+    for kind, (workflow, models) in KIND_VOCABULARY.items():
+        name = kind.capitalize()
+        state, trigger = f"{name}State", f"{name}Trigger"
+        schemas[state] = {
+            "type": "string",
+            "enum": states_of(workflow),
+            "description": f"A state of the {workflow} workflow (any loaded version).",
+        }
+        schemas[trigger] = {
+            "type": "string",
+            "enum": triggers_of(workflow),
+            "description": f"An action of the {workflow} workflow (any loaded version).",
+        }
+        for model in models:
+            schemas[model]["properties"]["state"] = {"$ref": REF.format(model=state)}
+        request = copy.deepcopy(schemas["TransitionRequest"])
+        request["title"] = f"{name}TransitionRequest"
+        request["properties"]["trigger"] = {"$ref": REF.format(model=trigger)}
+        schemas[request["title"]] = request
+        fire = served["paths"][openapi_path(f"/{kind}s/<int:{kind}_id>/transitions")]["post"]
+        fire["requestBody"] = {
+            "required": True,
+            "content": _json_content({"$ref": REF.format(model=request["title"])}),
+        }
+        listed = served["paths"].get(openapi_path(f"/{kind}s"), {}).get("get")
+        for parameter in listed["parameters"] if listed else []:
+            if parameter["name"] == "state":
+                parameter["schema"] = {"$ref": REF.format(model=state)}
+
+
+@cache
+def _models_document() -> dict[str, Any]:
     models = {ErrorBody}
     for item in ENDPOINTS:
         models.update(m for m in (item.response, item.body) if m is not None)

@@ -12,6 +12,10 @@ def states_of(workflow: str) -> list[str]:
     return sorted({name for d in definitions_of(workflow) for name in d.states})
 
 
+def triggers_of(workflow: str) -> list[str]:
+    return sorted({name for d in definitions_of(workflow) for name in d.triggers})
+
+
 def check_state_filter(workflow: str, state: str | None) -> None:
     """A state filter naming no state of the workflow is 400, not an empty list."""
     if state is None:
