@@ -21,6 +21,7 @@ from workflow_app.unit_of_work import unit_of_work
 from workflow_app.workflows import PLAN_WORKFLOW, registry
 
 from .. import factories
+from ..conftest import login
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -234,4 +235,18 @@ def test_a_user_lists_and_revokes_their_own_tokens(client: FlaskClient, users) -
     assert again.get_json()["revoked_at"] == revoked.get_json()["revoked_at"]
     # Revoked through the one door: the act is recorded once, naming the token.
     acts = db.session.scalars(select(AdminAct).where(AdminAct.action == Action.TOKEN_REVOKED)).all()
-    assert [a.details["token_id"] for a in acts] == [spare_id]
+    assert [(a.details["token_id"], a.actor_id) for a in acts] == [(spare_id, drafter.id)]
+
+
+def test_a_revocation_by_api_names_the_tokens_user_whatever_cookie_is_sent(
+    client: FlaskClient, users
+) -> None:
+    drafter = users["drafter"]
+    caller = bearer(factories.api_token(drafter, "caller"))
+    spare_id = db.session.scalar(
+        select(ApiToken.id).where(ApiToken.user_id == drafter.id, ApiToken.name == "caller")
+    )
+    login(client, users["admin"].username)  # a web session of someone else in the same client
+    assert client.delete(f"/api/v1/tokens/{spare_id}", headers=caller).status_code == 200
+    act = db.session.scalar(select(AdminAct).where(AdminAct.action == Action.TOKEN_REVOKED))
+    assert act is not None and act.actor_id == drafter.id

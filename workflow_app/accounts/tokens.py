@@ -93,15 +93,17 @@ def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(query))
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens (revoking it again changes nothing)."""
+def revoke_token(user: User, token_id: int, *, actor: User | None = None) -> ApiToken:
+    """Revoke one of the user's own tokens (revoking it again changes nothing). `actor`:
+    who did it when no web session says so (an API call acts as its token's user, whatever
+    cookie the client also sends)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise OutOfScope("token not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
-        actor = current_actor() or user  # the admin who ended it, else the user
+        actor = actor or current_actor() or user  # the admin who ended it, else the user
         record_act(actor, Action.TOKEN_REVOKED, target=user, details=token_details(token))
     return token
 

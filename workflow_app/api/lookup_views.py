@@ -181,5 +181,5 @@ def list_tokens() -> d.TokenList:
 )
 def revoke_token(token_id: int) -> d.TokenOut:
     with unit_of_work():
-        token = tokens.revoke_token(api_user(), token_id)
+        token = tokens.revoke_token(api_user(), token_id, actor=api_user())
     return _token(token)
