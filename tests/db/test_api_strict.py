@@ -3,6 +3,8 @@ refused rather than ignored, so a client's mistake never passes as a different r
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -134,3 +136,25 @@ def test_the_document_lists_states_and_triggers_of_the_loaded_definitions(
     listed = document["paths"]["/api/v1/plans"]["get"]["parameters"]
     state = next(p for p in listed if p["name"] == "state")
     assert state["schema"]["$ref"].endswith("/PlanState")
+
+
+def test_decimals_are_text_of_a_documented_pattern(client: FlaskClient, users, tokens) -> None:
+    plan = factories.plan_in_state(users, "draft")
+    db.session.commit()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    pattern = schemas["Target"]["properties"]["value"]["pattern"]
+    detail = client.get(f"/api/v1/plans/{plan.id}", headers=tokens["drafter"]).get_json()
+    values = [t["value"] for i in detail["indicators"] for t in i["targets"]]
+    assert values
+    assert all(isinstance(v, str) and re.fullmatch(pattern, v) for v in values)
+
+
+def test_options_answers_json_with_the_allowed_methods(client: FlaskClient, users) -> None:
+    plan = factories.plan_in_state(users, "draft")
+    db.session.commit()
+    response = client.options(f"/api/v1/plans/{plan.id}/transitions")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    allowed = set(response.get_json()["allow"])
+    assert {"GET", "POST", "OPTIONS"} <= allowed
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed

@@ -30,6 +30,17 @@ blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
 register_error_handlers(blueprint)
 
 
+@blueprint.after_request
+def options_as_json(response: Response) -> Response:
+    """Flask answers OPTIONS itself with an empty HTML page; an API answers JSON: the
+    methods the path allows (also in the Allow header)."""
+    if request.method == "OPTIONS" and response.status_code == 200 and not response.is_json:
+        allowed = sorted(m.strip() for m in response.headers.get("Allow", "").split(",") if m)
+        response.set_data(json.dumps({"allow": allowed}))
+        response.mimetype = "application/json"
+    return response
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: str

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from ..plans.forms_actions import COMMENT_MAX_LENGTH
 from ..security.ids import MAX_ID
@@ -16,6 +16,29 @@ from .errors import ErrorCode
 MAX_PAGE = 100
 
 RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2,10}$", description="e.g. 6301")]
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _decimal_text(value: Decimal) -> str:
+    """Positional notation always (never "1E+2"), so the text matches DECIMAL_PATTERN."""
+    return format(value, "f")
+
+
+# A decimal in a response: exact, as text with a point ("12.50"), never a float.
+DecimalText = Annotated[
+    Decimal,
+    PlainSerializer(_decimal_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DECIMAL_PATTERN,
+            "description": "A decimal number as text, exact: digits, a point, digits "
+            '(e.g. "12.50"); never in exponent notation.',
+            "examples": ["12.50"],
+        },
+        mode="serialization",
+    ),
+]
 StateName = Annotated[str, Field(pattern=r"^[a-z_]{1,40}$", description="e.g. draft")]
 
 
@@ -201,7 +224,7 @@ class PlanList(BaseModel):
 
 class Target(BaseModel):
     year: int
-    value: Decimal
+    value: DecimalText
 
 
 class IndicatorOut(BaseModel):
@@ -209,7 +232,7 @@ class IndicatorOut(BaseModel):
     name: str
     unit: str
     baseline_year: int | None
-    baseline_value: Decimal | None
+    baseline_value: DecimalText | None
     targets: list[Target]
 
 
@@ -231,7 +254,7 @@ class ActivityOut(BaseModel):
     sub_sector: str
     activity_type: str
     location: str
-    volume: Decimal | None
+    volume: DecimalText | None
     unit: str
     agency: AgencyRef | None
     start_year: int
@@ -291,11 +314,11 @@ class ReportList(BaseModel):
 class ReportLineOut(BaseModel):
     activity_id: int
     activity_title: str
-    physical_progress: Decimal | None = Field(description="Percent, cumulative in the year.")
+    physical_progress: DecimalText | None = Field(description="Percent, cumulative in the year.")
     spent: int | None = Field(description="Whole Rupiah, cumulative in the year.")
     budget: int
-    spent_percent: Decimal | None
-    output_achieved: Decimal | None
+    spent_percent: DecimalText | None
+    output_achieved: DecimalText | None
     obstacles: str
     follow_up: str
 
@@ -303,7 +326,7 @@ class ReportLineOut(BaseModel):
 class IndicatorValueOut(BaseModel):
     indicator_id: int
     name: str
-    value: Decimal
+    value: DecimalText
 
 
 class ReportDetail(ReportSummary):
