@@ -61,6 +61,7 @@ def test_a_version_that_is_not_an_integer_is_refused_and_changes_nothing(
         ("limit=true", "limit"),
         ("year=2027.0", "year"),
         ("state=nope", "state"),
+        ("state=draft&state=approved", "state"),
     ],
 )
 def test_unknown_parameters_states_and_loose_numbers_in_queries_are_refused(

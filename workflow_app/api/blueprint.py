@@ -85,6 +85,9 @@ def _query(model: type[BaseModel]) -> BaseModel:
     if model.model_config.get("extra") != "allow":
         for name in args.keys() - model.model_fields.keys():
             fields[name] = ["unknown query parameter"]
+    for name in args:
+        if len(request.args.getlist(name)) > 1:  # which one would count is a guess
+            fields[name] = ["given more than once"]
     for name, field in model.model_fields.items():
         value = args.get(name)
         if value is not None and _is_int(field.annotation) and not _WHOLE_NUMBER.fullmatch(value):
