@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .schemas import Label, RegionCode
+from .schemas import DecimalText, Label, RegionCode
 
 
 class _Out(BaseModel):
@@ -100,8 +99,8 @@ class FieldOut(_Out):
     label: Label
     help: Label | None
     required: bool
-    minimum: Decimal | None
-    maximum: Decimal | None
+    minimum: DecimalText | None
+    maximum: DecimalText | None
     max_length: int | None
     choices: list[Choice]
     columns: list[FieldOut] = Field(description="A table's columns.")
