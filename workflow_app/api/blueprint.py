@@ -53,6 +53,9 @@ class Endpoint:
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     auth: bool = True
+    # The success answer is a file of one of these media types ("*/*": any), not JSON: the
+    # view returns the Response itself.
+    files: tuple[str, ...] = ()
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -142,12 +145,23 @@ def endpoint(
     errors: tuple[int, ...] = (),
     auth: bool = True,
     name: str | None = None,
+    files: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare `view` as the endpoint `name` (by default the view's own name)."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
         item = Endpoint(
-            method, rule, name or view.__name__, summary, tag, response, query, body, errors, auth
+            method,
+            rule,
+            name or view.__name__,
+            summary,
+            tag,
+            response,
+            query,
+            body,
+            errors,
+            auth,
+            files,
         )
 
         @functools.wraps(view)
@@ -166,7 +180,8 @@ def endpoint(
                     _no_query()
                 if body is not None:
                     path["body"] = _body(body)
-                return _json(view(**path))
+                answer = view(**path)
+                return answer if isinstance(answer, Response) else _json(answer)
 
         ENDPOINTS.append(item)
         blueprint.add_url_rule(rule, item.name, handle, methods=[method])

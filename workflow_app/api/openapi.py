@@ -112,6 +112,10 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def _operation(item: Endpoint) -> dict[str, Any]:
     success = _ref(item.response) if item.response else {"type": "object"}
     responses: dict[str, Any] = {"200": {"description": "OK", "content": _json_content(success)}}
+    if item.files:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        content = dict.fromkeys(item.files, binary)
+        responses["200"] = {"description": "The file.", "content": content}
     for status in item.errors:
         responses[str(status)] = {
             "description": STATUS_TEXT.get(status, "Error."),
