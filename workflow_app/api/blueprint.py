@@ -56,6 +56,8 @@ class Endpoint:
     # The success answer is a file of one of these media types ("*/*": any), not JSON: the
     # view returns the Response itself.
     files: tuple[str, ...] = ()
+    status: int = 200  # the status of success (201: created; the view adds its Location)
+    raw_body: tuple[str, ...] = ()  # the body is a file of these media types, given as bytes
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -133,6 +135,14 @@ def _body(model: type[BaseModel]) -> BaseModel:
     return model.model_validate_json(request.get_data(), strict=True)
 
 
+def _raw_body(types: tuple[str, ...]) -> bytes:
+    """The body as bytes, of one of `types` (a file such as a workbook): its size is bounded
+    like every body (security/body_limit.py)."""
+    if request.mimetype not in types:
+        raise ApiError(415, "unsupported_media_type", f"send the body as {' or '.join(types)}")
+    return request.get_data()
+
+
 def endpoint(
     method: str,
     rule: str,
@@ -146,6 +156,8 @@ def endpoint(
     auth: bool = True,
     name: str | None = None,
     files: tuple[str, ...] = (),
+    status: int = 200,
+    raw_body: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare `view` as the endpoint `name` (by default the view's own name)."""
 
@@ -162,6 +174,8 @@ def endpoint(
             errors,
             auth,
             files,
+            status,
+            raw_body,
         )
 
         @functools.wraps(view)
@@ -178,10 +192,16 @@ def endpoint(
                     path["query"] = _query(query)
                 else:
                     _no_query()
-                if body is not None:
+                if raw_body:
+                    path["body"] = _raw_body(raw_body)
+                elif body is not None:
                     path["body"] = _body(body)
                 answer = view(**path)
-                return answer if isinstance(answer, Response) else _json(answer)
+                if isinstance(answer, Response):
+                    return answer
+                response = _json(answer)
+                response.status_code = status
+                return response
 
         ENDPOINTS.append(item)
         blueprint.add_url_rule(rule, item.name, handle, methods=[method])

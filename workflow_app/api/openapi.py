@@ -116,6 +116,16 @@ def _operation(item: Endpoint) -> dict[str, Any]:
         binary = {"schema": {"type": "string", "format": "binary"}}
         content = dict.fromkeys(item.files, binary)
         responses["200"] = {"description": "The file.", "content": content}
+    if item.status != 200:
+        answer = responses.pop("200")
+        answer["description"] = "Created." if item.status == 201 else answer["description"]
+        if item.status == 201:
+            where = {
+                "description": "The address of what was created.",
+                "schema": {"type": "string"},
+            }
+            answer["headers"] = {"Location": where}
+        responses[str(item.status)] = answer
     for status in item.errors:
         responses[str(status)] = {
             "description": STATUS_TEXT.get(status, "Error."),
@@ -134,6 +144,12 @@ def _operation(item: Endpoint) -> dict[str, Any]:
     }
     if item.body is not None:
         operation["requestBody"] = {"required": True, "content": _json_content(_ref(item.body))}
+    if item.raw_body:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": dict.fromkeys(item.raw_body, binary),
+        }
     if not item.auth:
         operation["security"] = []
     return operation

@@ -13,11 +13,15 @@ from __future__ import annotations
 from flask import Flask, abort, current_app, request
 
 API_PREFIX = "/api/"
+# API endpoints whose body is a file, not JSON (e.g. a plan's activity workbook), by endpoint
+# name: their own limit instead of API_MAX_BODY_BYTES, set by the module declaring them.
+FILE_BODY_LIMITS: dict[str, int] = {}
 
 
 def body_limit() -> int:
     if request.path.startswith(API_PREFIX):
-        return int(current_app.config["API_MAX_BODY_BYTES"])
+        own = FILE_BODY_LIMITS.get(request.endpoint or "")
+        return own if own is not None else int(current_app.config["API_MAX_BODY_BYTES"])
     return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
