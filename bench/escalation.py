@@ -38,10 +38,10 @@ from pathlib import Path
 # puts the script's folder first on the import path: take it off, or the engine imports it.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))  # the project root: `bench.report`
 
 import argparse
 import os
-import platform
 import smtplib
 import socket
 import statistics
@@ -58,6 +58,7 @@ from psycopg import sql
 from sqlalchemy import Index, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 
+from bench.report import emit, machine_lines
 from workflow_app import create_app
 from workflow_app.accounts.models import RoleAssignment, User
 from workflow_app.config import normalise_database_url
@@ -357,7 +358,9 @@ def deliver_all(ids: list[int]) -> float:
     db.session.execute(
         update(Notification)
         .where(Notification.id.in_(ids))
-        .values(status="pending", attempts=0, sent_at=None)
+        # Delivery leases its row by moving `next_attempt_at` ahead: a row delivered in an
+        # earlier round is due again only once that is undone, or it answers `not_due`.
+        .values(status="pending", attempts=0, sent_at=None, next_attempt_at=utcnow())
     )
     db.session.commit()
     db.session.remove()
@@ -395,22 +398,10 @@ def time_emails(port: int, at: datetime, count: int, rounds: int) -> tuple[float
 
 
 def machine_description(dsn: str) -> list[str]:
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     with psycopg.connect(dsn) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
         buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
-    return [
-        f"cores: {os.cpu_count()}",
-        f"cpu: {model}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
-        f"postgresql: {server} (shared_buffers {buffers})",
-    ]
+    return [*machine_lines(), f"postgresql: {server} (shared_buffers {buffers})"]
 
 
 def schema_of(size: int) -> str:
@@ -446,7 +437,12 @@ def main() -> None:
     parser.add_argument("--email-rounds", type=int, default=2)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the tables at the end")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, to check that the bench runs at all"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.due, args.rounds, args.emails, args.email_rounds = "100,200", 10, 1, 10, 2
     sizes = [int(size) for size in args.sizes.split(",")]
     if any(size % args.due or size < args.due for size in sizes):
         sys.exit("every size must be a multiple of --due")
@@ -498,14 +494,28 @@ def main() -> None:
     print("results:")
     for size, seconds in medians.items():
         print(f"  sweep among {size:>9,} plans: {seconds:6.3f} s (median of {args.rounds})")
-    if len(medians) >= 2:
-        small, large = medians[min(medians)], medians[max(medians)]
-        print(f"  ratio {max(medians):,} / {min(medians):,} plans: {large / small:.2f}")
+    small, large = min(medians), max(medians)
+    print(f"  ratio {large:,} / {small:,} plans: {medians[large] / medians[small]:.2f}")
     print(f"  deliver():                      {args.emails / deliver_s:7.1f} emails/s")
     print(f"  smtplib, one connection:        {args.emails / one_s:7.1f} emails/s")
     print(f"  smtplib, connection per email:  {args.emails / reconnect_s:7.1f} emails/s")
     print(f"  ratio deliver / smtplib (one connection):       {one_s / deliver_s:.2f}")
     print(f"  ratio deliver / smtplib (connection per email): {reconnect_s / deliver_s:.2f}")
+    emit(
+        "escalation",
+        # `sweep_1m_vs_10k` names the default sizes; the figures say which sizes were run.
+        {"email": one_s / deliver_s, "sweep_1m_vs_10k": medians[large] / medians[small]},
+        {
+            "sizes": sizes,
+            "due": args.due,
+            "sweep_seconds": {str(size): round(medians[size], 4) for size in sizes},
+            "emails": args.emails,
+            "deliver_per_s": round(args.emails / deliver_s, 1),
+            "smtplib_one_connection_per_s": round(args.emails / one_s, 1),
+            "smtplib_connection_per_email_per_s": round(args.emails / reconnect_s, 1),
+            "email_vs_connection_per_email": round(reconnect_s / deliver_s, 4),
+        },
+    )
 
 
 if __name__ == "__main__":
