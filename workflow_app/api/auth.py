@@ -5,7 +5,7 @@ site cannot make a logged-in browser call the API, and the API needs no CSRF tok
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ..accounts import tokens
 from ..accounts.models import User
@@ -47,6 +47,10 @@ def authenticate() -> User:
         with unit_of_work():
             tokens.touch(token, now)
     g.api_user = token.user
+    # The token's user is this request's user everywhere, as Flask-Login's login_user sets
+    # it (without touching the session): code shared with the web that reads current_user,
+    # such as the admin log's actor, must never see a session cookie sent along.
+    current_app.login_manager._update_request_context_with_user(token.user)  # type: ignore[attr-defined]
     return token.user
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 
 from ..engine import OutOfScope
 from ..extensions import db
@@ -45,7 +45,7 @@ class InboxItem:
         return self.notification.read_at is None
 
 
-def _item(row: Notification, language: str) -> InboxItem:
+def inbox_item(row: Notification, language: str) -> InboxItem:
     payload: dict[str, Any] = dict(row.payload or {})
     return InboxItem(
         notification=row,
@@ -56,15 +56,35 @@ def _item(row: Notification, language: str) -> InboxItem:
     )
 
 
-def inbox(user_id: int, language: str, limit: int = LIST_LIMIT) -> list[InboxItem]:
-    """The user's latest notifications, newest first, titled in `language` (the page's)."""
+def _listed(user_id: int, unread_only: bool) -> ColumnElement[bool]:
+    listed = Notification.in_inbox_of(user_id)
+    return and_(listed, Notification.read_at.is_(None)) if unread_only else listed
+
+
+def inbox(
+    user_id: int,
+    language: str,
+    limit: int = LIST_LIMIT,
+    *,
+    offset: int = 0,
+    unread_only: bool = False,
+) -> list[InboxItem]:
+    """The user's latest notifications (only the unread ones if `unread_only`), newest
+    first, `offset` skipped, titled in `language` (the page's)."""
     query = (
         select(Notification)
-        .where(Notification.in_inbox_of(user_id))
+        .where(_listed(user_id, unread_only))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
+        .offset(offset)
     )
-    return [_item(row, language) for row in db.session.scalars(query)]
+    return [inbox_item(row, language) for row in db.session.scalars(query)]
+
+
+def inbox_total(user_id: int, *, unread_only: bool = False) -> int:
+    """How many notifications `inbox` pages through."""
+    query = select(func.count(Notification.id)).where(_listed(user_id, unread_only))
+    return db.session.scalar(query) or 0
 
 
 def mark_read(user_id: int, notification_id: int) -> Notification:
