@@ -52,6 +52,111 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app_ctx:
             assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
 
+def _pointer_exists(document: dict[str, Any], schema: dict[str, Any], pointer: str) -> bool:
+    """Whether the JSON pointer (`/items/0/id`) can resolve in a body of `schema`."""
+    schemas = document["components"]["schemas"]
+    for part in [p for p in pointer.split("/") if p]:
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        if part.isdigit() and schema.get("type") == "array":
+            schema = schema["items"]
+        elif part in schema.get("properties", {}):
+            schema = schema["properties"][part]
+        else:
+            return False
+    return True
+
+
+def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    return {
+        op["operationId"]: (method, path, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    }
+
+
+def _links(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(source operationId, status, link name, link) of every link in the document."""
+    return [
+        (source, status, name, link)
+        for source, (_, _, op) in _operations(document).items()
+        for status, response in op["responses"].items()
+        for name, link in response.get("links", {}).items()
+    ]
+
+
+def test_every_link_leads_to_a_served_operation_with_the_parameters_it_fills(
+    app_ctx: Flask,
+) -> None:
+    """A client follows a link blindly: its target operation must exist, every parameter and
+    body field it fills must be one the target takes, and every expression must read a
+    parameter of the source request or a field its response body can have."""
+    document = app_ctx.test_client().get("/api/v1/openapi.json").get_json()
+    operations = _operations(document)
+    links = _links(document)
+    assert links
+    for source, status, name, link in links:
+        assert link["operationId"] in operations, (source, name)
+        _, _, target = operations[link["operationId"]]
+        _, path, source_op = operations[source]
+        taken = {(p["in"], p["name"]) for p in target["parameters"]}
+        body = target.get("requestBody", {}).get("content", {}).get("application/json", {})
+        expressions = []
+        for key, expression in link["parameters"].items():
+            location, parameter = key.split(".")
+            assert (location, parameter) in taken, (source, name, key)
+            expressions.append(expression)
+        for field, expression in link.get("requestBody", {}).items():
+            assert _pointer_exists(document, body["schema"], field), (source, name, field)
+            expressions.append(expression)
+        # Every path parameter of the target is filled: the link alone makes the call.
+        needed = {p["name"] for p in target["parameters"] if p["in"] == "path"}
+        assert needed == {k.split(".")[1] for k in link["parameters"] if k.startswith("path.")}
+        answer = source_op["responses"][status]["content"]["application/json"]["schema"]
+        for expression in expressions:
+            if expression.startswith("$request.path."):
+                assert "{" + expression.removeprefix("$request.path.") + "}" in path
+            else:
+                pointer = expression.removeprefix("$response.body#")
+                assert _pointer_exists(document, answer, pointer), (source, name, expression)
+
+
+def _by_path(document: dict[str, Any], method: str, path: str) -> str | None:
+    op = document["paths"].get("/api/v1" + path, {}).get(method)
+    return op["operationId"] if op else None
+
+
+def test_links_follow_a_case_from_its_creation_through_its_actions(app_ctx: Flask) -> None:
+    """The links a client needs exist for what is served: a created or read case to each of
+    its operations (id from the body), an action to the next one (the new version), a list
+    to its members, a report to its plan."""
+    document = app_ctx.test_client().get("/api/v1/openapi.json").get_json()
+    links = {(source, name): link for source, _, name, link in _links(document)}
+    detail = _by_path(document, "get", "/plans/{plan_id}")
+    fire = _by_path(document, "post", "/plans/{plan_id}/transitions")
+    report = _by_path(document, "get", "/reports/{report_id}")
+    assert links[(detail, fire)]["requestBody"] == {"version": "$response.body#/version"}
+    assert links[(detail, fire)]["parameters"] == {"path.plan_id": "$response.body#/id"}
+    assert links[(fire, fire)]["requestBody"] == {"version": "$response.body#/version"}
+    plan_reports = _by_path(document, "get", "/plans/{plan_id}/reports")
+    assert links[(plan_reports, report)]["parameters"] == {
+        "path.report_id": "$response.body#/items/0/id"
+    }
+    assert links[(report, detail)]["parameters"] == {"path.plan_id": "$response.body#/plan_id"}
+    # The report's version is not the plan's: no link sends one for the other.
+    assert "requestBody" not in links[(report, fire)]
+    # Every operation on a plan is reachable from its creation and from its detail.
+    create = _by_path(document, "post", "/plans")
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/v1/plans/{plan_id}"):
+            continue
+        for op in item.values():
+            if "{" not in path.removeprefix("/api/v1/plans/{plan_id}"):
+                assert (detail, op["operationId"]) in links or op["operationId"] == detail
+                if create:
+                    assert (create, op["operationId"]) in links, op["operationId"]
+
+
 @pytest.fixture
 def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
     """Plans in several states, a submitted report and a decree of a kind declared as data,

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW
 from .blueprint import ENDPOINTS, PREFIX, Endpoint, endpoint
+from .links import add_links
 from .schemas import MAX_ID, ErrorBody
 from .vocabulary import states_of, triggers_of
 
@@ -162,6 +163,7 @@ def document() -> dict[str, Any]:
     return served
 
 
+    add_links(served)  # last: links read the final bodies and parameters
 def _add_vocabulary(served: dict[str, Any]) -> None:
     """State and trigger names as enums per kind, so a generated client has them as
     constants: `{Kind}State` on the kind's bodies and its list's `state` filter,
