@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (  # noqa: F401
     declared_views,
     definition_views,
+    delegation_views,
     inbox_views,
     lookup_views,
     openapi,
