@@ -1,17 +1,28 @@
-"""Transitions per second through `operations.transition`, against the same writes as raw SQL.
+"""Transitions per second through `operations.transition`, against raw SQL doing the same work.
 
-    .venv/bin/python bench/transitions.py [--clients 4] [--plans 200] [--database-url URL]
-        [--rounds 4] [--mode threads|processes] [--profile FILE]
+    .venv/bin/python bench/transitions.py [--clients 4] [--plans 200] [--rounds 4]
+        [--mode processes|threads] [--redis-url redis://127.0.0.1:6379/14]
+        [--database-url URL] [--profile FILE] [--smoke]
 
 Runs on PostgreSQL, in a database of its own (`wf_bench` by default, created if missing; its
-tables are dropped at the end). Each of C concurrent clients moves its own plans
-district_review -> provincial_sync -> approved: first through the operation, one unit of work
-per transition as a request would do it (load the actor and the plan, check, change, history
-row, commit), then as raw SQL through psycopg (read the plan, version-checked UPDATE, lock
-the chain root's row, read the chain's tail by chain_kind/chain_id, INSERT of the history row
-with its subject and chain columns and a format-2 hash, COMMIT). The two workloads alternate
-over a few rounds, so that other load on the machine weighs on both alike. Both rates and
-their ratio are printed with the machine. Run on demand; never as a timed test.
+tables are dropped at the end), with Redis as the Celery broker the operation publishes its
+deliveries to, in a numbered database of its own (14 by default, never 0; flushed before and
+after; the bench stops, saying so, when Redis does not answer). Each of C concurrent clients
+(processes by default, like gunicorn workers: threads would measure the GIL) moves its own
+plans district_review -> provincial_sync -> approved, three ways that take turns over the
+rounds, so that other load on the machine weighs on all alike:
+
+- the operation: one unit of work per transition as a request does it (load the actor through
+  the login manager and the plan, check, change, history, steps, outbox, commit, then publish
+  one delivery task per email to the Redis broker);
+- the same work as raw SQL (psycopg, prepared statements): the statements the operation runs,
+  one for one (same tables, same rows, same locks; counted with a before_cursor_execute
+  listener on one probe plan and compared statement by statement before the run), the commit,
+  and one LPUSH per email to the same Redis server. `same_work` = operation / this;
+- the old baseline: the plan's update and its chained history row only (6 statements).
+
+It prints the machine and load, each round, the statements per transition, the rates and the
+ratios, and ends with one line of JSON. Run on demand; never as a timed test.
 """
 
 # ruff: noqa: E402 -- the import path is fixed below before anything else is imported.
@@ -24,28 +35,34 @@ from pathlib import Path
 # script's folder first on the import path: take it off, or `import transitions` finds us.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))  # the project root: `bench.report`
 
 import argparse
 import cProfile
+import json
 import multiprocessing
 import os
-import platform
 import pstats
+import re
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import psycopg
+import redis
 from flask import Flask
 from psycopg import sql
-from sqlalchemy import select
+from psycopg.types.json import Json
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
+from bench.report import emit, machine_lines, own_redis_db, redis_problem
 from workflow_app import create_app
 from workflow_app.accounts.login import load_user
 from workflow_app.accounts.models import RoleAssignment, User
@@ -60,20 +77,24 @@ from workflow_app.regions.operations import ensure_regions
 from workflow_app.unit_of_work import unit_of_work
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/wf_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 STEPS = (("reviewer", "forward"), ("provincial", "approve"))  # each plan takes both, in order
-# The canonical form the raw client hashes its rows in (audit/chain.HASHED_COLUMNS[2]: the
+# The canonical form the raw clients hash their rows in (audit/chain.HASHED_COLUMNS[2]: the
 # subject and chain columns), as the operation hashes new rows.
 HASH_FORMAT = 2
+WORKLOADS = ("operation", "same work", "old baseline")
+# Exit status when Redis is absent: the honest limit needs the broker the operation uses.
+SKIPPED = 77
 
 
 @dataclass
 class Client:
-    """One concurrent client: its district's reviewer and the plans it moves."""
+    """One concurrent client: its district's reviewer and the plans of each workload."""
 
     reviewer_id: int
     provincial_id: int
-    op_plans: list[int]
-    raw_plans: list[int]
+    region_code: str
+    plans: dict[str, list[int]] = field(default_factory=dict)
 
 
 def ensure_database(url: str) -> str:
@@ -147,14 +168,17 @@ def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: i
     return plan.id
 
 
-def seed(clients: int, plans: int) -> list[Client]:
+def seed(counts: list[int]) -> list[Client]:
+    """A client per entry of `counts`, each with that many plans per workload, all in
+    district review."""
     db.drop_all()
     db.create_all()
     regions = ensure_regions()
     provincial = _user("provincial.63", "provincial_reviewer", regions["63"])
     db.session.commit()
     seeded: list[Client] = []
-    for index in range(clients):
+    years: dict[str, int] = {}  # per district: the next free year
+    for index, count in enumerate(counts):
         info = DISTRICTS[index % len(DISTRICTS)]
         region = regions[info.code]
         drafter = _user(f"drafter.{info.code}.{index}", "district_drafter", region)
@@ -163,17 +187,20 @@ def seed(clients: int, plans: int) -> list[Client]:
         agency_id = db.session.scalars(
             select(Agency.id).where(Agency.region_id == region.id).limit(1)
         ).one()
-        ids = []
-        # Clients sharing a district (more clients than districts) number their plans on.
-        first = index // len(DISTRICTS) * 2 * plans
-        for n in range(first, first + 2 * plans):
-            with unit_of_work():
-                ids.append(_plan_in_district_review(drafter, region, agency_id, n))
-        seeded.append(Client(reviewer.id, provincial.id, ids[:plans], ids[plans:]))
+        client = Client(reviewer.id, provincial.id, info.code)
+        for workload in WORKLOADS:
+            ids = []
+            for _ in range(count):
+                n = years.get(info.code, 0)
+                years[info.code] = n + 1
+                with unit_of_work():
+                    ids.append(_plan_in_district_review(drafter, region, agency_id, n))
+            client.plans[workload] = ids
+        seeded.append(client)
     return seeded
 
 
-# --- the two workloads ----------------------------------------------------------------
+# --- the operation ----------------------------------------------------------------------
 
 
 def operation_client(app: Flask, client: Client, plans: slice) -> Callable[[], None]:
@@ -181,7 +208,7 @@ def operation_client(app: Flask, client: Client, plans: slice) -> Callable[[], N
         with app.app_context():
             for role, trigger in STEPS:
                 actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
-                for plan_id in client.op_plans[plans]:
+                for plan_id in client.plans["operation"][plans]:
                     # What a request does: the login manager loads the user, the view the plan.
                     with unit_of_work():
                         actor = load_user(str(actor_id))
@@ -194,16 +221,337 @@ def operation_client(app: Flask, client: Client, plans: slice) -> Callable[[], N
     return run
 
 
+# --- the same work as raw SQL -------------------------------------------------------------
+# One statement for each of the operation's (see `signature` and `check_same_work`), in its
+# order, with the same joins and the same rows; the columns each reads are the ones the ORM
+# reads.
+
+USER_COLUMNS = (
+    "user_account.id, user_account.username, user_account.full_name, user_account.email,"
+    " user_account.password_hash, user_account.language, user_account.active,"
+    " user_account.created_at, user_account.session_epoch, user_account.email_delivery"
+)
+REGION_COLUMNS = "{0}.id, {0}.code, {0}.name, {0}.kind, {0}.seat, {0}.parent_id"
+ACTIVE_DELEGATION = (
+    "{0}.ended_at IS NULL AND {0}.starts_on <= %(today)s AND {0}.ends_on >= %(today)s"
+    " AND EXISTS (SELECT * FROM role_assignment WHERE role_assignment.user_id = {0}.delegator_id"
+    " AND role_assignment.role = {0}.role AND role_assignment.region_id = {0}.region_id)"
+)
+# accounts/login.load_user: the user with roles, their regions and delegations in force.
+LOAD_USER = (
+    f"SELECT {USER_COLUMNS}, {REGION_COLUMNS.format('r1')}, ra.id, ra.user_id, ra.role,"
+    f" ra.region_id, {REGION_COLUMNS.format('r2')}, d.id, d.delegator_id, d.delegate_id,"
+    " d.role, d.region_id, d.starts_on, d.ends_on, d.note, d.created_by_id, d.created_at,"
+    " d.ended_at, d.ended_by_id"
+    " FROM user_account LEFT OUTER JOIN role_assignment AS ra ON user_account.id = ra.user_id"
+    " LEFT OUTER JOIN region AS r1 ON r1.id = ra.region_id"
+    " LEFT OUTER JOIN delegation AS d ON user_account.id = d.delegate_id AND "
+    + ACTIVE_DELEGATION.format("d")
+    + " LEFT OUTER JOIN region AS r2 ON r2.id = d.region_id"
+    " WHERE user_account.id = %(id)s ORDER BY d.id"
+)
+# plans.operations.load_visible_plan: the plan with its region and the region's parent.
+LOAD_PLAN = (
+    "SELECT p.state, p.version, p.workflow_version, p.title, p.period_start, p.period_end,"
+    " r2.code, r2.name, p.id, p.region_id, p.created_by_id, p.due_at, p.workflow_name,"
+    f" p.created_at, p.updated_at, p.state_entered_at, {REGION_COLUMNS.format('r1')},"
+    f" {REGION_COLUMNS.format('r2')}"
+    " FROM action_plan AS p LEFT OUTER JOIN region AS r2 ON r2.id = p.region_id"
+    " LEFT OUTER JOIN region AS r1 ON r1.id = r2.parent_id WHERE p.id = %(id)s"
+)
+# actor_differs_from: who fired the earlier transitions the definition names.
+EARLIER_ACTORS = (
+    "SELECT actor_id FROM plan_transition WHERE subject_kind = 'plan' AND subject_id = %(id)s"
+    " AND trigger = ANY(%(triggers)s)"
+)
+CALENDAR = "SELECT day, is_holiday FROM calendar_override"
+LOCK_ROOT = "SELECT id FROM action_plan WHERE id = %(id)s FOR UPDATE"
+NEXT_ID = "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id'))"
+CHAIN_TAIL = (
+    "SELECT id, row_hash FROM plan_transition WHERE chain_kind = 'plan' AND chain_id = %(id)s"
+    " ORDER BY id DESC LIMIT 1"
+)
+INSERT_HISTORY = (
+    "INSERT INTO plan_transition (id, chain_kind, chain_id, workflow_version, from_state,"
+    " to_state, trigger, actor_id, acting_for_id, role, comment, created_at, hash_format,"
+    " prev_hash, row_hash, subject_kind, subject_id) VALUES (%(id)s, 'plan', %(plan)s,"
+    " %(workflow_version)s, %(from_state)s, %(to_state)s, %(trigger)s, %(actor)s, NULL,"
+    " %(role)s, NULL, %(at)s, %(hash_format)s, %(prev_hash)s, %(row_hash)s, 'plan', %(plan)s)"
+)
+# changes/recording: the change feed's event of the transition (when the app records one).
+INSERT_CHANGE = (
+    "INSERT INTO change_event (txid, type, version, state, actor_id, acting_for_id,"
+    " occurred_at, data, subject_kind, subject_id) VALUES"
+    " (CAST(CAST(pg_current_xact_id() AS text) AS bigint), 'case.transitioned', %(version)s,"
+    " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s) RETURNING id"
+)
+UPDATE_PLAN = (
+    "UPDATE action_plan SET due_at = %(due_at)s, state = %(state)s, version = %(version)s + 1,"
+    " updated_at = %(at)s, state_entered_at = %(at)s WHERE id = %(id)s AND version = %(version)s"
+)
+CANCEL_STEPS = (
+    "UPDATE scheduled_step SET status = 'cancelled' WHERE subject_kind = 'plan'"
+    " AND subject_id = %(id)s AND status = 'pending'"
+)
+INSERT_STEPS = (
+    "INSERT INTO scheduled_step (entry_id, state, step, fire_at, status, done_at, sign_off_id,"
+    " subject_kind, subject_id) SELECT %(entry)s, %(state)s, step, fire_at, 'pending', NULL,"
+    " NULL, 'plan', %(id)s FROM unnest(%(steps)s::text[], %(fire_at)s::timestamptz[])"
+    " AS s (step, fire_at)"
+)
+# notifications.recipients: the holders (or delegates) of the roles told, in the plan's
+# district and province; then their roles (User.roles is `selectin`).
+RECIPIENTS = (
+    f"SELECT {USER_COLUMNS}, holders.role, region.code FROM user_account JOIN ("
+    "SELECT role_assignment.user_id AS user_id, role_assignment.role AS role,"
+    " role_assignment.region_id AS region_id FROM role_assignment"
+    " WHERE role_assignment.role = ANY(%(roles)s) UNION ALL"
+    " SELECT delegation.delegate_id, delegation.role, delegation.region_id FROM delegation"
+    " WHERE delegation.role = ANY(%(roles)s) AND "
+    + ACTIVE_DELEGATION.format("delegation")
+    + ") AS holders ON holders.user_id = user_account.id"
+    " JOIN region ON region.id = holders.region_id"
+    " WHERE user_account.active IS true AND region.code = ANY(%(codes)s) ORDER BY user_account.id"
+)
+RECIPIENT_ROLES = (
+    "SELECT ra.user_id, ra.id, ra.role, ra.region_id, "
+    + REGION_COLUMNS.format("r1")
+    + " FROM role_assignment AS ra LEFT OUTER JOIN region AS r1 ON r1.id = ra.region_id"
+    " WHERE ra.user_id = ANY(%(ids)s)"
+)
+INSERT_OUTBOX = (
+    "INSERT INTO notification (event, subject_kind, subject_id, step_id, recipient_id,"
+    " to_address, language, payload, status, attempts, last_error, next_attempt_at,"
+    " created_at, sent_at, request_id, read_at, digest_id, dedupe_key)"
+    " SELECT %(event)s, 'plan', %(id)s, NULL, recipient, address, 'id', %(payload)s,"
+    " 'pending', 0, NULL, %(at)s, %(at)s, NULL, NULL, NULL, NULL, NULL"
+    " FROM unnest(%(recipients)s::integer[], %(addresses)s::text[]) AS r (recipient, address)"
+    " RETURNING id"
+)
+
+# What the definition says of the two triggers (workflows/action_plan.yaml), written out:
+# the target, the role, the earlier triggers whose actors must differ, whether the target
+# state has a deadline (and so a calendar read and scheduled steps), and who is told.
+SAME_WORK = {
+    "forward": {
+        "to": "provincial_sync",
+        "role": "district_reviewer",
+        "earlier": ["submit"],
+        "deadline": True,
+        "told": ["provincial_reviewer"],
+    },
+    "approve": {
+        "to": "approved",
+        "role": "provincial_reviewer",
+        "earlier": ["submit", "forward"],
+        "deadline": False,
+        "told": ["provincial_reviewer", "district_head", "district_drafter", "district_reviewer"],
+    },
+}
+DEADLINE_STEPS = (("reminder", -4), ("due", 0), ("escalation", 7))  # days around the due day
+DELIVER_TASK = "workflow_app.notifications.deliver"
+
+
+def delivery_message(notification_id: int) -> bytes:
+    """About what Celery publishes for one delivery task (protocol 2, JSON)."""
+    task_id = str(uuid.uuid4())
+    return json.dumps(
+        {
+            "body": json.dumps([[notification_id], {}, {}]),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": {
+                "lang": "py",
+                "task": DELIVER_TASK,
+                "id": task_id,
+                "root_id": task_id,
+                "parent_id": None,
+                "group": None,
+                "retries": 0,
+                "eta": None,
+                "expires": None,
+                "argsrepr": f"[{notification_id}]",
+                "kwargsrepr": "{}",
+                "origin": f"gen{os.getpid()}@bench",
+            },
+            "properties": {
+                "correlation_id": task_id,
+                "delivery_mode": 2,
+                "delivery_info": {"exchange": "", "routing_key": "celery"},
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": str(uuid.uuid4()),
+            },
+        }
+    ).encode()
+
+
+def same_work_client(
+    dsn: str,
+    redis_url: str,
+    client: Client,
+    plans: slice,
+    record: dict[str, list[str]] | None = None,
+) -> Callable[[], None]:
+    """Raw SQL doing the operation's reads and writes; `record` collects each trigger's
+    statements (for the comparison with the operation's)."""
+
+    def run() -> None:
+        broker = redis.Redis.from_url(redis_url)
+        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+            for role, trigger in STEPS:
+                actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
+                for plan_id in client.plans["same work"][plans]:
+                    statements = record.setdefault(trigger, []) if record is not None else None
+                    ids = transition_raw(cur, statements, actor_id, plan_id, trigger, client)
+                    conn.commit()
+                    # After the commit, as unit_of_work does: one delivery task per email.
+                    for notification_id in ids:
+                        broker.lpush("wf-bench:deliveries", delivery_message(notification_id))
+        broker.close()
+
+    return run
+
+
+def transition_raw(
+    cur: psycopg.Cursor,
+    statements: list[str] | None,
+    actor_id: int,
+    plan_id: int,
+    trigger: str,
+    client: Client,
+) -> list[int]:
+    """One transition's statements; the ids of the outbox rows written."""
+    spec = SAME_WORK[trigger]
+
+    def run(query: str, params: dict[str, Any]) -> psycopg.Cursor:
+        if statements is not None:
+            statements.append(query)
+        return cur.execute(query, params, prepare=True)
+
+    now = datetime.now(UTC)
+    today = now.date()
+    actor = run(LOAD_USER, {"id": actor_id, "today": today}).fetchall()
+    actor_name = actor[0][1]
+    state, version, workflow_version, title, start, end, code, region_name, *_ = run(
+        LOAD_PLAN, {"id": plan_id}
+    ).fetchone()
+    earlier = {row[0] for row in run(EARLIER_ACTORS, {"id": plan_id, "triggers": spec["earlier"]})}
+    if actor_id in earlier:
+        raise RuntimeError(f"plan {plan_id}: the same person may not {trigger} it")
+    due_at = None
+    if spec["deadline"]:
+        run(CALENDAR, {}).fetchall()  # the working-day calendar's overrides
+        due_at = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=16)
+    run(LOCK_ROOT, {"id": plan_id})
+    (row_id,) = run(NEXT_ID, {}).fetchone()
+    tail = run(CHAIN_TAIL, {"id": plan_id}).fetchone()
+    prev_hash = tail[1] if tail else None
+    history = {
+        "id": row_id,
+        "hash_format": HASH_FORMAT,
+        "subject_kind": "plan",
+        "subject_id": plan_id,
+        "chain_kind": "plan",
+        "chain_id": plan_id,
+        "workflow_version": workflow_version,
+        "from_state": state,
+        "to_state": spec["to"],
+        "trigger": trigger,
+        "actor_id": actor_id,
+        "acting_for_id": None,
+        "role": spec["role"],
+        "comment": None,
+        "created_at": now,
+    }
+    run(
+        INSERT_HISTORY,
+        {
+            "id": row_id,
+            "plan": plan_id,
+            "workflow_version": workflow_version,
+            "from_state": state,
+            "to_state": spec["to"],
+            "trigger": trigger,
+            "actor": actor_id,
+            "role": spec["role"],
+            "at": now,
+            "hash_format": HASH_FORMAT,
+            "prev_hash": prev_hash,
+            "row_hash": chained_hash(prev_hash, history),
+        },
+    )
+    if "change_event" in db.metadata.tables:
+        data = {"trigger": trigger, "from_state": state, "to_state": spec["to"]}
+        change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
+        run(INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}).fetchone()
+    updated = run(
+        UPDATE_PLAN,
+        {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
+    )
+    if updated.rowcount != 1:
+        raise RuntimeError(f"plan {plan_id} changed under the raw client")
+    run(CANCEL_STEPS, {"id": plan_id})
+    if due_at is not None:
+        run(
+            INSERT_STEPS,
+            {
+                "entry": row_id,
+                "state": spec["to"],
+                "id": plan_id,
+                "steps": [name for name, _ in DEADLINE_STEPS],
+                "fire_at": [due_at + timedelta(days=days) for _, days in DEADLINE_STEPS],
+            },
+        )
+    told = run(
+        RECIPIENTS, {"roles": spec["told"], "codes": [code, "63"], "today": today}
+    ).fetchall()
+    recipients = {row[0]: row[3] for row in told if row[0] != actor_id}
+    run(RECIPIENT_ROLES, {"ids": [row[0] for row in told]}).fetchall()
+    payload = {
+        "plan_id": plan_id,
+        "plan_title": title,
+        "period": f"{start}–{end}",
+        "region_code": code,
+        "region_name": region_name,
+        "workflow": "action_plan",
+        "workflow_version": workflow_version,
+        "state": spec["to"],
+        "due_at": due_at.isoformat() if due_at else None,
+        "item_path": f"/plans/{plan_id}",
+        "trigger": trigger,
+        "from_state": state,
+        "to_state": spec["to"],
+        "actor_name": actor_name,
+        "comment": None,
+        "at": now.isoformat(),
+    }
+    written = run(
+        INSERT_OUTBOX,
+        {
+            "event": trigger,
+            "id": plan_id,
+            "payload": Json(payload),
+            "at": now,
+            "recipients": list(recipients),
+            "addresses": list(recipients.values()),
+        },
+    )
+    return [row[0] for row in written.fetchall()]
+
+
+# --- the old baseline: the plan's update and its history row only ----------------------
+
 RAW_DESTINATIONS = {"forward": "provincial_sync", "approve": "approved"}
 RAW_ROLES = {"reviewer": "district_reviewer", "provincial": "provincial_reviewer"}
 
 
-def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
+def old_baseline_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
     def run() -> None:
         with psycopg.connect(dsn) as conn:
             for role, trigger in STEPS:
                 actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
-                for plan_id in client.raw_plans[plans]:
+                for plan_id in client.plans["old baseline"][plans]:
                     with conn.cursor() as cur:
                         cur.execute(
                             "SELECT state, version, workflow_version FROM action_plan"
@@ -283,29 +631,35 @@ def raw_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
     return run
 
 
-def bench_app(url: str, pool_size: int) -> Flask:
+def bench_app(url: str, pool_size: int, broker_url: str) -> Flask:
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size, "max_overflow": 2},
+            # Deliveries are published after each commit to Redis, as in production; nothing
+            # consumes them here.
+            "CELERY_BROKER_URL": broker_url,
         }
     )
 
 
 @dataclass
 class Setup:
-    mode: str  # "threads": clients share one process (and its GIL); "processes": one each
+    mode: str  # "processes": one process per client (the default); "threads": one process
     app: Flask
     url: str
     dsn: str
+    redis_url: str
     profiles: list[cProfile.Profile] | None = None  # one per operation client, when profiling
 
 
 def worker(setup: Setup, kind: str, client: Client, plans: slice) -> Callable[[], None]:
-    if kind == "raw":
-        return raw_client(setup.dsn, client, plans)
-    app = setup.app if setup.mode == "threads" else bench_app(setup.url, 1)
+    if kind == "same work":
+        return same_work_client(setup.dsn, setup.redis_url, client, plans)
+    if kind == "old baseline":
+        return old_baseline_client(setup.dsn, client, plans)
+    app = setup.app if setup.mode == "threads" else bench_app(setup.url, 1, setup.redis_url)
     work = operation_client(app, client, plans)
     if setup.profiles is None:
         return work
@@ -364,50 +718,120 @@ def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float
     return elapsed
 
 
+# --- the same statements? -----------------------------------------------------------------
+
+
+def signature(statement: str) -> str:
+    """What a statement does, whatever its spelling: its verb, the tables it names, and
+    whether it locks rows (`SELECT … FOR UPDATE`)."""
+    text = " ".join(statement.split())
+    verb = text.split(" ", 1)[0].upper()
+    if "nextval(" in text:
+        return f"{verb} nextval"
+    # Tables only, not a set-returning function such as unnest(…).
+    named = re.findall(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_]\w*)(?![\w(])", text, re.I)
+    tables = sorted(set(named))
+    lock = " FOR UPDATE" if re.search(r"\bFOR UPDATE\b", text, re.I) else ""
+    return f"{verb} {','.join(tables)}{lock}"
+
+
+def operation_statements(app: Flask, client: Client) -> dict[str, list[str]]:
+    """The statements the operation runs for each trigger on the probe client's plan."""
+    found: dict[str, list[str]] = {}
+    current: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        current.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            for role, trigger in STEPS:
+                current = found.setdefault(trigger, [])
+                actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
+                with unit_of_work():
+                    actor = load_user(str(actor_id))
+                    assert actor is not None
+                    plan = ops.load_visible_plan(actor, client.plans["operation"][0])
+                    ops.transition(actor, plan, trigger, expected_version=plan.version)
+                db.session.remove()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+    return found
+
+
+def check_same_work(setup: Setup, probe: Client) -> tuple[dict[str, int], dict[str, int], bool]:
+    """Statements per trigger of the operation and of the raw client, and whether they do the
+    same (verb, tables, locks; order aside). Prints the difference when they do not."""
+    operation = operation_statements(setup.app, probe)
+    raw: dict[str, list[str]] = {}
+    same_work_client(setup.dsn, setup.redis_url, probe, slice(0, 1), raw)()
+    same = True
+    for _, trigger in STEPS:
+        ours = sorted(signature(s) for s in operation[trigger])
+        theirs = sorted(signature(s) for s in raw[trigger])
+        print(
+            f"  {trigger}: the operation runs {len(ours)} statements, the raw client"
+            f" {len(theirs)}" + ("" if ours == theirs else "  (NOT THE SAME WORK)"),
+            flush=True,
+        )
+        if ours != theirs:
+            same = False
+            for line in sorted(set(ours) | set(theirs)):
+                if ours.count(line) != theirs.count(line):
+                    print(f"    {line}: operation {ours.count(line)}, raw {theirs.count(line)}")
+    counts = {trigger: len(found) for trigger, found in operation.items()}
+    return counts, {trigger: len(found) for trigger, found in raw.items()}, same
+
+
 # --- report -------------------------------------------------------------------------
 
 
-def machine_description(dsn: str) -> list[str]:
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+def machine_description(dsn: str, redis_url: str) -> list[str]:
     with psycopg.connect(dsn) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
-    return [
-        f"cores: {os.cpu_count()}",
-        f"cpu: {model}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
-        f"postgresql: {server}",
-    ]
+    broker = redis.Redis.from_url(redis_url).info("server")["redis_version"]
+    return [*machine_lines(), f"postgresql: {server}", f"redis: {broker} ({redis_url})"]
 
 
 def check_results(clients: list[Client]) -> None:
-    ids = [i for c in clients for i in (*c.op_plans, *c.raw_plans)]
+    """Every plan approved, and the raw client wrote as many rows as the operation."""
+    ids = [i for c in clients for found in c.plans.values() for i in found]
     states = set(db.session.scalars(select(ActionPlan.state).where(ActionPlan.id.in_(ids))))
     if states != {"approved"}:
         raise RuntimeError(f"some plans did not end approved: {states}")
+    tables = ["plan_transition", "scheduled_step", "notification"]
+    if "change_event" in db.metadata.tables:
+        tables.append("change_event")
+    for table in tables:
+        written = {
+            kind: db.session.execute(
+                text(f"SELECT count(*) FROM {table} WHERE subject_id = ANY(:ids)"),
+                {"ids": [i for c in clients for i in c.plans[kind]]},
+            ).scalar_one()
+            for kind in ("operation", "same work")
+        }
+        if written["operation"] != written["same work"]:
+            raise RuntimeError(f"{table}: rows written {written}")
 
 
-def run_rounds(setup: Setup, clients: list[Client], rounds: int) -> tuple[float, float]:
-    """Alternate the two workloads `rounds` times; the seconds each took in total."""
-    per_round = len(clients[0].op_plans) // rounds
-    op_seconds = raw_seconds = 0.0
+def run_rounds(setup: Setup, clients: list[Client], rounds: int) -> dict[str, float]:
+    """Alternate the workloads `rounds` times; the seconds each took in total."""
+    per_round = len(clients[0].plans["operation"]) // rounds
+    seconds = dict.fromkeys(WORKLOADS, 0.0)
+    count = len(clients) * per_round * len(STEPS)
     for index in range(rounds):
         plans = slice(index * per_round, (index + 1) * per_round)
-        op = timed(setup, "operation", clients, plans)
-        raw = timed(setup, "raw", clients, plans)
-        count = len(clients) * per_round * len(STEPS)
+        took = {kind: timed(setup, kind, clients, plans) for kind in WORKLOADS}
         print(
-            f"  round {index + 1}: operation {count / op:7.1f}/s, raw {count / raw:7.1f}/s,"
-            f" ratio {raw / op:.2f}",
+            f"  round {index + 1}: "
+            + ", ".join(f"{kind} {count / took[kind]:7.1f}/s" for kind in WORKLOADS)
+            + f"; same_work {took['same work'] / took['operation']:.2f}",
             flush=True,
         )
-        op_seconds, raw_seconds = op_seconds + op, raw_seconds + raw
-    return op_seconds, raw_seconds
+        for kind in WORKLOADS:
+            seconds[kind] += took[kind]
+    return seconds
 
 
 def main() -> None:
@@ -417,47 +841,89 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternations of the workloads")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="the broker, in a numbered database of the bench's own (never 0)",
+    )
+    parser.add_argument(
         "--mode",
-        choices=("threads", "processes"),
-        default="threads",
-        help="clients as threads of one process, or one process each (like gunicorn workers)",
+        choices=("processes", "threads"),
+        default="processes",
+        help="one process per client (like gunicorn workers), or threads sharing one GIL",
     )
     parser.add_argument(
         "--profile", metavar="FILE", help="threads only: write a cProfile of the operation runs"
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, to check that the bench runs at all"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.plans, args.rounds = 2, 2, 1
     plans = args.plans - args.plans % args.rounds
     if plans <= 0:
         sys.exit("--plans must be at least --rounds")
+    if args.profile and args.mode != "threads":
+        sys.exit("--profile works with --mode threads only")
+    problem = redis_problem(args.redis_url)
+    if problem:
+        print(f"skipped: {problem}; the same-work limit needs the Redis broker (--redis-url)")
+        sys.exit(SKIPPED)
 
     url = ensure_database(args.database_url)
     os.environ["WORKFLOW_APP_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="wf-bench-")
-    app = bench_app(url, args.clients)
-    setup = Setup(args.mode, app, url, libpq_dsn(url), [] if args.profile else None)
-    if args.profile and args.mode != "threads":
-        sys.exit("--profile works with --mode threads only")
-    print("\n".join(machine_description(setup.dsn)))
-    with app.app_context():
-        print(f"seeding {args.clients} clients x {2 * plans} plans ...", flush=True)
-        clients = seed(args.clients, plans)
-        db.session.remove()
-        try:
-            op_seconds, raw_seconds = run_rounds(setup, clients, args.rounds)
-            check_results(clients)
-        finally:
+    with own_redis_db(args.redis_url, "transitions") as redis_url:
+        app = bench_app(url, args.clients, redis_url)
+        setup = Setup(args.mode, app, url, libpq_dsn(url), redis_url, [] if args.profile else None)
+        print("\n".join(machine_description(setup.dsn, redis_url)))
+        with app.app_context():
+            print(f"seeding {args.clients} clients x 3 x {plans} plans ...", flush=True)
+            *clients, probe = seed([plans] * args.clients + [1])
             db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+            try:
+                print("statements per transition (one probe plan, before the run):")
+                op_counts, raw_counts, same = check_same_work(setup, probe)
+                print(
+                    f"clients: {args.clients} {args.mode}, transitions per workload:"
+                    f" {args.clients * plans * len(STEPS)}",
+                    flush=True,
+                )
+                seconds = run_rounds(setup, clients, args.rounds)
+                check_results(clients)
+            finally:
+                db.session.remove()
+                db.drop_all()
+                db.engine.dispose()
 
     transitions = args.clients * plans * len(STEPS)
-    op_rate, raw_rate = transitions / op_seconds, transitions / raw_seconds
-    print(f"clients: {args.clients} {args.mode}, transitions per workload: {transitions}")
-    print(f"operation: {op_rate:8.1f} transitions/s ({op_seconds:.2f} s)")
-    print(f"raw SQL:   {raw_rate:8.1f} transitions/s ({raw_seconds:.2f} s)")
-    print(f"ratio operation/raw: {op_rate / raw_rate:.2f}")
+    rates = {kind: transitions / seconds[kind] for kind in WORKLOADS}
+    for kind in WORKLOADS:
+        print(f"{kind + ':':<14}{rates[kind]:8.1f} transitions/s ({seconds[kind]:.2f} s)")
+    same_work = rates["operation"] / rates["same work"]
+    old_baseline = rates["operation"] / rates["old baseline"]
+    print(
+        f"ratio operation / raw SQL doing the same work: {same_work:.2f}"
+        + ("" if same else "  (the raw client does NOT do the same statements: see above)")
+    )
+    print(f"ratio operation / old baseline (6 statements): {old_baseline:.2f}")
     if setup.profiles:
         pstats.Stats(*setup.profiles).dump_stats(args.profile)
         print(f"profile of the operation runs: {args.profile} (python -m pstats {args.profile})")
+    emit(
+        "transitions",
+        {"same_work": same_work, "old_baseline": old_baseline},
+        {
+            "clients": args.clients,
+            "mode": args.mode,
+            "transitions": transitions,
+            "operation_per_s": round(rates["operation"], 1),
+            "same_work_per_s": round(rates["same work"], 1),
+            "old_baseline_per_s": round(rates["old baseline"], 1),
+            "statements_per_transition": op_counts,
+            "raw_statements_per_transition": raw_counts,
+            "same_statements": same,
+        },
+    )
 
 
 if __name__ == "__main__":
