@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from .auth import authenticate
 from .errors import ApiError, register_error_handlers
+from .idempotency import WRITE_METHODS, idempotent
 from .schemas import MAX_ID
 
 PREFIX = "/api/v1"
@@ -186,22 +187,26 @@ def endpoint(
             # English messages whatever the caller's or the browser's language: codes are
             # what scripts read, messages what people read in their logs.
             with force_locale("en"):
-                if auth:
-                    authenticate()
-                if query is not None:
-                    path["query"] = _query(query)
-                else:
-                    _no_query()
-                if raw_body:
-                    path["body"] = _raw_body(raw_body)
-                elif body is not None:
-                    path["body"] = _body(body)
-                answer = view(**path)
-                if isinstance(answer, Response):
-                    return answer
-                response = _json(answer)
-                response.status_code = status
-                return response
+                user = authenticate() if auth else None
+                if user is not None and method in WRITE_METHODS:  # its Idempotency-Key
+                    return idempotent(user.id, lambda: _answer(path))
+                return _answer(path)
+
+        def _answer(path: dict[str, Any]) -> Response:
+            if query is not None:
+                path["query"] = _query(query)
+            else:
+                _no_query()
+            if raw_body:
+                path["body"] = _raw_body(raw_body)
+            elif body is not None:
+                path["body"] = _body(body)
+            answer = view(**path)
+            if isinstance(answer, Response):
+                return answer
+            response = _json(answer)
+            response.status_code = status
+            return response
 
         ENDPOINTS.append(item)
         blueprint.add_url_rule(rule, item.name, handle, methods=[method])

@@ -46,6 +46,9 @@ class ErrorCode(StrEnum):
     GUARD_FAILED = "guard_failed"
     STALE = "stale"
     CONFLICT = "conflict"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    # 422
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # 413, 415, 429
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"

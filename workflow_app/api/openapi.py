@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW
 from .blueprint import ENDPOINTS, PREFIX, Endpoint, endpoint
+from .idempotency import WRITE_METHODS, document_header
 from .links import add_links
 from .schemas import MAX_ID, ErrorBody
 from .vocabulary import states_of, triggers_of
@@ -153,6 +154,8 @@ def _operation(item: Endpoint) -> dict[str, Any]:
         }
     if not item.auth:
         operation["security"] = []
+    elif item.method in WRITE_METHODS:
+        document_header(operation)
     return operation
 
 
