@@ -43,6 +43,7 @@ from pathlib import Path
 # puts the script's folder first on the import path: take it off, or the engine imports it.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))  # the project root: `bench.report`
 
 import argparse
 import cProfile
@@ -50,7 +51,6 @@ import html
 import http.client
 import io
 import os
-import platform
 import pstats
 import re
 import secrets
@@ -72,6 +72,7 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from bench.report import emit, machine_lines, own_redis_db, redis_problem
 from workflow_app import create_app
 from workflow_app.accounts.models import RoleAssignment, User
 from workflow_app.accounts.system import SYSTEM_USERNAME, UNUSABLE_PASSWORD_HASH
@@ -83,6 +84,10 @@ from workflow_app.regions.operations import ensure_regions
 
 ROOT = _HERE.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/wf_web_bench"
+# The production profile keeps its rate limits and cache in Redis: a database of the bench's
+# own (never 0, flushed before and after), not whatever db 0 of the server holds.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+SKIPPED = 77  # exit status when Redis is absent
 # As in bench/web_app.py (not imported: it builds an app on import).
 PING_PATH = "/bench-ping"
 WORKER_PATH = "/bench-worker"
@@ -555,7 +560,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(url: str, instance: str) -> dict[str, str]:
+def server_environment(url: str, instance: str, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
@@ -563,6 +568,7 @@ def server_environment(url: str, instance: str) -> dict[str, str]:
         WORKFLOW_APP_PROFILE="production",
         # Page views publish nothing; an in-memory broker needs no Redis in any case.
         CELERY_BROKER_URL="memory://",
+        REDIS_URL=redis_url,
         WORKFLOW_APP_INSTANCE_PATH=instance,
         ATTACHMENTS_DIR=str(Path(instance) / "attachments"),
     )
@@ -840,30 +846,19 @@ def profile_pages(url: str, password: str, targets: list[Target], users: dict[st
 # --- report -----------------------------------------------------------------------------------
 
 
-def machine_lines(dsn: str) -> list[str]:
-    """Cores, CPU model, Python and the PostgreSQL server's version."""
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+def machine_lines_with_server(dsn: str) -> list[str]:
+    """Cores, CPU model, Python, the load and the PostgreSQL server's version."""
     with psycopg.connect(dsn) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
-    return [
-        f"cores: {os.cpu_count()}",
-        f"cpu: {model}",
-        f"python: {platform.python_version()} ({platform.python_implementation()})",
-        f"postgresql: {server}",
-    ]
+    return [*machine_lines(), f"postgresql: {server}"]
 
 
 def machine_description(dsn: str, args: argparse.Namespace) -> list[str]:
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
     threads = f" x {args.gthreads} threads" if args.worker_class == "gthread" else ""
     return [
-        *machine_lines(dsn),
+        *machine_lines_with_server(dsn),
+        f"redis: {args.redis_url}",
         f"gunicorn: {args.workers} {args.worker_class} workers{threads}",
         f"load: {(wrk.stdout or wrk.stderr).splitlines()[0]}, {args.threads} threads,"
         f" {args.connections} connections, {args.duration}s per run, {args.rounds} rounds",
@@ -882,8 +877,11 @@ def summarise(results: dict[str, list[Run]], baseline: str) -> list[str]:
     return lines
 
 
-def bench(args: argparse.Namespace, url: str, dsn: str, instance: str) -> bool:
-    """Seed, serve, load, report; True when some response was not 200."""
+def bench(
+    args: argparse.Namespace, url: str, dsn: str, instance: str, redis_url: str
+) -> tuple[bool, dict[str, list[Run]]]:
+    """Seed, serve, load, report; whether some response was not 200, and the runs by
+    target (in the order of TARGET_KEYS)."""
     now = datetime.now(UTC)
     password = secrets.token_urlsafe(16)
     app = create_app(
@@ -900,7 +898,7 @@ def bench(args: argparse.Namespace, url: str, dsn: str, instance: str) -> bool:
     print("\n".join(data_sizes(dsn, now)), flush=True)
 
     failed = False
-    server = start_server(args, server_environment(url, instance), instance)
+    server = start_server(args, server_environment(url, instance, redis_url), instance)
     try:
         provincial = log_in(server.port, PROVINCIAL, password)
         drafter = log_in(server.port, args.drafter, password)
@@ -942,7 +940,26 @@ def bench(args: argparse.Namespace, url: str, dsn: str, instance: str) -> bool:
         server.stop()
     if args.profile:
         profile_pages(url, password, targets, users)
-    return failed
+    return failed, results
+
+
+# The names of the JSON line, for the targets in order: the minimal route, then the pages.
+TARGET_KEYS = ("minimal", "dashboard", "tasks_provincial", "tasks_drafter")
+
+
+def report(results: dict[str, list[Run]]) -> None:
+    """The ratios rate(page) / rate(minimal route) and the absolute figures, as JSON."""
+    summary = {
+        key: {
+            "rps": round(statistics.fmean(run.rps for run in runs), 1),
+            "p50_ms": round(statistics.median(run.p50_ms for run in runs), 1),
+            "p99_ms": round(max(run.p99_ms for run in runs), 1),
+        }
+        for key, runs in zip(TARGET_KEYS, results.values(), strict=True)
+    }
+    base = summary["minimal"]["rps"]
+    ratios = {key: summary[key]["rps"] / base for key in TARGET_KEYS[1:]}
+    emit("web", ratios, summary)
 
 
 def main() -> None:
@@ -960,9 +977,24 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="Redis for the rate limits and cache: a numbered database of the bench's own",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="then profile each page in this process"
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, to check that the bench runs at all"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.plans, args.duration, args.warmup, args.rounds, args.workers = 3, 1, 0, 1, 1
+        args.connections, args.threads = 2, 1
+    problem = redis_problem(args.redis_url)
+    if problem:
+        print(f"skipped: {problem}; the production profile keeps its limits in Redis")
+        sys.exit(SKIPPED)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
 
@@ -973,7 +1005,8 @@ def main() -> None:
     print("\n".join(machine_description(dsn, args)), flush=True)
 
     try:
-        failed = bench(args, url, dsn, instance)
+        with own_redis_db(args.redis_url, "web") as redis_url:
+            failed, results = bench(args, url, dsn, instance, redis_url)
     finally:
         if args.keep:
             print(f"kept the database: {url}")
@@ -982,6 +1015,7 @@ def main() -> None:
         shutil.rmtree(instance, ignore_errors=True)
     if failed:
         sys.exit("some responses were not 200")
+    report(results)
 
 
 if __name__ == "__main__":
