@@ -207,3 +207,21 @@ def test_the_body_is_strict(client: FlaskClient, users: dict[str, User]) -> None
         assert response.status_code == 400, body
         assert response.get_json()["code"] == "validation_error"
     assert db.session.scalar(select(Delegation.id)) is None
+
+
+def test_during_an_api_request_the_tokens_user_is_the_actor_whatever_session(
+    app_ctx, users: dict[str, User]
+) -> None:
+    """What the admin log records as the actor (current_actor, read by shared code such as
+    the token operations) is the token's user, not a browser session sent along."""
+    from flask_login import login_user
+
+    from workflow_app.api.auth import authenticate
+    from workflow_app.audit.admin_log import current_actor
+
+    secret = factories.api_token(users["drafter"])
+    with app_ctx.test_request_context(headers={"Authorization": f"Bearer {secret}"}):
+        login_user(users["admin"])  # the browser's session
+        assert current_actor() == users["admin"]
+        authenticate()
+        assert current_actor() == users["drafter"]

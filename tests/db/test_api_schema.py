@@ -3,11 +3,13 @@ the app in-process (no server): no 5xx, every response within the document."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import FileStorage
 
 from workflow_app.accounts.tokens import issue_token
 from workflow_app.api.openapi import openapi_path
@@ -164,8 +166,13 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
     schemathesis = _schemathesis()
     plans = [factories.plan_in_state(users, state) for state in ("draft", "district_review")]
     plan, report = factories.reported_plan(users)
+    signed = {"signed_decree": FileStorage(io.BytesIO(factories.MINIMAL_PDF), "sk.pdf")}
     decree = open_case(
-        users["drafter"], "sk_pokja", factories.regions()["6301"], {"decree_kind": "formation"}
+        users["drafter"],
+        "sk_pokja",
+        factories.regions()["6301"],
+        {"decree_kind": "formation"},
+        signed,
     )
     db.session.commit()
     # A token of the caller's own to revoke, not the one it calls with.
@@ -183,6 +190,7 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
             "case_id": [decree.id],
             "workflow": ["action_plan", "progress_report", "sk_pokja", "dak_sanitation"],
             "token_id": [spare.token.id],
+            "field": ["signed_decree"],  # the decree's file
         },
     }
 
