@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     from .accounts import models as _accounts_models  # noqa: F401
     from .api import models as _api_models  # noqa: F401
     from .cases import models as _case_models  # noqa: F401
+    from .changes import recording as _change_recording  # noqa: F401  (records every change)
     from .deadlines import models as _deadline_models  # noqa: F401
     from .feeds import models as _feed_models  # noqa: F401
     from .monitoring import kind as _report_kind  # noqa: F401

@@ -417,6 +417,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # --- the JSON API: a bearer token instead of the session; no token is 401 ---------------
     ("GET", "/api/v1/openapi.json"): (Case(answers(200, anonymous=200)),),
     ("GET", "/api/v1/tasks"): (Case(API_SIGNED_IN),),
+    ("GET", "/api/v1/changes"): (Case(API_SIGNED_IN),),
     ("GET", "/api/v1/plans"): (Case(API_SIGNED_IN),),
     ("GET", "/api/v1/plans/<int:plan_id>"): API_PLAN_READ_CASES,
     ("GET", "/api/v1/plans/<int:plan_id>/history"): API_PLAN_READ_CASES,

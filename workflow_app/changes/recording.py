@@ -1,0 +1,194 @@
+"""Recording every change of a case as a change_event row, by a session hook, so no operation
+can forget it (the one door writes cases and history rows; this watches what it flushes).
+
+- A history row (history.CaseTransition) is a `case.transitioned` event, or `case.created`
+  when it has no `from_state`: written in the flush that writes the row.
+- A case row (history.CaseRecord) updated without a history row is a `case.updated` event.
+  An operation may flush a case several times: its updates are gathered and written once,
+  before the next event of the transaction or at the commit (merged: the fields changed, the
+  version and state at the end). An update that only moved the state (the transition's own,
+  flushed early) is no event of its own.
+
+Each write is one INSERT (many rows at once) on the flush's connection; what it returns goes
+to the registered hooks (webhooks write their deliveries in the same transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Text, cast, event, func, insert, inspect, literal, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..history import CaseRecord, CaseTransition
+from ..models_base import utcnow
+from ..subjects import kind_named, kind_of
+from .actor import acting_user
+from .models import CREATED, TRANSITIONED, UPDATED, ChangeEvent
+
+PENDING_KEY = "change_events_pending_updates"
+# Bookkeeping every write moves: not "what changed" (updated_at alone: the case's contents).
+BOOKKEEPING = frozenset({"version", "updated_at"})
+# What a transition itself changes on the case row.
+TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at"})
+CONTENTS = "contents"
+
+# hook(connection, events): the rows just inserted, each with its id.
+Recorded = Callable[[Connection, list[dict[str, Any]]], None]
+_recorded: list[Recorded] = []
+
+
+def on_recorded(hook: Recorded) -> Recorded:
+    """Register `hook` to run, in the writing transaction, after each batch of events."""
+    _recorded.append(hook)
+    return hook
+
+
+@dataclass
+class _Update:
+    case: Any
+    changed: set[str] = field(default_factory=set)
+    actor_id: int | None = None
+
+
+def _txid(connection: Connection) -> Any:
+    """The writing transaction's id on PostgreSQL (the feed serves an event only once every
+    transaction that began before it ended); SQLite serializes writers: 0, the id orders."""
+    if connection.dialect.name == "postgresql":
+        return cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+    return literal(0, BigInteger)
+
+
+def _changed_fields(case: Any) -> set[str]:
+    changed = set()
+    for attr in inspect(case).mapper.column_attrs:
+        if inspect(case).attrs[attr.key].history.has_changes():
+            changed.add(attr.key)
+    return changed
+
+
+def _case_of(session: Session, row: CaseTransition) -> Any:
+    model = kind_named(row.subject_kind).model
+    return session.identity_map.get(inspect(model).identity_key_from_primary_key([row.subject_id]))
+
+
+def _current(connection: Connection, row: CaseTransition) -> tuple[int, str]:
+    """The version and state of a history row's case that is not in the session."""
+    table = kind_named(row.subject_kind).model.__table__
+    found = connection.execute(
+        select(table.c.version, table.c.state).where(table.c.id == row.subject_id)
+    ).one()
+    return found.version, found.state
+
+
+def _transition_event(session: Session, connection: Connection, row: CaseTransition) -> dict:
+    case = _case_of(session, row)
+    version, state = (case.version, case.state) if case is not None else _current(connection, row)
+    data: dict[str, Any] = {"trigger": row.trigger}
+    if row.from_state is not None:
+        data.update({"from": row.from_state, "to": row.to_state, "comment": row.comment})
+    return {
+        "type": TRANSITIONED if row.from_state is not None else CREATED,
+        "subject_kind": row.subject_kind,
+        "subject_id": row.subject_id,
+        "version": version,
+        "state": state,
+        "actor_id": row.actor_id,
+        "acting_for_id": row.acting_for_id,
+        "occurred_at": row.created_at or utcnow(),
+        "data": data,
+    }
+
+
+def _update_event(update: _Update) -> dict:
+    case = update.case
+    fields = sorted(update.changed - BOOKKEEPING)
+    return {
+        "type": UPDATED,
+        "subject_kind": kind_of(case).name,
+        "subject_id": case.id,
+        "version": case.version,
+        "state": case.state,
+        "actor_id": update.actor_id,
+        "acting_for_id": None,
+        "occurred_at": utcnow(),
+        "data": {"changed": fields or [CONTENTS]},
+    }
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = ChangeEvent.__table__
+    statement = (
+        insert(table)
+        .values(txid=_txid(connection))
+        .returning(table.c.id, sort_by_parameter_order=True)
+    )
+    ids = connection.execute(statement, rows).scalars().all()
+    written = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+    for hook in _recorded:
+        hook(connection, written)
+
+
+def _pending(session: Session) -> dict[tuple[type, int], _Update]:
+    return session.info.setdefault(PENDING_KEY, {})  # type: ignore[no-any-return]
+
+
+def _take_pending(session: Session, transitioned: set[tuple[str, int]]) -> list[dict]:
+    """The gathered updates, as events (an update of a case transitioned in this flush that
+    only moved its state is dropped: the transition tells it)."""
+    events = []
+    for update in session.info.pop(PENDING_KEY, {}).values():
+        subject = (kind_of(update.case).name, update.case.id)
+        if subject in transitioned and update.changed - BOOKKEEPING <= TRANSITION_FIELDS:
+            continue
+        events.append(_update_event(update))
+    return events
+
+
+@event.listens_for(db.session, "after_flush")
+def _after_flush(session: Session, flush_context: object) -> None:
+    history = sorted(
+        (row for row in session.new if isinstance(row, CaseTransition)), key=lambda r: r.id
+    )
+    transitioned = {(row.subject_kind, row.subject_id) for row in history}
+    pending = _pending(session)
+    for case in session.dirty:
+        if not isinstance(case, CaseRecord) or case in session.deleted:
+            continue
+        changed = _changed_fields(case)
+        if not changed:
+            continue
+        if (kind_of(case).name, case.id) in transitioned and changed - BOOKKEEPING <= (
+            TRANSITION_FIELDS
+        ):
+            continue  # the transition's own change: its history row tells it
+        update = pending.setdefault((type(case), case.id), _Update(case))
+        update.changed |= changed
+        actor = acting_user()
+        update.actor_id = actor.id if actor is not None else update.actor_id
+    if not history:
+        return
+    connection = session.connection()
+    rows = _take_pending(session, transitioned)
+    rows += [_transition_event(session, connection, row) for row in history]
+    _insert(connection, rows)
+
+
+@event.listens_for(db.session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # The commit flushes what is left only after this hook: flush it now, then write the
+    # gathered updates.
+    session.flush()
+    if session.info.get(PENDING_KEY):
+        _insert(session.connection(), _take_pending(session, set()))
+
+
+@event.listens_for(db.session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
