@@ -392,10 +392,12 @@ def test_routing_errors_under_api_are_json_and_elsewhere_html(
 def test_tasks_list_what_waits_for_the_caller(client: FlaskClient, users, tokens) -> None:
     plan = factories.plan_in_state(users, "district_review")
     body = client.get("/api/v1/tasks", headers=tokens["reviewer"]).get_json()
-    assert [t["plan"]["id"] for t in body["plans"]] == [plan.id]
-    assert set(body["plans"][0]["actions"]) == {"forward", "return"}
-    assert body["plans_total"] == 1
-    assert client.get("/api/v1/tasks", headers=tokens["drafter"]).get_json()["plans"] == []
+    assert [(t["kind"], t["plan"]["id"], t["report"]) for t in body["items"]] == [
+        ("plan", plan.id, None)
+    ]
+    assert set(body["items"][0]["actions"]) == {"forward", "return"}
+    assert (body["total"], body["limit"], body["offset"]) == (1, 50, 0)
+    assert client.get("/api/v1/tasks", headers=tokens["drafter"]).get_json()["items"] == []
 
 
 def test_reports_are_read_and_verified_through_the_api(client: FlaskClient, users, tokens) -> None:
@@ -411,7 +413,7 @@ def test_reports_are_read_and_verified_through_the_api(client: FlaskClient, user
     assert detail["lines"][0]["physical_progress"] == "45.00"
     assert {t["trigger"] for t in detail["transitions"]} >= {"verify"}
     tasks = client.get("/api/v1/tasks", headers=tokens["provincial"]).get_json()
-    assert [t["report"]["id"] for t in tasks["reports"]] == [report.id]
+    assert [(t["kind"], t["report"]["id"]) for t in tasks["items"]] == [("report", report.id)]
     # A partner sees only verified reports.
     assert (
         client.get(f"/api/v1/plans/{plan.id}/reports", headers=tokens["partner"]).get_json()[

@@ -16,11 +16,13 @@ from pydantic import BaseModel
 from .. import policy
 from ..accounts.models import User
 from ..firing import fire
+from ..history import history_of
 from ..unit_of_work import unit_of_work
 from . import schemas as s
 from . import serialize
 from .auth import api_user
 from .blueprint import endpoint
+from .paging import page_of, paged
 
 READ_ERRORS = (401, 404)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415)
@@ -43,9 +45,12 @@ def case_detail(kind: str, case_id: int) -> BaseModel:
     return _details[kind](*find(kind, case_id))
 
 
-def case_history(kind: str, case_id: int) -> s.History:
+def case_history(kind: str, case_id: int, query: s.PageQuery | None = None) -> s.History:
+    """A page of the case's own history, oldest first (the first page when not asked)."""
+    page = query or s.PageQuery()
     _, case = find(kind, case_id)
-    return s.History(items=serialize.history(case))
+    rows, total = page_of(history_of(case), page)
+    return s.History(items=[serialize.history_entry(r) for r in rows], **paged(page, total))
 
 
 def case_options(kind: str, case_id: int) -> s.TransitionOptions:
@@ -96,7 +101,7 @@ def serve(
     for method, below, name, text, model, action in routes:
         if text is None:  # a route this kind goes without
             continue
-        writes = method == "POST"
+        writes, paged_list = method == "POST", model is s.History
         endpoint(
             method,
             rule + below,
@@ -104,6 +109,7 @@ def serve(
             summary=text,
             tag=f"{kind}s",
             response=model,
+            query=s.PageQuery if paged_list else None,
             body=s.TransitionRequest if writes else None,
-            errors=WRITE_ERRORS if writes else READ_ERRORS,
+            errors=WRITE_ERRORS if writes else (400, *READ_ERRORS) if paged_list else READ_ERRORS,
         )(_view(kind, action))

@@ -313,14 +313,15 @@ def change_case(kind: str, case_id: int, body: s.CaseChangeRequest) -> s.CaseDet
 @endpoint(
     "GET",
     CASE_RULE + "/history",
-    summary="The case's own history.",
+    summary="The case's own history, oldest first, a page at a time.",
     tag=TAG,
+    query=s.PageQuery,
     response=s.History,
-    errors=READ_ERRORS,
+    errors=(400, *READ_ERRORS),
 )
-def case_history(kind: str, case_id: int) -> s.History:
+def case_history(kind: str, case_id: int, query: s.PageQuery) -> s.History:
     _declared(kind)
-    return case_views.case_history(kind, case_id)
+    return case_views.case_history(kind, case_id, query)
 
 
 @endpoint(

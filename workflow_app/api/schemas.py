@@ -14,6 +14,8 @@ from ..security.ids import MAX_ID
 from .errors import ErrorCode
 
 MAX_PAGE = 100
+DEFAULT_PAGE = 50
+MAX_OFFSET = 1_000_000
 
 RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2,10}$", description="e.g. 6301")]
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -96,10 +98,14 @@ class CaseQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-class TaskQuery(BaseModel):
+class PageQuery(BaseModel):
+    """A page of a list: at most `limit` items from position `offset` (0: the first) of the
+    list's stable order; the answer's `total` says how many there are in all."""
+
     model_config = ConfigDict(extra="ignore")
 
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="At most this many of each.")
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}.")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
 class TransitionRequest(BaseModel):
@@ -285,7 +291,17 @@ class HistoryEntry(BaseModel):
     report_id: int | None
 
 
-class History(BaseModel):
+class Paged(BaseModel):
+    """What every paged list answers besides its `items` (see PageQuery)."""
+
+    total: int = Field(description="How many items the whole list has.")
+    limit: int
+    offset: int
+
+
+class History(Paged):
+    """A page of a case's own history, oldest first."""
+
     items: list[HistoryEntry]
 
 
@@ -307,7 +323,9 @@ class ReportSummary(BaseModel):
     submitted_at: datetime | None
 
 
-class ReportList(BaseModel):
+class ReportList(Paged):
+    """A page of a plan's reports, by year and quarter."""
+
     items: list[ReportSummary]
 
 
@@ -337,21 +355,21 @@ class ReportDetail(ReportSummary):
     history: list[HistoryEntry]
 
 
-class PlanTask(BaseModel):
-    plan: PlanSummary
-    actions: list[str]
+class Task(BaseModel):
+    """A plan or a report waiting for the caller: `kind` says which of `plan` and `report`
+    it carries (the other is null)."""
+
+    kind: Literal["plan", "report"]
+    plan: PlanSummary | None = None
+    report: ReportSummary | None = None
+    actions: list[str] = Field(description="The actions the caller may take on it now.")
 
 
-class ReportTask(BaseModel):
-    report: ReportSummary
-    actions: list[str]
+class TaskList(Paged):
+    """A page of the caller's tasks, the earliest due first (those without a deadline last),
+    plans before reports due at the same moment."""
 
-
-class TaskList(BaseModel):
-    plans: list[PlanTask]
-    plans_total: int
-    reports: list[ReportTask]
-    reports_total: int
+    items: list[Task]
 
 
 class CaseSummary(BaseModel):
