@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     lookup_views,
     openapi,
     plan_views,
+    plan_write_views,
     report_views,
     task_views,
 )

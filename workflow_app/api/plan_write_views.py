@@ -1,0 +1,498 @@
+"""/api/v1 writes on an action plan: create one, change its header, challenges, indicators and
+activities, export it, and import its activities from a workbook, each through the operation
+the web's page calls (plans/operations.py, spreadsheets/activity_import.py) in one unit of
+work, on the version the caller read (409 stale if the plan changed since).
+
+Refusals as on the web: a plan the caller may not see is 404; one they see but may not edit
+403 (the partner, the province, the district's reviewer); one not editable in its state 409
+invalid_state. What the forms check next to a field (a year outside the period, an agency of
+another region, a value beyond its unit's bounds) is 400 validation_error naming the field;
+the operation's own refusals name the fields they concern: funding beyond its caps (400,
+`funding`), a period another live plan of the district holds (409 conflict, the period)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from decimal import Decimal
+
+from flask import Response, current_app, url_for
+from flask_babel import force_locale
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..engine import InvalidInput, OutOfScope, RoleNotAllowed, StaleObject
+from ..extensions import db
+from ..number_input import NumberError, NumberKind, check_number
+from ..plans import access, funding, operations
+from ..plans.forms import VOLUME
+from ..plans.models import PLAN_KIND_NAME, ActionPlan, Activity
+from ..plans.vocabulary import indicator_value_kind
+from ..regions.models import Region
+from ..security.body_limit import FILE_BODY_LIMITS
+from ..spreadsheets import layout
+from ..spreadsheets.activity_import import MAX_BYTES, FileRejected, RowsRejected, read_activities
+from ..spreadsheets.plan_export import filename_stem, plan_sheets
+from ..spreadsheets.tabular import XLSX_MIMETYPE, download
+from ..spreadsheets.template import import_template, template_filename
+from ..unit_of_work import STALE_MESSAGE, unit_of_work
+from ..workflows import roles
+from . import case_views, serialize
+from . import plan_write_schemas as w
+from . import schemas as s
+from .auth import api_user
+from .blueprint import endpoint
+from .errors import ApiError, error_response, validation_fields
+
+TAG = "plans"
+PLAN = "/plans/<int:plan_id>"
+ACTIVITY = PLAN + "/activities/<int:activity_id>"
+WRITE_ERRORS = case_views.WRITE_ERRORS
+READ_ERRORS = case_views.READ_ERRORS
+CSV_TYPE = "text/csv"
+IMPORT_ENDPOINT = "import_plan_activities"
+
+# The workbook is the body: as large as the web's upload takes, not the JSON limit.
+FILE_BODY_LIMITS[f"api.{IMPORT_ENDPOINT}"] = MAX_BYTES
+
+
+def _invalid(fields: dict[str, list[str]]) -> ValidationError:
+    """Rules the document cannot state (a year of the plan's period, an agency of its region,
+    the funding caps, a body that is not a workbook) refused as pydantic refuses a rule stated
+    in a validator: 400 validation_error naming each field (a path such as funding.0.year),
+    each message led by "Value error, "."""
+    return ValidationError.from_exception_data(
+        "request",
+        [
+            InitErrorDetails(
+                type="value_error",
+                loc=tuple(int(part) if part.isdigit() else part for part in path.split(".")),
+                input=None,
+                ctx={"error": message},
+            )
+            for path, messages in fields.items()
+            for message in messages
+        ],
+    )
+
+
+@contextmanager
+def _refused_as(names: Sequence[str], *, conflict: bool = False) -> Iterator[None]:
+    """An operation's InvalidInput as 400 validation_error (409 conflict: it is about other
+    contents or plans, not the request alone) naming the fields `names`."""
+    try:
+        yield
+    except InvalidInput as exc:
+        fields = {name: [exc.message] for name in names}
+        if conflict:
+            raise ApiError(409, "conflict", exc.message, fields=fields) from None
+        raise _invalid(fields) from None
+
+
+def _editable(plan_id: int, version: int) -> tuple[User, ActionPlan]:
+    """The caller and the plan, if they may edit it now (404, 403, 409 invalid_state) on the
+    version they read (409 stale): refused before its contents are looked at."""
+    user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
+    operations.check_editable(user, plan)
+    if version != plan.version:
+        raise StaleObject(STALE_MESSAGE)
+    return user, plan
+
+
+def _detail(user: User, plan: ActionPlan) -> s.PlanDetail:
+    return serialize.plan_detail(user, plan)  # type: ignore[no-any-return]
+
+
+def _created(model: s.PlanDetail, location: str) -> Response:
+    response = Response(model.model_dump_json(), status=201, mimetype="application/json")
+    response.headers["Location"] = location
+    return response
+
+
+def _number(text: str | None, kind: NumberKind, where: str, fields: dict[str, list[str]]) -> None:
+    """Hold `text` to `kind` as the form holds what is typed; a problem is put under `where`."""
+    if text is None:
+        return
+    try:
+        check_number(Decimal(text), kind)
+    except NumberError as exc:
+        fields.setdefault(where, []).append(str(exc))
+
+
+def _in_period(plan: ActionPlan, year: int) -> str | None:
+    if plan.period_start <= year <= plan.period_end:
+        return None
+    return f"choose a year between {plan.period_start} and {plan.period_end}"
+
+
+# --- a new plan and its header ------------------------------------------------------------------
+
+
+def _creation_region(user: User, code: str | None) -> Region:
+    """The district asked for, or the caller's only one; whether they may create a plan there
+    is the operation's rule (403)."""
+    if code is not None:
+        region = db.session.scalar(select(Region).where(Region.code == code))
+        if region is None:
+            raise _invalid({"region": ["no region has this code"]})
+        return region
+    regions = access.creation_regions(user)
+    if not regions:
+        creator = roles().label(access.creator_role(), "en")
+        raise RoleNotAllowed(f"only a {creator} may create plans")
+    if len(regions) > 1:
+        choices = ", ".join(r.code for r in regions)
+        raise _invalid({"region": [f"give the district, one of {choices}"]})
+    return regions[0]
+
+
+@endpoint(
+    "POST",
+    "/plans",
+    summary="Create a plan (the district drafter, in their district) in its workflow's first "
+    "state; answers it as GET does, with its address in Location.",
+    tag=TAG,
+    body=w.PlanCreateRequest,
+    response=s.PlanDetail,
+    status=201,
+    errors=(400, 401, 403, 409, 415),
+)
+def create_plan(body: w.PlanCreateRequest) -> Response:
+    user = api_user()
+    region = _creation_region(user, body.region)
+    with _refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
+        plan = operations.create_plan(
+            user,
+            region,
+            title=body.title,
+            period_start=body.period_start,
+            period_end=body.period_end,
+        )
+    return _created(_detail(user, plan), url_for("api.plan_detail", plan_id=plan.id))
+
+
+@endpoint(
+    "PUT",
+    PLAN + "/header",
+    summary="Change the plan's title and period.",
+    tag=TAG,
+    body=w.PlanHeaderRequest,
+    response=s.PlanDetail,
+    errors=WRITE_ERRORS,
+)
+def update_plan_header(plan_id: int, body: w.PlanHeaderRequest) -> s.PlanDetail:
+    with _refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
+        user, plan = _editable(plan_id, body.version)
+        operations.update_header(
+            user,
+            plan,
+            expected_version=body.version,
+            title=body.title,
+            period_start=body.period_start,
+            period_end=body.period_end,
+        )
+    return _detail(user, plan)
+
+
+# --- challenges and indicators ------------------------------------------------------------------
+
+
+@endpoint(
+    "PUT",
+    PLAN + "/challenges",
+    summary="Replace the plan's challenges.",
+    tag=TAG,
+    body=w.ChallengesRequest,
+    response=s.PlanDetail,
+    errors=WRITE_ERRORS,
+)
+def replace_plan_challenges(plan_id: int, body: w.ChallengesRequest) -> s.PlanDetail:
+    with unit_of_work():
+        user, plan = _editable(plan_id, body.version)
+        operations.replace_challenges(
+            user, plan, expected_version=body.version, descriptions=body.items
+        )
+    return _detail(user, plan)
+
+
+def _indicators(plan: ActionPlan, items: list[w.IndicatorIn]) -> list[operations.IndicatorData]:
+    """The indicators as the operation takes them, or 400 naming every field outside the
+    plan's years or its unit's bounds (a percentage is 0–100)."""
+    fields: dict[str, list[str]] = {}
+    for i, item in enumerate(items):
+        kind = indicator_value_kind(item.unit)
+        where = f"items.{i}"
+        if item.baseline_year is not None and item.baseline_year > plan.period_end:
+            fields[f"{where}.baseline_year"] = [f"at the latest {plan.period_end}"]
+        _number(item.baseline_value, kind, f"{where}.baseline_value", fields)
+        for j, target in enumerate(item.targets):
+            reason = _in_period(plan, target.year)
+            if reason:
+                fields[f"{where}.targets.{j}.year"] = [reason]
+            _number(target.value, kind, f"{where}.targets.{j}.value", fields)
+    if fields:
+        raise _invalid(fields)
+    return [
+        operations.IndicatorData(
+            name=item.name.strip(),
+            unit=item.unit.strip(),
+            baseline_year=item.baseline_year,
+            baseline_value=w.to_decimal(item.baseline_value),
+            targets={t.year: Decimal(t.value) for t in item.targets},
+        )
+        for item in items
+    ]
+
+
+@endpoint(
+    "PUT",
+    PLAN + "/indicators",
+    summary="Replace the plan's indicators and their targets.",
+    tag=TAG,
+    body=w.IndicatorsRequest,
+    response=s.PlanDetail,
+    errors=WRITE_ERRORS,
+)
+def replace_plan_indicators(plan_id: int, body: w.IndicatorsRequest) -> s.PlanDetail:
+    with _refused_as(("items",)), unit_of_work():
+        user, plan = _editable(plan_id, body.version)
+        indicators = _indicators(plan, body.items)
+        operations.replace_indicators(
+            user, plan, expected_version=body.version, indicators=indicators
+        )
+    return _detail(user, plan)
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+def _activity_data(plan: ActionPlan, body: w.ActivityRequest) -> operations.ActivityData:
+    """The activity as the operation takes it, or 400 naming every field the web's form would
+    mark: years outside the plan's period or the activity's schedule, an agency of another
+    region, a volume beyond its bounds."""
+    fields: dict[str, list[str]] = {}
+    for name in ("start_year", "end_year"):
+        reason = _in_period(plan, getattr(body, name))
+        if reason:
+            fields[name] = [reason]
+    agencies = {agency.id for agency in layout.plan_agencies(plan)}
+    if body.agency_id is not None and body.agency_id not in agencies:
+        fields["agency_id"] = ["not an agency of this plan's district or of the province"]
+    _number(body.volume, VOLUME, "volume", fields)
+    for i, row in enumerate(body.funding):
+        reason = _in_period(plan, row.year) or funding.outside_schedule(
+            row.year, body.start_year, body.end_year
+        )
+        if reason:
+            fields[f"funding.{i}.year"] = [reason]
+    if fields:
+        raise _invalid(fields)
+    return operations.ActivityData(
+        sub_sector=body.sub_sector.value,
+        activity_type=body.activity_type.value,
+        title=body.title.strip(),
+        location=body.location.strip(),
+        volume=w.to_decimal(body.volume),
+        unit=body.unit.strip(),
+        agency_id=body.agency_id,
+        start_year=body.start_year,
+        end_year=body.end_year,
+        funding=[
+            operations.FundingData(year=row.year, source=row.source.value, amount=row.amount)
+            for row in body.funding
+        ],
+    )
+
+
+def _activity(plan: ActionPlan, activity_id: int) -> Activity:
+    found = next((a for a in plan.activities if a.id == activity_id), None)
+    if found is None:
+        raise OutOfScope("activity not found")
+    return found
+
+
+def _activity_out(a: Activity) -> s.ActivityOut:
+    agency = a.agency
+    return s.ActivityOut(
+        id=a.id,
+        title=a.title,
+        sub_sector=a.sub_sector,
+        activity_type=a.activity_type,
+        location=a.location,
+        volume=a.volume,
+        unit=a.unit,
+        agency=s.AgencyRef(id=agency.id, short_name=agency.short_name, name=agency.name)
+        if agency
+        else None,
+        start_year=a.start_year,
+        end_year=a.end_year,
+        funding=[s.FundingOut(year=f.year, source=f.source, amount=f.amount) for f in a.funding],
+    )
+
+
+@endpoint(
+    "POST",
+    PLAN + "/activities",
+    summary="Add an activity with its funding (rows of one year and source are added up; "
+    "an activity's and a plan's total funding are capped); answers the plan, the activity's "
+    "address in Location.",
+    tag=TAG,
+    body=w.ActivityRequest,
+    response=s.PlanDetail,
+    status=201,
+    errors=WRITE_ERRORS,
+)
+def add_plan_activity(plan_id: int, body: w.ActivityRequest) -> Response:
+    with _refused_as(("funding",)), unit_of_work():
+        user, plan = _editable(plan_id, body.version)
+        activity = operations.add_activity(
+            user, plan, expected_version=body.version, data=_activity_data(plan, body)
+        )
+    where = url_for("api.plan_activity", plan_id=plan.id, activity_id=activity.id)
+    return _created(_detail(user, plan), where)
+
+
+@endpoint(
+    "GET",
+    ACTIVITY,
+    summary="One activity of the plan with its funding.",
+    tag=TAG,
+    response=s.ActivityOut,
+    errors=READ_ERRORS,
+)
+def plan_activity(plan_id: int, activity_id: int) -> s.ActivityOut:
+    _, plan = case_views.find(PLAN_KIND_NAME, plan_id)
+    return _activity_out(_activity(plan, activity_id))
+
+
+@endpoint(
+    "PUT",
+    ACTIVITY,
+    summary="Replace an activity and all its funding.",
+    tag=TAG,
+    body=w.ActivityRequest,
+    response=s.PlanDetail,
+    errors=WRITE_ERRORS,
+)
+def update_plan_activity(plan_id: int, activity_id: int, body: w.ActivityRequest) -> s.PlanDetail:
+    with _refused_as(("funding",)), unit_of_work():
+        user, plan = _editable(plan_id, body.version)
+        _activity(plan, activity_id)
+        operations.update_activity(
+            user,
+            plan,
+            activity_id,
+            expected_version=body.version,
+            data=_activity_data(plan, body),
+        )
+    return _detail(user, plan)
+
+
+@endpoint(
+    "DELETE",
+    ACTIVITY,
+    summary="Delete an activity and its funding, on the plan's version (?version=N).",
+    tag=TAG,
+    query=w.VersionQuery,
+    response=s.PlanDetail,
+    errors=(400, 401, 403, 404, 409),
+)
+def delete_plan_activity(plan_id: int, activity_id: int, query: w.VersionQuery) -> s.PlanDetail:
+    with unit_of_work():
+        user, plan = _editable(plan_id, query.version)
+        operations.delete_activity(user, plan, activity_id, expected_version=query.version)
+    return _detail(user, plan)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def _language_of(user: User) -> AbstractContextManager[None]:
+    """A file is for people: in the caller's language, as the web gives it to them (the API's
+    own messages stay English)."""
+    return force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@endpoint(
+    "GET",
+    PLAN + "/export",
+    summary="The plan as the web exports it: XLSX (every part; its activities import again) or "
+    "CSV (one row per funding line; dialect=id for Excel under Indonesian settings).",
+    tag=TAG,
+    query=w.ExportQuery,
+    response=None,
+    files=(XLSX_MIMETYPE, CSV_TYPE),
+    errors=(400, 401, 404),
+)
+def export_plan(plan_id: int, query: w.ExportQuery) -> Response:
+    user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
+    with _language_of(user):
+        return download(
+            plan_sheets(plan, query.format), query.format, filename_stem(plan), query.dialect
+        )
+
+
+@endpoint(
+    "GET",
+    PLAN + "/import-template",
+    summary="The workbook to fill in for importing the plan's activities (its years, the "
+    "agencies of its district and the province, the closed lists as drop-downs).",
+    tag=TAG,
+    response=None,
+    files=(XLSX_MIMETYPE,),
+    errors=READ_ERRORS,
+)
+def plan_import_template(plan_id: int) -> Response:
+    user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
+    with _language_of(user):
+        content = import_template(plan)
+    response = Response(content, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{template_filename(plan)}"'
+    return response
+
+
+def _rows_refused(exc: RowsRejected) -> Response:
+    """Every invalid cell, by sheet, row (as Excel numbers it) and column header."""
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(f"{error.sheet}.{error.row}.{error.column}", []).append(error.reason)
+    return error_response(
+        400,
+        "validation_error",
+        "some rows are invalid; nothing was imported",
+        fields=validation_fields(_invalid(fields)),
+        problems=[str(error) for error in exc.errors],
+    )
+
+
+@endpoint(
+    "POST",
+    PLAN + "/activities/import",
+    name=IMPORT_ENDPOINT,
+    summary="Replace all the plan's activities and their funding by those of a workbook in the "
+    "import template's layout (the body, at most 5 MB), on the plan's version (?version=N). "
+    "Nothing is saved unless every row is valid: each invalid cell is named by sheet, row and "
+    "column.",
+    tag=TAG,
+    query=w.VersionQuery,
+    response=s.PlanDetail,
+    raw_body=(XLSX_MIMETYPE,),
+    errors=(400, 401, 403, 404, 409, 413, 415),
+)
+def import_plan_activities(
+    plan_id: int, query: w.VersionQuery, body: bytes
+) -> s.PlanDetail | Response:
+    try:
+        with _refused_as(("body",)), unit_of_work():
+            user, plan = _editable(plan_id, query.version)
+            activities = read_activities(body, plan)
+            operations.replace_activities(
+                user, plan, expected_version=query.version, activities=activities
+            )
+    except FileRejected as exc:
+        raise _invalid({"body": [exc.message]}) from None
+    except RowsRejected as exc:
+        return _rows_refused(exc)
+    return _detail(user, plan)
