@@ -13,6 +13,7 @@ import time
 from flask import Flask, request
 
 from workflow_app import create_app
+from workflow_app.wsgi import freeze_loaded
 
 PING_PATH = "/bench-ping"
 WORKER_PATH = "/bench-worker"
@@ -33,6 +34,8 @@ def build() -> Flask:
         time.sleep(min(request.args.get("hold", 0.0, type=float), 1.0))
         return str(os.getpid())
 
+    # As the production entry point does (workflow_app/wsgi.py).
+    freeze_loaded()
     return app
 
 

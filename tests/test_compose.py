@@ -243,7 +243,7 @@ def test_healthcheck_commands_name_what_exists() -> None:
     assert worker_check[4].startswith("--destination=celery@$HOSTNAME")
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "http://127.0.0.1:8000/healthz" in dockerfile
-    assert '"workflow_app:create_app()"' in dockerfile
+    assert '"workflow_app.wsgi:create_app()"' in dockerfile
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ Only this module builds an app: the app package never imports `workers`, and imp
 
 from __future__ import annotations
 
+from celery.signals import worker_process_init
+
 from workflow_app import create_app
+from workflow_app.wsgi import freeze_loaded
 
 from . import tasks
 from .schedule import beat_schedule
@@ -18,5 +21,14 @@ from .schedule import beat_schedule
 flask_app = create_app()
 celery = app = flask_app.extensions["celery"]
 celery.conf.beat_schedule = beat_schedule(flask_app.config)
+# The app's start-up objects out of the collector's reach, as on the web side (workflow_app/
+# wsgi.py); a pool process freezes again what the worker loaded after this, before its tasks.
+freeze_loaded()
+
+
+@worker_process_init.connect
+def _freeze_pool_process(**_: object) -> None:
+    freeze_loaded()
+
 
 __all__ = ["app", "celery", "flask_app", "tasks"]

@@ -44,7 +44,7 @@ def web_command(bind: str, environ: Mapping[str, str]) -> tuple[str, ...]:
         # Gunicorn 23+ opens a control socket in the home folder by default: two servers on
         # one machine would share it, and the image's user has no home to write it in.
         "--no-control-socket",
-        "workflow_app:create_app()",
+        "workflow_app.wsgi:create_app()",
     )
 
 
