@@ -859,7 +859,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.smoke:
-        args.clients, args.plans, args.rounds = 2, 2, 1
+        args.clients, args.plans, args.rounds = 2, 1, 1
     plans = args.plans - args.plans % args.rounds
     if plans <= 0:
         sys.exit("--plans must be at least --rounds")
