@@ -185,6 +185,16 @@ def _district_side(users: dict[str, User], code: str) -> Side:
         starts_on=start,
         ends_on=start + timedelta(days=10),
     ).id
+    # A later one of the same two, for the API's route to end (the web's route ends the first).
+    side.ids["api_delegation"] = delegations.create_delegation(
+        users["admin"],
+        delegator=head,
+        delegate=people["reviewer"],
+        role="district_head",
+        region=factories.regions()[code],
+        starts_on=start + timedelta(days=20),
+        ends_on=start + timedelta(days=25),
+    ).id
     _commented_plans(side, people, code)
     return side
 

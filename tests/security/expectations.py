@@ -506,6 +506,34 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("DELETE", "/api/v1/tokens/<int:token_id>"): (
         Case(own=api(answers(404, district_drafter=200)), other=api(answers(404))),
     ),
+    # The caller's notifications (as /notifications): the dataset's first outbox row is the 6301
+    # reviewer's, marked read by them only, not found by anyone else.
+    ("GET", "/api/v1/notifications"): (Case(API_SIGNED_IN),),
+    ("POST", "/api/v1/notifications/read"): (Case(API_SIGNED_IN),),
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): (
+        Case(api(answers(404, district_reviewer=200))),
+    ),
+    # Acting officials (as /delegations): an empty request is refused (400) for everyone; the
+    # head.6301 -> reviewer.6301 delegation is seen and ended by its two parties and the admin.
+    ("GET", "/api/v1/delegations"): (Case(API_SIGNED_IN),),
+    ("POST", "/api/v1/delegations"): (Case(answers(400, anonymous=401), json={}),),
+    ("GET", "/api/v1/delegations/<int:delegation_id>"): (
+        Case(
+            own=api(answers(404, district_reviewer=200, district_head=200, admin=200)),
+            other=api(answers(404, admin=200)),
+        ),
+    ),
+    ("POST", "/api/v1/delegations/<int:delegation_id>/end"): (
+        Case(
+            own=api(answers(404, district_reviewer=200, district_head=200, admin=200)),
+            other=api(answers(404, admin=200)),
+            args={"delegation_id": "api_delegation"},
+        ),
+    ),
+    # A declared kind's files (as the web's download and exports).
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>/files/<field>"): (scoped(api(READ_DRAFT)),),
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>/export"): (scoped(api(READ_DRAFT)),),
+    ("GET", "/api/v1/cases/<kind>/export"): (Case(API_SIGNED_IN),),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

@@ -96,7 +96,11 @@ def test_every_column_signs_in_as_a_holder_of_its_role(
 
 # Routes whose answer depends on the user being a party to an object of the dataset (the
 # delegation from head.6301 to reviewer.6301), not on the role alone.
-PARTY_ROUTES = {"POST /delegations/<int:delegation_id>/end"}
+PARTY_ROUTES = {
+    "POST /delegations/<int:delegation_id>/end",
+    "GET /api/v1/delegations/<int:delegation_id>",
+    "POST /api/v1/delegations/<int:delegation_id>/end",
+}
 # The plainest role of each scope: owns no step, has no right the rest of its scope lacks.
 # A global role is held in the province, grouped with the province's roles.
 PLAINEST = {
