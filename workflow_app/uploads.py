@@ -28,6 +28,18 @@ _WRITTEN = "uploaded_files_written"
 _REMOVED = "uploaded_files_removed"
 
 
+class FileTooLarge(InvalidInput):
+    """The file is larger than one file may be (a client branches on the code)."""
+
+    code = "file_too_large"
+
+
+class FileTypeNotAllowed(InvalidInput):
+    """The file's content (or its name's extension) is not one of the allowed types."""
+
+    code = "file_type_not_allowed"
+
+
 @dataclass(frozen=True)
 class Upload:
     display_name: str
@@ -63,13 +75,13 @@ def inspect_upload(
         raise InvalidInput(_("The file %(name)s is empty.", name=name))
     if len(data) > limit:
         megabytes = f"{limit / 1_000_000:g}"
-        raise InvalidInput(
+        raise FileTooLarge(
             _("The file %(name)s is larger than %(limit)s MB.", name=name, limit=megabytes)
         )
     guessed = filetype.guess(data)
     content_type = guessed.mime if guessed is not None else None
     if content_type not in allowed:
-        raise InvalidInput(
+        raise FileTypeNotAllowed(
             _(
                 "The file %(name)s is not a %(kinds)s file (judged by its content).",
                 name=name,
@@ -78,7 +90,7 @@ def inspect_upload(
         )
     suffix = Path(name).suffix.lower()
     if suffix not in allowed[content_type]:
-        raise InvalidInput(
+        raise FileTypeNotAllowed(
             _(
                 "The file %(name)s is named as %(suffix)s but its content is %(kind)s.",
                 name=name,

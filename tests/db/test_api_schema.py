@@ -15,6 +15,8 @@ from workflow_app.accounts.tokens import issue_token
 from workflow_app.api.openapi import openapi_path
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
+from workflow_app.monitoring import evidence
+from workflow_app.monitoring.models import ReportAttachment
 
 from .. import factories
 from ..external import unavailable
@@ -166,6 +168,18 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
     schemathesis = _schemathesis()
     plans = [factories.plan_in_state(users, state) for state in ("draft", "district_review")]
     plan, report = factories.reported_plan(users)
+    # Evidence on the report (stored as the upload stores it), to download.
+    pdf = evidence.inspect("bukti.pdf", factories.MINIMAL_PDF)
+    attachment = ReportAttachment(
+        report_id=report.id,
+        original_name=pdf.display_name,
+        stored_name=evidence.store(pdf, factories.MINIMAL_PDF),
+        content_type=pdf.content_type,
+        size=pdf.size,
+        sha256=pdf.sha256,
+        uploaded_by_id=users["drafter"].id,
+    )
+    db.session.add(attachment)
     signed = {"signed_decree": FileStorage(io.BytesIO(factories.MINIMAL_PDF), "sk.pdf")}
     decree = open_case(
         users["drafter"],
@@ -190,6 +204,7 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
             "case_id": [decree.id],
             "workflow": ["action_plan", "progress_report", "sk_pokja", "dak_sanitation"],
             "token_id": [spare.token.id],
+            "attachment_id": [attachment.id],  # of the report
             "field": ["signed_decree"],  # the decree's file
         },
     }

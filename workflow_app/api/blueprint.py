@@ -14,11 +14,12 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, json, request
 from flask_babel import force_locale
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainValidator, WithJsonSchema
+from werkzeug.datastructures import FileStorage
 
 from .auth import authenticate
 from .errors import ApiError, register_error_handlers
@@ -59,6 +60,7 @@ class Endpoint:
     files: tuple[str, ...] = ()
     status: int = 200  # the status of success (201: created; the view adds its Location)
     raw_body: tuple[str, ...] = ()  # the body is a file of these media types, given as bytes
+    multipart: bool = False  # `body` is sent as multipart/form-data (files as UploadedFile)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -136,6 +138,40 @@ def _body(model: type[BaseModel]) -> BaseModel:
     return model.model_validate_json(request.get_data(), strict=True)
 
 
+def _a_file(value: Any) -> FileStorage:
+    if not isinstance(value, FileStorage):
+        raise ValueError("expected a file (a part with a filename)")
+    return value
+
+
+# A file part of a multipart/form-data body (Werkzeug's FileStorage).
+UploadedFile = Annotated[
+    Any, PlainValidator(_a_file), WithJsonSchema({"type": "string", "format": "binary"})
+]
+
+
+def _form(model: type[BaseModel]) -> BaseModel:
+    """A multipart/form-data body as `model`, as strictly as a JSON one: a part the model does
+    not declare, a part given twice and a number that is not digits are 400 naming it."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "send the body as multipart/form-data")
+    parts: dict[str, Any] = {}
+    fields: dict[str, list[str]] = {}
+    for source in (request.form, request.files):
+        for name in source:
+            if name in parts or len(source.getlist(name)) > 1:
+                fields[name] = ["given more than once"]
+            parts[name] = source[name]
+    for name, field in model.model_fields.items():
+        value = parts.get(name)
+        whole = _WHOLE_NUMBER.fullmatch(value) if isinstance(value, str) else True
+        if _is_int(field.annotation) and not whole:
+            fields[name] = ["expected a whole number"]
+    if fields:
+        raise ApiError(400, "validation_error", "the request is not valid", fields=fields)
+    return model.model_validate(parts)
+
+
 def _raw_body(types: tuple[str, ...]) -> bytes:
     """The body as bytes, of one of `types` (a file such as a workbook): its size is bounded
     like every body (security/body_limit.py)."""
@@ -159,6 +195,7 @@ def endpoint(
     files: tuple[str, ...] = (),
     status: int = 200,
     raw_body: tuple[str, ...] = (),
+    multipart: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare `view` as the endpoint `name` (by default the view's own name)."""
 
@@ -177,6 +214,7 @@ def endpoint(
             files,
             status,
             raw_body,
+            multipart,
         )
 
         @functools.wraps(view)
@@ -200,7 +238,7 @@ def endpoint(
             if raw_body:
                 path["body"] = _raw_body(raw_body)
             elif body is not None:
-                path["body"] = _body(body)
+                path["body"] = _form(body) if multipart else _body(body)
             answer = view(**path)
             if isinstance(answer, Response):
                 return answer

@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_TRIGGER = "unknown_trigger"
     COMMENT_REQUIRED = "comment_required"
     BAD_REQUEST = "bad_request"
+    FILE_TYPE_NOT_ALLOWED = "file_type_not_allowed"
+    EVIDENCE_FILES_LIMIT = "evidence_files_limit"
     # 401, 403, 404
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
@@ -51,6 +53,8 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # 413, 415, 429
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    FILE_TOO_LARGE = "file_too_large"
+    EVIDENCE_BYTES_LIMIT = "evidence_bytes_limit"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
     # a refusal of the engine without a code of its own, any other HTTP error, 5xx

@@ -146,6 +146,9 @@ def _operation(item: Endpoint) -> dict[str, Any]:
     }
     if item.body is not None:
         operation["requestBody"] = {"required": True, "content": _json_content(_ref(item.body))}
+        if item.multipart:
+            form = {"multipart/form-data": {"schema": _ref(item.body)}}
+            operation["requestBody"] = {"required": True, "content": form}
     if item.raw_body:
         binary = {"schema": {"type": "string", "format": "binary"}}
         operation["requestBody"] = {

@@ -330,6 +330,7 @@ class ReportList(Paged):
 
 
 class ReportLineOut(BaseModel):
+    id: int = Field(description="The line's own id: an evidence file's `line_id`.")
     activity_id: int
     activity_title: str
     physical_progress: DecimalText | None = Field(description="Percent, cumulative in the year.")

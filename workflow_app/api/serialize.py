@@ -164,6 +164,7 @@ def report_detail(user: User, report: ProgressReport) -> s.ReportDetail:
         region=_region(report.plan.region),
         lines=[
             s.ReportLineOut(
+                id=line.id,
                 activity_id=line.activity_id,
                 activity_title=line.activity.title,
                 physical_progress=line.physical_progress,

@@ -49,6 +49,18 @@ EXTENSIONS_OF = {
 Evidence = Upload
 
 
+class TooManyFiles(InvalidInput):
+    """The report holds EVIDENCE_MAX_FILES_PER_REPORT files already."""
+
+    code = "evidence_files_limit"
+
+
+class TooManyBytes(InvalidInput):
+    """The file would take the report's files beyond EVIDENCE_MAX_BYTES_PER_REPORT."""
+
+    code = "evidence_bytes_limit"
+
+
 def max_bytes() -> int:
     return int(current_app.config["ATTACHMENT_MAX_BYTES"])
 
@@ -94,7 +106,7 @@ class Room:
     def check(self, name: str, size: int) -> None:
         """Refuse (InvalidInput) a file of `size` bytes that the report has no room for."""
         if self.files + 1 > self.max_files:
-            raise InvalidInput(
+            raise TooManyFiles(
                 _(
                     "A report may have at most %(limit)d evidence files and this one has "
                     "%(count)d. Remove one before adding another.",
@@ -103,7 +115,7 @@ class Room:
                 )
             )
         if self.size + size > self.max_size:
-            raise InvalidInput(
+            raise TooManyBytes(
                 _(
                     "The file %(name)s (%(size)s MB) does not fit: a report's files may "
                     "total at most %(limit)s MB and %(used)s MB are used.",

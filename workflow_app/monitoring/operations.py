@@ -243,10 +243,17 @@ def _apply_indicator_values(report: ProgressReport, values: Mapping[int, Decimal
 
 
 def add_attachment(
-    actor: User, report: ProgressReport, *, line_id: int | None, filename: str, data: bytes
+    actor: User,
+    report: ProgressReport,
+    *,
+    line_id: int | None,
+    filename: str,
+    data: bytes,
+    expected_version: int | None = None,
 ) -> ReportAttachment:
-    """Attach a PDF or image to the report (or one of its lines), checked by its content."""
-    _check_fillable(actor, report, None)
+    """Attach a PDF or image to the report (or one of its lines), checked by its content;
+    with `expected_version`, only to the report as the caller read it (stale otherwise)."""
+    _check_fillable(actor, report, expected_version)
     if line_id is not None and all(line.id != line_id for line in report.lines):
         raise InvalidInput(_("The report has no such line."))
     checked = evidence.inspect(filename, data)
@@ -271,10 +278,16 @@ def add_attachment(
     return attachment
 
 
-def remove_attachment(actor: User, report: ProgressReport, attachment_id: int) -> None:
+def remove_attachment(
+    actor: User,
+    report: ProgressReport,
+    attachment_id: int,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Take an attachment back while the report can still be changed. The file stays on disk
     until the transaction commits (it is deleted then) so a rollback loses nothing."""
-    _check_fillable(actor, report, None)
+    _check_fillable(actor, report, expected_version)
     attachment = next((a for a in report.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise OutOfScope("attachment not found")

@@ -10,17 +10,21 @@ for uploads. A view may lower its own limit further (the activity import does).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, abort, current_app, request
 
 API_PREFIX = "/api/"
 # API endpoints whose body is a file, not JSON (e.g. a plan's activity workbook), by endpoint
-# name: their own limit instead of API_MAX_BODY_BYTES, set by the module declaring them.
-FILE_BODY_LIMITS: dict[str, int] = {}
+# name: their own limit instead of API_MAX_BODY_BYTES, set by the module declaring them (a
+# function: read when a request comes, e.g. from the app's configuration).
+FILE_BODY_LIMITS: dict[str, int | Callable[[], int]] = {}
 
 
 def body_limit() -> int:
     if request.path.startswith(API_PREFIX):
         own = FILE_BODY_LIMITS.get(request.endpoint or "")
+        own = own() if callable(own) else own
         return own if own is not None else int(current_app.config["API_MAX_BODY_BYTES"])
     return int(current_app.config["MAX_CONTENT_LENGTH"])
 
