@@ -3,8 +3,8 @@ minimal Flask route under the same server, in the same run.
 
     .venv/bin/python bench/web.py [--duration 10] [--rounds 2] [--threads 2] [--connections 8]
         [--workers CORES] [--worker-class sync|gthread] [--gthreads 4] [--plans 200]
-        [--drafter drafter.6301] [--profile]
-        [--database-url postgresql://postgres@127.0.0.1:5432/wf_web_bench] [--keep]
+        [--drafter drafter.6301] [--profile] [--redis-url redis://127.0.0.1:6379/15]
+        [--database-url postgresql://postgres@127.0.0.1:5432/wf_web_bench] [--keep] [--smoke]
 
 Runs on PostgreSQL, in a database of its own (`wf_web_bench` by default, created if missing;
 the suite's `test` is refused; its tables are dropped at the end unless --keep).
@@ -18,15 +18,18 @@ the suite's `test` is refused; its tables are dropped at the end unless --keep).
    indicator values and history, the latest ones partly due, submitted or returned, many
    overdue; then ANALYZE.
 2. Serves bench/web_app.py (the app factory plus /bench-ping) with gunicorn on a free
-   loopback port, in the production profile, with an in-memory Celery broker.
+   loopback port, in the production profile, with an in-memory Celery broker; its rate limits
+   and cache in a Redis database of the bench's own (--redis-url: never 0, flushed before and
+   after, refused when another program's keys are in it).
 3. Logs in through the real form (GET /login for the CSRF token, POST /login) as
    provincial.63 and as a district drafter, checks that every target answers 200 (not a
    redirect to the login page), then runs `wrk --latency` against /bench-ping, /dashboard,
    /tasks (provincial) and /tasks (drafter), the four taking turns over `--rounds`, so that
    other load on the machine weighs on all alike.
-4. Prints the machine, the data sizes, each run, and per page its rate as a share of the
-   minimal route's (the issue aims for 0.4 or better) and its p99 latency. Exits non-zero
-   when any response was not 200.
+4. Prints the machine and load, the data sizes, each run, and per page its rate as a share
+   of the minimal route's and its p99 latency, and ends with one line of JSON (ratios
+   `dashboard`, `tasks_provincial`, `tasks_drafter`). Exits non-zero when any response was
+   not 200.
 
 --profile: afterwards, in this process, each page's SQL query count and a cProfile of a few
 requests (top functions by own time), to see what dominates a slow page.
