@@ -15,6 +15,7 @@ from workflow_app.accounts.tokens import issue_token
 from workflow_app.api.openapi import openapi_path
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
+from workflow_app.reviews.operations import add_comment
 from workflow_app.monitoring import evidence
 from workflow_app.monitoring.models import ReportAttachment
 
@@ -166,7 +167,8 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
     """Plans in several states, a submitted report and a decree of a kind declared as data,
     an admin token, and the schema as the app serves it."""
     schemathesis = _schemathesis()
-    plans = [factories.plan_in_state(users, state) for state in ("draft", "district_review")]
+    plans = [factories.plan_in_state(users, state) for state in ("district_review", "draft")]
+    comment = add_comment(users["reviewer"], plans[0], "plan", None, "Lengkapi baseline")
     plan, report = factories.reported_plan(users)
     # Evidence on the report (stored as the upload stores it), to download.
     pdf = evidence.inspect("bukti.pdf", factories.MINIMAL_PDF)
@@ -206,6 +208,7 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
             "token_id": [spare.token.id],
             "attachment_id": [attachment.id],  # of the report
             "field": ["signed_decree"],  # the decree's file
+            "comment_id": [comment.id],  # of the first plan
         },
     }
 
@@ -232,8 +235,10 @@ def test_known_objects_answer_within_the_document(fuzzing: dict[str, Any]) -> No
             continue
         names = re.findall(r"{(\w+)}", operation.path)
         ids = fuzzing["ids"]
-        for value in ids.get(names[0], []) if names else [None]:
-            # The first parameter takes each known value, any further one its first.
+        # The first parameter takes each known value, any further one its first; below another
+        # id (…/{plan_id}/comments/{comment_id}) only the first values, which belong together.
+        firsts = ids.get(names[0], []) if names else [None]
+        for value in firsts if len(names) < 2 or not names[1].endswith("_id") else firsts[:1]:
             params = {names[0]: value, **{n: ids[n][0] for n in names[1:]}} if names else {}
             case = operation.Case(path_parameters=params)
             response = case.call_and_validate(headers=headers, checks=checks)

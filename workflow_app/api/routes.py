@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     plan_views,
     plan_write_views,
     report_views,
+    review_views,
     report_write_views,
     task_views,
 )
