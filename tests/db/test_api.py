@@ -244,7 +244,10 @@ def test_guard_problems_are_listed_before_firing(client: FlaskClient, users, tok
     db.session.commit()
     body = client.get(f"/api/v1/plans/{plan.id}/transitions", headers=tokens["drafter"]).get_json()
     submit = next(t for t in body["items"] if t["trigger"] == "submit")
-    assert submit["problems"]
+    assert [(p["field"], p["code"]) for p in submit["problems"]] == [
+        ("activities", "no_activities")
+    ]
+    assert submit["problems"][0]["message"] == "The plan has no activity yet."
 
 
 # --- firing transitions ------------------------------------------------------------------
@@ -340,7 +343,9 @@ def test_an_incomplete_plan_is_refused_with_its_problems(
         409,
         "guard_failed",
     )
-    assert body["problems"]
+    assert body["problems"] == [
+        {"field": "activities", "code": "no_activities", "message": "The plan has no activity yet."}
+    ]
 
 
 @pytest.mark.parametrize(

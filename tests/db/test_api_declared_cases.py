@@ -109,8 +109,16 @@ def test_a_district_opens_changes_and_sends_a_decree_and_the_province_acknowledg
     assert "signed_decree" in case["editable"] and "decree_number" in case["editable"]
     submit = next(t for t in case["transitions"] if t["trigger"] == "submit")
     assert submit["problems"] == [
-        "Members: at least 3 row(s) needed, 2 given",
-        "Signed decree is not filled in",
+        {
+            "field": "values.members",
+            "code": "too_few_rows",
+            "message": "Members: at least 3 row(s) needed, 2 given",
+        },
+        {
+            "field": "values.signed_decree",
+            "code": "required",
+            "message": "Signed decree is not filled in",
+        },
     ]
     history = client.get(f"{URL}/{case_id}/history", headers=drafter).get_json()["items"]
     assert [(h["trigger"], h["to_state"], h["actor"]["username"]) for h in history] == [

@@ -8,7 +8,7 @@ by an app-level handler that defers to the HTML error pages for every other path
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..engine import GuardFailed, StaleObject, TransitionRefused
+from ..engine.guards import Problem
 from ..security.throttling import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,12 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
+def problem_body(problem: Problem) -> dict[str, Any]:
+    """A problem as the API answers it (schemas.Problem): what it is about, a stable code and
+    the message."""
+    return {"field": problem.field, "code": problem.code, "message": problem.message}
+
+
 def unauthorized(message: str = "a valid API token is required") -> ApiError:
     return ApiError(401, "unauthorized", message)
 
@@ -106,10 +113,15 @@ def error_response(
     message: str,
     *,
     fields: dict[str, list[str]] | None = None,
-    problems: list[str] | None = None,
+    problems: Sequence[dict[str, Any] | str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    body = {"code": code, "message": message, "fields": fields or {}, "problems": problems or []}
+    """The one error body. A problem given as bare text is about nothing in particular."""
+    found = [
+        p if isinstance(p, dict) else {"field": None, "code": "unspecified", "message": p}
+        for p in problems or []
+    ]
+    body = {"code": code, "message": message, "fields": fields or {}, "problems": found}
     body.update(extra or {})
     response = Response(json.dumps(body), status=status, mimetype="application/json")
     if status == 401:
@@ -163,7 +175,8 @@ def register_error_handlers(blueprint: Blueprint) -> None:
 
     @blueprint.errorhandler(TransitionRefused)
     def refused(error: TransitionRefused) -> Response:
-        problems = [str(p) for p in error.problems] if isinstance(error, GuardFailed) else []
+        found = error.problems if isinstance(error, GuardFailed) else []
+        problems = [problem_body(p) for p in found]
         code = RENAMED_CODES.get(error.code, error.code)
         extra = _current(g.get("api_case")) if isinstance(error, StaleObject) else None
         return error_response(error.status, code, error.message, problems=problems, extra=extra)

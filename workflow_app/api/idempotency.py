@@ -73,8 +73,8 @@ def sent_key() -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':  # a structured-field string
+    key = raw
+    if len(key) >= 3 and key[0] == key[-1] == '"':  # a structured-field string
         key = re.sub(r"\\([\\\"])", r"\1", key[1:-1])
     if not _KEY.fullmatch(key):
         raise ApiError(

@@ -53,6 +53,25 @@ def _no_nul(value: str | None) -> str | None:
 # --- errors ------------------------------------------------------------------------------
 
 
+class Problem(BaseModel):
+    """One thing that blocks an action."""
+
+    field: str | None = Field(
+        description="What it is about, as the bodies name it: a list of the case "
+        '("activities"), an item of one by its place ("indicators[2].target_2027", '
+        '"activities[0].agency_id", "lines[1]"), a declared field ("values.members"); null: '
+        "the case as a whole.",
+        examples=["indicators[2].target_2027"],
+    )
+    code: str = Field(
+        description="A stable word for the kind of problem, e.g. no_activities, "
+        "activity_without_agency, activity_without_funding, indicator_without_baseline, "
+        "indicator_without_target, line_incomplete, required, too_few_rows, incomplete.",
+        examples=["indicator_without_target"],
+    )
+    message: str = Field(description="For people, in English.")
+
+
 class ErrorBody(BaseModel):
     """Every error. `code` is stable: branch on it, not on `message`."""
 
@@ -61,7 +80,7 @@ class ErrorBody(BaseModel):
     fields: dict[str, list[str]] = Field(
         default_factory=dict, description="Field errors: the field's path → its messages."
     )
-    problems: list[str] = Field(
+    problems: list[Problem] = Field(
         default_factory=list, description="What blocks the action (guard_failed)."
     )
     current_version: int | None = Field(
@@ -201,7 +220,7 @@ class AvailableTransition(BaseModel):
     consequence: Label | None = Field(
         default=None, description="What will happen when it is fired, as the definition says it."
     )
-    problems: list[str] = Field(description="What blocks it now; empty when it can be fired.")
+    problems: list[Problem] = Field(description="What blocks it now; empty when it can be fired.")
 
 
 class TransitionOptions(BaseModel):

@@ -18,6 +18,7 @@ from ..regions.models import Region
 from ..subjects import kind_of
 from ..workflows import definition_of
 from . import schemas as s
+from .errors import problem_body
 
 
 def label(case: Any, state: str) -> s.Label:
@@ -60,8 +61,11 @@ def transitions(user: User, case: Any) -> list[s.AvailableTransition]:
                 if step.consequence
                 else None
             ),
-            problems=[str(p) for name in step.guards for p in guards.get(name)(case)]
-            + [str(p) for p in kind.requirements(case, step)],
+            problems=[
+                s.Problem(**problem_body(p))
+                for p in [p for name in step.guards for p in guards.get(name)(case)]
+                + kind.requirements(case, step)
+            ],
         )
         for step in policy.actions(user, case)
     ]

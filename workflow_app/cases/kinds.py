@@ -46,6 +46,8 @@ def _requirements(case: DeclaredCase, transition: TransitionDef) -> list[Problem
         Problem(
             p.message,
             anchor=p.anchor,
+            field=p.field,
+            code=p.code,
             fix_endpoint="cases.edit",
             fix_args={"kind": case.kind, "case_id": case.id},
         )

@@ -145,7 +145,14 @@ def unmet(
         if given is not None:
             declared = spec.fields[requirement.field]
             text = message(declared, requirement, given)
-            problems.append(Problem(text, anchor=f"field-{requirement.field}"))
+            problems.append(
+                Problem(
+                    text,
+                    anchor=f"field-{requirement.field}",
+                    field=f"values.{requirement.field}",
+                    code="too_few_rows" if declared.type == "table" else "required",
+                )
+            )
     return problems
 
 

@@ -24,6 +24,11 @@ class Problem:
     #: The endpoint of the page where the problem is fixed, e.g. "plans.edit_activity".
     fix_endpoint: str | None = None
     fix_args: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: What the problem is about, named as the API's bodies name it (e.g. "activities",
+    #: "indicators[2].target_2027"); None: the case as a whole.
+    field: str | None = None
+    #: A stable machine word for the kind of problem (e.g. "no_activities").
+    code: str = "incomplete"
 
     def __str__(self) -> str:
         return self.message

@@ -18,7 +18,7 @@ def report_complete(report: ProgressReport) -> list[Problem]:
     """A report goes to the province only with every activity's physical progress and money
     spent filled in; each problem links to the activity's row on the report page."""
     problems = []
-    for line in report.lines:
+    for index, line in enumerate(report.lines):
         missing = []
         if line.physical_progress is None:
             missing.append(_("physical progress"))
@@ -35,6 +35,8 @@ def report_complete(report: ProgressReport) -> list[Problem]:
                     anchor=f"line-{line.activity_id}",
                     fix_endpoint="monitoring.report",
                     fix_args={"report_id": report.id},
+                    field=f"lines[{index}]",
+                    code="line_incomplete",
                 )
             )
     return problems

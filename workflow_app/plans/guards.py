@@ -15,7 +15,8 @@ def plan_complete(plan: ActionPlan) -> list[Problem]:
     """A plan can go to review only with at least one activity, every activity with an agency
     and funding, and every indicator with a baseline and a target for every year.
 
-    Each problem names the editing page that fixes it and the field to jump to there."""
+    Each problem names the editing page that fixes it and the field to jump to there, and
+    the item it is about by its place in the plan's lists (as the API's plan shows them)."""
     problems: list[Problem] = []
     if not plan.activities:
         problems.append(
@@ -24,46 +25,61 @@ def plan_complete(plan: ActionPlan) -> list[Problem]:
                 anchor="activity-form",
                 fix_endpoint="plans.new_activity",
                 fix_args={"plan_id": plan.id},
+                field="activities",
+                code="no_activities",
             )
         )
-    for activity in plan.activities:
-        problems.extend(_activity_problems(plan, activity))
+    for index, activity in enumerate(plan.activities):
+        problems.extend(_activity_problems(plan, index, activity))
     # The indicators form lists the rows in this order, numbered from 0.
     for row, indicator in enumerate(plan.indicators):
         problems.extend(_indicator_problems(plan, row, indicator))
     return problems
 
 
-def _activity_problems(plan: ActionPlan, activity: Activity) -> list[Problem]:
-    def fix(message: str, anchor: str) -> Problem:
+def _activity_problems(plan: ActionPlan, index: int, activity: Activity) -> list[Problem]:
+    def fix(message: str, anchor: str, field: str, code: str) -> Problem:
         args = {"plan_id": plan.id, "activity_id": activity.id}
-        return Problem(message, anchor=anchor, fix_endpoint="plans.edit_activity", fix_args=args)
+        return Problem(
+            message,
+            anchor=anchor,
+            fix_endpoint="plans.edit_activity",
+            fix_args=args,
+            field=f"activities[{index}].{field}",
+            code=code,
+        )
 
     problems: list[Problem] = []
     if activity.agency_id is None:
         message = _("Activity “%(title)s” has no responsible agency.", title=activity.title)
-        problems.append(fix(message, "agency_id"))
+        problems.append(fix(message, "agency_id", "agency_id", "activity_without_agency"))
     if not any(f.amount > 0 for f in activity.funding):
         # The activity form always has at least one funding row.
         message = _("Activity “%(title)s” has no funding.", title=activity.title)
-        problems.append(fix(message, "funding-0-amount"))
+        problems.append(fix(message, "funding-0-amount", "funding", "activity_without_funding"))
     return problems
 
 
 def _indicator_problems(plan: ActionPlan, row: int, indicator: Indicator) -> list[Problem]:
-    def fix(message: str, field_name: str) -> Problem:
+    def fix(message: str, field_name: str, code: str) -> Problem:
         return Problem(
             message,
             anchor=f"rows-{row}-{field_name}",
             fix_endpoint="plans.edit_indicators",
             fix_args={"plan_id": plan.id},
+            field=f"indicators[{row}].{field_name}",
+            code=code,
         )
 
     problems: list[Problem] = []
     if indicator.baseline_year is None or indicator.baseline_value is None:
         field_name = "baseline_year" if indicator.baseline_year is None else "baseline_value"
         problems.append(
-            fix(_("Indicator “%(name)s” has no baseline.", name=indicator.name), field_name)
+            fix(
+                _("Indicator “%(name)s” has no baseline.", name=indicator.name),
+                field_name,
+                "indicator_without_baseline",
+            )
         )
     missing = [year for year in plan.years if indicator.target_for(year) is None]
     if missing:
@@ -72,5 +88,5 @@ def _indicator_problems(plan: ActionPlan, row: int, indicator: Indicator) -> lis
             name=indicator.name,
             years=", ".join(str(y) for y in missing),
         )
-        problems.append(fix(message, target_name(missing[0])))
+        problems.append(fix(message, target_name(missing[0]), "indicator_without_target"))
     return problems
