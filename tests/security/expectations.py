@@ -534,6 +534,9 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("GET", "/api/v1/cases/<kind>/<int:case_id>/files/<field>"): (scoped(api(READ_DRAFT)),),
     ("GET", "/api/v1/cases/<kind>/<int:case_id>/export"): (scoped(api(READ_DRAFT)),),
     ("GET", "/api/v1/cases/<kind>/export"): (Case(API_SIGNED_IN),),
+    # The dashboard and the sync desk (as /dashboard and /sync): by the role's declared scope.
+    ("GET", "/api/v1/dashboard"): (Case(api(DASHBOARD)),),
+    ("GET", "/api/v1/dashboard/export"): (Case(api(DASHBOARD)),),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

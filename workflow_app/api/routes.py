@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401
     change_views,
+    dashboard_views,
     declared_file_views,
     declared_views,
     definition_views,
