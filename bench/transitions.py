@@ -143,7 +143,8 @@ def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: i
                 unit="%",
                 baseline_year=2024,
                 baseline_value=Decimal(6),
-                targets={y: Decimal(y - 2020) for y in plan.years},
+                # A percentage: 0 to 100 whatever the year.
+                targets={y: Decimal((y - 2020) % 100) for y in plan.years},
             )
         ],
     )
