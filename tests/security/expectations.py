@@ -537,6 +537,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # The dashboard and the sync desk (as /dashboard and /sync): by the role's declared scope.
     ("GET", "/api/v1/dashboard"): (Case(api(DASHBOARD)),),
     ("GET", "/api/v1/dashboard/export"): (Case(api(DASHBOARD)),),
+    ("GET", "/api/v1/sync"): (Case(api(PROVINCE_DESK)),),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     report_views,
     review_views,
     report_write_views,
+    sync_views,
     task_views,
 )
 from .blueprint import blueprint
