@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from workflow_app.engine.calendar import WITA
 from workflow_app.notifications.digest import DIGEST_TIME
 
-from .tasks import DIGEST, MONITORING, RELAY, SWEEP
+from .tasks import DIGEST, MONITORING, RELAY, SWEEP, WEBHOOK_RELAY
 
 
 def digest_crontab() -> crontab:
@@ -39,6 +39,11 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         },
         "notification-relay": {
             "task": RELAY,
+            "schedule": relay_every,
+            "options": {"expires": relay_every},
+        },
+        "webhook-relay": {
+            "task": WEBHOOK_RELAY,
             "schedule": relay_every,
             "options": {"expires": relay_every},
         },

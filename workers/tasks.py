@@ -15,6 +15,10 @@ from workflow_app.monitoring.rounds import run_round
 from workflow_app.notifications import delivery
 from workflow_app.notifications import relay as outbox_relay
 from workflow_app.notifications.digest import send_digests
+from workflow_app.webhooks import delivery as webhook_delivery
+from workflow_app.webhooks import relay as webhook_relay
+from workflow_app.webhooks.dispatch import DELIVER_TASK as WEBHOOK_DELIVER
+from workflow_app.webhooks.dispatch import RELAY_TASK as WEBHOOK_RELAY
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +88,26 @@ def digest(at: str | None = None) -> int:
     if written:
         log.info("digest: %d email(s) written", len(written))
     return len(written)
+
+
+@shared_task(name=WEBHOOK_DELIVER, bind=True)
+def deliver_webhook(self: Task, delivery_id: int) -> str:
+    """POST one webhook delivery; retried like an email (the database counts the attempts)."""
+    outcome = webhook_delivery.deliver(delivery_id)
+    if outcome.status == "retry":
+        log.info(
+            "webhook delivery %s: retry in %ss (%s)", delivery_id, outcome.retry_in, outcome.error
+        )
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    if outcome.status == "failed":
+        log.warning("webhook delivery %s failed for good: %s", delivery_id, outcome.error)
+    return outcome.status
+
+
+@shared_task(name=WEBHOOK_RELAY)
+def relay_webhooks() -> int:
+    """Queue again the webhook deliveries still pending after a while."""
+    ids = webhook_relay.requeue_stale()
+    if ids:
+        log.info("relay queued %d pending webhook deliveries again", len(ids))
+    return len(ids)

@@ -164,6 +164,7 @@ def init_app(app: Flask) -> None:
     from .static_files import init_static_files
     from .sync.views import blueprint as sync_blueprint
     from .templating import init_templating
+    from .webhooks import views as _webhook_routes  # noqa: F401  (admin pages, deliveries)
 
     app.register_blueprint(accounts_blueprint)
     app.register_blueprint(plans_blueprint)

@@ -129,6 +129,7 @@ SIGNED_IN = answers(200)
 ADMIN_ONLY = answers(403, admin=200)
 ADMIN_FORM_INVALID = answers(403, admin=400)  # the admin's empty form is refused, nothing saved
 ADMIN_DONE = answers(403, admin=302)
+NO_WEBHOOK = Case(answers(403, admin=404), args={"webhook_id": "999999"})
 # The sync desk and the dashboard: whoever acts in the province or beyond, by the scope the
 # role is declared with (the dashboard also for the partner, the sync desk not).
 PROVINCE_DESK = answers(403, province=200, admin=200)
@@ -548,6 +549,20 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("GET", "/admin/mailbox/<name>"): (Case(answers(403, admin=404)),),
     ("GET", "/admin/calendar"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/audit"): (Case(ADMIN_ONLY),),
+    # Webhooks: none in the dataset, so the admin's pages of one answer 404; the list and
+    # the new-webhook form are the admin's; an empty form is refused, nothing saved.
+    ("GET", "/admin/webhooks"): (Case(ADMIN_ONLY),),
+    ("GET", "/admin/webhooks/new"): (Case(ADMIN_ONLY),),
+    ("POST", "/admin/webhooks/new"): (Case(ADMIN_FORM_INVALID),),
+    ("GET", "/admin/webhooks/<int:webhook_id>"): (NO_WEBHOOK,),
+    ("POST", "/admin/webhooks/<int:webhook_id>"): (NO_WEBHOOK,),
+    ("POST", "/admin/webhooks/<int:webhook_id>/disable"): (NO_WEBHOOK,),
+    ("POST", "/admin/webhooks/<int:webhook_id>/enable"): (NO_WEBHOOK,),
+    ("POST", "/admin/webhooks/<int:webhook_id>/secret"): (NO_WEBHOOK,),
+    ("GET", "/admin/webhooks/<int:webhook_id>/deliveries"): (NO_WEBHOOK,),
+    ("POST", "/admin/webhooks/deliveries/<int:delivery_id>/retry"): (
+        Case(answers(403, admin=404), args={"delivery_id": "999999"}),
+    ),
     ("POST", "/admin/calendar/overrides"): (Case(ADMIN_FORM_INVALID),),
     ("POST", "/admin/calendar/overrides/<int:override_id>/delete"): (Case(ADMIN_DONE),),
     ("GET", "/admin/regions"): (Case(ADMIN_ONLY),),

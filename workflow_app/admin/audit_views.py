@@ -44,6 +44,12 @@ ACTION_LABELS = {
     Action.DELEGATION_ENDED: _l("Delegation ended"),
     Action.TOKEN_CREATED: _l("API token created"),
     Action.TOKEN_REVOKED: _l("API token revoked"),
+    Action.WEBHOOK_CREATED: _l("Webhook registered"),
+    Action.WEBHOOK_EDITED: _l("Webhook changed"),
+    Action.WEBHOOK_ENABLED: _l("Webhook enabled"),
+    Action.WEBHOOK_DISABLED: _l("Webhook disabled"),
+    Action.WEBHOOK_SECRET_ROTATED: _l("Webhook secret replaced"),
+    Action.WEBHOOK_DELIVERY_RETRIED: _l("Webhook delivery sent again"),
 }
 
 

@@ -54,6 +54,12 @@ class Action(StrEnum):
     DELEGATION_ENDED = "delegation.ended"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_EDITED = "webhook.edited"  # address, event types, description
+    WEBHOOK_ENABLED = "webhook.enabled"
+    WEBHOOK_DISABLED = "webhook.disabled"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"
+    WEBHOOK_DELIVERY_RETRIED = "webhook.delivery_retried"
 
 
 def current_actor() -> User | None:
