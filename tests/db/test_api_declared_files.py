@@ -176,3 +176,99 @@ def test_the_export_query_is_strict(
     if "decree_kind" not in query and "state" not in query and "region" not in query:
         one = client.get(f"/api/v1/cases/{KIND}/{case.id}/export?{query}", headers=headers)
         assert one.status_code == 400, query
+
+
+# --- uploading a file field ----------------------------------------------------------------------
+
+
+def _upload(
+    client: FlaskClient,
+    case: DeclaredCase,
+    user: User,
+    *,
+    data: bytes = PDF,
+    name: str = "SK baru.pdf",
+    field: str = "signed_decree",
+    version: object = None,
+) -> Any:
+    form = {
+        "file": (io.BytesIO(data), name),
+        "version": str(case.version if version is None else version),
+    }
+    return client.put(
+        f"/api/v1/cases/{KIND}/{case.id}/files/{field}",
+        data=form,
+        headers=bearer(user),
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_drafter_uploads_a_file_as_the_edit_form_does(
+    client: FlaskClient, users: dict[str, User]
+) -> None:
+    case = _decree(users["drafter"], file=False)
+    new_pdf = PDF + b"% signed\n"
+    read = case.version
+    response = _upload(client, case, users["drafter"], data=new_pdf)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["version"] == read + 1
+    stored = body["values"]["signed_decree"]
+    assert stored["name"] == "SK baru.pdf" and stored["type"] == "application/pdf"
+    assert stored["size"] == len(new_pdf)
+    download = client.get(
+        f"/api/v1/cases/{KIND}/{case.id}/files/signed_decree", headers=bearer(users["provincial"])
+    )
+    assert download.data == new_pdf
+    # Replacing it on the version read again; the old version is stale now.
+    stale = _upload(client, case, users["drafter"], version=body["version"] - 1)
+    assert stale.status_code == 409 and stale.get_json()["code"] == "stale"
+    again = _upload(client, case, users["drafter"], version=body["version"], name="lain.pdf")
+    assert again.status_code == 200
+    assert again.get_json()["values"]["signed_decree"]["name"] == "lain.pdf"
+
+
+def test_an_upload_is_checked_as_on_the_web(client: FlaskClient, users: dict[str, User]) -> None:
+    case = _decree(users["drafter"], file=False)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    wrong = _upload(client, case, users["drafter"], data=png, name="sk.pdf")
+    assert wrong.status_code == 400
+    assert wrong.get_json()["code"] == "file_type_not_allowed"
+    assert "file" in wrong.get_json()["fields"]
+    # Not a file field, or none of that name: not found; the values stay as they were.
+    for field in ("decree_number", "nothing"):
+        assert _upload(client, case, users["drafter"], field=field).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(DeclaredCase, case.id).values.get("signed_decree") is None
+
+
+def test_only_whom_may_change_the_field_uploads(
+    client: FlaskClient, users: dict[str, User]
+) -> None:
+    case = _decree(users["drafter"], file=False)
+    assert _upload(client, case, users["other_drafter"]).status_code == 404
+    assert _upload(client, case, users["partner"]).status_code == 404
+    for role in ("reviewer", "provincial", "head"):
+        refused = _upload(client, case, users[role])
+        assert refused.status_code == 403, role
+        assert refused.get_json()["code"] == "forbidden"
+    db.session.expire_all()
+    assert db.session.get(DeclaredCase, case.id).values.get("signed_decree") is None
+
+
+def test_the_upload_body_is_strict(client: FlaskClient, users: dict[str, User]) -> None:
+    case = _decree(users["drafter"], file=False)
+    url = f"/api/v1/cases/{KIND}/{case.id}/files/signed_decree"
+    headers = bearer(users["drafter"])
+    as_json = client.put(url, json={"version": case.version}, headers=headers)
+    assert as_json.status_code == 415
+    for form in (
+        {"version": str(case.version)},  # no file
+        {"file": (io.BytesIO(PDF), "a.pdf")},  # no version
+        {"file": (io.BytesIO(PDF), "a.pdf"), "version": "1.0"},
+        {"file": (io.BytesIO(PDF), "a.pdf"), "version": str(case.version), "extra": "x"},
+        {"file": "not a file", "version": str(case.version)},
+    ):
+        response = client.put(url, data=form, headers=headers, content_type="multipart/form-data")
+        assert response.status_code == 400, form
+        assert response.get_json()["code"] == "validation_error"

@@ -539,6 +539,11 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("GET", "/api/v1/dashboard"): (Case(api(DASHBOARD)),),
     ("GET", "/api/v1/dashboard/export"): (Case(api(DASHBOARD)),),
     ("GET", "/api/v1/sync"): (Case(api(PROVINCE_DESK)),),
+    # Uploading a file field takes multipart/form-data: any other body is 415 before anything
+    # is looked up (tests/db/test_api_declared_files.py checks who may upload).
+    ("PUT", "/api/v1/cases/<kind>/<int:case_id>/files/<field>"): (
+        Case(answers(415, anonymous=401)),
+    ),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from ..security.ids import MAX_ID
+from .blueprint import UploadedFile
 from .export_query import ExportQuery
 from .schemas import RegionCode, StateName
 
@@ -16,3 +18,13 @@ class CaseListExportQuery(ExportQuery):
 
     region: RegionCode | None = None
     state: StateName | None = None
+
+
+class CaseFileUpload(BaseModel):
+    """A file for a file field of the case, on the version the caller read; it replaces the
+    file the field held. The field's declared types (judged by content) and size apply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: UploadedFile
+    version: int = Field(ge=0, le=MAX_ID)

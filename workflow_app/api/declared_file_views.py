@@ -6,19 +6,35 @@ from the same query and access rule."""
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from flask import Response, current_app, send_file
 from flask_babel import force_locale
 
+from ..cases import operations
 from ..cases.kinds import spec_of
 from ..cases.queries import list_cases
+from ..engine import InvalidInput, RoleNotAllowed, StaleObject
+from ..security.body_limit import FILE_BODY_LIMITS
 from ..spreadsheets.declared_export import case_sheets, case_stem, list_sheet, list_stem
 from ..spreadsheets.tabular import download
-from ..uploads import path_of
+from ..unit_of_work import STALE_MESSAGE, unit_of_work
+from ..uploads import FileTooLarge, path_of
 from . import case_views
+from . import schemas as s
 from .auth import api_user
 from .blueprint import endpoint
-from .declared_file_schemas import CaseListExportQuery
-from .declared_views import CASE_RULE, RULE, TAG, _declared, _filters, _latest, _spec
+from .declared_file_schemas import CaseFileUpload, CaseListExportQuery
+from .declared_views import (
+    CASE_RULE,
+    RULE,
+    TAG,
+    WRITE_ERRORS,
+    _declared,
+    _detail,
+    _filters,
+    _latest,
+    _refuse_fields,
+    _spec,
+)
 from .errors import ApiError
 from .export_query import EXPORT_TYPES, ExportQuery
 from .vocabulary import check_state_filter
@@ -53,6 +69,54 @@ def case_file(kind: str, case_id: int, field: str) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@endpoint(
+    "PUT",
+    CASE_RULE + "/files/<field>",
+    summary=(
+        "Upload the file of a file field (multipart/form-data: file, version), as the case's "
+        "edit form does: whoever may change the field now, on the version read (409 stale "
+        "if not); the field's declared types (judged by content) and size apply (400 "
+        "file_type_not_allowed, 413 file_too_large). Answers the case as GET does."
+    ),
+    tag=TAG,
+    body=CaseFileUpload,
+    multipart=True,
+    response=s.CaseDetail,
+    errors=(*WRITE_ERRORS, 413),
+)
+def upload_case_file(kind: str, case_id: int, field: str, body: CaseFileUpload) -> s.CaseDetail:
+    _declared(kind)
+    try:
+        with unit_of_work():
+            user, case = case_views.find(kind, case_id)
+            declared = spec_of(case).fields.get(field)
+            if declared is None or declared.type != "file":
+                raise ApiError(404, "not_found", "the case has no file field of this name")
+            editable = operations.editable_fields(user, case)
+            if not editable:
+                raise RoleNotAllowed("You cannot change this case in its current state.")
+            _refuse_fields([field] if field not in editable else [], "now")
+            if body.version != case.version:
+                raise StaleObject(STALE_MESSAGE)
+            operations.save_values(
+                user, case, {}, {field: body.file}, expected_version=body.version
+            )
+    except FileTooLarge as exc:
+        raise ApiError(413, exc.code, exc.message, fields={"file": [exc.message]}) from None
+    except InvalidInput as exc:
+        code = exc.code if exc.code != InvalidInput.code else "validation_error"
+        raise ApiError(400, code, exc.message, fields={"file": [exc.message]}) from None
+    return _detail(user, case)
+
+
+def _upload_limit() -> int:
+    """An upload's body may be as large as the web's form (the file and the fields)."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
+
+
+FILE_BODY_LIMITS["api.upload_case_file"] = _upload_limit
 
 
 @endpoint(
