@@ -179,6 +179,17 @@ API_PLAN_READ_CASES = (
     scoped(api(READ_DRAFT)),
     scoped(api(READ_PUBLISHED), args={"plan_id": "monitored"}),
 )
+# An API write on a plan's version long gone (api/plan_write_views.py).
+STALE_PLAN_EDIT = answers(403, district_drafter=409, partner=404)
+STALE_ACTIVITY = {
+    "version": 0,
+    "sub_sector": "wastewater",
+    "activity_type": "lltt",
+    "title": "Kegiatan lama",
+    "location": "Pelaihari",
+    "start_year": 2026,
+    "end_year": 2026,
+}
 REPORT_READ_CASES = (
     scoped(READ_DUE_REPORT),
     scoped(READ_VERIFIED_REPORT, args={"report_id": "verified"}),
@@ -433,6 +444,47 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             json={"trigger": "submit", "version": "{api_draft_version}"},
         ),
     ),
+    # Writing a plan (api/plan_write_views.py) on a version long gone: the drafter gets past
+    # access to 409 (stale), whoever else sees the draft is refused (403); nothing changes.
+    # Creating one: the drafter's district has a live plan for those years (409 conflict);
+    # any other role creates none (403).
+    ("POST", "/api/v1/plans"): (
+        Case(
+            api(answers(403, district_drafter=409)),
+            json={"title": "Rencana API", "period_start": 2025, "period_end": 2029},
+        ),
+    ),
+    ("PUT", "/api/v1/plans/<int:plan_id>/header"): (
+        scoped(
+            api(STALE_PLAN_EDIT),
+            json={"version": 0, "title": "Judul lama", "period_start": 2025, "period_end": 2029},
+        ),
+    ),
+    ("PUT", "/api/v1/plans/<int:plan_id>/challenges"): (
+        scoped(api(STALE_PLAN_EDIT), json={"version": 0, "items": ["Lama"]}),
+    ),
+    ("PUT", "/api/v1/plans/<int:plan_id>/indicators"): (
+        scoped(api(STALE_PLAN_EDIT), json={"version": 0, "items": []}),
+    ),
+    ("POST", "/api/v1/plans/<int:plan_id>/activities"): (
+        scoped(api(STALE_PLAN_EDIT), json=STALE_ACTIVITY),
+    ),
+    ("GET", "/api/v1/plans/<int:plan_id>/activities/<int:activity_id>"): (scoped(api(READ_DRAFT)),),
+    ("PUT", "/api/v1/plans/<int:plan_id>/activities/<int:activity_id>"): (
+        scoped(api(STALE_PLAN_EDIT), json=STALE_ACTIVITY),
+    ),
+    ("DELETE", "/api/v1/plans/<int:plan_id>/activities/<int:activity_id>"): (
+        scoped(api(STALE_PLAN_EDIT), query="version=0"),
+    ),
+    # The import takes a workbook as its body: JSON is refused (415) before anything is read.
+    ("POST", "/api/v1/plans/<int:plan_id>/activities/import"): (
+        Case(own=api(answers(415)), other=api(answers(415)), query="version=0", json={}),
+    ),
+    ("GET", "/api/v1/plans/<int:plan_id>/export"): (
+        scoped(api(READ_DRAFT), query="format=csv"),
+        scoped(api(READ_PUBLISHED), args={"plan_id": "monitored"}),
+    ),
+    ("GET", "/api/v1/plans/<int:plan_id>/import-template"): API_PLAN_READ_CASES,
     ("GET", "/api/v1/reports/<int:report_id>"): (
         scoped(api(READ_DUE_REPORT)),
         scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
