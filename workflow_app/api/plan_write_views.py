@@ -54,8 +54,14 @@ READ_ERRORS = case_views.READ_ERRORS
 CSV_TYPE = "text/csv"
 IMPORT_ENDPOINT = "import_plan_activities"
 
-# The workbook is the body: as large as the web's upload takes, not the JSON limit.
-FILE_BODY_LIMITS[f"api.{IMPORT_ENDPOINT}"] = MAX_BYTES
+
+def _workbook_limit() -> int:
+    """The workbook is the body: as large as the web's upload of it takes (the import's own
+    limit, within the web's body limit), not the JSON limit."""
+    return min(MAX_BYTES, int(current_app.config["MAX_CONTENT_LENGTH"]))
+
+
+FILE_BODY_LIMITS[f"api.{IMPORT_ENDPOINT}"] = _workbook_limit
 
 
 def _invalid(fields: dict[str, list[str]]) -> ValidationError:
@@ -454,16 +460,20 @@ def plan_import_template(plan_id: int) -> Response:
 
 
 def _rows_refused(exc: RowsRejected) -> Response:
-    """Every invalid cell, by sheet, row (as Excel numbers it) and column header."""
+    """Every invalid cell, by sheet, row (as Excel numbers it) and column header: under
+    `fields` as every field error, and as `problems` (code invalid_cell)."""
     fields: dict[str, list[str]] = {}
+    problems = []
     for error in exc.errors:
-        fields.setdefault(f"{error.sheet}.{error.row}.{error.column}", []).append(error.reason)
+        where = f"{error.sheet}.{error.row}.{error.column}"
+        fields.setdefault(where, []).append(error.reason)
+        problems.append({"field": where, "code": "invalid_cell", "message": error.reason})
     return error_response(
         400,
         "validation_error",
         "some rows are invalid; nothing was imported",
         fields=validation_fields(_invalid(fields)),
-        problems=[str(error) for error in exc.errors],
+        problems=problems,
     )
 
 
