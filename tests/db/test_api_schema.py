@@ -209,6 +209,7 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
             "attachment_id": [attachment.id],  # of the report
             "field": ["signed_decree"],  # the decree's file
             "comment_id": [comment.id],  # of the first plan
+            "activity_id": [plans[0].activities[0].id],  # of the first plan
         },
     }
 
