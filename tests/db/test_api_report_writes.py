@@ -149,6 +149,7 @@ def test_figures_are_refused_naming_the_field(client: FlaskClient, users, tokens
         ({"spent": -1}, "spent"),
         ({"output_achieved": "-1"}, "output_achieved"),
         ({"obstacles": "x" * 2001}, "obstacles"),
+        ({"follow_up": "a\x00b"}, "follow_up"),  # PostgreSQL text cannot hold NUL
     ):
         error = assert_error(
             put(client, due, figures(due, **line), tokens["drafter"]), 400, "validation_error"

@@ -7,13 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from ..monitoring.operations import TEXT_LENGTH
 from ..number_input import DECIMAL, MAX_AMOUNT, PERCENT, NumberError, NumberKind, check_number
 from ..security.ids import MAX_ID
 from .blueprint import UploadedFile
-from .schemas import DECIMAL_PATTERN, RegionCode, StateName, UserRef
+from .schemas import DECIMAL_PATTERN, RegionCode, StateName, UserRef, _no_nul
 
 # Most lines and indicator values one request may carry (a plan has at most 2,000 activities).
 MAX_LINES = 2000
@@ -67,6 +67,8 @@ class LineIn(BaseModel):
     )
     obstacles: str = Field(max_length=TEXT_LENGTH)
     follow_up: str = Field(max_length=TEXT_LENGTH)
+
+    _no_nul = field_validator("obstacles", "follow_up")(_no_nul)
 
 
 class ReportLinesRequest(BaseModel):
