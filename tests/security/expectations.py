@@ -596,6 +596,88 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("PUT", "/api/v1/cases/<kind>/<int:case_id>/files/<field>"): (
         Case(answers(415, anonymous=401)),
     ),
+    # Review work (as the plan page's threads, api/review_views.py): reading for whoever sees
+    # the plan, a thread only under its own plan. Commenting on the draft: its reviewers are told
+    # it is not their stage (409); on the plan back in district review, its reviewer comments
+    # (201). Answering: the drafter while the plan is back with them, the reviewer of the stage
+    # it is at; the plan's other reviewers and its drafter at another moment 409, anyone else
+    # who sees it 403. Resolving or reopening: the reviewer of the comment's stage while the
+    # plan is at that stage (200); before, 409.
+    ("GET", "/api/v1/plans/<int:plan_id>/comments"): API_PLAN_READ_CASES,
+    ("GET", "/api/v1/plans/<int:plan_id>/resubmission-diff"): API_PLAN_READ_CASES,
+    ("GET", "/api/v1/plans/<int:plan_id>/comments/<int:comment_id>"): (
+        scoped(api(READ_DRAFT), args={"plan_id": "returned", "comment_id": "returned_comment"}),
+        # Another plan's comment under this plan's address: not found, to everyone.
+        scoped(
+            api(answers(404)), args={"plan_id": "returned", "comment_id": "resubmitted_comment"}
+        ),
+    ),
+    ("POST", "/api/v1/plans/<int:plan_id>/comments"): (
+        Case(own=answers(400, anonymous=401), other=answers(400, anonymous=401), json={}),
+        scoped(api(COMMENT_ON_DRAFT), json={"item_type": "plan", "body": "Catatan"}),
+        scoped(
+            api(answers(403, district_reviewer=201, provincial_reviewer=409, partner=404)),
+            args={"plan_id": "resubmitted"},
+            json={"item_type": "plan", "body": "Catatan baru"},
+        ),
+    ),
+    ("POST", "/api/v1/comments/<int:comment_id>/replies"): (
+        scoped(
+            api(
+                answers(
+                    403,
+                    district_drafter=201,
+                    district_reviewer=409,
+                    provincial_reviewer=409,
+                    partner=404,
+                )
+            ),
+            args={"comment_id": "returned_comment"},
+            json={"body": "Sudah diperbaiki"},
+        ),
+        scoped(
+            api(
+                answers(
+                    403,
+                    district_reviewer=201,
+                    district_drafter=409,
+                    provincial_reviewer=409,
+                    partner=404,
+                )
+            ),
+            args={"comment_id": "resubmitted_comment"},
+            json={"body": "Terima kasih"},
+        ),
+    ),
+    ("POST", "/api/v1/comments/<int:comment_id>/reopen"): (
+        scoped(
+            api(answers(403, district_reviewer=200, partner=404)),
+            args={"comment_id": "resubmitted_comment"},
+        ),
+        scoped(
+            api(answers(403, district_reviewer=409, partner=404)),
+            args={"comment_id": "returned_comment"},
+        ),
+    ),
+    ("POST", "/api/v1/comments/<int:comment_id>/resolve"): (
+        scoped(
+            api(answers(403, district_reviewer=200, partner=404)),
+            args={"comment_id": "resubmitted_comment"},
+        ),
+        scoped(
+            api(answers(403, district_reviewer=409, partner=404)),
+            args={"comment_id": "returned_comment"},
+        ),
+    ),
+    # A declared case's review comments: read by whoever sees the case; on the draft decree its
+    # reviewer (the province) is told it is not their stage yet (409), anyone else 403.
+    ("GET", "/api/v1/cases/<kind>/<int:case_id>/comments"): (
+        scoped(api(READ_DRAFT)),
+        scoped(api(answers(404)), args={"kind": "plan", "case_id": "draft"}),
+    ),
+    ("POST", "/api/v1/cases/<kind>/<int:case_id>/comments"): (
+        scoped(api(answers(403, provincial_reviewer=409, partner=404)), json={"body": "Catatan"}),
+    ),
     # --- administration: the admin only, for every district -------------------------------------
     ("GET", "/admin/"): (Case(ADMIN_ONLY),),
     ("GET", "/admin/outbox"): (Case(ADMIN_ONLY),),

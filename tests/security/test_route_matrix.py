@@ -156,12 +156,12 @@ def test_a_new_role_answers_as_its_plainest_peer(monkeypatch: pytest.MonkeyPatch
 
 
 def _may_change(seen: Seen, role: str) -> bool:
-    """Only a signed-in role's successful action (a redirect, 201 Created, or 200 from the
-    API) may change the database."""
+    """Only a signed-in role's successful action (a redirect, 201 Created, or 200 or 201
+    from the API) may change the database."""
     if role == ANONYMOUS:
         return False
     if seen.rule.startswith(API_PREFIX):
-        return seen.expected == 200
+        return seen.expected in (200, CREATED)
     return seen.expected in SUCCESS_REDIRECTS or seen.expected == CREATED
 
 
