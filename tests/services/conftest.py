@@ -47,6 +47,8 @@ WORKER_SETTINGS = {
     "NOTIFICATION_RELAY_SECONDS": "1",
     "ESCALATION_SWEEP_SECONDS": "3600",
     "MONITORING_ROUND_SECONDS": "3600",
+    # Webhook tests receive on a loopback server over plain http (refused in production).
+    "WORKFLOW_APP_WEBHOOK_ALLOW_HTTP_LOOPBACK": "true",
 }
 
 

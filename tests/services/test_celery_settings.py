@@ -83,6 +83,7 @@ def test_beat_runs_the_sweep_and_the_relay_at_the_configured_periods(
     assert {name: (entry["task"], entry["schedule"]) for name, entry in periodic.items()} == {
         "escalation-sweep": ("workflow_app.deadlines.sweep", 30.0),
         "notification-relay": ("workflow_app.notifications.relay", 60.0),
+        "webhook-relay": ("workflow_app.webhooks.relay", 60.0),
         "monitoring-round": ("workflow_app.monitoring.round", 600.0),
     }
 
