@@ -5,6 +5,7 @@ runs, is refused; keys expire after a day."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from datetime import timedelta
 
@@ -203,3 +204,41 @@ def test_every_write_documents_the_header(client: FlaskClient, users) -> None:
         assert [p["name"] for p in headers] == ["Idempotency-Key"], (path, method)
         assert headers[0]["schema"]["maxLength"] == 255
         assert "422" in operation["responses"], (path, method)
+
+
+def test_a_creation_is_replayed_with_its_location(client: FlaskClient, users, tokens) -> None:
+    plan = factories.plan_in_state(users, "district_review")
+    url = f"/api/v1/plans/{plan.id}/comments"
+    sent = {"item_type": "plan", "body": "Lengkapi baseline"}
+    headers = {**tokens["reviewer"], "Idempotency-Key": "comment-1"}
+    first = client.post(url, json=sent, headers=headers)
+    assert first.status_code == 201, first.get_data(as_text=True)
+    again = client.post(url, json=sent, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.get_json() == first.get_json()
+    listed = client.get(url, headers=tokens["reviewer"]).get_json()
+    assert [c["text"] for c in listed["items"]] == ["Lengkapi baseline"]
+
+
+def test_an_upload_is_kept_by_its_file(client: FlaskClient, users, tokens) -> None:
+    _, report = factories.reported_plan(users, report_state="due")
+    url = f"/api/v1/reports/{report.id}/attachments"
+    headers = {**tokens["drafter"], "Idempotency-Key": "evidence-1"}
+
+    def upload(content: bytes):
+        form = {"file": (io.BytesIO(content), "bukti.pdf"), "version": str(report.version)}
+        return client.post(url, data=form, headers=headers, content_type="multipart/form-data")
+
+    first = upload(factories.MINIMAL_PDF)
+    assert first.status_code == 201, first.get_data(as_text=True)
+    again = upload(factories.MINIMAL_PDF)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    other = upload(factories.MINIMAL_PDF.replace(b"Catalog", b"Catalog "))
+    assert other.status_code == 422
+    assert other.get_json()["code"] == "idempotency_key_reused"
+    listed = client.get(url, headers=tokens["drafter"]).get_json()
+    assert len(listed["items"]) == 1
