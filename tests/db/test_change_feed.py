@@ -146,6 +146,16 @@ def test_a_report_opened_by_the_system_is_created_in_the_feed(users, tokens, cli
     assert [(i["type"], i["case_id"]) for i in opened] == [("case.created", report.id)]
 
 
+def test_a_declared_kind_s_cases_are_in_the_feed_under_their_kind(users, tokens, client) -> None:
+    proposal = factories.dak_proposal(users["drafter"])
+    db.session.commit()
+    mine = [i for i in read_all(client, tokens["reviewer"]) if i["kind"] == proposal.kind]
+    assert mine and mine[0]["type"] == "case.created"
+    assert {i["case_id"] for i in mine} == {proposal.id}
+    theirs = read_all(client, tokens["other_drafter"])
+    assert [i for i in theirs if i["kind"] == proposal.kind] == []
+
+
 # --- who sees what ---------------------------------------------------------------------------
 
 

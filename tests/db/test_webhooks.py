@@ -343,6 +343,8 @@ def test_a_secret_of_the_admin_s_own_must_be_a_standard_one(app, users, receiver
         ("https://10.1.2.3/hook", "private or local network"),
         ("https://192.168.1.10/hook", "private or local network"),
         ("https://169.254.169.254/latest/meta-data", "private or local network"),
+        ("https://[::ffff:10.0.0.1]/hook", "private or local network"),
+        ("https://0.0.0.0/hook", "private or local network"),
         ("https://user:pw@example.com/hook", "user name or password"),
     ],
 )

@@ -65,7 +65,10 @@ def check_url(url: str) -> SplitResult:
         raise UnsafeAddress(
             _l("Only https:// addresses are allowed: the events must not travel unencrypted.")
         )
-    for address in _resolve(host, port or (443 if parts.scheme == "https" else 80)):
+    for resolved in _resolve(host, port or (443 if parts.scheme == "https" else 80)):
+        # ::ffff:10.0.0.1 is 10.0.0.1: judge the IPv4 address it carries.
+        mapped = getattr(resolved, "ipv4_mapped", None)
+        address = mapped or resolved
         if loopback_ok and address.is_loopback:
             continue
         if not address.is_global or address.is_multicast:
