@@ -242,3 +242,19 @@ def test_an_upload_is_kept_by_its_file(client: FlaskClient, users, tokens) -> No
     assert other.get_json()["code"] == "idempotency_key_reused"
     listed = client.get(url, headers=tokens["drafter"]).get_json()
     assert len(listed["items"]) == 1
+
+
+def test_a_long_url_is_kept_exactly_enough(client: FlaskClient, users, tokens) -> None:
+    """However long a client makes its URL, the key's row holds it (no 500 on PostgreSQL's
+    column length) and another long URL is still another request."""
+    plan = factories.plan_in_state(users, "draft")
+    sent = json.dumps({"trigger": "submit", "version": plan.version})
+    headers = {**tokens["drafter"], "Idempotency-Key": "long"}
+    url = f"/api/v1/plans/{plan.id}/transitions?pad=" + "x" * 5000
+    first = client.post(url, data=sent, content_type=JSON, headers=headers)
+    assert first.status_code == 400 and list(first.get_json()["fields"]) == ["pad"]
+    again = client.post(url, data=sent, content_type=JSON, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = client.post(url + "y", data=sent, content_type=JSON, headers=headers)
+    assert other.status_code == 422
+    assert fired(plan.id, "submit") == 0

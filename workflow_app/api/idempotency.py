@@ -46,6 +46,7 @@ MAX_KEY = 255
 _KEY = re.compile(r"[\x20-\x7e]{1,255}")
 # Headers of an answer that a replay must carry too (a creation's Location).
 KEPT_HEADERS = ("Location", "Content-Type")
+LINE_LENGTH = 2100
 
 
 class ApiIdempotency(db.Model):
@@ -59,7 +60,7 @@ class ApiIdempotency(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(MAX_KEY))
     # "POST /api/v1/plans/3/transitions" (with the query string: DELETE's ?version=N counts).
-    request_line: Mapped[str] = mapped_column(String(2100))
+    request_line: Mapped[str] = mapped_column(String(LINE_LENGTH))
     body_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer)
     response_headers: Mapped[str | None] = mapped_column(String(4000))  # JSON object
@@ -103,8 +104,14 @@ def _fingerprint() -> str:
 
 
 def _request_line() -> str:
+    """Method, path and query; a line longer than its column keeps its start and the SHA-256
+    of the whole (still one value per request, whatever a client makes its URL)."""
     query = request.query_string.decode("latin-1")
-    return f"{request.method} {request.path}" + (f"?{query}" if query else "")
+    line = f"{request.method} {request.path}" + (f"?{query}" if query else "")
+    if len(line) > LINE_LENGTH:
+        whole = hashlib.sha256(line.encode()).hexdigest()
+        line = f"{line[: LINE_LENGTH - 72]} sha256:{whole}"
+    return line
 
 
 def _stored(user_id: int, key: str) -> ApiIdempotency | None:
