@@ -6,6 +6,7 @@ resolves what is not theirs."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.db.test_api import assert_error, bearer
+from workflow_app.accounts import delegations
+from workflow_app.accounts.models import wita_today
 from workflow_app.cases.models import CaseComment
 from workflow_app.extensions import db
 from workflow_app.firing import fire
@@ -231,6 +234,30 @@ def test_the_diff_shows_values_before_and_after_with_decimals_as_text(
             "source": None,
         }
     ]
+
+
+def test_an_acting_drafter_answers_on_behalf_of_the_drafter(
+    client: FlaskClient, users: dict
+) -> None:
+    _, comment = _returned_plan(users)
+    stand_in = factories.user("staf.6301", ("district_reviewer", "6301"))
+    delegations.create_delegation(
+        users["drafter"],
+        delegator=users["drafter"],
+        delegate=stand_in,
+        role="district_drafter",
+        region=factories.regions()["6301"],
+        starts_on=wita_today(),
+        ends_on=wita_today() + timedelta(days=3),
+    )
+    db.session.commit()
+    headers = bearer(factories.api_token(stand_in))
+    response = _reply(client, headers, comment.id, "Sudah, a.n. penyusun")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    (reply,) = response.get_json()["replies"]
+    assert reply["author"]["username"] == "staf.6301"
+    assert reply["acting_for"]["username"] == "drafter.6301"
+    assert (reply["role"], reply["answer"]) == ("district_drafter", True)
 
 
 # --- refusals ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from ..reviews.models import ITEM_TYPES
 from ..reviews.operations import BODY_MAX_LENGTH
-from .schemas import DECIMAL_PATTERN, MAX_ID, MAX_PAGE, Label, UserRef
+from .schemas import DECIMAL_PATTERN, MAX_ID, Label, Paged, UserRef
 
 ItemType = Literal["plan", "challenge", "indicator", "activity"]
 assert set(ItemType.__args__) == set(ITEM_TYPES)  # type: ignore[attr-defined]
@@ -40,13 +40,6 @@ def _text(value: object) -> object:
 
 
 # --- requests ----------------------------------------------------------------------------
-
-
-class CommentQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class CommentRequest(BaseModel):
@@ -139,11 +132,10 @@ class CommentThread(BaseModel):
     )
 
 
-class CommentList(BaseModel):
-    items: list[CommentThread] = Field(description="Oldest first.")
-    total: int
-    limit: int
-    offset: int
+class CommentList(Paged):
+    """A page of a plan's comments, oldest first."""
+
+    items: list[CommentThread]
     open: int = Field(description="How many of all the plan's comments are open.")
     can_comment: bool = Field(description="The caller may comment now (POST …/comments).")
     can_reply: bool = Field(description="The caller may answer threads now (POST …/replies).")
@@ -238,9 +230,8 @@ class CaseCommentOut(BaseModel):
     created_at: datetime
 
 
-class CaseCommentList(BaseModel):
-    items: list[CaseCommentOut] = Field(description="Oldest first.")
-    total: int
-    limit: int
-    offset: int
+class CaseCommentList(Paged):
+    """A page of a declared case's comments, oldest first."""
+
+    items: list[CaseCommentOut]
     can_comment: bool = Field(description="The caller may comment now (POST …/comments).")

@@ -168,11 +168,11 @@ def _thread_url(comment: ReviewComment) -> str:
     summary="The plan's review comments as threads (replies, who resolved), oldest first, a "
     "page at a time; with whether the caller may comment or answer now.",
     tag=TAG,
-    query=r.CommentQuery,
+    query=s.PageQuery,
     response=r.CommentList,
     errors=(400, *READ_ERRORS),
 )
-def plan_comments(plan_id: int, query: r.CommentQuery) -> r.CommentList:
+def plan_comments(plan_id: int, query: s.PageQuery) -> r.CommentList:
     user, plan = _plan(plan_id)
     every = operations.comments_of(plan.id)
     context = _Context.of(user, plan)
@@ -385,11 +385,11 @@ def _case(kind: str, case_id: int) -> tuple[User, DeclaredCase]:
     CASE_RULE + "/comments",
     summary="The reviewers' comments on a declared case, oldest first, a page at a time.",
     tag=CASES_TAG,
-    query=r.CommentQuery,
+    query=s.PageQuery,
     response=r.CaseCommentList,
     errors=(400, *READ_ERRORS),
 )
-def case_comments_list(kind: str, case_id: int, query: r.CommentQuery) -> r.CaseCommentList:
+def case_comments_list(kind: str, case_id: int, query: s.PageQuery) -> r.CaseCommentList:
     user, case = _case(kind, case_id)
     selection = select(CaseComment).where(CaseComment.case_id == case.id)
     total = db.session.scalar(select(func.count()).select_from(selection.subquery())) or 0
