@@ -1,7 +1,7 @@
 """/api/v1 writes on an action plan: create one, change its header, challenges, indicators and
-activities, export it, and import its activities from a workbook, each through the operation
-the web's page calls (plans/operations.py, spreadsheets/activity_import.py) in one unit of
-work, on the version the caller read (409 stale if the plan changed since).
+activities, each through the operation the web's page calls (plans/operations.py) in one unit
+of work, on the version the caller read (409 stale if the plan changed since). Its files (the
+exports, the import template, the activity import) are in plan_file_views.py.
 
 Refusals as on the web: a plan the caller may not see is 404; one they see but may not edit
 403 (the partner, the province, the district's reviewer); one not editable in its state 409
@@ -13,11 +13,10 @@ the operation's own refusals name the fields they concern: funding beyond its ca
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from decimal import Decimal
 
-from flask import Response, current_app, url_for
-from flask_babel import force_locale
+from flask import Response, url_for
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 from sqlalchemy import select
@@ -31,12 +30,7 @@ from ..plans.forms import VOLUME
 from ..plans.models import PLAN_KIND_NAME, ActionPlan, Activity
 from ..plans.vocabulary import indicator_value_kind
 from ..regions.models import Region
-from ..security.body_limit import FILE_BODY_LIMITS
 from ..spreadsheets import layout
-from ..spreadsheets.activity_import import MAX_BYTES, FileRejected, RowsRejected, read_activities
-from ..spreadsheets.plan_export import filename_stem, plan_sheets
-from ..spreadsheets.tabular import XLSX_MIMETYPE, download
-from ..spreadsheets.template import import_template, template_filename
 from ..unit_of_work import STALE_MESSAGE, unit_of_work
 from ..workflows import roles
 from . import case_views, serialize
@@ -44,27 +38,16 @@ from . import plan_write_schemas as w
 from . import schemas as s
 from .auth import api_user
 from .blueprint import endpoint
-from .errors import ApiError, error_response, validation_fields
+from .errors import ApiError
 
 TAG = "plans"
 PLAN = "/plans/<int:plan_id>"
 ACTIVITY = PLAN + "/activities/<int:activity_id>"
 WRITE_ERRORS = case_views.WRITE_ERRORS
 READ_ERRORS = case_views.READ_ERRORS
-CSV_TYPE = "text/csv"
-IMPORT_ENDPOINT = "import_plan_activities"
 
 
-def _workbook_limit() -> int:
-    """The workbook is the body: as large as the web's upload of it takes (the import's own
-    limit, within the web's body limit), not the JSON limit."""
-    return min(MAX_BYTES, int(current_app.config["MAX_CONTENT_LENGTH"]))
-
-
-FILE_BODY_LIMITS[f"api.{IMPORT_ENDPOINT}"] = _workbook_limit
-
-
-def _invalid(fields: dict[str, list[str]]) -> ValidationError:
+def invalid(fields: dict[str, list[str]]) -> ValidationError:
     """Rules the document cannot state (a year of the plan's period, an agency of its region,
     the funding caps, a body that is not a workbook) refused as pydantic refuses a rule stated
     in a validator: 400 validation_error naming each field (a path such as funding.0.year),
@@ -85,7 +68,7 @@ def _invalid(fields: dict[str, list[str]]) -> ValidationError:
 
 
 @contextmanager
-def _refused_as(names: Sequence[str], *, conflict: bool = False) -> Iterator[None]:
+def refused_as(names: Sequence[str], *, conflict: bool = False) -> Iterator[None]:
     """An operation's InvalidInput as 400 validation_error (409 conflict: it is about other
     contents or plans, not the request alone) naming the fields `names`."""
     try:
@@ -94,10 +77,10 @@ def _refused_as(names: Sequence[str], *, conflict: bool = False) -> Iterator[Non
         fields = {name: [exc.message] for name in names}
         if conflict:
             raise ApiError(409, "conflict", exc.message, fields=fields) from None
-        raise _invalid(fields) from None
+        raise invalid(fields) from None
 
 
-def _editable(plan_id: int, version: int) -> tuple[User, ActionPlan]:
+def editable_plan(plan_id: int, version: int) -> tuple[User, ActionPlan]:
     """The caller and the plan, if they may edit it now (404, 403, 409 invalid_state) on the
     version they read (409 stale): refused before its contents are looked at."""
     user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
@@ -107,8 +90,9 @@ def _editable(plan_id: int, version: int) -> tuple[User, ActionPlan]:
     return user, plan
 
 
-def _detail(user: User, plan: ActionPlan) -> s.PlanDetail:
-    return serialize.plan_detail(user, plan)  # type: ignore[no-any-return]
+def plan_detail(user: User, plan: ActionPlan) -> s.PlanDetail:
+    """The plan as GET /plans/{id} answers it."""
+    return serialize.plan_detail(user, plan)
 
 
 def _created(model: s.PlanDetail, location: str) -> Response:
@@ -142,7 +126,7 @@ def _creation_region(user: User, code: str | None) -> Region:
     if code is not None:
         region = db.session.scalar(select(Region).where(Region.code == code))
         if region is None:
-            raise _invalid({"region": ["no region has this code"]})
+            raise invalid({"region": ["no region has this code"]})
         return region
     regions = access.creation_regions(user)
     if not regions:
@@ -150,7 +134,7 @@ def _creation_region(user: User, code: str | None) -> Region:
         raise RoleNotAllowed(f"only a {creator} may create plans")
     if len(regions) > 1:
         choices = ", ".join(r.code for r in regions)
-        raise _invalid({"region": [f"give the district, one of {choices}"]})
+        raise invalid({"region": [f"give the district, one of {choices}"]})
     return regions[0]
 
 
@@ -168,7 +152,7 @@ def _creation_region(user: User, code: str | None) -> Region:
 def create_plan(body: w.PlanCreateRequest) -> Response:
     user = api_user()
     region = _creation_region(user, body.region)
-    with _refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
+    with refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
         plan = operations.create_plan(
             user,
             region,
@@ -176,7 +160,7 @@ def create_plan(body: w.PlanCreateRequest) -> Response:
             period_start=body.period_start,
             period_end=body.period_end,
         )
-    return _created(_detail(user, plan), url_for("api.plan_detail", plan_id=plan.id))
+    return _created(plan_detail(user, plan), url_for("api.plan_detail", plan_id=plan.id))
 
 
 @endpoint(
@@ -189,8 +173,8 @@ def create_plan(body: w.PlanCreateRequest) -> Response:
     errors=WRITE_ERRORS,
 )
 def update_plan_header(plan_id: int, body: w.PlanHeaderRequest) -> s.PlanDetail:
-    with _refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
-        user, plan = _editable(plan_id, body.version)
+    with refused_as(("period_start", "period_end"), conflict=True), unit_of_work():
+        user, plan = editable_plan(plan_id, body.version)
         operations.update_header(
             user,
             plan,
@@ -199,7 +183,7 @@ def update_plan_header(plan_id: int, body: w.PlanHeaderRequest) -> s.PlanDetail:
             period_start=body.period_start,
             period_end=body.period_end,
         )
-    return _detail(user, plan)
+    return plan_detail(user, plan)
 
 
 # --- challenges and indicators ------------------------------------------------------------------
@@ -216,11 +200,11 @@ def update_plan_header(plan_id: int, body: w.PlanHeaderRequest) -> s.PlanDetail:
 )
 def replace_plan_challenges(plan_id: int, body: w.ChallengesRequest) -> s.PlanDetail:
     with unit_of_work():
-        user, plan = _editable(plan_id, body.version)
+        user, plan = editable_plan(plan_id, body.version)
         operations.replace_challenges(
             user, plan, expected_version=body.version, descriptions=body.items
         )
-    return _detail(user, plan)
+    return plan_detail(user, plan)
 
 
 def _indicators(plan: ActionPlan, items: list[w.IndicatorIn]) -> list[operations.IndicatorData]:
@@ -239,7 +223,7 @@ def _indicators(plan: ActionPlan, items: list[w.IndicatorIn]) -> list[operations
                 fields[f"{where}.targets.{j}.year"] = [reason]
             _number(target.value, kind, f"{where}.targets.{j}.value", fields)
     if fields:
-        raise _invalid(fields)
+        raise invalid(fields)
     return [
         operations.IndicatorData(
             name=item.name.strip(),
@@ -262,13 +246,13 @@ def _indicators(plan: ActionPlan, items: list[w.IndicatorIn]) -> list[operations
     errors=WRITE_ERRORS,
 )
 def replace_plan_indicators(plan_id: int, body: w.IndicatorsRequest) -> s.PlanDetail:
-    with _refused_as(("items",)), unit_of_work():
-        user, plan = _editable(plan_id, body.version)
+    with refused_as(("items",)), unit_of_work():
+        user, plan = editable_plan(plan_id, body.version)
         indicators = _indicators(plan, body.items)
         operations.replace_indicators(
             user, plan, expected_version=body.version, indicators=indicators
         )
-    return _detail(user, plan)
+    return plan_detail(user, plan)
 
 
 # --- activities ---------------------------------------------------------------------------------
@@ -294,7 +278,7 @@ def _activity_data(plan: ActionPlan, body: w.ActivityRequest) -> operations.Acti
         if reason:
             fields[f"funding.{i}.year"] = [reason]
     if fields:
-        raise _invalid(fields)
+        raise invalid(fields)
     return operations.ActivityData(
         sub_sector=body.sub_sector.value,
         activity_type=body.activity_type.value,
@@ -351,13 +335,13 @@ def _activity_out(a: Activity) -> s.ActivityOut:
     errors=WRITE_ERRORS,
 )
 def add_plan_activity(plan_id: int, body: w.ActivityRequest) -> Response:
-    with _refused_as(("funding",)), unit_of_work():
-        user, plan = _editable(plan_id, body.version)
+    with refused_as(("funding",)), unit_of_work():
+        user, plan = editable_plan(plan_id, body.version)
         activity = operations.add_activity(
             user, plan, expected_version=body.version, data=_activity_data(plan, body)
         )
     where = url_for("api.plan_activity", plan_id=plan.id, activity_id=activity.id)
-    return _created(_detail(user, plan), where)
+    return _created(plan_detail(user, plan), where)
 
 
 @endpoint(
@@ -383,8 +367,8 @@ def plan_activity(plan_id: int, activity_id: int) -> s.ActivityOut:
     errors=WRITE_ERRORS,
 )
 def update_plan_activity(plan_id: int, activity_id: int, body: w.ActivityRequest) -> s.PlanDetail:
-    with _refused_as(("funding",)), unit_of_work():
-        user, plan = _editable(plan_id, body.version)
+    with refused_as(("funding",)), unit_of_work():
+        user, plan = editable_plan(plan_id, body.version)
         _activity(plan, activity_id)
         operations.update_activity(
             user,
@@ -393,7 +377,7 @@ def update_plan_activity(plan_id: int, activity_id: int, body: w.ActivityRequest
             expected_version=body.version,
             data=_activity_data(plan, body),
         )
-    return _detail(user, plan)
+    return plan_detail(user, plan)
 
 
 @endpoint(
@@ -407,102 +391,6 @@ def update_plan_activity(plan_id: int, activity_id: int, body: w.ActivityRequest
 )
 def delete_plan_activity(plan_id: int, activity_id: int, query: w.VersionQuery) -> s.PlanDetail:
     with unit_of_work():
-        user, plan = _editable(plan_id, query.version)
+        user, plan = editable_plan(plan_id, query.version)
         operations.delete_activity(user, plan, activity_id, expected_version=query.version)
-    return _detail(user, plan)
-
-
-# --- files --------------------------------------------------------------------------------------
-
-
-def _language_of(user: User) -> AbstractContextManager[None]:
-    """A file is for people: in the caller's language, as the web gives it to them (the API's
-    own messages stay English)."""
-    return force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-@endpoint(
-    "GET",
-    PLAN + "/export",
-    summary="The plan as the web exports it: XLSX (every part; its activities import again) or "
-    "CSV (one row per funding line; dialect=id for Excel under Indonesian settings).",
-    tag=TAG,
-    query=w.ExportQuery,
-    response=None,
-    files=(XLSX_MIMETYPE, CSV_TYPE),
-    errors=(400, 401, 404),
-)
-def export_plan(plan_id: int, query: w.ExportQuery) -> Response:
-    user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
-    with _language_of(user):
-        return download(
-            plan_sheets(plan, query.format), query.format, filename_stem(plan), query.dialect
-        )
-
-
-@endpoint(
-    "GET",
-    PLAN + "/import-template",
-    summary="The workbook to fill in for importing the plan's activities (its years, the "
-    "agencies of its district and the province, the closed lists as drop-downs).",
-    tag=TAG,
-    response=None,
-    files=(XLSX_MIMETYPE,),
-    errors=READ_ERRORS,
-)
-def plan_import_template(plan_id: int) -> Response:
-    user, plan = case_views.find(PLAN_KIND_NAME, plan_id)
-    with _language_of(user):
-        content = import_template(plan)
-    response = Response(content, mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{template_filename(plan)}"'
-    return response
-
-
-def _rows_refused(exc: RowsRejected) -> Response:
-    """Every invalid cell, by sheet, row (as Excel numbers it) and column header: under
-    `fields` as every field error, and as `problems` (code invalid_cell)."""
-    fields: dict[str, list[str]] = {}
-    problems = []
-    for error in exc.errors:
-        where = f"{error.sheet}.{error.row}.{error.column}"
-        fields.setdefault(where, []).append(error.reason)
-        problems.append({"field": where, "code": "invalid_cell", "message": error.reason})
-    return error_response(
-        400,
-        "validation_error",
-        "some rows are invalid; nothing was imported",
-        fields=validation_fields(_invalid(fields)),
-        problems=problems,
-    )
-
-
-@endpoint(
-    "POST",
-    PLAN + "/activities/import",
-    name=IMPORT_ENDPOINT,
-    summary="Replace all the plan's activities and their funding by those of a workbook in the "
-    "import template's layout (the body, at most 5 MB), on the plan's version (?version=N). "
-    "Nothing is saved unless every row is valid: each invalid cell is named by sheet, row and "
-    "column.",
-    tag=TAG,
-    query=w.VersionQuery,
-    response=s.PlanDetail,
-    raw_body=(XLSX_MIMETYPE,),
-    errors=(400, 401, 403, 404, 409, 413, 415),
-)
-def import_plan_activities(
-    plan_id: int, query: w.VersionQuery, body: bytes
-) -> s.PlanDetail | Response:
-    try:
-        with _refused_as(("body",)), unit_of_work():
-            user, plan = _editable(plan_id, query.version)
-            activities = read_activities(body, plan)
-            operations.replace_activities(
-                user, plan, expected_version=query.version, activities=activities
-            )
-    except FileRejected as exc:
-        raise _invalid({"body": [exc.message]}) from None
-    except RowsRejected as exc:
-        return _rows_refused(exc)
-    return _detail(user, plan)
+    return plan_detail(user, plan)

@@ -12,11 +12,12 @@ from . import (  # noqa: F401
     inbox_views,
     lookup_views,
     openapi,
+    plan_file_views,
     plan_views,
     plan_write_views,
     report_views,
-    review_views,
     report_write_views,
+    review_views,
     sync_views,
     task_views,
 )
