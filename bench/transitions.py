@@ -286,6 +286,15 @@ INSERT_CHANGE = (
     " (CAST(CAST(pg_current_xact_id() AS text) AS bigint), 'case.transitioned', %(version)s,"
     " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s) RETURNING id"
 )
+# webhooks/outbox: a delivery per active webhook wanting the event's type (usually none).
+INSERT_WEBHOOK_DELIVERIES = (
+    "INSERT INTO webhook_delivery (webhook_id, event_id, status, attempts, next_attempt_at,"
+    " created_at) SELECT webhook.id, change_event.id, 'pending', 0, %(at)s, %(at)s"
+    " FROM webhook JOIN change_event ON (webhook.event_types LIKE"
+    " '%%' || (',' || change_event.type || ',') || '%%')"
+    " WHERE webhook.active IS true AND change_event.id = ANY(%(events)s)"
+    " ORDER BY change_event.id, webhook.id RETURNING webhook_delivery.id"
+)
 UPDATE_PLAN = (
     "UPDATE action_plan SET due_at = %(due_at)s, state = %(state)s, version = %(version)s + 1,"
     " updated_at = %(at)s, state_entered_at = %(at)s WHERE id = %(id)s AND version = %(version)s"
@@ -485,7 +494,9 @@ def transition_raw(
     if "change_event" in db.metadata.tables:
         data = {"trigger": trigger, "from_state": state, "to_state": spec["to"]}
         change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
-        run(INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}).fetchone()
+        (event_id,) = run(INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}).fetchone()
+        if "webhook_delivery" in db.metadata.tables:
+            run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
     updated = run(
         UPDATE_PLAN,
         {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
