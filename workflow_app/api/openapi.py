@@ -38,6 +38,10 @@ STATUS_TEXT = {
     403: "The caller's role may not do this (forbidden).",
     404: "Not found, or not visible to the caller (not_found).",
     409: "Not possible now (invalid_state, guard_failed) or changed meanwhile (stale).",
+    413: (
+        "Too large: the body (payload_too_large), or a file beyond what one file or one "
+        "report may hold (file_too_large, evidence_bytes_limit)."
+    ),
     415: "The body is not JSON (unsupported_media_type).",
     429: (
         "Too many requests (rate_limited): more than API_RATE_LIMIT (600 per minute unless "
