@@ -92,6 +92,32 @@ def test_the_api_caller_is_the_actor_of_an_update_whatever_web_session_it_sends(
     assert last.version == plan.version
 
 
+def test_an_api_write_names_the_token_s_user_not_the_browser_s(app, users, tokens) -> None:
+    from tests.conftest import signed_in
+
+    plan = factories.complete_plan(users["drafter"])
+    db.session.commit()
+    browser = signed_in(app, "admin")  # the admin's session cookie goes along
+    response = browser.put(
+        f"/api/v1/plans/{plan.id}/header",
+        json={
+            "version": plan.version,
+            "title": "Rencana lewat API",
+            "period_start": plan.period_start,
+            "period_end": plan.period_end,
+        },
+        headers=tokens["drafter"],
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    last = read_all(browser, tokens["reviewer"])[-1]
+    assert (last["type"], last["data"], last["version"]) == (
+        "case.updated",
+        {"changed": ["title"]},
+        response.get_json()["version"],
+    )
+    assert last["actor"]["username"] == users["drafter"].username
+
+
 def test_a_web_user_is_the_actor_of_an_update(app, users) -> None:
     plan = factories.complete_plan(users["drafter"])
     db.session.commit()
