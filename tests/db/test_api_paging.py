@@ -119,3 +119,14 @@ def test_an_unknown_paging_parameter_is_refused(client: FlaskClient, users, path
     answer = client.get(url, query_string={"page": 2}, headers=headers)
     assert answer.status_code == 400
     assert set(answer.get_json()["fields"]) == {"page"}
+
+
+def test_a_report_history_comes_a_page_at_a_time(client: FlaskClient, users) -> None:
+    _, report = factories.reported_plan(users, report_state="verified")
+    headers = bearer(factories.api_token(users["provincial"]))
+    url = f"/api/v1/reports/{report.id}/history"
+    whole = client.get(url, headers=headers).get_json()
+    detail = client.get(f"/api/v1/reports/{report.id}", headers=headers).get_json()
+    assert whole["items"] == detail["history"]  # the detail's history, paged
+    ids = _check_paging(client, url, headers, len(detail["history"]), lambda e: e["id"])
+    assert ids == sorted(ids) and len(ids) >= 3  # opened, submitted, verified

@@ -489,6 +489,14 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         scoped(api(READ_DUE_REPORT)),
         scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
     ),
+    ("GET", "/api/v1/reports/<int:report_id>/history"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
+    ),
+    ("GET", "/api/v1/reports/<int:report_id>/transitions"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
+    ),
     ("POST", "/api/v1/reports/<int:report_id>/transitions"): (
         scoped(
             api(answers(403, district_drafter=200, partner=404)),

@@ -38,4 +38,6 @@ serve(
     response=s.ReportDetail,
     detail=serialize.report_detail,
     summary="A progress report with its lines, indicator values, history and actions.",
+    history="The report's own history, oldest first, a page at a time.",
+    actions="The actions the caller may take on the report now.",
 )
