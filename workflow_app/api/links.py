@@ -11,7 +11,7 @@ and a link can only point at an operation that is served.
 
 - A body *identifies* the path parameter `x` when a GET …/{x} answers it (PlanDetail, plan_id),
   or when its fields are a subset of exactly one such body's (PlanSummary ⊂ PlanDetail), or
-  when a GET list at P answers it in `items` and an operation at P/{x} exists.
+  when a GET list at P answers it in `items` and operations at (or below) P/{x} exist.
 - An operation's answer binds: its own path parameters (`$request.path.x`); the identified
   parameter (`…/id`) and fields named like a path parameter (a report's `plan_id`, a case's
   `kind`); `…/<seg>/0/id` for a target below /<seg>/{x} (a plan's `activities`); and the
@@ -102,9 +102,14 @@ def _identities(operations: list[_Operation], schemas: dict[str, Any]) -> dict[s
         for _, model in _success(op.spec):
             member = _items_model(schemas, model)
             if member and member not in identity and "id" in _properties(schemas, member):
-                below = [p for p in paths if re.fullmatch(re.escape(op.path) + r"/{(\w+)}", p)]
+                # …/{x} itself, or only operations below it (/notifications/{x}/read)
+                below = {
+                    found.group(1)
+                    for p in paths
+                    if (found := re.match(re.escape(op.path) + r"/{(\w+)}(/|$)", p))
+                }
                 if len(below) == 1:
-                    identity[member] = _PARAM.findall(below[0])[-1]
+                    identity[member] = below.pop()
     details = dict(identity)
     for model in schemas:  # a summary: its fields a subset of exactly one identified body's
         fields = set(_properties(schemas, model))

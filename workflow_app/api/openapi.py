@@ -170,10 +170,12 @@ def document() -> dict[str, Any]:
     """The document for the app's loaded definitions (apps may load different ones)."""
     served = copy.deepcopy(_models_document())
     _add_vocabulary(served)
+    _form_parts(served)
+    _closed_maps(list(served["components"]["schemas"].values()))
+    add_links(served)  # last: links read the final bodies and parameters
     return served
 
 
-    add_links(served)  # last: links read the final bodies and parameters
 def _add_vocabulary(served: dict[str, Any]) -> None:
     """State and trigger names as enums per kind, so a generated client has them as
     constants: `{Kind}State` on the kind's bodies and its list's `state` filter,
@@ -203,10 +205,53 @@ def _add_vocabulary(served: dict[str, Any]) -> None:
             "required": True,
             "content": _json_content({"$ref": REF.format(model=request["title"])}),
         }
-        listed = served["paths"].get(openapi_path(f"/{kind}s"), {}).get("get")
-        for parameter in listed["parameters"] if listed else []:
-            if parameter["name"] == "state":
-                parameter["schema"] = {"$ref": REF.format(model=state)}
+        # The state filter of the kind's lists: /{kind}s and below it without an id (export).
+        collection = openapi_path(f"/{kind}s")
+        for path, item in served["paths"].items():
+            if path != collection and not (path.startswith(collection + "/") and "{" not in path):
+                continue
+            for parameter in item.get("get", {}).get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] == "state":
+                    parameter["schema"] = {"$ref": REF.format(model=state)}
+
+
+def _closed_maps(schema: Any) -> None:
+    """A map keyed by a pattern (activity id → figures) takes no other key: pydantic refuses
+    one. pydantic writes `patternProperties`, which would allow any other key; the document
+    says the same as `propertyNames` (the key's pattern) and `additionalProperties` (the
+    value's schema), which generated clients read as a typed map."""
+    if isinstance(schema, list):
+        for item in schema:
+            _closed_maps(item)
+    if not isinstance(schema, dict):
+        return
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in schema:
+        [(pattern, value)] = schema.pop("patternProperties").items()
+        schema["propertyNames"] = {"pattern": pattern}
+        schema["additionalProperties"] = value
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            _closed_maps(list(value.values()))
+        elif key not in ("examples", "default", "enum", "const"):
+            _closed_maps(value)
+
+
+def _form_parts(served: dict[str, Any]) -> None:
+    """A multipart/form-data body cannot send null: an optional part is left out instead, so
+    its model's properties are described without `null` (like query parameters)."""
+    schemas = served["components"]["schemas"]
+    for item in served["paths"].values():
+        for operation in item.values():
+            form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+            name = (form or {}).get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+            properties = schemas.get(name, {}).get("properties", {})
+            for key, prop in properties.items():
+                sendable = _sendable(prop)
+                properties[key] = {
+                    **sendable,
+                    **{k: prop[k] for k in ("title", "description") if k in prop},
+                }
 
 
 @cache
