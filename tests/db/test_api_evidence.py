@@ -230,3 +230,28 @@ def test_the_body_is_strict_multipart(client: FlaskClient, users, tokens, due) -
         sent = client.post(url, data=form, content_type="multipart/form-data", headers=drafter)
         assert field in assert_error(sent, 400, "validation_error")["fields"], form
     assert stored_attachments() == 0
+
+
+def test_the_change_feed_tells_an_upload_and_a_removal_without_a_new_version(
+    client: FlaskClient, users, tokens, due
+) -> None:
+    def report_events() -> list[dict]:
+        feed = client.get("/api/v1/changes?limit=500", headers=tokens["provincial"]).get_json()
+        return [i for i in feed["items"] if i["kind"] == "report" and i["case_id"] == due.id]
+
+    seen = len(report_events())
+    made = upload(client, due, tokens["drafter"])
+    assert made.status_code == 201, made.get_data(as_text=True)
+    made = made.get_json()
+    removed = client.delete(
+        f"/api/v1/reports/{due.id}/attachments/{made['id']}?version={due.version}",
+        headers=tokens["drafter"],
+    )
+    assert removed.status_code == 200
+    news = report_events()[seen:]
+    assert [(e["type"], e["data"]) for e in news] == [
+        ("case.updated", {"changed": ["report_attachment"]}),
+        ("case.updated", {"changed": ["report_attachment"]}),
+    ]
+    assert {e["version"] for e in news} == {due.version}  # figures typed meanwhile stay saveable
+    assert {e["actor"]["username"] for e in news} == {"drafter.6301"}

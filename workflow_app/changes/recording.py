@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Text, cast, event, func, insert, inspect, literal, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..extensions import db
 from ..history import CaseRecord, CaseTransition
@@ -36,6 +36,7 @@ BOOKKEEPING = frozenset({"version", "updated_at"})
 # What a transition itself changes on the case row.
 TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at"})
 CONTENTS = "contents"
+PARTS_KEY = "change_events_parts_written"
 
 # hook(connection, events): the rows just inserted, each with its id.
 Recorded = Callable[[Connection, list[dict[str, Any]]], None]
@@ -172,12 +173,39 @@ def _after_flush(session: Session, flush_context: object) -> None:
         update.changed |= changed
         actor = acting_user()
         update.actor_id = actor.id if actor is not None else update.actor_id
+    for model, case_id, part in session.info.pop(PARTS_KEY, ()):
+        # A row that is part of a case without moving its version (an evidence file) was
+        # written or deleted: its case changed all the same, as the feed tells.
+        case = session.get(model, case_id)
+        if case is not None:
+            update = pending.setdefault((model, case_id), _Update(case))
+            update.changed.add(part)
+            actor = acting_user()
+            update.actor_id = actor.id if actor is not None else update.actor_id
     if not history:
         return
     connection = session.connection()
     rows = _take_pending(session, transitioned)
     rows += [_transition_event(session, connection, row) for row in history]
     _insert(connection, rows)
+
+
+def record_parts_of(model: type, relationship: str) -> None:
+    """Rows of `model` are parts of the case its `relationship` leads to: writing or deleting
+    one (an orphan removed from its collection too) is a change of that case."""
+
+    def written(mapper: Any, connection: Connection, target: Any) -> None:
+        session = object_session(target)
+        if session is None:
+            return
+        leads_to = mapper.relationships[relationship]
+        (column, _), *_ = leads_to.local_remote_pairs
+        case_id = getattr(target, mapper.get_property_by_column(column).key)
+        parts = session.info.setdefault(PARTS_KEY, [])
+        parts.append((leads_to.mapper.class_, case_id, mapper.local_table.name))
+
+    event.listen(model, "after_insert", written)
+    event.listen(model, "after_delete", written)
 
 
 @event.listens_for(db.session, "before_commit")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..changes.recording import record_parts_of
 from ..firing import Fired, on_entering
 from ..plans.access import scope_of
 from ..plans.kind import plan_facts
@@ -16,7 +17,7 @@ from ..subjects import CaseKind, register_kind
 from ..workflows import REPORT_WORKFLOW, definition_of
 from . import evidence  # noqa: F401  (registers its files with the unit of work)
 from .access import can_view_report, visible_reports
-from .models import REPORT_KIND_NAME, ProgressReport
+from .models import REPORT_KIND_NAME, ProgressReport, ReportAttachment
 from .requirements import MONITORING
 
 
@@ -56,6 +57,10 @@ REPORT_KIND = register_kind(
         incomplete="the report is not complete",
     )
 )
+
+# An evidence file added or taken back is a change of its report for the change feed, though
+# the report's version stays (figures typed meanwhile are not refused as stale for it).
+record_parts_of(ReportAttachment, "report")
 
 
 @on_entering
