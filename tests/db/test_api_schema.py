@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import uuid
 from typing import Any
 
@@ -25,6 +26,7 @@ from .. import factories
 from ..external import unavailable
 
 MAX_EXAMPLES = 10  # per operation, generation mode and role: bounded, under a second each
+FUZZ_SECONDS = 120  # the deadline of the run over every operation, per role
 STATEFUL_EXAMPLES = 40  # scenarios per role, of at most STATEFUL_STEPS linked calls
 STATEFUL_STEPS = 8
 # The district drafter writes plans and reports; the provincial reviewer reviews them.
@@ -121,7 +123,8 @@ def test_every_link_leads_to_a_served_operation_with_the_parameters_it_fills(
         _, _, target = operations[link["operationId"]]
         _, path, source_op = operations[source]
         taken = {(p["in"], p["name"]) for p in target["parameters"]}
-        body = target.get("requestBody", {}).get("content", {}).get("application/json", {})
+        # The body's schema, JSON or a form (a link fills a field of either).
+        body = next(iter(target.get("requestBody", {}).get("content", {}).values()), {})
         expressions = []
         for key, expression in link["parameters"].items():
             location, parameter = key.split(".")
@@ -361,19 +364,44 @@ def _run_checks(case: Any, headers: dict[str, str]) -> None:
     case.call_and_validate(headers=headers, **_all_checks())
 
 
+def _fuzz(strategies: list[Any], headers: dict[str, str], share: float) -> None:
+    """Up to MAX_EXAMPLES cases drawn from `strategies`, each sent and checked. No deadline
+    per example (a loaded machine would fail them at random): the run has one instead, shared
+    out among the operations; past its `share` of seconds an operation sends no more (its
+    first example always goes)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    started, sent = time.monotonic(), [0]
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=st.one_of(strategies))
+    def run(case: Any) -> None:
+        if sent[0] and time.monotonic() - started > share:
+            return
+        sent[0] += 1
+        _run_checks(case, headers)
+
+    run()
+
+
 @pytest.mark.parametrize("role", FUZZ_ROLES)
 def test_schemathesis_every_check_on_every_operation(fuzzing: dict[str, Any], role: str) -> None:
     """Every operation, schema-valid and schema-invalid requests, as a district drafter and as
     the provincial reviewer, with all of Schemathesis' checks: no 5xx; status, content type,
     headers and body as documented; a schema-valid request is not refused as invalid (400) and
     a schema-invalid one is; authentication is enforced."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
     from schemathesis import GenerationMode
 
     schema, headers = fuzzing["schema"], _tokens(fuzzing, role)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9
+    share = FUZZ_SECONDS / (2 * len(operations))  # seconds per operation and mode
     for operation in operations:
         names = re.findall(r"{(\w+)}", operation.path)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -383,17 +411,7 @@ def test_schemathesis_every_check_on_every_operation(fuzzing: dict[str, Any], ro
                 # Half the cases on objects that exist, so more than "not found" is tried.
                 strategies.append(operation.as_strategy(mode, path_parameters=known))
 
-            @settings(
-                max_examples=MAX_EXAMPLES,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=st.one_of(strategies))
-            def run(case: Any) -> None:
-                _run_checks(case, headers)
-
-            run()
+            _fuzz(strategies, headers, share)
 
 
 @pytest.mark.parametrize("role", FUZZ_ROLES)

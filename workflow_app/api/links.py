@@ -37,6 +37,7 @@ class _Operation:
     method: str
     spec: dict[str, Any]
     params: list[str] = field(default_factory=list)
+    _schemas: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -55,11 +56,10 @@ class _Operation:
         return "body" if VERSION in _properties(self._schemas, self.request_model()) else None
 
     def request_model(self) -> str | None:
+        """The model of the body (JSON or a form), if it has one."""
         content = self.spec.get("requestBody", {}).get("content", {})
-        schema = content.get("application/json", {}).get("schema", {})
-        return _model_name(schema)
-
-    _schemas: dict[str, Any] = field(default_factory=dict, repr=False)
+        models = [_model_name(media.get("schema")) for media in content.values()]
+        return next((m for m in models if m), None)
 
 
 def _model_name(schema: dict[str, Any] | None) -> str | None:
