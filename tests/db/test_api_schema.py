@@ -285,8 +285,21 @@ def test_known_objects_answer_within_the_document(fuzzing: dict[str, Any]) -> No
     assert seen >= 8
 
 
-def _tokens(fuzzing: dict[str, Any], role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {fuzzing['tokens'][role]}"}
+def _signed_in(fuzzing: dict[str, Any], role: str) -> Any:
+    """The schema, every request it generates carrying the token of `role` (its own auth
+    provider: explicit credentials, so ignored_auth checks that the same call without them,
+    or with wrong ones, is refused)."""
+    schema, token = fuzzing["schema"], fuzzing["tokens"][role]
+
+    @schema.auth()
+    class Token:
+        def get(self, case: Any, ctx: Any) -> str:
+            return token
+
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    return schema
 
 
 def _fresh_idempotency_key(case: Any) -> None:
@@ -358,13 +371,13 @@ def _all_checks() -> dict[str, Any]:
     }
 
 
-def _run_checks(case: Any, headers: dict[str, str]) -> None:
+def _run_checks(case: Any) -> None:
     """Send `case` and validate the answer with every Schemathesis check."""
     _fresh_idempotency_key(case)
-    case.call_and_validate(headers=headers, **_all_checks())
+    case.call_and_validate(**_all_checks())
 
 
-def _fuzz(strategies: list[Any], headers: dict[str, str], share: float) -> None:
+def _fuzz(strategies: list[Any], share: float) -> None:
     """Up to MAX_EXAMPLES cases drawn from `strategies`, each sent and checked. No deadline
     per example (a loaded machine would fail them at random): the run has one instead, shared
     out among the operations; past its `share` of seconds an operation sends no more (its
@@ -385,7 +398,7 @@ def _fuzz(strategies: list[Any], headers: dict[str, str], share: float) -> None:
         if sent[0] and time.monotonic() - started > share:
             return
         sent[0] += 1
-        _run_checks(case, headers)
+        _run_checks(case)
 
     run()
 
@@ -398,7 +411,7 @@ def test_schemathesis_every_check_on_every_operation(fuzzing: dict[str, Any], ro
     a schema-invalid one is; authentication is enforced."""
     from schemathesis import GenerationMode
 
-    schema, headers = fuzzing["schema"], _tokens(fuzzing, role)
+    schema = _signed_in(fuzzing, role)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9
     share = FUZZ_SECONDS / (2 * len(operations))  # seconds per operation and mode
@@ -411,7 +424,7 @@ def test_schemathesis_every_check_on_every_operation(fuzzing: dict[str, Any], ro
                 # Half the cases on objects that exist, so more than "not found" is tried.
                 strategies.append(operation.as_strategy(mode, path_parameters=known))
 
-            _fuzz(strategies, headers, share)
+            _fuzz(strategies, share)
 
 
 @pytest.mark.parametrize("role", FUZZ_ROLES)
@@ -423,7 +436,10 @@ def test_schemathesis_follows_the_links_statefully(fuzzing: dict[str, Any], role
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis.errors import FlakyStrategyDefinition
 
-    schema, headers = fuzzing["schema"], _tokens(fuzzing, role)
+    schema = _signed_in(fuzzing, role)
+    # Schema-valid requests only: a chain goes on from a success, and the invalid ones are the
+    # test above's (every operation, both modes).
+    schema.config.generation.update(modes=[fuzzing["schemathesis"].GenerationMode.POSITIVE])
     base = schema.as_state_machine()
     scenarios = [0]  # scenarios that ran to their end
 
@@ -435,18 +451,12 @@ def test_schemathesis_follows_the_links_statefully(fuzzing: dict[str, Any], role
             scenarios[0] += 1
             super().teardown()
 
-        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": headers}
-
         def validate_response(
             self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
         ) -> None:
-            # The token is the caller's own (explicit): ignored_auth then checks that the
-            # same call without it, or with a wrong one, is refused.
             case.validate_response(
                 response,
                 **_all_checks(),
-                headers=headers,
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
             )
