@@ -352,9 +352,9 @@ def test_the_technical_team_sees_its_task_comments_and_reads_the_new_diagram(
     # The same through the API.
     listed = ctx.test_client().get("/api/v1/tasks", headers=api_token(people["technical"]))
     body = listed.get_json()
-    assert [t["plan"]["id"] for t in body["plans"]] == [plan.id]
-    assert set(body["plans"][0]["actions"]) == {"endorse", "return"}
-    assert datetime.fromisoformat(body["plans"][0]["plan"]["due_at"]) == TECH_DUE
+    assert [(t["kind"], t["plan"]["id"]) for t in body["items"]] == [("plan", plan.id)]
+    assert set(body["items"][0]["actions"]) == {"endorse", "return"}
+    assert datetime.fromisoformat(body["items"][0]["plan"]["due_at"]) == TECH_DUE
     # The district reviewer no longer has it.
     assert f'id="task-{plan.id}"' not in page(browser(ctx, people["reviewer"]), "/tasks")
 

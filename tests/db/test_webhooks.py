@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests import factories
@@ -338,14 +339,14 @@ def test_a_secret_of_the_admin_s_own_must_be_a_standard_one(app, users, receiver
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("http://example.com/hook", "Only https://"),
-        ("ftp://example.com/hook", "must start with https://"),
-        ("https://10.1.2.3/hook", "private or local network"),
-        ("https://192.168.1.10/hook", "private or local network"),
-        ("https://169.254.169.254/latest/meta-data", "private or local network"),
-        ("https://[::ffff:10.0.0.1]/hook", "private or local network"),
-        ("https://0.0.0.0/hook", "private or local network"),
-        ("https://user:pw@example.com/hook", "user name or password"),
+        ("http://example.com/hook", "Hanya alamat https://"),
+        ("ftp://example.com/hook", "harus diawali https://"),
+        ("https://10.1.2.3/hook", "jaringan privat atau lokal"),
+        ("https://192.168.1.10/hook", "jaringan privat atau lokal"),
+        ("https://169.254.169.254/latest/meta-data", "jaringan privat atau lokal"),
+        ("https://[::ffff:10.0.0.1]/hook", "jaringan privat atau lokal"),
+        ("https://0.0.0.0/hook", "jaringan privat atau lokal"),
+        ("https://user:pw@example.com/hook", "nama pengguna atau kata sandi"),
     ],
 )
 def test_an_unsafe_address_is_refused_with_the_reason(app, users, url, reason) -> None:
@@ -363,7 +364,7 @@ def test_an_unsafe_address_is_refused_with_the_reason(app, users, url, reason) -
 def test_plain_http_to_the_loopback_needs_testing_or_the_setting(app, users, monkeypatch) -> None:
     from workflow_app.webhooks.addresses import UnsafeAddress, check_url
 
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         check_url("http://127.0.0.1:8080/hook")  # the suite runs in testing
         monkeypatch.setitem(app.config, "TESTING", False)
         with pytest.raises(UnsafeAddress, match="Only https://"):

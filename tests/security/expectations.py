@@ -504,6 +504,45 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             json={"trigger": "submit", "version": "{api_report_version}"},
         ),
     ),
+    # A report's writes (api/report_write_views.py): figures on a version long gone, the
+    # drafter gets past access to 409 (stale), whoever else sees the report is refused (403).
+    ("PUT", "/api/v1/reports/<int:report_id>/lines"): (
+        scoped(api(answers(403, district_drafter=409, partner=404)), json={"version": 0}),
+        scoped(
+            api(answers(403, district_drafter=409)),
+            args={"report_id": "verified"},
+            json={"version": 0},
+        ),
+    ),
+    ("GET", "/api/v1/reports/<int:report_id>/attachments"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
+    ),
+    # An upload is multipart: a JSON body is refused (415) before anything is looked up.
+    ("POST", "/api/v1/reports/<int:report_id>/attachments"): (
+        Case(own=api(answers(415)), other=api(answers(415)), json={}),
+    ),
+    ("GET", "/api/v1/reports/<int:report_id>/attachments/<int:attachment_id>"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(
+            api(READ_VERIFIED_REPORT),
+            args={"report_id": "verified", "attachment_id": "verified_attachment"},
+        ),
+        # An attachment of another report of the same plan, asked for under this report.
+        scoped(api(answers(404)), args={"attachment_id": "verified_attachment"}),
+    ),
+    ("DELETE", "/api/v1/reports/<int:report_id>/attachments/<int:attachment_id>"): (
+        scoped(
+            api(answers(403, district_drafter=409, partner=404)),
+            args={"attachment_id": "spare_attachment"},
+            query="version=0",
+        ),
+    ),
+    ("GET", "/api/v1/reports/<int:report_id>/export"): (
+        scoped(api(READ_DUE_REPORT)),
+        scoped(api(READ_VERIFIED_REPORT), args={"report_id": "verified"}),
+    ),
+    ("GET", "/api/v1/reports/export"): (Case(API_SIGNED_IN),),
     # The kinds declared as data (sk_pokja.yaml) through the API: the web pages' answers, 401
     # without a token; a name that is no declared kind (a built-in kind too) is 404 to all.
     ("GET", "/api/v1/cases/<kind>"): (
