@@ -230,24 +230,36 @@ def fuzzing(app_ctx: Flask, users: dict) -> dict[str, Any]:
     # A token of the caller's own to revoke, not the one it calls with.
     spare = issue_token(users["admin"], "spare")
     db.session.commit()
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app_ctx)
+    ids = {
+        "plan_id": [p.id for p in plans] + [plan.id],
+        "report_id": [report.id],
+        "kind": ["sk_pokja"],
+        "case_id": [decree.id],
+        "workflow": ["action_plan", "progress_report", "sk_pokja", "dak_sanitation"],
+        "token_id": [spare.token.id],
+        "field": ["signed_decree"],  # the decree's file
+        "attachment_id": [attachment.id],  # of the report
+        "comment_id": [comment.id],  # of the first plan
+        "activity_id": [plans[0].activities[0].id],  # of the first plan
+    }
+    # Half the time a path parameter named like a known object takes one of them
+    # (Schemathesis' dictionaries): the fuzzing and its chains reach real data, not only 404.
+    from schemathesis.config import SchemathesisConfig
+
+    config = SchemathesisConfig.from_dict(
+        {
+            "dictionaries": {name: {"values": values} for name, values in ids.items()},
+            "parameters": {
+                f"path.{name}": {"dictionary": name, "probability": 0.5} for name in ids
+            },
+        }
+    )
     return {
         "schemathesis": schemathesis,
-        "schema": schema,
+        "schema": schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app_ctx, config=config),
         "headers": {"Authorization": f"Bearer {factories.api_token(users['admin'])}"},
         "tokens": {role: factories.api_token(users[role]) for role in FUZZ_ROLES},
-        "ids": {
-            "plan_id": [p.id for p in plans] + [plan.id],
-            "report_id": [report.id],
-            "kind": ["sk_pokja"],
-            "case_id": [decree.id],
-            "workflow": ["action_plan", "progress_report", "sk_pokja", "dak_sanitation"],
-            "token_id": [spare.token.id],
-            "field": ["signed_decree"],  # the decree's file
-            "attachment_id": [attachment.id],  # of the report
-            "comment_id": [comment.id],  # of the first plan
-            "activity_id": [plans[0].activities[0].id],  # of the first plan
-        },
+        "ids": ids,
     }
 
 
