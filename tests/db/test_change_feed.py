@@ -172,6 +172,18 @@ def test_a_report_opened_by_the_system_is_created_in_the_feed(users, tokens, cli
     assert [(i["type"], i["case_id"]) for i in opened] == [("case.created", report.id)]
 
 
+def test_a_report_s_submission_is_one_transition_and_no_update(users) -> None:
+    factories.reported_plan(users)  # opened, filled in and submitted
+    recorded = [(e.type, e.data) for e in events() if e.subject_kind == "report"]
+    assert recorded[0][0] == "case.created"
+    assert recorded[-1] == (
+        "case.transitioned",
+        {"trigger": "submit", "from": "due", "to": "submitted", "comment": None},
+    )
+    # The submission stamps its time on the report: that is the transition's, not an edit.
+    assert all(data == {"changed": ["contents"]} for kind, data in recorded[1:-1]), recorded
+
+
 def test_a_declared_kind_s_cases_are_in_the_feed_under_their_kind(users, tokens, client) -> None:
     proposal = factories.dak_proposal(users["drafter"])
     db.session.commit()

@@ -20,6 +20,7 @@ class ChangeQuery(BaseModel):
 
     after: str | None = Field(
         default=None,
+        min_length=1,
         max_length=64,
         description="The `next_cursor` (or an item's `id`) of a page read before; none: from "
         "the first change.",

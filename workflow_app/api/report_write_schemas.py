@@ -31,6 +31,16 @@ DecimalIn = Annotated[
         examples=["12.50"],
     ),
 ]
+# A percentage of progress: as a decimal, with at most two decimals, as the report page takes it.
+PercentIn = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]+(\.[0-9]{1,2})?$",
+        max_length=40,
+        description='A decimal number as text with at most two decimals (e.g. "45.50").',
+        examples=["45.50"],
+    ),
+]
 
 
 def _within(kind: NumberKind) -> AfterValidator:
@@ -56,7 +66,7 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    physical_progress: Annotated[DecimalIn | None, _within(PERCENT)] = Field(
+    physical_progress: Annotated[PercentIn | None, _within(PERCENT)] = Field(
         description="Physical progress in percent, 0 to 100, at most two decimals."
     )
     spent: int | None = Field(

@@ -34,7 +34,8 @@ PENDING_KEY = "change_events_pending_updates"
 # Bookkeeping every write moves: not "what changed" (updated_at alone: the case's contents).
 BOOKKEEPING = frozenset({"version", "updated_at"})
 # What a transition itself changes on the case row.
-TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at"})
+# (`submitted_at` is stamped by a transition its definition declares `submission`.)
+TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at", "submitted_at"})
 CONTENTS = "contents"
 PARTS_KEY = "change_events_parts_written"
 
