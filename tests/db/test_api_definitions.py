@@ -15,6 +15,7 @@ from workflow_app.accounts.models import wita_today
 from workflow_app.api.models import ApiToken
 from workflow_app.audit.admin_log import Action
 from workflow_app.audit.admin_models import AdminAct
+from workflow_app.cases.kinds import declared_kinds
 from workflow_app.extensions import db
 from workflow_app.plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from workflow_app.unit_of_work import unit_of_work
@@ -250,3 +251,28 @@ def test_a_revocation_by_api_names_the_tokens_user_whatever_cookie_is_sent(
     assert client.delete(f"/api/v1/tokens/{spare_id}", headers=caller).status_code == 200
     act = db.session.scalar(select(AdminAct).where(AdminAct.action == Action.TOKEN_REVOKED))
     assert act is not None and act.actor_id == drafter.id
+
+
+def test_the_document_names_the_declared_kinds_their_states_and_actions(client) -> None:
+    """Kinds declared as data share /cases/{kind}/…: their names, states and actions are
+    enums in the document, taken from the loaded definitions, so no client hard-codes them."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    kinds = sorted(declared_kinds(), key=lambda kind: kind.name)
+    assert schemas["CaseKind"]["enum"] == [kind.name for kind in kinds]
+    assert set(schemas["CaseState"]["enum"]) == {
+        state for kind in kinds for d in registry().versions_of(kind.workflow) for state in d.states
+    }
+    assert set(schemas["CaseTrigger"]["enum"]) == {
+        name for kind in kinds for d in registry().versions_of(kind.workflow) for name in d.triggers
+    }
+    fire = document["paths"]["/api/v1/cases/{kind}/{case_id}/transitions"]["post"]
+    body = fire["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/CaseTransitionRequest")
+    assert schemas["CaseTransitionRequest"]["properties"]["trigger"]["$ref"].endswith(
+        "/CaseTrigger"
+    )
+    for path, item in document["paths"].items():
+        for operation in item.values() if path.startswith("/api/v1/cases/{kind}") else ():
+            kind = next(p for p in operation["parameters"] if p["name"] == "kind")
+            assert kind["schema"]["$ref"].endswith("/CaseKind"), path

@@ -12,8 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..cases.kinds import declared_kinds
 from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW
 from .blueprint import ENDPOINTS, PREFIX, Endpoint, endpoint
+from .declared_views import CASE_RULE as RULE_OF_CASE
+from .declared_views import RULE as RULE_OF_KIND
 from .idempotency import WRITE_METHODS, document_header
 from .links import add_links
 from .schemas import MAX_ID, ErrorBody
@@ -170,6 +173,7 @@ def document() -> dict[str, Any]:
     """The document for the app's loaded definitions (apps may load different ones)."""
     served = copy.deepcopy(_models_document())
     _add_vocabulary(served)
+    _add_declared_vocabulary(served)
     _form_parts(served)
     _closed_maps(list(served["components"]["schemas"].values()))
     add_links(served)  # last: links read the final bodies and parameters
@@ -213,6 +217,54 @@ def _add_vocabulary(served: dict[str, Any]) -> None:
             for parameter in item.get("get", {}).get("parameters", []):
                 if parameter["in"] == "query" and parameter["name"] == "state":
                     parameter["schema"] = {"$ref": REF.format(model=state)}
+
+
+def _add_declared_vocabulary(served: dict[str, Any]) -> None:
+    """The kinds declared as data share their paths (/cases/{kind}/…), so their names are one
+    enum, `CaseKind`, on the `kind` parameter, and their states and actions are enums over
+    every declared kind, `CaseState` and `CaseTrigger` (described kind by kind): a client has
+    them as constants instead of free strings."""
+    kinds = sorted(declared_kinds(), key=lambda kind: kind.name)
+    if not kinds:
+        return
+    schemas = served["components"]["schemas"]
+
+    def union(names_of: Any, what: str) -> dict[str, Any]:
+        per_kind = "; ".join(f"{k.name}: {', '.join(names_of(k.workflow))}" for k in kinds)
+        return {
+            "type": "string",
+            "enum": sorted({name for k in kinds for name in names_of(k.workflow)}),
+            "description": f"{what} of a kind declared as data (any loaded version): {per_kind}.",
+        }
+
+    schemas["CaseKind"] = {
+        "type": "string",
+        "enum": [k.name for k in kinds],
+        "description": PARAMETER_TEXT["kind"],
+    }
+    schemas["CaseState"] = union(states_of, "A state")
+    schemas["CaseTrigger"] = union(triggers_of, "An action")
+    for model in ("CaseSummary", "CaseDetail"):
+        schemas[model]["properties"]["state"] = {"$ref": REF.format(model="CaseState")}
+    request = copy.deepcopy(schemas["TransitionRequest"])
+    request["title"] = "CaseTransitionRequest"
+    request["properties"]["trigger"] = {"$ref": REF.format(model="CaseTrigger")}
+    schemas[request["title"]] = request
+    fire = served["paths"][openapi_path(RULE_OF_CASE + "/transitions")]["post"]
+    fire["requestBody"] = {
+        "required": True,
+        "content": _json_content({"$ref": REF.format(model=request["title"])}),
+    }
+    collection = openapi_path(RULE_OF_KIND)
+    for path, item in served["paths"].items():
+        if not path.startswith(collection):
+            continue
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] == "kind":
+                    parameter["schema"] = {"$ref": REF.format(model="CaseKind")}
+                elif parameter["in"] == "query" and parameter["name"] == "state":
+                    parameter["schema"] = {"$ref": REF.format(model="CaseState")}
 
 
 def _closed_maps(schema: Any) -> None:
