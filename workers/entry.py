@@ -10,9 +10,10 @@ Only this module builds an app: the app package never imports `workers`, and imp
 
 from __future__ import annotations
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 
 from workflow_app import create_app
+from workflow_app.notifications.mailer import close_connection
 from workflow_app.wsgi import freeze_loaded
 
 from . import tasks
@@ -29,6 +30,13 @@ freeze_loaded()
 @worker_process_init.connect
 def _freeze_pool_process(**_: object) -> None:
     freeze_loaded()
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def _close_smtp(**_: object) -> None:
+    """The process's kept SMTP connection (notifications/mailer.py) ends with it."""
+    close_connection()
 
 
 __all__ = ["app", "celery", "flask_app", "tasks"]

@@ -31,9 +31,19 @@ DIGEST = "workflow_app.notifications.digest"
 
 @shared_task(name=DELIVER, bind=True)
 def deliver(self: Task, notification_id: int) -> str:
-    """Send one outbox row. The database counts the attempts and decides when to give up, so
-    Celery retries without a limit of its own."""
-    outcome = delivery.deliver(notification_id)
+    """Send one outbox row, and under the same lease other rows that are due (over this
+    process's one SMTP connection). The database counts the attempts and decides when to give
+    up, so Celery retries without a limit of its own."""
+    outcomes = delivery.deliver_due(notification_id)
+    for other_id, other in outcomes.items():
+        # Another row of the batch failed for now (or was not tried): its retry is queued
+        # here, as its own task already ran (or will find it not yet due).
+        if other_id != notification_id and other.status == "retry":
+            try:
+                self.apply_async(args=[other_id], countdown=other.retry_in, retry=False)
+            except Exception as exc:  # the broker is down: the relay picks the row up
+                log.warning("could not queue the retry of notification %s: %s", other_id, exc)
+    outcome = outcomes[notification_id]
     if outcome.status == "retry":
         log.info(
             "notification %s: retry in %ss (%s)", notification_id, outcome.retry_in, outcome.error

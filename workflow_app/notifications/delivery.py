@@ -8,6 +8,12 @@ two sends it again later (the relay finds it pending): a duplicate, recognisable
 outbox-id header, is the price of never losing one. A failed attempt is counted and retried
 with exponential backoff and full jitter; after the last attempt the row is `failed`, where
 an admin sees it with its error and can retry it. No row is ever deleted.
+
+A worker's task delivers its row and, under the same lease, up to `NOTIFICATION_DELIVERY_BATCH`
+− 1 other due rows (`deliver_due`: claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so two
+workers never take the same row), over the process's one SMTP connection, and marks those the
+server accepted sent in one statement: a crash before that mark sends them again (duplicates,
+never a loss). Their own tasks then find them sent.
 """
 
 from __future__ import annotations
@@ -16,15 +22,20 @@ import logging
 import os
 import random
 import smtplib
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import selectinload
 
+from ..accounts.models import User
 from ..extensions import db
 from ..models_base import utcnow
+from ..subjects import kind_named
 from ..unit_of_work import unit_of_work
 from .mailer import send_email
 from .models import FAILED, PENDING, SENT, Notification
@@ -37,6 +48,7 @@ _jitter = random.Random()
 # Prefork pool processes inherit this generator: each reseeds, or all draw the same delays.
 os.register_at_fork(after_in_child=_jitter.seed)
 ERROR_LENGTH = 2000
+DEFAULT_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -103,55 +115,198 @@ def _record_failure(notification_id: int, exc: BaseException, now: datetime) -> 
     return outcome
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"]))
+
+
+def _leasable(started: datetime) -> ColumnElement[bool]:
+    """Pending and due. A tenth of the lease is tolerated for a retry whose countdown ends a
+    moment before its row's time."""
+    return (Notification.status == PENDING) & (
+        Notification.next_attempt_at <= started + _lease() / 10
+    )
+
+
 def _take_lease(notification_id: int, started: datetime) -> bool:
-    """Claim the row for this delivery; False while another delivery's lease runs. A tenth of
-    the lease is tolerated for a retry whose countdown ends a moment before its row's time."""
-    lease = timedelta(seconds=float(current_app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"]))
+    """Claim the row for this delivery; False while another delivery's lease runs."""
     taken = db.session.execute(
         update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status == PENDING,
-            Notification.next_attempt_at <= started + lease / 10,
-        )
-        .values(next_attempt_at=started + lease)
+        .where(Notification.id == notification_id, _leasable(started))
+        .values(next_attempt_at=started + _lease())
         .execution_options(synchronize_session=False)
     ).rowcount
     return taken == 1
 
 
+def _lease_rows(ids: list[int], started: datetime) -> list[Notification]:
+    """Lease those of `ids` that can be leased, in one statement; the rows, with their
+    recipients (roles and delegations) loaded for rendering."""
+    leased = db.session.scalars(
+        update(Notification)
+        .where(Notification.id.in_(ids), _leasable(started))
+        .values(next_attempt_at=started + _lease())
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not leased:
+        return []
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.id.in_(leased))
+        .options(selectinload(Notification.recipient).selectinload(User.acting_delegations))
+        .execution_options(populate_existing=True)
+    ).all()
+    order = {row_id: index for index, row_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+def _load_cases(rows: Sequence[Notification]) -> list[object]:
+    """The cases the rows name, one query per kind, so rendering finds them in the session
+    (which holds them only while the caller keeps the list)."""
+    if len(rows) < 2:
+        return []  # one row: rendering's own lookup is the same one query
+    case_ids: dict[str, set[int]] = {}
+    for row in rows:
+        if row.subject_kind is not None and row.subject_id is not None:
+            case_ids.setdefault(row.subject_kind, set()).add(row.subject_id)
+    cases: list[object] = []
+    for kind, ids in case_ids.items():
+        try:
+            model = kind_named(kind).model
+        except KeyError:  # a kind no longer registered: rendering says so for its row
+            continue
+        cases.extend(db.session.scalars(select(model).where(model.id.in_(ids))))
+    return cases
+
+
+def _unleasable_outcome(notification_id: int) -> DeliveryOutcome:
+    """Why a row could not be leased."""
+    row = db.session.get(Notification, notification_id)
+    if row is None:
+        return DeliveryOutcome("missing")
+    if row.status == SENT:
+        return DeliveryOutcome("already_sent")
+    if row.status == FAILED:
+        # Terminal until an admin retries it (which makes it pending again).
+        return DeliveryOutcome("failed", error=row.last_error)
+    # Another delivery holds it, or its retry time has not come: that run sends it.
+    return DeliveryOutcome("not_due")
+
+
+def _claim_ids(first_id: int, started: datetime, limit: int) -> list[int]:
+    """Row `first_id` if it can be leased, then up to `limit` − 1 other rows due now, oldest
+    first (along the status/next-attempt index). Locked (PostgreSQL) until the lease is written;
+    rows another worker is claiming are skipped, not waited for: two workers never wait on
+    each other, and only rows locked here are leased."""
+    if limit <= 1:
+        return [first_id]
+    first = db.session.scalars(
+        select(Notification.id)
+        .where(Notification.id == first_id, _leasable(started))
+        .with_for_update(skip_locked=True)
+    ).all()
+    others = db.session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.status == PENDING,
+            Notification.next_attempt_at <= started,
+            Notification.id != first_id,
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit - 1)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return [*first, *others]
+
+
+def _mark_sent(ids: list[int], now: datetime | None) -> None:
+    if not ids:
+        return
+    with unit_of_work():
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(status=SENT, sent_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _release(ids: list[int], until: datetime) -> None:
+    """Give back the lease of rows this run did not try: due again at `until`."""
+    with unit_of_work():
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == PENDING)
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _is_answer(exc: BaseException) -> bool:
+    """The server answered about this message (the connection serves the next one)."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+
+
 def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
     """Send outbox row `notification_id` unless it is already sent (or failed for good)."""
+    return deliver_due(notification_id, now, limit=1)[notification_id]
+
+
+def deliver_due(
+    notification_id: int, now: datetime | None = None, *, limit: int | None = None
+) -> dict[int, DeliveryOutcome]:
+    """Send row `notification_id` and, under the same lease, up to `limit` − 1 other due rows
+    (NOTIFICATION_DELIVERY_BATCH by default); the outcome of each row leased, the first one's
+    always included. Rows left untried (the server broke off, or the batch ran out of time)
+    are `retry` without an attempt counted: the caller queues them for `retry_in`."""
     started = now or utcnow()
-    failure: BaseException | None = None
-    # Read and render in a transaction of their own: none stays open while talking SMTP.
+    if limit is None:
+        limit = int(current_app.config.get("NOTIFICATION_DELIVERY_BATCH", DEFAULT_BATCH))
+    outcomes: dict[int, DeliveryOutcome] = {}
+    failures: dict[int, BaseException] = {}
+    emails: list[tuple[int, str, str, RenderedEmail]] = []
+    # Lease, read and render in a transaction of their own: none stays open while talking SMTP.
     with unit_of_work():
-        row = db.session.get(Notification, notification_id)
-        if row is None:
-            return DeliveryOutcome("missing")
-        if row.status == SENT:
-            return DeliveryOutcome("already_sent")
-        if row.status == FAILED:
-            # Terminal until an admin retries it (which makes it pending again).
-            return DeliveryOutcome("failed", error=row.last_error)
-        if not _take_lease(notification_id, started):
-            # Another delivery holds it, or its retry time has not come: that run sends it.
-            return DeliveryOutcome("not_due")
-        to, language = row.to_address, row.language or "id"
+        ids = _claim_ids(notification_id, started, limit)
+        rows = _lease_rows(ids, started) if ids else []
+        cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
+        if not rows or rows[0].id != notification_id:
+            outcomes[notification_id] = _unleasable_outcome(notification_id)
+        for row in rows:
+            try:
+                email = _render(row, started)
+            except Exception as exc:  # a broken template must not lose the row: count it
+                log.exception("notification %s could not be rendered", row.id)
+                failures[row.id] = exc
+                continue
+            emails.append((row.id, row.to_address, row.language or "id", email))
+    sent: list[int] = []
+    untried: list[int] = []
+    # The rest waits for another run rather than be sent after the lease has run out.
+    deadline = time.monotonic() + _lease().total_seconds() / 2
+    for index, (row_id, to, language, email) in enumerate(emails):
         try:
-            email = _render(row, started)
-        except Exception as exc:  # a broken template must not lose the row: count it
-            log.exception("notification %s could not be rendered", notification_id)
-            failure = exc
-    if failure is None:
-        try:
-            _send(notification_id, to, language, email)
+            _send(row_id, to, language, email)
         except Exception as exc:  # smtplib, OS and anything else: counted, retried
-            failure = exc
-    if failure is not None:
-        return _record_failure(notification_id, failure, started)
-    with unit_of_work():
-        row = db.session.get(Notification, notification_id)
-        row.status = SENT
-        row.sent_at = now or utcnow()
-    return DeliveryOutcome("sent")
+            failures[row_id] = exc
+            if not _is_answer(exc):
+                # The server is unreachable or broke off: the rest is not tried now.
+                untried = [other for other, *_ in emails[index + 1 :]]
+                break
+        else:
+            sent.append(row_id)
+        if time.monotonic() > deadline:
+            untried = [other for other, *_ in emails[index + 1 :]]
+            break
+    _mark_sent(sent, now)
+    outcomes.update(dict.fromkeys(sent, DeliveryOutcome("sent")))
+    for row_id, exc in failures.items():
+        outcomes[row_id] = _record_failure(row_id, exc, started)
+    if untried:
+        # Not tried, so not counted: they wait as long as the attempt that broke off (not at
+        # all when the batch ran out of time), and the caller queues them for then.
+        waits = [o.retry_in or 0.0 for o in outcomes.values() if o.status == "retry"]
+        wait = max(waits, default=0.0)
+        _release(untried, started + timedelta(seconds=wait))
+        outcomes.update(dict.fromkeys(untried, DeliveryOutcome("retry", retry_in=wait)))
+    return outcomes

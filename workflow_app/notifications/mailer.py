@@ -3,19 +3,28 @@ embedded profile), into `<instance>/mailbox/` as an .eml file an admin reads in 
 
 Every message carries its outbox id (`X-Workflow-Outbox-Id`) and a Message-ID made from it, so
 a duplicate delivery (a worker killed after the server accepted the mail) is recognisable.
+
+A process keeps one SMTP connection open and sends every email over it (a connection costs
+the greeting, EHLO, STARTTLS and AUTH: more than the email). A kept connection the server has
+since closed is opened again once before the attempt counts as failed; the worker closes it
+when its process ends (workers/entry.py), and a forked child never uses its parent's.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
+import threading
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import Connection, Mail, Message
+
+log = logging.getLogger(__name__)
 
 OUTBOX_ID_HEADER = "X-Workflow-Outbox-Id"
 MAILBOX_DIR = "mailbox"
@@ -66,10 +75,89 @@ class _TimedConnection(Connection):
         return host
 
 
+class _KeptConnection(threading.local):
+    """This thread's open connection and the settings it was opened with."""
+
+    connection: _TimedConnection | None = None
+    settings: tuple[object, ...] | None = None
+
+
+_kept = _KeptConnection()
+# A child process must not write to its parent's socket: it opens its own.
+os.register_at_fork(after_in_child=lambda: _forget())
+
+# The server dropped a connection kept open (an idle timeout, a restart): worth one new one.
+_GONE = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
+def _settings(state: Mail) -> tuple[object, ...]:
+    timeout = float(current_app.config["NOTIFICATION_SMTP_TIMEOUT_SECONDS"])
+    return (id(state), state.server, state.port, state.use_ssl, state.use_tls, state.username,
+            state.password, timeout)  # fmt: skip
+
+
+def _forget() -> None:
+    _kept.connection = None
+    _kept.settings = None
+
+
+def close_connection() -> None:
+    """Say goodbye to the server and close the kept connection (worker shutdown); never raises."""
+    connection = _kept.connection
+    _forget()
+    host = connection.host if connection is not None else None
+    if host is None:
+        return
+    try:
+        host.quit()
+    except Exception:  # already gone: the socket is closed all the same
+        host.close()
+
+
+def _open_connection(state: Mail) -> _TimedConnection:
+    settings = _settings(state)
+    if _kept.connection is not None and _kept.settings != settings:
+        close_connection()  # the mail settings changed: the old server is not the one
+    if _kept.connection is None:
+        connection = _TimedConnection(state)
+        connection.host = connection.configure_host()
+        _kept.connection, _kept.settings = connection, settings
+    return _kept.connection
+
+
 def _send_smtp(message: Message) -> None:
     """Returns once the server accepted the message; raises smtplib/OS errors otherwise."""
-    with _TimedConnection(current_app.extensions["mail"]) as connection:
-        connection.send(message)
+    state = current_app.extensions["mail"]
+    if state.suppress:  # Flask-Mail's MAIL_SUPPRESS_SEND: only the signal, no server
+        with _TimedConnection(state) as connection:
+            connection.send(message)
+        return
+    reused = _kept.connection is not None and _kept.settings == _settings(state)
+    try:
+        _open_connection(state).send(message)
+    except smtplib.SMTPResponseException as exc:
+        # The server answered (and smtplib reset the transaction): the connection still
+        # serves, unless the answer was 421 (closing).
+        if exc.smtp_code == 421:
+            close_connection()
+        raise
+    except smtplib.SMTPRecipientsRefused:
+        raise
+    except _GONE as exc:
+        close_connection()
+        if not reused:
+            raise
+        # A kept connection the server has closed since: once more on a new one. Had the
+        # server accepted the message before it went, this sends a duplicate, never a loss.
+        log.info("SMTP connection lost (%s): connecting again", exc)
+        try:
+            _open_connection(state).send(message)
+        except Exception:
+            close_connection()
+            raise
+    except BaseException:  # a timeout, TLS, anything: the next email starts afresh
+        close_connection()
+        raise
 
 
 def write_eml(folder: Path, raw: bytes, outbox_id: int | str) -> Path:

@@ -1,0 +1,282 @@
+"""A worker's delivery task sends its row and the other due rows under one lease, over the one
+SMTP connection its process keeps open (a real aiosmtpd server counts the connections), in a
+bounded number of statements; the lease, retry and failure rules of tests/db/test_delivery.py
+hold for every row of a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from flask import Flask
+from sqlalchemy import event, select, text, update
+
+from tests import factories
+from tests.db.test_delivery import Inbox, _free_port, _row, _send_mail_to
+from tests.db.test_delivery import queue as queue  # the autouse broker stand-in
+from tests.db.test_delivery import server_down as server_down
+from workflow_app.accounts.models import User
+from workflow_app.extensions import db
+from workflow_app.models_base import utcnow
+from workflow_app.notifications import mailer
+from workflow_app.notifications.delivery import deliver, deliver_due
+from workflow_app.notifications.models import Notification
+
+# Measured on this data, SQLite and PostgreSQL alike: a batch of 10 emails costs 20 statements,
+# 10 for the batch (claim the row and the others, lease, the rows, their recipients with roles
+# and delegations, their cases with regions, mark sent) and 1 per email its templates read (the
+# calendar): 1.05 per email in a batch of 200. One deliver() on its own costs 9 (it was 10).
+BATCH_STATEMENTS = 10
+STATEMENTS_PER_EMAIL = 1
+SINGLE_STATEMENTS = 9
+
+
+class CountingInbox(Inbox):
+    """Also counts the connections (each opens with EHLO) and the QUITs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections = 0
+        self.quits = 0
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list
+    ) -> list:
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.quits += 1
+        return "221 Bye"
+
+
+def _start(inbox: Inbox, port: int) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=5)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingInbox]:
+    inbox = CountingInbox()
+    port = _free_port()
+    controller = _start(inbox, port)
+    _send_mail_to(app, monkeypatch, port)
+    try:
+        yield inbox
+    finally:
+        mailer.close_connection()
+        controller.stop()
+
+
+def _due_rows(users: dict[str, User], plans: int) -> list[int]:
+    """Every outbox row of `plans` submitted plans, pending and due now; their ids."""
+    for _ in range(plans):
+        factories.plan_in_state(users, "district_review")
+    db.session.execute(
+        update(Notification)
+        .where(Notification.status == "pending")
+        .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(Notification.status == "pending")
+            .order_by(Notification.next_attempt_at, Notification.id)
+        )
+    )
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: object) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[Statements]:
+    counter = Statements()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+def test_due_emails_go_out_over_one_connection_in_few_statements(
+    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+) -> None:
+    ids = _due_rows(users, 10)
+    assert len(ids) >= 10
+    db.session.remove()
+    statements.count = 0
+
+    outcomes = deliver_due(ids[0], limit=len(ids))
+
+    assert {row_id: outcome.status for row_id, outcome in outcomes.items()} == dict.fromkeys(
+        ids, "sent"
+    )
+    assert smtp_server.connections == 1
+    assert sorted(int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages) == sorted(ids)
+    assert statements.count <= BATCH_STATEMENTS + STATEMENTS_PER_EMAIL * len(ids), statements.count
+    assert all(_row(row_id).status == "sent" and _row(row_id).attempts == 0 for row_id in ids)
+    # Their own tasks come later: nothing is sent twice.
+    assert {deliver(row_id).status for row_id in ids} == {"already_sent"}
+    assert len(smtp_server.messages) == len(ids)
+
+
+def test_one_delivery_after_another_reuses_the_connection(
+    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+) -> None:
+    ids = _due_rows(users, 2)
+    db.session.remove()
+    statements.count = 0
+
+    assert [deliver(row_id).status for row_id in ids] == ["sent"] * len(ids)
+
+    assert smtp_server.connections == 1
+    assert statements.count <= SINGLE_STATEMENTS * len(ids), statements.count
+    mailer.close_connection()
+    assert smtp_server.quits == 1
+
+
+def test_a_kept_connection_the_server_dropped_is_opened_again_without_a_failed_attempt(
+    app: Flask, users: dict[str, User], monkeypatch: pytest.MonkeyPatch, server_down: None
+) -> None:
+    ids = _due_rows(users, 2)
+    port = _free_port()
+    first = CountingInbox()
+    controller = _start(first, port)
+    _send_mail_to(app, monkeypatch, port)
+    try:
+        assert deliver(ids[0]).status == "sent"
+    finally:
+        controller.stop()  # the server goes away (a restart): the kept connection is dead
+    second = CountingInbox()
+    controller = _start(second, port)
+    try:
+        assert deliver(ids[1]).status == "sent"
+    finally:
+        mailer.close_connection()
+        controller.stop()
+    assert [m["X-Workflow-Outbox-Id"] for m in second.messages] == [str(ids[1])]
+    assert _row(ids[1]).attempts == 0
+
+
+def test_a_batch_takes_only_rows_that_are_due_and_not_leased(
+    app: Flask, users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    ids = _due_rows(users, 6)
+    now = utcnow()
+    leased, waiting, failed, first, *rest = ids
+    lease = timedelta(seconds=app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"])
+    db.session.execute(
+        update(Notification).where(Notification.id == leased).values(next_attempt_at=now + lease)
+    )
+    # A retry due in a few seconds waits for its own task.
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == waiting)
+        .values(next_attempt_at=now + timedelta(seconds=5), attempts=1)
+    )
+    db.session.execute(
+        update(Notification).where(Notification.id == failed).values(status="failed")
+    )
+    db.session.commit()
+    db.session.remove()
+
+    outcomes = deliver_due(first, now, limit=len(ids))
+
+    assert set(outcomes) == {first, *rest}
+    assert {outcome.status for outcome in outcomes.values()} == {"sent"}
+    assert sorted(int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages) == sorted(
+        [first, *rest]
+    )
+    assert (_row(leased).status, _row(waiting).status, _row(failed).status) == (
+        "pending",
+        "pending",
+        "failed",
+    )
+    assert _row(first).sent_at == now
+
+
+def test_a_batch_limit_is_kept_and_the_first_row_comes_first(
+    users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    ids = _due_rows(users, 5)
+    last = ids[-1]
+
+    outcomes = deliver_due(last, limit=3)
+
+    assert next(iter(outcomes)) == last and len(outcomes) == 3
+    assert [m["X-Workflow-Outbox-Id"] for m in smtp_server.messages][:1] == [str(last)]
+    assert len(smtp_server.messages) == 3
+    assert sum(_row(row_id).status == "pending" for row_id in ids) == len(ids) - 3
+
+
+def test_a_server_that_is_down_fails_the_first_row_and_gives_the_rest_back(
+    users: dict[str, User], server_down: None
+) -> None:
+    ids = _due_rows(users, 2)
+    now = utcnow()
+
+    outcomes = deliver_due(ids[0], now, limit=len(ids))
+
+    first = outcomes[ids[0]]
+    assert first.status == "retry" and _row(ids[0]).attempts == 1
+    # Not tried, so not counted: they wait as long as the first one, not for the whole lease,
+    # and the task queues them for then.
+    retry_at = now + timedelta(seconds=first.retry_in)
+    for row_id in ids[1:]:
+        row = _row(row_id)
+        assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, retry_at)
+        assert (outcomes[row_id].status, outcomes[row_id].retry_in) == ("retry", first.retry_in)
+
+
+def test_a_refused_message_fails_alone_and_the_batch_goes_on(
+    users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    ids = _due_rows(users, 3)
+    refused = "nobody@example.test"
+    db.session.execute(
+        update(Notification).where(Notification.id == ids[1]).values(to_address=refused)
+    )
+    db.session.commit()
+    smtp_server.unknown_addresses.add(refused)
+
+    outcomes = deliver_due(ids[0], limit=len(ids))
+
+    for row_id in ids:
+        expected = "failed" if _row(row_id).to_address == refused else "sent"
+        assert outcomes[row_id].status == expected
+    assert smtp_server.connections == 1
+
+
+def test_rows_another_worker_is_claiming_are_skipped_not_waited_for(
+    app: Flask, users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    ids = _due_rows(users, 5)
+    db.session.remove()
+    with db.engine.connect() as other:
+        other.execute(text("SET lock_timeout = '5s'"))
+        locked = ids[1:3]
+        other.execute(
+            text("SELECT id FROM notification WHERE id = ANY(:ids) FOR UPDATE"), {"ids": locked}
+        )
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+
+        outcomes = deliver_due(ids[0], limit=len(ids))
+
+        other.rollback()
+    assert set(outcomes) == set(ids) - set(locked)
+    assert {int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages} == set(ids) - set(locked)
