@@ -39,17 +39,22 @@ def first_accepted(
     page: Page[Item] = Page()
     # A few rows more than the page: the check in Python rarely turns a candidate away.
     batch = limit + 10 if limit else None
+    # Each row of a batch carries the number of candidates (a window count, computed before
+    # LIMIT): no second query to count them.
+    counted = query.add_columns(func.count().over())
     offset = 0
     while True:
-        window = query.limit(batch).offset(offset) if batch else query
-        rows = db.session.scalars(window).unique().all()
-        for row in rows:
+        if batch:
+            rows = db.session.execute(counted.limit(batch).offset(offset)).unique().all()
+        else:
+            rows = [(row, None) for row in db.session.scalars(query).unique().all()]
+        for row, candidates in rows:
             item = accept(row)
             if item is None:
                 continue
             page.items.append(item)
             if limit is not None and len(page.items) == limit:
-                page.total = count_of(query)
+                page.total = int(candidates)
                 return page
         if batch is None or len(rows) < batch:
             page.total = offset + len(rows)  # every candidate has been read

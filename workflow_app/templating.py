@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import format_date, get_locale
 
 from .engine.calendar import WITA
@@ -84,6 +85,22 @@ def state_tone(subject: object, state: str | None = None) -> str:
     return "review"
 
 
+# An id no row has, put where the row's id goes in `row_link`'s URL and split around.
+_LINK_PROBE = "2147480001"
+
+
+def row_link(endpoint: str, key: str, **values: object) -> Callable[[int], str]:
+    """`url_for(endpoint, **{key: id}, **values)` for the many rows of a list, built once:
+    the URL is built with a probe id and split around it (the rule's int converter writes any
+    id as its digits), so each row costs a concatenation instead of a route build."""
+    head, tail = url_for(endpoint, **{key: int(_LINK_PROBE)}, **values).split(_LINK_PROBE, 1)
+
+    def link(row_id: int) -> str:
+        return f"{head}{int(row_id)}{tail}"
+
+    return link
+
+
 def init_templating(app: Flask) -> None:
     app.add_template_filter(rupiah)
     app.add_template_filter(number)
@@ -91,4 +108,5 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_global(state_label)
     app.add_template_global(state_tone)
+    app.add_template_global(row_link)
     app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")

@@ -372,3 +372,29 @@ def test_a_long_task_list_shows_the_earliest_due_first_and_the_rest_on_demand(
     everything = _text(reviewer, "/tasks?all=1")
     assert _task_ids(everything) == [p.id for p in reversed(in_review)]
     assert 'id="more-tasks"' not in everything
+
+
+def test_a_full_page_of_my_tasks_is_counted_without_a_query_of_its_own(
+    app_ctx, users, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More plans and more reports wait for the provincial reviewer than a page shows: each
+    list's rows carry the number of candidates (a window count), so no list has a count query
+    of its own, and the calendar is read once for the plans' and the reports' deadlines. The
+    statements: the user, the plans, the calendar, the reports, each declared kind's tasks
+    (two), the sign-offs asked, the bell's count (counted, not timed: 11 before)."""
+    from workflow_app.plans import views
+
+    monkeypatch.setattr(views, "TASKS_SHOWN", 2)
+    for code in ("6301", "6304", "6371"):
+        factories.plan_in_state(factories.district_people(users, code), "provincial_sync", code)
+        factories.reported_plan(users, code)
+    client = _client_as(app_ctx, "provincial.63")
+
+    page = _text(client, "/tasks")
+    statements = _statements_for(app_ctx, client, "/tasks")
+
+    assert len(_task_ids(page)) == 2
+    assert "Menampilkan 2 rencana dengan tenggat terdekat dari 3." in page
+    assert page.count('id="report-task-') == 2
+    assert "Menampilkan 2 laporan dengan tenggat terdekat dari 3." in page
+    assert statements <= 8

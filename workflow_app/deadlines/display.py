@@ -7,12 +7,12 @@ plus the admin's overrides, one query) once for the whole list, never once per p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
 from ..engine.calendar import WITA, WorkingCalendar
 from ..models_base import utcnow
@@ -35,6 +35,9 @@ class DueStatus:
     due_at: datetime  # as stored (UTC); the `wita_datetime` filter shows it in WITA
     status: Status
     working_days: int
+    # `text` by language: `due_statuses` gives every deadline of a day copies of one status,
+    # which share this, so a list translates each distinct count once, not once per row.
+    texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def due_at_wita(self) -> datetime:
@@ -48,6 +51,13 @@ class DueStatus:
     @property
     def text(self) -> str:
         """`3 working days left`, `today`, `overdue by 2 working days`, in the page language."""
+        language = str(get_locale())
+        text = self.texts.get(language)
+        if text is None:
+            text = self.texts[language] = self._translated()
+        return text
+
+    def _translated(self) -> str:
         if self.status == "today":
             return gettext("today")
         if self.status == "ahead":
@@ -73,21 +83,30 @@ def due_status(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> Du
     return DueStatus(due_at, "overdue", max(1, calendar.working_days_between(due_at, now)))
 
 
-def due_statuses(plans: Iterable[HasDeadline], now: datetime | None = None) -> dict[int, DueStatus]:
+def due_statuses(
+    plans: Iterable[HasDeadline],
+    now: datetime | None = None,
+    calendar: Callable[[], WorkingCalendar] = current_calendar,
+) -> dict[int, DueStatus]:
     """The deadline of each plan that has one, by plan id; the calendar is read once (and not
-    at all when no plan has a deadline)."""
+    at all when no plan has a deadline). A page with several lists passes the same memoized
+    `calendar` to each call, so that the calendar is read once per page."""
     dated = [plan for plan in plans if plan.due_at is not None]
     if not dated:
         return {}
-    calendar = current_calendar()
+    working = calendar()
     now = now or utcnow()
     # Many items fall due on the same day; count each day's working days once (the count
     # walks the days between, so a long list of old deadlines would repeat long walks).
     days: dict[date, DueStatus] = {}
+    # The statuses of one count (of days of all) share their translated texts.
+    texts: dict[tuple[str, int], dict[str, str]] = {}
     statuses = {}
     for plan in dated:
         day = plan.due_at.astimezone(WITA).date()
         if day not in days:
-            days[day] = due_status(plan.due_at, now, calendar)
+            status = due_status(plan.due_at, now, working)
+            shared = texts.setdefault((status.status, status.working_days), status.texts)
+            days[day] = replace(status, texts=shared)
         statuses[plan.id] = replace(days[day], due_at=plan.due_at)
     return statuses

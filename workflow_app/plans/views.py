@@ -6,11 +6,14 @@ translate refusals into pages with the right status code.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..cases.queries import declared_tasks, opinions_waiting
+from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_statuses
 from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
@@ -82,7 +85,8 @@ def tasks() -> Page:
     limit = None if request.args.get("all") == "1" else TASKS_SHOWN
     waiting = my_task_page(current_user, limit)
     overseen = overseen_plans(current_user)
-    dues = due_statuses([*(task.plan for task in waiting.items), *overseen])
+    calendar = cache(current_calendar)  # read once for both lists (and only if one has dues)
+    dues = due_statuses([*(task.plan for task in waiting.items), *overseen], calendar=calendar)
     # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
     reports = report_task_page(current_user, limit)
     late_reports = overseen_reports(current_user)
@@ -96,7 +100,9 @@ def tasks() -> Page:
         report_tasks=reports.items,
         more_report_tasks=reports.more,
         total_report_tasks=reports.total,
-        report_dues=due_statuses([*(task.report for task in reports.items), *late_reports]),
+        report_dues=due_statuses(
+            [*(task.report for task in reports.items), *late_reports], calendar=calendar
+        ),
         overseen_reports=late_reports,
         declared=declared_tasks(current_user, limit),
         opinions=opinions_waiting(current_user),
