@@ -523,3 +523,49 @@ def test_a_partner_never_gets_the_province_s_cached_figures(
     partner = _page(_client_as(app_ctx, "mitra.demo"))
     assert "6304" in _regions(_section(province, "plans-by-state"))
     assert _regions(_section(partner, "plans-by-state")) <= {"6301"}
+
+
+def test_the_freshness_check_reads_no_table_of_cases(app_ctx, users, known) -> None:
+    """The stamp the cached figures are keyed on is one statement reading the change feed's
+    last id (its primary key) and the calendar's few overrides, never a table of cases or
+    history (it used to count and scan four on every view); and each kind of write the figures
+    show moves it: a transition, an edit that writes no history row, a new case, a holiday."""
+    from workflow_app.dashboard.cache import data_stamp
+    from workflow_app.deadlines import operations as calendar_ops
+
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        stamps = [data_stamp()]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    (statement,) = statements
+    assert set(re.findall(r"FROM (\w+)", statement)) == {"change_event", "calendar_override"}
+    assert "max(change_event.id)" in statement
+
+    draft = known["6371"]
+    drafter = db.session.scalar(select(User).where(User.username == "drafter.6371"))
+    with unit_of_work():
+        plan_ops.update_header(
+            drafter,
+            draft,
+            expected_version=draft.version,
+            title="Rencana Aksi yang diperbaiki",
+            period_start=draft.period_start,
+            period_end=draft.period_end,
+        )
+    stamps.append(data_stamp())
+    with unit_of_work():
+        plan_ops.transition(drafter, draft, "withdraw")
+    stamps.append(data_stamp())
+    factories.plan_in_state(factories.district_people(users, "6372"), "draft", "6372")
+    stamps.append(data_stamp())
+    with unit_of_work():
+        calendar_ops.add_holiday(users["admin"], datetime(2026, 12, 1).date(), "Cuti bersama")
+    stamps.append(data_stamp())
+
+    assert len(set(stamps)) == len(stamps)

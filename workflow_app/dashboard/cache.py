@@ -1,10 +1,20 @@
 """The dashboard's figures, rendered once per change of the data they show.
 
 The figures depend on the viewer's scope (their grants), the filters, the language, the day
-(overdue counts) and the data. A cheap query reads a stamp of the data (the last change to any
-plan, report, declared case or history row and the calendar overrides); the rendered sections
-are kept under a key made of all of these, so any change shows at once and an unchanged
-province is not aggregated again. Entries also expire after DASHBOARD_CACHE_SECONDS.
+(overdue counts) and the data. A cheap query reads a stamp of the data (the last change event
+and the calendar overrides); the rendered sections are kept under a key made of all of these,
+so any change shows at once and an unchanged province is not aggregated again. Entries also
+expire after DASHBOARD_CACHE_SECONDS.
+
+Why the last change event is enough: every write of a case, in any kind (its creation and each
+transition write a history row, an edit of its contents or of its parts writes the case row),
+is recorded as a change_event row by the session hook of changes/recording.py, in the writing
+transaction; cases are never deleted; the overdue figures come from the deadlines and the day
+(in the key), not from flags the sweep sets, and the sweep moves cases by transitions. The one
+write of a case without an event is a deadline moved by a change of the calendar (a plain
+UPDATE, deadlines/operations.py), made in the transaction that writes or deletes the override:
+the overrides' count and last id tell it. Its id is the primary key, so the stamp reads one
+index entry, not the case tables (which the stamp used to scan on every view).
 """
 
 from __future__ import annotations
@@ -17,12 +27,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import User
-from ..cases.models import DeclaredCase
+from ..changes.models import ChangeEvent
 from ..deadlines.models import CalendarOverride
 from ..extensions import cache, db
-from ..history import CaseTransition
-from ..monitoring.models import ProgressReport
-from ..plans.models import ActionPlan
 
 KEY_PREFIX = "dashboard:"
 
@@ -31,12 +38,7 @@ def data_stamp() -> tuple[object, ...]:
     """One query: what changes whenever anything the dashboard counts changes."""
     row = db.session.execute(
         select(
-            select(func.count(ActionPlan.id)).scalar_subquery(),
-            select(func.max(ActionPlan.updated_at)).scalar_subquery(),
-            select(func.count(ProgressReport.id)).scalar_subquery(),
-            select(func.max(ProgressReport.updated_at)).scalar_subquery(),
-            select(func.max(DeclaredCase.updated_at)).scalar_subquery(),
-            select(func.max(CaseTransition.id)).scalar_subquery(),
+            select(func.max(ChangeEvent.id)).scalar_subquery(),
             select(func.count(CalendarOverride.id)).scalar_subquery(),
             select(func.max(CalendarOverride.id)).scalar_subquery(),
         )
