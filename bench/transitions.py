@@ -267,10 +267,11 @@ EARLIER_ACTORS = (
 )
 CALENDAR = "SELECT day, is_holiday FROM calendar_override"
 LOCK_ROOT = "SELECT id FROM action_plan WHERE id = %(id)s FOR UPDATE"
-NEXT_ID = "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id'))"
-CHAIN_TAIL = (
-    "SELECT id, row_hash FROM plan_transition WHERE chain_kind = 'plan' AND chain_id = %(id)s"
-    " ORDER BY id DESC LIMIT 1"
+# audit/chain: under the root's lock, the next history id and the chain's tail in one read.
+NEXT_ID_AND_TAIL = (
+    "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id')), tail.id, tail.row_hash"
+    " FROM (SELECT 1 AS one) AS here LEFT JOIN (SELECT id, row_hash FROM plan_transition"
+    " WHERE chain_kind = 'plan' AND chain_id = %(id)s ORDER BY id DESC LIMIT 1) AS tail ON 1 = 1"
 )
 INSERT_HISTORY = (
     "INSERT INTO plan_transition (id, chain_kind, chain_id, workflow_version, from_state,"
@@ -279,14 +280,17 @@ INSERT_HISTORY = (
     " %(workflow_version)s, %(from_state)s, %(to_state)s, %(trigger)s, %(actor)s, NULL,"
     " %(role)s, NULL, %(at)s, %(hash_format)s, %(prev_hash)s, %(row_hash)s, 'plan', %(plan)s)"
 )
-# changes/recording: the change feed's event of the transition (when the app records one).
+# changes/recording: the change feed's event of the transition (when the app records one),
+# returning whether any webhook is active.
 INSERT_CHANGE = (
     "INSERT INTO change_event (txid, type, version, state, actor_id, acting_for_id,"
     " occurred_at, data, subject_kind, subject_id) VALUES"
     " (CAST(CAST(pg_current_xact_id() AS text) AS bigint), 'case.transitioned', %(version)s,"
-    " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s) RETURNING id"
+    " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s)"
+    " RETURNING id, EXISTS (SELECT * FROM webhook WHERE webhook.active IS true)"
 )
-# webhooks/outbox: a delivery per active webhook wanting the event's type (usually none).
+# webhooks/outbox: a delivery per active webhook wanting the event's type (only when one is
+# active).
 INSERT_WEBHOOK_DELIVERIES = (
     "INSERT INTO webhook_delivery (webhook_id, event_id, status, attempts, next_attempt_at,"
     " created_at) SELECT webhook.id, change_event.id, 'pending', 0, %(at)s, %(at)s"
@@ -310,7 +314,7 @@ INSERT_STEPS = (
     " AS s (step, fire_at)"
 )
 # notifications.recipients: the holders (or delegates) of the roles told, in the plan's
-# district and province; then their roles (User.roles is `selectin`).
+# district and province (their roles are not loaded).
 RECIPIENTS = (
     f"SELECT {USER_COLUMNS}, holders.role, region.code FROM user_account JOIN ("
     "SELECT role_assignment.user_id AS user_id, role_assignment.role AS role,"
@@ -322,12 +326,6 @@ RECIPIENTS = (
     + ") AS holders ON holders.user_id = user_account.id"
     " JOIN region ON region.id = holders.region_id"
     " WHERE user_account.active IS true AND region.code = ANY(%(codes)s) ORDER BY user_account.id"
-)
-RECIPIENT_ROLES = (
-    "SELECT ra.user_id, ra.id, ra.role, ra.region_id, "
-    + REGION_COLUMNS.format("r1")
-    + " FROM role_assignment AS ra LEFT OUTER JOIN region AS r1 ON r1.id = ra.region_id"
-    " WHERE ra.user_id = ANY(%(ids)s)"
 )
 INSERT_OUTBOX = (
     "INSERT INTO notification (event, subject_kind, subject_id, step_id, recipient_id,"
@@ -454,9 +452,7 @@ def transition_raw(
         run(CALENDAR, {}).fetchall()  # the working-day calendar's overrides
         due_at = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=16)
     run(LOCK_ROOT, {"id": plan_id})
-    (row_id,) = run(NEXT_ID, {}).fetchone()
-    tail = run(CHAIN_TAIL, {"id": plan_id}).fetchone()
-    prev_hash = tail[1] if tail else None
+    row_id, _, prev_hash = run(NEXT_ID_AND_TAIL, {"id": plan_id}).fetchone()
     history = {
         "id": row_id,
         "hash_format": HASH_FORMAT,
@@ -494,8 +490,10 @@ def transition_raw(
     if "change_event" in db.metadata.tables:
         data = {"trigger": trigger, "from_state": state, "to_state": spec["to"]}
         change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
-        (event_id,) = run(INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}).fetchone()
-        if "webhook_delivery" in db.metadata.tables:
+        event_id, hooked = run(
+            INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}
+        ).fetchone()
+        if hooked:
             run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
     updated = run(
         UPDATE_PLAN,
@@ -519,7 +517,6 @@ def transition_raw(
         RECIPIENTS, {"roles": spec["told"], "codes": [code, "63"], "today": today}
     ).fetchall()
     recipients = {row[0]: row[3] for row in told if row[0] != actor_id}
-    run(RECIPIENT_ROLES, {"ids": [row[0] for row in told]}).fetchall()
     payload = {
         "plan_id": plan_id,
         "plan_title": title,

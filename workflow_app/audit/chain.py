@@ -168,28 +168,36 @@ def _lock_root(connection: Connection, table: str, root_id: int) -> None:
         )
 
 
-def _stored_tail(connection: Connection, chain_kind: str, chain_id: int) -> tuple[int, str] | None:
+def _next_id_and_tail(
+    connection: Connection, target: ChainRow, pending: Iterable[ChainRow]
+) -> tuple[int | None, tuple[int, str] | None]:
+    """The id to give the new row (None: it has one) and the chain's stored tail (id,
+    row_hash), in one round trip, under the root's lock taken before. The lock stays a
+    statement of its own: on PostgreSQL a tail read in the locking statement would see the
+    snapshot taken before it waited for the lock (a fork)."""
+    tail = (
+        "SELECT id, row_hash FROM plan_transition "
+        "WHERE chain_kind = :chain_kind AND chain_id = :chain_id "
+        "ORDER BY id DESC LIMIT 1"
+    )
+    if target.id is not None:
+        next_id = "NULL"
+    elif connection.dialect.name == "postgresql":
+        next_id = "nextval(pg_get_serial_sequence('plan_transition', 'id'))"
+    else:
+        # SQLite would pick max(rowid) + 1 itself; the write lock taken above keeps it ours.
+        next_id = "coalesce((SELECT max(id) FROM plan_transition), 0) + 1"
     found = connection.execute(
         text(
-            "SELECT id, row_hash FROM plan_transition "
-            "WHERE chain_kind = :chain_kind AND chain_id = :chain_id "
-            "ORDER BY id DESC LIMIT 1"
+            f"SELECT {next_id} AS next_id, tail.id, tail.row_hash "
+            f"FROM (SELECT 1 AS one) AS here LEFT JOIN ({tail}) AS tail ON 1 = 1"
         ),
-        {"chain_kind": chain_kind, "chain_id": chain_id},
-    ).first()
-    return (found[0], found[1]) if found is not None else None
-
-
-def _next_id(connection: Connection, pending: Iterable[ChainRow]) -> int:
-    if connection.dialect.name == "postgresql":
-        return int(
-            connection.execute(
-                text("SELECT nextval(pg_get_serial_sequence('plan_transition', 'id'))")
-            ).scalar_one()
-        )
-    # SQLite would pick max(rowid) + 1 itself; the write lock taken above keeps it ours.
-    stored = connection.execute(text("SELECT max(id) FROM plan_transition")).scalar() or 0
-    return max([stored, *(row.id for row in pending if row.id is not None)]) + 1
+        {"chain_kind": target.chain_kind, "chain_id": target.chain_id},
+    ).one()
+    new_id = None if found[0] is None else int(found[0])
+    if new_id is not None and connection.dialect.name != "postgresql":
+        new_id = max([new_id, *(row.id + 1 for row in pending if row.id is not None)])
+    return new_id, ((found[1], found[2]) if found[1] is not None else None)
 
 
 def link_row(
@@ -202,8 +210,9 @@ def link_row(
     `root_table` holds the chain root's row, locked while the tail is read."""
     _lock_root(connection, root_table, target.chain_id)
     others = [row for row in pending if row is not target and row.row_hash is not None]
+    next_id, stored = _next_id_and_tail(connection, target, others)
     if target.id is None:
-        target.id = _next_id(connection, others)
+        target.id = next_id
     candidates = [
         (row.id, row.row_hash)
         for row in others
@@ -211,7 +220,6 @@ def link_row(
         and row.id is not None
         and row.id < target.id
     ]
-    stored = _stored_tail(connection, target.chain_kind, target.chain_id)
     if stored is not None:
         candidates.append(stored)
     tail = max(candidates, default=None)

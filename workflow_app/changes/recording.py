@@ -10,7 +10,9 @@ can forget it (the one door writes cases and history rows; this watches what it 
   flushed early) is no event of its own.
 
 Each write is one INSERT (many rows at once) on the flush's connection; what it returns goes
-to the registered hooks (webhooks write their deliveries in the same transaction).
+to the registered hooks (webhooks write their deliveries in the same transaction). A hook may
+name a condition (`only_if`, SQL): the INSERT returns it too, and the hook runs only when it
+holds, so a hook with nothing to do (no active webhook) costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Text, cast, event, func, insert, inspect, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..history import CaseRecord, CaseTransition
@@ -41,13 +44,18 @@ PARTS_KEY = "change_events_parts_written"
 
 # hook(connection, events): the rows just inserted, each with its id.
 Recorded = Callable[[Connection, list[dict[str, Any]]], None]
-_recorded: list[Recorded] = []
+_recorded: list[tuple[Recorded, ColumnElement[bool] | None]] = []
 
 
-def on_recorded(hook: Recorded) -> Recorded:
-    """Register `hook` to run, in the writing transaction, after each batch of events."""
-    _recorded.append(hook)
-    return hook
+def on_recorded(hook: Recorded | None = None, *, only_if: ColumnElement[bool] | None = None) -> Any:
+    """Register `hook` to run, in the writing transaction, after each batch of events; with
+    `only_if`, only when that condition (read by the INSERT itself) holds."""
+
+    def register(hook: Recorded) -> Recorded:
+        _recorded.append((hook, only_if))
+        return hook
+
+    return register(hook) if hook is not None else register
 
 
 @dataclass
@@ -126,15 +134,21 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     table = ChangeEvent.__table__
+    conditions = [
+        condition.label(f"only_if_{n}")
+        for n, (_, condition) in enumerate(_recorded)
+        if condition is not None
+    ]
     statement = (
         insert(table)
         .values(txid=_txid(connection))
-        .returning(table.c.id, sort_by_parameter_order=True)
+        .returning(table.c.id, *conditions, sort_by_parameter_order=True)
     )
-    ids = connection.execute(statement, rows).scalars().all()
-    written = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
-    for hook in _recorded:
-        hook(connection, written)
+    returned = connection.execute(statement, rows).all()
+    written = [{**row, "id": found[0]} for row, found in zip(rows, returned, strict=True)]
+    for n, (hook, condition) in enumerate(_recorded):
+        if condition is None or any(found._mapping[f"only_if_{n}"] for found in returned):
+            hook(connection, written)
 
 
 def _pending(session: Session) -> dict[tuple[type, int], _Update]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert, literal, select
+from sqlalchemy import event, exists, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,11 @@ from .models import PENDING, Webhook, WebhookDelivery
 SESSION_KEY = "webhook_deliveries_new"
 
 
-@on_recorded
+@on_recorded(only_if=exists().where(Webhook.active.is_(True)))
 def write_deliveries(connection: Connection, events: list[dict[str, Any]]) -> None:
-    """One delivery per event and active webhook wanting its type: one INSERT … SELECT."""
+    """One delivery per event and active webhook wanting its type: one INSERT … SELECT.
+    Not run when no webhook is active (the events' INSERT reads it, in the same transaction,
+    whichever process created the webhook): nothing to write, no round trip."""
     now = utcnow()
     table = WebhookDelivery.__table__
     wanted = (
