@@ -39,7 +39,7 @@ from ..subjects import kind_named
 from ..unit_of_work import unit_of_work
 from .mailer import send_email
 from .models import FAILED, PENDING, SENT, Notification
-from .rendering import RenderedEmail, render_notification
+from .rendering import RenderedEmail, one_calendar, render_notification
 
 log = logging.getLogger(__name__)
 
@@ -272,14 +272,15 @@ def deliver_due(
         cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
         if not rows or rows[0].id != notification_id:
             outcomes[notification_id] = _unleasable_outcome(notification_id)
-        for row in rows:
-            try:
-                email = _render(row, started)
-            except Exception as exc:  # a broken template must not lose the row: count it
-                log.exception("notification %s could not be rendered", row.id)
-                failures[row.id] = exc
-                continue
-            emails.append((row.id, row.to_address, row.language or "id", email))
+        with one_calendar():
+            for row in rows:
+                try:
+                    email = _render(row, started)
+                except Exception as exc:  # a broken template must not lose the row: count it
+                    log.exception("notification %s could not be rendered", row.id)
+                    failures[row.id] = exc
+                    continue
+                emails.append((row.id, row.to_address, row.language or "id", email))
     sent: list[int] = []
     untried: list[int] = []
     # The rest waits for another run rather than be sent after the lease has run out.

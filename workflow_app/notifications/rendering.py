@@ -8,7 +8,9 @@ left are counted at sending time, so a retried email still tells the truth.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,7 @@ from flask_babel import gettext as _
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
 from ..engine import Role, Scope, TransitionDef, WorkflowDefinition
+from ..engine.calendar import WorkingCalendar
 from ..engine.definition import DeadlineStep
 from ..models_base import utcnow
 from ..subjects import kind_named, load_case
@@ -113,9 +116,34 @@ def _task(definition: WorkflowDefinition, state: str, language: str) -> str:
     return _("act on the plan, now in “%(state)s”", state=_state_label(definition, state, language))
 
 
+# Within `one_calendar()`: the calendar read once for a batch of emails (delivery.deliver_due).
+_batch_calendar: ContextVar[list[WorkingCalendar] | None] = ContextVar(
+    "email_batch_calendar", default=None
+)
+
+
+@contextmanager
+def one_calendar() -> Iterator[None]:
+    """Render the emails of a batch with one read of the calendar's overrides, not one each."""
+    token = _batch_calendar.set([])
+    try:
+        yield
+    finally:
+        _batch_calendar.reset(token)
+
+
+def _calendar() -> WorkingCalendar:
+    kept = _batch_calendar.get()
+    if kept is None:
+        return current_calendar()
+    if not kept:
+        kept.append(current_calendar())
+    return kept[0]
+
+
 def time_left(due_at: datetime, now: datetime) -> str:
     """`3 working days left`, `today`, `overdue by 2 working days`: as the plan pages say it."""
-    return due_status(due_at, now, current_calendar()).text
+    return due_status(due_at, now, _calendar()).text
 
 
 def _definition(payload: dict[str, Any]) -> WorkflowDefinition | None:
