@@ -222,23 +222,22 @@ def test_a_batch_limit_is_kept_and_the_first_row_comes_first(
     assert sum(_row(row_id).status == "pending" for row_id in ids) == len(ids) - 3
 
 
-def test_a_server_that_is_down_fails_the_first_row_and_gives_the_rest_back(
+def test_a_server_that_is_down_fails_each_row_once_with_its_own_retry(
     users: dict[str, User], server_down: None
 ) -> None:
-    ids = _due_rows(users, 2)
+    ids = _due_rows(users, 3)
     now = utcnow()
 
     outcomes = deliver_due(ids[0], now, limit=len(ids))
 
-    first = outcomes[ids[0]]
-    assert first.status == "retry" and _row(ids[0]).attempts == 1
-    # Not tried, so not counted: they wait as long as the first one, not for the whole lease,
-    # and the task queues them for then.
-    retry_at = now + timedelta(seconds=first.retry_in)
-    for row_id in ids[1:]:
+    # As if each row's own task had tried: one attempt each, its own backoff, one retry each.
+    assert {outcome.status for outcome in outcomes.values()} == {"retry"}
+    for row_id in ids:
         row = _row(row_id)
-        assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, retry_at)
-        assert (outcomes[row_id].status, outcomes[row_id].retry_in) == ("retry", first.retry_in)
+        retry_at = now + timedelta(seconds=outcomes[row_id].retry_in)
+        assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, retry_at)
+    # Rows being retried wait for their own retries: a batch does not take them.
+    assert set(deliver_due(ids[0], now + timedelta(hours=2), limit=len(ids))) == {ids[0]}
 
 
 def test_a_refused_message_fails_alone_and_the_batch_goes_on(

@@ -10,10 +10,11 @@ with exponential backoff and full jitter; after the last attempt the row is `fai
 an admin sees it with its error and can retry it. No row is ever deleted.
 
 A worker's task delivers its row and, under the same lease, up to `NOTIFICATION_DELIVERY_BATCH`
-− 1 other due rows (`deliver_due`: claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so two
-workers never take the same row), over the process's one SMTP connection, and marks those the
-server accepted sent in one statement: a crash before that mark sends them again (duplicates,
-never a loss). Their own tasks then find them sent.
+− 1 other due rows not tried yet (`deliver_due`: claimed with FOR UPDATE SKIP LOCKED on
+PostgreSQL, so two workers never take the same row), over the process's one SMTP connection,
+and marks those the server accepted sent in one statement: a crash before that mark sends them
+again (duplicates, never a loss). Their own tasks then find them sent. A row being retried
+keeps its own retry: one task per row, as when each task sent one.
 """
 
 from __future__ import annotations
@@ -194,10 +195,10 @@ def _unleasable_outcome(notification_id: int) -> DeliveryOutcome:
 
 
 def _claim_ids(first_id: int, started: datetime, limit: int) -> list[int]:
-    """Row `first_id` if it can be leased, then up to `limit` − 1 other rows due now, oldest
-    first (along the status/next-attempt index). Locked (PostgreSQL) until the lease is written;
-    rows another worker is claiming are skipped, not waited for: two workers never wait on
-    each other, and only rows locked here are leased."""
+    """Row `first_id` if it can be leased, then up to `limit` − 1 other rows due now and never
+    tried yet, oldest first (along the status/next-attempt index). Locked (PostgreSQL) until
+    the lease is written; rows another worker is claiming are skipped, not waited for: two
+    workers never wait on each other, and only rows locked here are leased."""
     if limit <= 1:
         return [first_id]
     first = db.session.scalars(
@@ -210,6 +211,8 @@ def _claim_ids(first_id: int, started: datetime, limit: int) -> list[int]:
         .where(
             Notification.status == PENDING,
             Notification.next_attempt_at <= started,
+            # A row being retried has its own retry waiting (one task per row, as before).
+            Notification.attempts == 0,
             Notification.id != first_id,
         )
         .order_by(Notification.next_attempt_at, Notification.id)
@@ -242,9 +245,11 @@ def _release(ids: list[int], until: datetime) -> None:
         )
 
 
-def _is_answer(exc: BaseException) -> bool:
-    """The server answered about this message (the connection serves the next one)."""
-    return isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+def _server_lost(exc: BaseException) -> bool:
+    """The server is unreachable or broke off (not an answer about this one message)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
+        return False
+    return isinstance(exc, OSError | smtplib.SMTPException)
 
 
 def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
@@ -257,8 +262,9 @@ def deliver_due(
 ) -> dict[int, DeliveryOutcome]:
     """Send row `notification_id` and, under the same lease, up to `limit` − 1 other due rows
     (NOTIFICATION_DELIVERY_BATCH by default); the outcome of each row leased, the first one's
-    always included. Rows left untried (the server broke off, or the batch ran out of time)
-    are `retry` without an attempt counted: the caller queues them for `retry_in`."""
+    always included. A server that cannot be reached fails the attempt of every row left;
+    rows left untried when the batch runs out of time are `retry` without an attempt counted.
+    The caller queues the retry of every row but the first (whose task retries itself)."""
     started = now or utcnow()
     if limit is None:
         limit = int(current_app.config.get("NOTIFICATION_DELIVERY_BATCH", DEFAULT_BATCH))
@@ -290,9 +296,10 @@ def deliver_due(
             _send(row_id, to, language, email)
         except Exception as exc:  # smtplib, OS and anything else: counted, retried
             failures[row_id] = exc
-            if not _is_answer(exc):
-                # The server is unreachable or broke off: the rest is not tried now.
-                untried = [other for other, *_ in emails[index + 1 :]]
+            if _server_lost(exc):
+                # The server is unreachable (one reconnection was tried): the rest would fail
+                # alike, and each counts this attempt and waits for its own retry.
+                failures.update(dict.fromkeys((other for other, *_ in emails[index + 1 :]), exc))
                 break
         else:
             sent.append(row_id)
@@ -304,10 +311,7 @@ def deliver_due(
     for row_id, exc in failures.items():
         outcomes[row_id] = _record_failure(row_id, exc, started)
     if untried:
-        # Not tried, so not counted: they wait as long as the attempt that broke off (not at
-        # all when the batch ran out of time), and the caller queues them for then.
-        waits = [o.retry_in or 0.0 for o in outcomes.values() if o.status == "retry"]
-        wait = max(waits, default=0.0)
-        _release(untried, started + timedelta(seconds=wait))
-        outcomes.update(dict.fromkeys(untried, DeliveryOutcome("retry", retry_in=wait)))
+        # Out of time, not tried: due again at once, not counted; the caller queues them.
+        _release(untried, started)
+        outcomes.update(dict.fromkeys(untried, DeliveryOutcome("retry", retry_in=0.0)))
     return outcomes
