@@ -25,6 +25,7 @@ from workflow_app.extensions import db, mail
 from workflow_app.models_base import utcnow
 from workflow_app.notifications.delivery import _take_lease, deliver
 from workflow_app.notifications.dispatch import DELIVER_TASK
+from workflow_app.notifications.mailer import close_connection
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.outbox import take_new_ids
 from workflow_app.notifications.relay import requeue_stale
@@ -96,6 +97,7 @@ def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     try:
         yield inbox
     finally:
+        close_connection()  # the connection delivery keeps open (notifications/mailer.py)
         controller.stop()
 
 
