@@ -42,6 +42,7 @@ from workflow_app.webhooks.dispatch import DELIVER_TASK
 from .. import factories
 from ..api_client_gen import api_module, generate_client
 from ..external import unavailable
+from ..feed_settled import wait_until_the_feed_is_settled
 
 # The plan's period starts in 2027: approved in December 2026, it waits; the round of the new
 # year starts its monitoring, and the round after the first quarter opens that quarter's report.
@@ -354,6 +355,7 @@ def test_a_generated_client_runs_a_plan_and_its_first_report_through_their_life(
 
         # --- every step, in order, in the change feed ...
         events, after = [], None
+        wait_until_the_feed_is_settled()
         while True:
             page = script.ok("provincial", "changes", after=after, limit=3)
             events += [item.to_dict() for item in page.items]  # as the wire has them

@@ -16,6 +16,7 @@ from workflow_app.extensions import db
 from workflow_app.monitoring.models import ProgressReport, ReportAttachment
 
 from .. import factories
+from ..feed_settled import wait_until_the_feed_is_settled
 from .test_api import assert_error, bearer
 
 PDF = factories.MINIMAL_PDF
@@ -236,6 +237,7 @@ def test_the_change_feed_tells_an_upload_and_a_removal_without_a_new_version(
     client: FlaskClient, users, tokens, due
 ) -> None:
     def report_events() -> list[dict]:
+        wait_until_the_feed_is_settled()
         feed = client.get("/api/v1/changes?limit=500", headers=tokens["provincial"]).get_json()
         return [i for i in feed["items"] if i["kind"] == "report" and i["case_id"] == due.id]
 

@@ -13,6 +13,7 @@ from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 
 from .. import factories
+from ..feed_settled import wait_until_the_feed_is_settled
 from .test_api import assert_error, bearer
 
 
@@ -29,6 +30,7 @@ def events() -> list[ChangeEvent]:
 def read_all(client: FlaskClient, headers: dict, limit: int = 100) -> list[dict]:
     """Follow the feed from the start to its end, page by page."""
     items, after = [], None
+    wait_until_the_feed_is_settled()
     while True:
         query = {"limit": limit} | ({"after": after} if after else {})
         body = client.get("/api/v1/changes", query_string=query, headers=headers).get_json()
@@ -234,6 +236,7 @@ def test_following_the_cursor_a_page_at_a_time_gives_every_event_once_in_order(
 
 def test_at_the_end_the_cursor_given_comes_back_to_ask_again_later(users, tokens, client) -> None:
     plan = factories.plan_in_state(users, "district_review")
+    wait_until_the_feed_is_settled()
     first = client.get("/api/v1/changes", headers=tokens["reviewer"]).get_json()
     cursor = first["next_cursor"]
     empty = client.get(
@@ -242,6 +245,7 @@ def test_at_the_end_the_cursor_given_comes_back_to_ask_again_later(users, tokens
     assert empty == {"items": [], "next_cursor": cursor, "has_more": False}
     ops.transition(users["reviewer"], plan, "forward")
     db.session.commit()
+    wait_until_the_feed_is_settled()
     later = client.get(
         "/api/v1/changes", query_string={"after": cursor}, headers=tokens["reviewer"]
     ).get_json()

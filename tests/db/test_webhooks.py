@@ -36,6 +36,8 @@ from workflow_app.webhooks.dispatch import DELIVER_TASK
 from workflow_app.webhooks.models import Webhook, WebhookDelivery
 from workflow_app.webhooks.relay import requeue_stale
 
+from ..feed_settled import wait_until_the_feed_is_settled
+
 
 class RecordingCelery:
     """Stands in for the broker: remembers what was queued, sends nothing."""
@@ -169,6 +171,7 @@ def test_a_transition_is_posted_signed_with_the_event_as_the_feed_serves_it(
     assert headers["content-type"] == "application/json"
 
     token = bearer(factories.api_token(users["reviewer"]))
+    wait_until_the_feed_is_settled()
     feed = app.test_client().get("/api/v1/changes", headers=token).get_json()["items"]
     assert json.loads(request["body"]) == feed[-1]
     assert feed[-1]["case_id"] == plan.id and feed[-1]["data"]["trigger"] == "submit"
