@@ -71,6 +71,13 @@ def _json(model: BaseModel | dict[str, Any]) -> Response:
     return Response(text, mimetype="application/json")
 
 
+def created(body: BaseModel, location: str) -> Response:
+    """201 Created with `body` and, in `Location`, the address of what was created."""
+    response = Response(body.model_dump_json(), status=201, mimetype="application/json")
+    response.headers["Location"] = location
+    return response
+
+
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 

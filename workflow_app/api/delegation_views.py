@@ -21,7 +21,7 @@ from ..workflows import roles
 from . import delegation_schemas as d
 from . import schemas as s
 from .auth import api_user
-from .blueprint import endpoint
+from .blueprint import created, endpoint
 from .errors import ApiError
 
 TAG = "delegations"
@@ -133,12 +133,6 @@ def _assignment(user: User, body: d.DelegationRequest) -> RoleAssignment:
     )
 
 
-def _created(out: d.DelegationOut) -> Response:
-    response = Response(out.model_dump_json(), status=201, mimetype="application/json")
-    response.headers["Location"] = url_for("api.delegation_detail", delegation_id=out.id)
-    return response
-
-
 @endpoint(
     "POST",
     "/delegations",
@@ -171,7 +165,8 @@ def create_delegation(body: d.DelegationRequest) -> Response:
             )
     except ops.DelegationRejected as exc:
         raise _refused(exc) from None
-    return _created(_out(user, delegation, wita_today()))
+    out = _out(user, delegation, wita_today())
+    return created(out, url_for("api.delegation_detail", delegation_id=out.id))
 
 
 @endpoint(

@@ -37,7 +37,7 @@ from . import case_views, serialize
 from . import plan_write_schemas as w
 from . import schemas as s
 from .auth import api_user
-from .blueprint import endpoint
+from .blueprint import created, endpoint
 from .errors import ApiError
 
 TAG = "plans"
@@ -93,12 +93,6 @@ def editable_plan(plan_id: int, version: int) -> tuple[User, ActionPlan]:
 def plan_detail(user: User, plan: ActionPlan) -> s.PlanDetail:
     """The plan as GET /plans/{id} answers it."""
     return serialize.plan_detail(user, plan)
-
-
-def _created(model: s.PlanDetail, location: str) -> Response:
-    response = Response(model.model_dump_json(), status=201, mimetype="application/json")
-    response.headers["Location"] = location
-    return response
 
 
 def _number(text: str | None, kind: NumberKind, where: str, fields: dict[str, list[str]]) -> None:
@@ -160,7 +154,7 @@ def create_plan(body: w.PlanCreateRequest) -> Response:
             period_start=body.period_start,
             period_end=body.period_end,
         )
-    return _created(plan_detail(user, plan), url_for("api.plan_detail", plan_id=plan.id))
+    return created(plan_detail(user, plan), url_for("api.plan_detail", plan_id=plan.id))
 
 
 @endpoint(
@@ -341,7 +335,7 @@ def add_plan_activity(plan_id: int, body: w.ActivityRequest) -> Response:
             user, plan, expected_version=body.version, data=_activity_data(plan, body)
         )
     where = url_for("api.plan_activity", plan_id=plan.id, activity_id=activity.id)
-    return _created(plan_detail(user, plan), where)
+    return created(plan_detail(user, plan), where)
 
 
 @endpoint(

@@ -36,7 +36,7 @@ from . import report_write_schemas as w
 from . import schemas as s
 from . import serialize
 from .auth import api_user
-from .blueprint import endpoint
+from .blueprint import created, endpoint
 from .case_views import find
 from .errors import ApiError
 
@@ -222,9 +222,7 @@ def add_report_attachment(report_id: int, body: w.AttachmentUpload) -> Response:
         if exc.code != InvalidInput.code:  # a limit or a type with a code of its own
             raise ApiError(400, exc.code, exc.message, fields={"file": [exc.message]}) from None
         raise _invalid({"file": [exc.message]}) from None
-    answer = Response(out.model_dump_json(), status=201, mimetype="application/json")
-    answer.headers["Location"] = out.download_url
-    return answer
+    return created(out, out.download_url)
 
 
 FILE_BODY_LIMITS["api.add_report_attachment"] = _upload_limit

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, url_for
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from ..accounts.models import User
@@ -40,7 +39,7 @@ from ..workflows import definition_of, definitions_of, roles
 from . import review_schemas as r
 from . import schemas as s
 from .auth import api_user
-from .blueprint import endpoint
+from .blueprint import created, endpoint
 from .case_views import READ_ERRORS, WRITE_ERRORS, find
 from .declared_views import CASE_RULE, _declared
 from .declared_views import TAG as CASES_TAG
@@ -151,13 +150,6 @@ def _comment(comment_id: int) -> tuple[User, ActionPlan, ReviewComment]:
     return user, plan, comment
 
 
-def _created(body: BaseModel, location: str) -> Response:
-    """201 with `body` and the address of what was created."""
-    response = Response(body.model_dump_json(), status=201, mimetype="application/json")
-    response.headers["Location"] = location
-    return response
-
-
 def _thread_url(comment: ReviewComment) -> str:
     return url_for("api.plan_comment", plan_id=comment.plan_id, comment_id=comment.id)
 
@@ -217,7 +209,7 @@ def add_plan_comment(plan_id: int, body: r.CommentRequest) -> Response:
     with unit_of_work():
         user, plan = _plan(plan_id)
         comment = operations.add_comment(user, plan, body.item_type, body.item_id, body.body)
-    return _created(_thread(_Context.of(user, plan), comment), _thread_url(comment))
+    return created(_thread(_Context.of(user, plan), comment), _thread_url(comment))
 
 
 @endpoint(
@@ -235,7 +227,7 @@ def reply_to_comment(comment_id: int, body: r.ReplyRequest) -> Response:
     with unit_of_work():
         user, plan, comment = _comment(comment_id)
         threads.add_reply(user, plan, comment, body.body)
-    return _created(_thread(_Context.of(user, plan), comment), _thread_url(comment))
+    return created(_thread(_Context.of(user, plan), comment), _thread_url(comment))
 
 
 def _set_resolved(comment_id: int, resolved: bool) -> r.CommentThread:
@@ -419,4 +411,4 @@ def add_case_comment(kind: str, case_id: int, body: r.CaseCommentRequest) -> Res
         user, case = _case(kind, case_id)
         comment = case_comments.add_comment(user, case, body.field, body.row, body.body)
     location = url_for("api.case_comments_list", kind=kind, case_id=case_id)
-    return _created(_case_comment(case, comment), location)
+    return created(_case_comment(case, comment), location)
