@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
+from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -25,6 +27,20 @@ def postgres_url() -> str:
     if url.startswith(("postgres://", "postgresql")):
         return url
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def private_database(name: str) -> str:
+    """`name` for this run: tests that need a PostgreSQL database of their own (`wf_system`,
+    `wf_concurrency`, ...) share the server with other runs of the suite, and `.ci/run` runs
+    the SQLite and the PostgreSQL passes at once. So the name carries the suite's database and
+    the pass, e.g. `wf_concurrency_test_pg`, and two runs never drop each other's database."""
+    suite = os.environ.get("DATABASE_URL", "")
+    this_pass = "pg" if suite.startswith(("postgres://", "postgresql")) else "lite"
+    server_db = make_url(postgres_url()).database
+    full = f"{name}_{server_db}_{this_pass}"
+    if len(full.encode()) <= 63:  # PostgreSQL's longest identifier
+        return full
+    return f"{name[:40]}_{hashlib.sha1(full.encode()).hexdigest()[:12]}_{this_pass}"
 
 
 def require_postgres() -> str:

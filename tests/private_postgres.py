@@ -17,7 +17,7 @@ from workflow_app.config import normalise_database_url
 from workflow_app.extensions import db
 
 from .conftest import make_app
-from .external import require_postgres
+from .external import private_database, require_postgres
 
 
 def ensure_database(server_url: str, name: str) -> str:
@@ -32,8 +32,9 @@ def ensure_database(server_url: str, name: str) -> str:
 
 
 def private_postgres_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Flask]:
-    """Yield an app on database `name` with fresh tables; drop them afterwards."""
-    url = ensure_database(require_postgres(), name)
+    """Yield an app on database `name` (made this run's own: `private_database`) with fresh
+    tables; drop them afterwards."""
+    url = ensure_database(require_postgres(), private_database(name))
     saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
     try:
         app = make_app(url, tmp_path_factory.mktemp(name) / "instance")

@@ -24,7 +24,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from bench.report import OWNER_KEY, own_redis_db
-from tests.external import require_postgres, unavailable
+from tests.external import private_database, require_postgres, unavailable
 from tests.services.support import RedisServer, started
 from workflow_app.config import normalise_database_url
 
@@ -38,7 +38,9 @@ RATIOS = {
 
 def bench_database(server_url: str, name: str) -> str:
     url = make_url(normalise_database_url(server_url))
-    return url.set(database=f"wf_bench_smoke_{name}").render_as_string(hide_password=False)
+    return url.set(database=private_database(f"wf_bench_smoke_{name}")).render_as_string(
+        hide_password=False
+    )
 
 
 def drop_database(url: str) -> None:

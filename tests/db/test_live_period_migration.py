@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from tests import factories
 from tests.db import test_migrations
 from tests.db.test_migrations import migrated_app  # noqa: F401  (the fixture)
+from tests.external import private_database
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans.live_period import PeriodTaken
@@ -24,7 +25,7 @@ from workflow_app.unit_of_work import unit_of_work
 @pytest.fixture(autouse=True)
 def _own_database(monkeypatch: pytest.MonkeyPatch) -> None:
     """On PostgreSQL, a database of this test's own (not the one test_migrations rebuilds)."""
-    monkeypatch.setattr(test_migrations, "DATABASE", "wf_live_period_migration")
+    monkeypatch.setattr(test_migrations, "DATABASE", private_database("wf_live_period_migration"))
 
 
 def _held() -> dict[int, list[int]]:

@@ -16,10 +16,10 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from tests.conftest import make_app
-from tests.external import require_postgres
+from tests.external import private_database, require_postgres
 from workflow_app.extensions import db
 
-DATABASE = "wf_migrations"
+DATABASE = private_database("wf_migrations")
 
 
 def fresh_database_url(tmp_path: Path) -> str:

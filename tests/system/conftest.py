@@ -14,12 +14,12 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.external import require_postgres
+from tests.external import private_database, require_postgres
 from tests.services.support import RedisServer, SmtpSink, started
 
 from .stack import Stack
 
-DATABASE = "wf_system"
+DATABASE = private_database("wf_system")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import make_app
+from tests.external import private_database
 from tests.services.support import RedisServer, SmtpSink, wait_until
 from workflow_app.extensions import db
 
@@ -230,9 +231,10 @@ def test_the_backup_of_the_readme_restores_a_working_database(
     dump = tmp_path / "rencana.dump"
     subprocess.run(["pg_dump", "-Fc", "-f", str(dump), source], check=True, timeout=120)
 
-    restored = source.rsplit("/", 1)[0] + "/wf_system_restored"
-    stack.query("DROP DATABASE IF EXISTS wf_system_restored WITH (FORCE)")
-    stack.query("CREATE DATABASE wf_system_restored")
+    restored_name = private_database("wf_system_restored")
+    restored = source.rsplit("/", 1)[0] + "/" + restored_name
+    stack.query(f"DROP DATABASE IF EXISTS {restored_name} WITH (FORCE)")
+    stack.query(f"CREATE DATABASE {restored_name}")
     subprocess.run(
         ["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", restored, str(dump)],
         check=True,
@@ -247,4 +249,4 @@ def test_the_backup_of_the_readme_restores_a_working_database(
     assert [(p["id"], p["state"]) for p in json.loads(listed.stdout)] == [(plan_id, "approved")]
     sent = copy.query("SELECT count(*) FROM notification WHERE status = 'sent'")[0][0]
     assert sent == len(copy.query("SELECT id FROM notification")) > 0
-    stack.query("DROP DATABASE wf_system_restored WITH (FORCE)")
+    stack.query(f"DROP DATABASE {restored_name} WITH (FORCE)")
