@@ -48,4 +48,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-CMD ["gunicorn", "--bind=0.0.0.0:8000", "--workers=2", "--graceful-timeout=30", "--no-control-socket", "workflow_app.wsgi:create_app()"]
+CMD ["gunicorn", "--bind=0.0.0.0:8000", "--workers=2", "--graceful-timeout=30", "--no-control-socket", "--preload", "workflow_app.wsgi:create_app()"]

@@ -2,7 +2,8 @@
 minimal route (and a start-up probe), so the baseline shares the server, its workers and the
 app's middleware.
 
-    gunicorn bench.web_app:app   (from the project root; settings from the environment)
+    gunicorn --preload bench.web_app:app   (from the project root; settings from the
+    environment)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from flask import Flask, request
 
 from workflow_app import create_app
-from workflow_app.wsgi import freeze_loaded
+from workflow_app.wsgi import compile_templates, freeze_loaded
 
 PING_PATH = "/bench-ping"
 WORKER_PATH = "/bench-worker"
@@ -35,6 +36,7 @@ def build() -> Flask:
         return str(os.getpid())
 
     # As the production entry point does (workflow_app/wsgi.py).
+    compile_templates(app)
     freeze_loaded()
     return app
 

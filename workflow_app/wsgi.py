@@ -1,10 +1,16 @@
-"""The production WSGI entry point: `gunicorn 'workflow_app.wsgi:create_app()'`.
+"""The production WSGI entry point: `gunicorn --preload 'workflow_app.wsgi:create_app()'`.
 
-The factory's app, then its start-up objects (about 200,000: modules, definitions, templates,
-SQLAlchemy's mappings) frozen out of the garbage collector's reach. They live as long as the
-process, yet every full collection walked them all (~110 ms, every ~40 task pages): frozen,
-a collection looks only at what requests create. The Celery worker does the same
-(workers/entry.py).
+The factory's app, its templates compiled, then its start-up objects (about 200,000: modules,
+definitions, templates, SQLAlchemy's mappings) frozen out of the garbage collector's reach.
+They live as long as the process, yet every full collection walked them all (~110 ms, every
+~40 task pages): frozen, a collection looks only at what requests create. The Celery worker
+does the same (workers/entry.py).
+
+gunicorn loads the app once in its master (`--preload`, topology.web_command) and forks the
+workers from it: the loaded and frozen objects are then shared copy-on-write by the workers,
+not built again in each one, and a collection in a worker never touches (so never copies)
+their pages. Nothing open crosses the fork: the start-up check closes its database connection
+(versions/startup.py), redis-py reconnects in a child, the mailer forgets its SMTP connection.
 """
 
 from __future__ import annotations
@@ -23,7 +29,16 @@ def freeze_loaded() -> None:
     gc.freeze()
 
 
+def compile_templates(app: Flask) -> None:
+    """Compile every template now (Jinja would on first use, in each worker): built once in
+    the master, the compiled code is shared by the workers and no first request waits for it."""
+    environment = app.jinja_env
+    for name in environment.list_templates():
+        environment.get_template(name)
+
+
 def create_app() -> Flask:
     app = build_app()
+    compile_templates(app)
     freeze_loaded()
     return app

@@ -44,6 +44,10 @@ def web_command(bind: str, environ: Mapping[str, str]) -> tuple[str, ...]:
         # Gunicorn 23+ opens a control socket in the home folder by default: two servers on
         # one machine would share it, and the image's user has no home to write it in.
         "--no-control-socket",
+        # The app is loaded (and frozen) once in the master, and the workers forked from it
+        # share it copy-on-write (workflow_app/wsgi.py); a worker replaced forks in an instant.
+        # A code change needs a restart of the master (HUP keeps the loaded code).
+        "--preload",
         "workflow_app.wsgi:create_app()",
     )
 
