@@ -74,6 +74,59 @@ def emit(bench: str, ratios: Mapping[str, float], figures: Mapping[str, Any]) ->
     print(json.dumps(line, sort_keys=False), flush=True)
 
 
+# --- processes ------------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def children(parent: int) -> list[int]:
+    """The pids whose parent is `parent` (from /proc), sorted."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The parent pid is the second field after the parenthesised command name.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def memory_mib(pid: int) -> dict[str, float] | None:
+    """RSS (every resident page mapped, shared ones whole), PSS (shared pages divided among
+    the processes sharing them) and USS (pages of this process alone: what ending it frees),
+    in MiB, from /proc/<pid>/smaps_rollup."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    kib = {}
+    for line in text.splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            kib[name] = int(parts[0])
+    private = kib.get("Private_Clean", 0) + kib.get("Private_Dirty", 0)
+    return {
+        "rss": round(kib.get("Rss", 0) / 1024, 1),
+        "pss": round(kib.get("Pss", 0) / 1024, 1),
+        "uss": round(private / 1024, 1),
+    }
+
+
 # --- Redis ----------------------------------------------------------------------------------
 
 

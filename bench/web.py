@@ -2,7 +2,8 @@
 minimal Flask route under the same server, in the same run.
 
     .venv/bin/python bench/web.py [--duration 10] [--rounds 2] [--threads 2] [--connections 8]
-        [--workers CORES] [--worker-class sync|gthread] [--gthreads 4] [--plans 200]
+        [--workers CORES] [--worker-class sync|gthread] [--gthreads 4] [--no-preload]
+        [--plans 200]
         [--drafter drafter.6301] [--profile] [--redis-url redis://127.0.0.1:6379/15]
         [--database-url postgresql://postgres@127.0.0.1:5432/wf_web_bench] [--keep] [--smoke]
 
@@ -27,9 +28,15 @@ the suite's `test` is refused; its tables are dropped at the end unless --keep).
    /tasks (provincial) and /tasks (drafter), the four taking turns over `--rounds`, so that
    other load on the machine weighs on all alike.
 4. Prints the machine and load, the data sizes, each run, and per page its rate as a share
-   of the minimal route's and its p99 latency, and ends with one line of JSON (ratios
-   `dashboard`, `tasks_provincial`, `tasks_drafter`). Exits non-zero when any response was
+   of the minimal route's, its p50 and p99 latency and the workers' CPU time per request
+   (from /proc, whatever the waiting), then the RSS, PSS and USS of the master and each
+   worker; ends with one line of JSON (ratios `dashboard`, `tasks_provincial`,
+   `tasks_drafter`; per page also `cpu_ms` and `queue_ms`, connections / rate: the mean
+   wait that queueing alone explains; `memory_mib`). Exits non-zero when any response was
    not 200.
+
+gunicorn runs with --preload as in production (workflow_app/stack/topology.py): the app is
+loaded once and the workers are forked from it; --no-preload makes each worker load it.
 
 --profile: afterwards, in this process, each page's SQL query count and a cProfile of a few
 requests (top functions by own time), to see what dominates a slow page.
@@ -53,6 +60,8 @@ import cProfile
 import html
 import http.client
 import io
+import json
+import math
 import os
 import pstats
 import re
@@ -65,7 +74,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
@@ -75,7 +84,15 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from bench.report import emit, machine_lines, own_redis_db, redis_problem
+from bench.report import (
+    children,
+    cpu_seconds,
+    emit,
+    machine_lines,
+    memory_mib,
+    own_redis_db,
+    redis_problem,
+)
 from workflow_app import create_app
 from workflow_app.accounts.models import RoleAssignment, User
 from workflow_app.accounts.system import SYSTEM_USERNAME, UNUSABLE_PASSWORD_HASH
@@ -593,6 +610,19 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
+    def workers(self) -> list[int]:
+        return children(self.process.pid)
+
+    def workers_cpu(self) -> float:
+        return sum(cpu_seconds(pid) or 0.0 for pid in self.workers())
+
+    def memory(self) -> dict[str, dict[str, float]]:
+        """RSS, PSS and USS (MiB) of the master and of each worker."""
+        found = {"master": memory_mib(self.process.pid)}
+        for index, pid in enumerate(self.workers()):
+            found[f"worker {index + 1}"] = memory_mib(pid)
+        return {name: figures for name, figures in found.items() if figures}
+
 
 def start_server(args: argparse.Namespace, env: dict[str, str], instance: str) -> Server:
     port = free_port()
@@ -614,12 +644,14 @@ def start_server(args: argparse.Namespace, env: dict[str, str], instance: str) -
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.gthreads)]
+    if args.preload:
+        command.append("--preload")  # as in production (workflow_app/stack/topology.py)
     command.append("bench.web_app:app")
     with log.open("ab") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
     server = Server(process, port, log)
-    # Each worker loads the app itself (no --preload), which takes seconds: wait until every
-    # worker has answered, or the first runs would measure start-up.
+    # Without --preload each worker loads the app itself, which takes seconds: wait until
+    # every worker has answered, or the first runs would measure start-up.
     seen: set[str] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -719,6 +751,11 @@ class Run:
     p50_ms: float
     p99_ms: float
     bad: int  # non-2xx/3xx responses and socket errors
+    cpu_ms: float = 0.0  # CPU time of the workers per request (user + system)
+    # The app's own time per request (its request log's duration_ms): the service time,
+    # without the wait for a free worker.
+    service_p50_ms: float = 0.0
+    service_p99_ms: float = 0.0
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -750,7 +787,10 @@ def parse_wrk(output: str) -> Run:
     )
 
 
-def run_wrk(args: argparse.Namespace, port: int, target: Target, seconds: int) -> Run:
+def run_wrk(args: argparse.Namespace, server: Server, target: Target, seconds: int) -> Run:
+    port = server.port
+    cpu_before = server.workers_cpu()
+    log_from = server.log.stat().st_size
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -770,7 +810,34 @@ def run_wrk(args: argparse.Namespace, port: int, target: Target, seconds: int) -
     # wrk stops the clock and closes its connections, but sync workers still serve what was
     # queued: let them finish, or the backlog would weigh on the next run.
     wait_idle(port, args.workers * (args.gthreads if args.worker_class == "gthread" else 1))
-    return run
+    # The workers' CPU time per request served: what a page costs whatever the queueing (the
+    # few calls of wait_idle weigh nothing next to a run's requests).
+    spent = server.workers_cpu() - cpu_before
+    served = sorted(service_times(server.log, log_from, target.path))
+    return replace(
+        run,
+        cpu_ms=spent / max(run.requests, 1) * 1000,
+        service_p50_ms=served[len(served) // 2] if served else 0.0,
+        service_p99_ms=served[max(math.ceil(0.99 * len(served)) - 1, 0)] if served else 0.0,
+    )
+
+
+def service_times(log: Path, offset: int, path: str) -> list[float]:
+    """The duration_ms of the app's request log lines for `path` written after `offset`."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode("utf-8", "replace")
+    found = []
+    for line in text.splitlines():
+        if '"duration_ms"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("path") == path and entry.get("method") == "GET":
+            found.append(float(entry["duration_ms"]))
+    return found
 
 
 def wait_idle(port: int, calls: int, quick: float = 0.25, limit: float = 300) -> None:
@@ -862,7 +929,8 @@ def machine_description(dsn: str, args: argparse.Namespace) -> list[str]:
     return [
         *machine_lines_with_server(dsn),
         f"redis: {args.redis_url}",
-        f"gunicorn: {args.workers} {args.worker_class} workers{threads}",
+        f"gunicorn: {args.workers} {args.worker_class} workers{threads}"
+        + (", preloaded" if args.preload else ", each loading the app"),
         f"load: {(wrk.stdout or wrk.stderr).splitlines()[0]}, {args.threads} threads,"
         f" {args.connections} connections, {args.duration}s per run, {args.rounds} rounds",
     ]
@@ -875,16 +943,20 @@ def summarise(results: dict[str, list[Run]], baseline: str) -> list[str]:
         rps = statistics.fmean(run.rps for run in runs)
         p99 = max(run.p99_ms for run in runs)
         p50 = statistics.median(run.p50_ms for run in runs)
+        cpu = statistics.median(run.cpu_ms for run in runs)
         ratio = "" if name == baseline or not base else f"  ratio {rps / base:.3f}"
-        lines.append(f"{name:<22} {rps:9.1f} req/s  p50 {p50:8.1f} ms  p99 {p99:8.1f} ms{ratio}")
+        lines.append(
+            f"{name:<22} {rps:9.1f} req/s  p50 {p50:8.1f} ms  p99 {p99:8.1f} ms"
+            f"  CPU {cpu:6.1f} ms/request{ratio}"
+        )
     return lines
 
 
 def bench(
     args: argparse.Namespace, url: str, dsn: str, instance: str, redis_url: str
-) -> tuple[bool, dict[str, list[Run]]]:
-    """Seed, serve, load, report; whether some response was not 200, and the runs by
-    target (in the order of TARGET_KEYS)."""
+) -> tuple[bool, dict[str, list[Run]], dict[str, dict[str, float]]]:
+    """Seed, serve, load, report; whether some response was not 200, the runs by target (in
+    the order of TARGET_KEYS) and the memory of the server's processes after them."""
     now = datetime.now(UTC)
     password = secrets.token_urlsafe(16)
     app = create_app(
@@ -918,16 +990,18 @@ def bench(
             sys.exit("not every target answers 200:\n  " + "\n  ".join(problems))
         if args.warmup:
             for target in targets:
-                run_wrk(args, server.port, target, args.warmup)
+                run_wrk(args, server, target, args.warmup)
         results: dict[str, list[Run]] = {target.name: [] for target in targets}
         for index in range(args.rounds):
             print(f"round {index + 1}:", flush=True)
             for target in targets:
-                run = run_wrk(args, server.port, target, args.duration)
+                run = run_wrk(args, server, target, args.duration)
                 results[target.name].append(run)
                 print(
                     f"  {target.name:<22} {run.rps:9.1f} req/s  p50 {run.p50_ms:8.1f} ms"
-                    f"  p99 {run.p99_ms:8.1f} ms  ({run.requests} requests"
+                    f"  p99 {run.p99_ms:8.1f} ms  CPU {run.cpu_ms:6.1f} ms/request"
+                    f"  in app p50 {run.service_p50_ms:6.1f} p99 {run.service_p99_ms:6.1f} ms"
+                    f"  ({run.requests} requests"
                     + (f", {run.bad} NOT OK" if run.bad else "")
                     + ")",
                     flush=True,
@@ -939,29 +1013,45 @@ def bench(
         print("\n".join("  " + line for line in summarise(results, targets[0].name)))
         for problem in problems:
             print(f"  after the runs: {problem}")
+        memory = server.memory()
+        print("memory after the runs (MiB; PSS shares the pages shared, USS is a process's own):")
+        for name, figures in memory.items():
+            print(
+                f"  {name:<10} RSS {figures['rss']:6.1f}  PSS {figures['pss']:6.1f}"
+                f"  USS {figures['uss']:6.1f}"
+            )
     finally:
         server.stop()
     if args.profile:
         profile_pages(url, password, targets, users)
-    return failed, results
+    return failed, results, memory
 
 
 # The names of the JSON line, for the targets in order: the minimal route, then the pages.
 TARGET_KEYS = ("minimal", "dashboard", "tasks_provincial", "tasks_drafter")
 
 
-def report(results: dict[str, list[Run]]) -> None:
-    """The ratios rate(page) / rate(minimal route) and the absolute figures, as JSON."""
-    summary = {
+def report(
+    results: dict[str, list[Run]], memory: dict[str, dict[str, float]], connections: int
+) -> None:
+    """The ratios rate(page) / rate(minimal route) and the absolute figures, as JSON.
+    `queue_ms` is the mean latency the rate alone implies with `connections` always waiting
+    (Little's law: connections / rate): how much of p50 and p99 is waiting for a worker."""
+    summary: dict[str, object] = {
         key: {
             "rps": round(statistics.fmean(run.rps for run in runs), 1),
             "p50_ms": round(statistics.median(run.p50_ms for run in runs), 1),
             "p99_ms": round(max(run.p99_ms for run in runs), 1),
+            "cpu_ms": round(statistics.median(run.cpu_ms for run in runs), 1),
+            "app_p50_ms": round(statistics.median(run.service_p50_ms for run in runs), 1),
+            "app_p99_ms": round(max(run.service_p99_ms for run in runs), 1),
+            "queue_ms": round(connections / statistics.fmean(run.rps for run in runs) * 1000, 1),
         }
         for key, runs in zip(TARGET_KEYS, results.values(), strict=True)
     }
-    base = summary["minimal"]["rps"]
-    ratios = {key: summary[key]["rps"] / base for key in TARGET_KEYS[1:]}
+    base = summary["minimal"]["rps"]  # type: ignore[index]
+    ratios = {key: summary[key]["rps"] / base for key in TARGET_KEYS[1:]}  # type: ignore[index]
+    summary["memory_mib"] = memory
     emit("web", ratios, summary)
 
 
@@ -975,6 +1065,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="load the app in gunicorn's master and fork the workers from it, as production",
+    )
     parser.add_argument("--plans", type=int, default=200, help="plans per district")
     parser.add_argument("--drafter", default=f"drafter.{DISTRICTS[0].code}")
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -1009,7 +1105,7 @@ def main() -> None:
 
     try:
         with own_redis_db(args.redis_url, "web") as redis_url:
-            failed, results = bench(args, url, dsn, instance, redis_url)
+            failed, results, memory = bench(args, url, dsn, instance, redis_url)
     finally:
         if args.keep:
             print(f"kept the database: {url}")
@@ -1018,7 +1114,7 @@ def main() -> None:
         shutil.rmtree(instance, ignore_errors=True)
     if failed:
         sys.exit("some responses were not 200")
-    report(results)
+    report(results, memory, args.connections)
 
 
 if __name__ == "__main__":
