@@ -13,9 +13,11 @@ existence is not revealed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from .accounts.models import User
 from .engine import (
@@ -102,50 +104,93 @@ def sees_in_region(user: User, region: Region, published: bool) -> bool:
     )
 
 
-def _reach(grant: Grant, region_id: Any) -> ColumnElement[bool]:
-    """The cases (by their region column) a grant reaches, by its role's declared scope."""
-    reach = roles().scope_of(grant.role)
+def _reach(reach: RoleScope | None, region_code: str, region_id: Any) -> ColumnElement[bool]:
+    """The cases (by their region column) a grant with this declared scope reaches."""
     if reach is None:
         return false()
     if reach == RoleScope.GLOBAL:
         return true()
     if reach == RoleScope.DISTRICT:
-        return region_id.in_(select(Region.id).where(Region.code == grant.region_code))
+        return region_id.in_(select(Region.id).where(Region.code == region_code))
+    # The region itself or a region whose parent is it (what `Region.parent.has()` said; an
+    # alias, not a relationship, builds several times faster and selects the same rows).
+    parent = aliased(Region)
     return region_id.in_(
         select(Region.id).where(
             or_(
-                Region.code == grant.region_code,
-                Region.parent.has(Region.code == grant.region_code),
+                Region.code == region_code,
+                Region.parent_id.in_(select(parent.id).where(parent.code == region_code)),
             )
         )
     )
 
 
+# A user's reach is the same SQL on every page: built once per (model, grants, published
+# states), not once per list (building `_reach`'s subqueries costs more than running them).
+@lru_cache(maxsize=512)
+def _visible_condition(
+    model: Any, held: tuple[tuple[str, str, RoleScope | None], ...], published: frozenset[str]
+) -> ColumnElement[bool]:
+    conditions = []
+    for role, region_code, reach in held:
+        condition = _reach(reach, region_code, model.region_id)
+        if role == Role.PARTNER:
+            condition = and_(condition, model.state.in_(sorted(published)))
+        conditions.append(condition)
+    return or_(*conditions) if conditions else false()
+
+
 def visible_in_regions(user: User, model: Any, published_states: set[str]) -> Select[Any]:
     """A SELECT of the cases of `model` (with `region_id` and `state`) `user` may see, the
     same rule as `sees_in_region`."""
-    conditions = []
-    for grant in user.grants():
-        condition = _reach(grant, model.region_id)
-        if grant.role == Role.PARTNER:
-            condition = and_(condition, model.state.in_(published_states))
-        conditions.append(condition)
-    return select(model).where(or_(*conditions) if conditions else false())
+    catalogue = roles()
+    held = tuple((g.role, g.region_code, catalogue.scope_of(g.role)) for g in user.grants())
+    return select(model).where(_visible_condition(model, held, frozenset(published_states)))
 
 
 # --- acting ---------------------------------------------------------------------------------
 
 
+# A list of tasks asks the same two questions for each of its rows, and its rows fall into a
+# few (state, region) pairs: the answers are kept by their inputs (both are pure functions of
+# them). The definition and the role catalogue are kept by identity, pinned with the answer,
+# so a reloaded definition or catalogue is never answered for by the one it replaced.
+_ANSWERS: dict[tuple[Any, ...], tuple[object, object, Any]] = {}
+_ANSWERS_KEPT = 4096
+
+
+def _remembered(key: tuple[Any, ...], pins: tuple[object, object], answer: Any) -> Any:
+    found = _ANSWERS.get(key)
+    if found is not None and found[0] is pins[0] and found[1] is pins[1]:
+        return found[2]
+    value = answer()
+    if len(_ANSWERS) >= _ANSWERS_KEPT:
+        _ANSWERS.clear()
+    _ANSWERS[key] = (*pins, value)
+    return value
+
+
 def actions(user: User, case: Any, grants: Iterable[Grant] | None = None) -> list[TransitionDef]:
     """The transitions `user` may fire on `case` now (guards not evaluated)."""
-    return available_transitions(
-        definition_of(case), case.state, _grants(user, grants), scope_of(case), roles()
+    definition, catalogue, state = definition_of(case), roles(), case.state
+    held, scope = tuple(_grants(user, grants)), scope_of(case)
+    found = _remembered(
+        ("actions", id(definition), id(catalogue), state, held, scope),
+        (definition, catalogue),
+        lambda: tuple(available_transitions(definition, state, held, scope, catalogue)),
     )
+    return list(found)
 
 
 def is_owner(user: User, case: Any, grants: Iterable[Grant] | None = None) -> bool:
     """Whether the case waits on `user`: they hold its state's owner role where it is."""
-    return holds(user, [state_of(case).owner], scope_of(case), grants)
+    owner, catalogue = state_of(case).owner, roles()
+    held, scope = tuple(_grants(user, grants)), scope_of(case)
+    return _remembered(
+        ("owner", owner, id(catalogue), held, scope),
+        (catalogue, catalogue),
+        lambda: holds(user, [owner], scope, held),
+    )
 
 
 def editing_roles(case: Any) -> set[str]:
