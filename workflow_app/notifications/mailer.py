@@ -14,13 +14,21 @@ from __future__ import annotations
 
 import logging
 import os
+import random
+import re
 import smtplib
+import sys
 import threading
+import time
 from datetime import UTC, datetime
-from email.utils import parseaddr
+from email import policy
+from email.utils import formatdate, parseaddr
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import flask_mail
 from flask import current_app
 from flask_mail import Connection, Mail, Message
 
@@ -42,10 +50,134 @@ def message_id(outbox_id: int) -> str:
     return f"<outbox-{outbox_id}@{domain}>"
 
 
+# --- the message's bytes ----------------------------------------------------------------------
+# Flask-Mail builds a message as email.mime objects and lets the stdlib generator flatten them
+# under policy SMTP, which parses every header again on the way: more CPU than rendering the
+# email. OutboxMessage writes the same bytes directly for the one shape outbox emails have (a
+# text and an HTML alternative, no attachments, Cc or Reply-To): each header still folded by
+# policy SMTP as the generator folds it, the boundaries drawn and checked as it draws them.
+# tests/db/test_email_bytes.py holds it byte for byte to Flask-Mail's output.
+_SMTP = policy.SMTP
+_NL = "\r\n"
+_NLCRE = re.compile(r"\r\n|\r|\n")  # email.generator's: every line ending becomes CRLF
+_BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # email.generator's boundary width
+
+
+@lru_cache(maxsize=4096)
+def _address(address: str) -> str:
+    """Flask-Mail's sanitize_address (a Header per call): the same few addresses recur."""
+    return flask_mail.sanitize_address(address, "utf-8")
+
+
+def _boundary(enclosed: bytes) -> str:
+    """A boundary as email.generator draws it, and redrawn as it would be (suffixed) if a line
+    of the enclosed parts were that boundary."""
+    boundary = "=" * 15 + f"{random.randrange(sys.maxsize):0{_BOUNDARY_DIGITS}d}" + "=="
+    candidate, counter = boundary, 0
+    while (f"--{candidate}").encode() in enclosed and re.search(
+        b"^--" + re.escape(candidate.encode()) + b"(--)?$", enclosed, re.MULTILINE
+    ):
+        candidate, counter = f"{boundary}.{counter}", counter + 1
+    return candidate
+
+
+@lru_cache(maxsize=16)
+def _folded_content_type(subtype: str, shape: str, outermost: bool) -> bytes:
+    """Content-Type of a multipart with a boundary of `shape` (its digits zeroed: the folding
+    depends on the length alone), folded as the generator folds it: the outermost part's
+    header was stored under policy SMTP, the inner one's under compat32."""
+    value = f'multipart/{subtype}; boundary="{shape}"'
+    if outermost:
+        return _SMTP.fold_binary("Content-Type", _SMTP.header_store_parse("Content-Type", value)[1])
+    return _SMTP.fold_binary("Content-Type", value)
+
+
+def _content_type(subtype: str, boundary: str, *, outermost: bool) -> bytes:
+    shape = re.sub(r"\d", "0", boundary)
+    return _folded_content_type(subtype, shape, outermost).replace(
+        shape.encode(), boundary.encode()
+    )
+
+
+@lru_cache(maxsize=8)
+def _text_headers(subtype: str, eight_bit: bool) -> bytes:
+    return b"".join(
+        _SMTP.fold_binary(name, value)
+        for name, value in (
+            ("Content-Type", f'text/{subtype}; charset="utf-8"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "8bit" if eight_bit else "7bit"),
+        )
+    )
+
+
+def _text_part(subtype: str, content: str) -> bytes:
+    """A text part as MIMEText(content, subtype, "utf-8") flattens (8bit unless all ASCII)."""
+    body = content.encode("utf-8")
+    lines = _NLCRE.split(content)
+    flat = "".join(line + _NL for line in lines[:-1]) + lines[-1]
+    return _text_headers(subtype, not body.isascii()) + _NL.encode() + flat.encode("utf-8")
+
+
+def _multipart(parts: list[bytes], boundary: str) -> bytes:
+    """The body of a multipart (no preamble or epilogue) around flattened `parts`."""
+    delimiter = f"{_NL}--{boundary}{_NL}".encode()
+    return (
+        f"--{boundary}{_NL}".encode() + delimiter.join(parts) + f"{_NL}--{boundary}--{_NL}".encode()
+    )
+
+
+class OutboxMessage(Message):
+    """A Flask-Mail message whose bytes are written directly (same bytes, a fraction of the
+    work) when it has the outbox's shape; any other shape is left to Flask-Mail."""
+
+    def _direct(self) -> bool:
+        return (
+            not self.attachments
+            and not self.cc
+            and not self.reply_to
+            and self.charset in (None, "utf-8")
+            and list(self.alts) == ["html"]
+            and isinstance(self.body, str)
+            and len(self.recipients) == 1
+            and all(isinstance(address, str) for address in (self.sender, *self.recipients))
+        )
+
+    def as_bytes(self) -> bytes:
+        if not self._direct():
+            return super().as_bytes()
+        alternatives = [_text_part("plain", str(self.body)), _text_part("html", self.alts["html"])]
+        inner = _boundary(_NL.encode().join(alternatives))
+        alternative = (
+            _content_type("alternative", inner, outermost=False)
+            + _SMTP.fold_binary("MIME-Version", "1.0")
+            + _NL.encode()
+            + _multipart(alternatives, inner)
+        )
+        outer = _boundary(alternative)
+        headers: list[tuple[str, Any]] = [("MIME-Version", "1.0")]
+        if self.subject:
+            subject = flask_mail.sanitize_subject(flask_mail.force_text(self.subject), "utf-8")
+            headers.append(("Subject", subject))
+        headers += [
+            ("From", _address(str(self.sender))),
+            ("To", _address(str(self.recipients[0]))),
+            ("Date", formatdate(self.date, localtime=True)),
+            ("Message-ID", self.msgId),
+            *(self.extra_headers or {}).items(),
+        ]
+        return (
+            _content_type("mixed", outer, outermost=True)
+            + b"".join(_SMTP.fold_binary(name, value) for name, value in headers)
+            + _NL.encode()
+            + _multipart([alternative], outer)
+        )
+
+
 def build_message(
     *, outbox_id: int, to: str, subject: str, text: str, html: str | None, language: str
 ) -> Message:
-    message = Message(
+    message = OutboxMessage(
         # One line whatever the data held: a CR/LF from a name typed by someone must never
         # start a header of its own (or end the headers early).
         subject=" ".join(subject.split()),
@@ -73,6 +205,33 @@ class _TimedConnection(Connection):
         if state.username and state.password:
             host.login(state.username, state.password)
         return host
+
+    def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
+        """Flask-Mail's send, with the sender's and recipient's sanitized forms kept."""
+        if not isinstance(message, OutboxMessage) or not message._direct() or envelope_from:
+            super().send(message, envelope_from)
+            return
+        assert message.send_to, "No recipients have been added"
+        assert message.sender, "The message does not specify a sender"
+        if message.has_bad_headers():
+            raise flask_mail.BadHeaderError
+        if message.date is None:
+            message.date = time.time()
+        if self.host is not None:
+            self.host.sendmail(
+                _address(str(message.sender)),
+                [_address(str(address)) for address in message.send_to],
+                message.as_bytes(),
+                message.mail_options,
+                message.rcpt_options,
+            )
+        flask_mail.email_dispatched.send(current_app._get_current_object(), message=message)
+        self.num_emails += 1
+        if self.num_emails == self.mail.max_emails:
+            self.num_emails = 0
+            if self.host:
+                self.host.quit()
+                self.host = self.configure_host()
 
 
 class _KeptConnection(threading.local):
