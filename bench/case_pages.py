@@ -12,7 +12,9 @@ proposals and Pokja decrees spread over the districts. Pages, as their usual rea
 asked), /cases/sk_pokja (the list, as the provincial reviewer), /tasks (as the provincial
 reviewer: plans, reports and every declared kind), /plans/<id> (Tanah Laut's monitored plan,
 its nearest built-in peer). The pages take turns over `--rounds`, so other load on the machine
-weighs on all alike; the best round of each counts. Run on demand; never as a timed test.
+weighs on all alike; the best round of each counts. Ends with one line of JSON (bench/report.py):
+ratios `dak_case`, `sk_list`, `tasks_province`, `plan_page` (rate / the minimal route's), and
+per page its rate and statements. Run on demand; never as a timed test.
 """
 
 # ruff: noqa: E402 -- the import path is fixed below before anything else is imported.
@@ -33,7 +35,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from bench.transitions import bench_app, ensure_database, libpq_dsn, machine_description
+from bench.report import emit
+from bench.transitions import bench_app, ensure_database, libpq_dsn
+from bench.web import machine_lines_with_server
 from workflow_app import demo
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
@@ -77,6 +81,16 @@ READERS = {
     "sk list (province)": "provincial.63",
     "tasks (province)": "provincial.63",
     "plan page (drafter)": "drafter.6301",
+}
+
+
+# The names of the JSON line's ratios and figures.
+KEYS = {
+    "minimal route": "minimal",
+    "dak case (pokja member)": "dak_case",
+    "sk list (province)": "sk_list",
+    "tasks (province)": "tasks_province",
+    "plan page (drafter)": "plan_page",
 }
 
 
@@ -125,7 +139,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = ensure_database(args.database_url)
-    app = bench_app(url, pool_size=2)
+    # Page views publish nothing: an in-memory broker.
+    app = bench_app(url, pool_size=2, broker_url="memory://")
     app.config["WTF_CSRF_ENABLED"] = True
 
     @app.get(PING)
@@ -149,18 +164,25 @@ def main() -> None:
             for name, get in gets.items():
                 best[name] = max(best[name], rate(get, args.requests))
             print(f"round {round_number}: " + ", ".join(f"{n} {best[n]:.0f}/s" for n in gets))
-        print("\n".join(machine_description(libpq_dsn(url))))
+        print("\n".join(machine_lines_with_server(libpq_dsn(url))))
         print(f"data: the demo plus {args.cases} decrees and {args.cases // 2} DAK proposals")
+        figures: dict[str, dict[str, float]] = {}
         for name, get in gets.items():
             share = best[name] / best["minimal route"]
+            counted = statements(app, get)
             print(
                 f"{name:26} {best[name]:8.0f} req/s  {share:5.3f} of the minimal route  "
-                f"{statements(app, get):3d} SQL statements"
+                f"{counted:3d} SQL statements"
             )
+            figures[KEYS[name]] = {"rps": round(best[name], 1), "statements": counted}
+        ratios = {
+            KEYS[name]: best[name] / best["minimal route"] for name in gets if name in READERS
+        }
     finally:
         with app.app_context():
             db.session.remove()
             db.drop_all()
+    emit("case_pages", ratios, figures)
 
 
 if __name__ == "__main__":

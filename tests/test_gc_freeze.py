@@ -17,12 +17,22 @@ from workflow_app.stack.topology import web_command
 ROOT = Path(__file__).resolve().parents[1]
 
 LOAD_WEB = r"""
-import gc, json, sys
+import gc, json, os, sys
 from gunicorn.app.wsgiapp import WSGIApplication
 sys.argv = json.loads(sys.argv[1])
 before = gc.get_freeze_count()
-wsgi = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").load()
-print(json.dumps({"app": type(wsgi).__name__, "before": before, "after": gc.get_freeze_count()}))
+application = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]")
+wsgi = application.load()
+def target(fd):
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # the descriptor listdir itself used
+        return ""
+sockets = [fd for fd in os.listdir("/proc/self/fd") if target(fd).startswith("socket:")]
+print(json.dumps({"app": type(wsgi).__name__, "before": before, "after": gc.get_freeze_count(),
+                  "preload": application.cfg.preload_app,
+                  "templates": len(wsgi.jinja_env.list_templates()),
+                  "compiled": len(wsgi.jinja_env.cache), "sockets": len(sockets)}))
 """
 
 LOAD_WORKER = r"""
@@ -64,6 +74,18 @@ def test_the_web_entry_point_freezes_the_loaded_app(tmp_path: Path) -> None:
     assert found["app"] == "Flask"
     assert found["before"] == 0
     assert found["after"] > 0
+
+
+def test_the_web_master_loads_the_app_for_its_workers_with_nothing_open(tmp_path: Path) -> None:
+    """gunicorn loads the app in its master and forks the workers from it (--preload), so the
+    loaded, frozen objects and the compiled templates are shared copy-on-write; no socket (a
+    database or Redis connection) is open then, or two workers would share it."""
+    command = list(web_command("127.0.0.1:0", {}))
+    found = run(LOAD_WEB, tmp_path, json.dumps(command))
+    assert found["preload"] is True
+    assert found["templates"] > 0
+    assert found["compiled"] == found["templates"]
+    assert found["sockets"] == 0
 
 
 def test_the_worker_and_each_pool_process_freeze_the_loaded_app(tmp_path: Path) -> None:
