@@ -2,24 +2,26 @@
 with the throughput, p50/p99 latency and errors per request type, the emails the transitions
 cause, and the memory of a web and a worker process.
 
-    .venv/bin/python bench/load.py [--run-time 60] [--users 50] [--spawn-rate 10] [--plans 200]
-        [--database-url postgresql://postgres@127.0.0.1:5432/wf_load_bench] [--keep]
+    .venv/bin/python bench/load.py [--run-time 60] [--users 50] [--spawn-rate 2] [--plans 200]
+        [--database-url postgresql://postgres@127.0.0.1:5432/wf_load_bench] [--keep] [--smoke]
 
 Needs the bench extra (`pip install -e '.[dev,bench]'`: locust), PostgreSQL and the
 redis-server program. Runs on demand; never as a timed test.
 
-1. Creates its database afresh (the suite's `test` is refused), migrates it with `workflow-app
-   db upgrade`, seeds 13 districts × `--plans` plans with bench/web.py's set-based seed (35% of
-   them in draft, district review, provincial sync or returned: the states the run moves back
-   and forth). Starts a private redis-server and an SMTP sink of its own, both on
-   free ports.
+1. Creates its database (the suite's `test` is refused) or empties it, migrates it with
+   `workflow-app db upgrade`, seeds 13 districts × `--plans` plans with bench/web.py's
+   set-based seed (35% of them in draft, district review, provincial sync or returned: the
+   states the run moves back and forth). Starts a private redis-server and an SMTP sink of
+   its own, both on free ports.
 2. Starts `workflow-app stack --port <free port>` (migration, gunicorn, a Celery worker, beat)
    in the production profile with that database, Redis and mail server, and waits for
    /readyz. The login throttle per address is raised for the run: every locust user logs in
    from 127.0.0.1.
 3. Checks that a drafter and the provincial reviewer can log in and read every page of their
-   mix, then runs locust headless
-   for `--run-time` seconds with bench/locustfile.py: drafters submit, district reviewers
+   mix, then runs locust headless: the users start at `--spawn-rate` per second, each logging
+   in once (a password check: argon2id with RFC 9106's parameters, ~170 ms of CPU, measured
+   and printed with the cores the logins need at that rate), then `--run-time` seconds more
+   with every user, with bench/locustfile.py: drafters submit, district reviewers
    forward or return, the provincial reviewer returns, each on plans of its own, amid page
    views (/tasks, plan pages, /plans, /dashboard, /reports).
 4. Samples the resident memory (VmRSS) and CPU time of the gunicorn and Celery processes
@@ -27,9 +29,12 @@ redis-server program. Runs on demand; never as a timed test.
 5. Prints the machine, the data, per request type and overall the rate, p50, p99 and
    failures once every user had logged in (the logins apart), the transitions made, the
    emails delivered during the run, the outbox at the end, and the memory of web and worker.
+   Also PSS and USS (shared pages divided among their sharers; a process's own pages) of each
+   process at the end. Ends with one line of JSON (bench/report.py): ratios `success` and
+   `emails_sent`, figures `steady`, `steady_p99_ms` per request, `logins`, `processes`.
    Exits non-zero when any request failed, a notification failed or was still pending, or a
    process of the stack restarted.
-6. Stops the stack and drops the database, unless --keep (a failed run keeps its logs).
+6. Stops the stack and empties the database, unless --keep (a failed run keeps its logs).
 """
 
 # ruff: noqa: E402 -- the import path is fixed below before anything else is imported.
@@ -71,6 +76,7 @@ from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 
 from bench import web
+from bench.report import children, cpu_seconds, emit, memory_mib
 from workflow_app import create_app
 from workflow_app.extensions import db
 from workflow_app.regions.catalogue import DISTRICTS
@@ -335,26 +341,9 @@ def preflight(port: int, password: str, plan_id: int) -> None:
 
 # --- processes: memory and CPU from /proc ---------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
 
 def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
-
-
-def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # The parent pid is the second field after the parenthesised command name.
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found.append(int(entry.name))
-    return sorted(found)
 
 
 def rss_kib(pid: int) -> int | None:
@@ -365,15 +354,6 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
-
-
-def cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    # utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -390,6 +370,7 @@ class Tracked:
     rss_end: int = 0
     cpu_start: float | None = None
     cpu_end: float = 0.0
+    memory_end: dict[str, float] | None = None  # RSS, PSS, USS (MiB) when the run ended
 
 
 @dataclass
@@ -458,18 +439,38 @@ class Sampler:
         self._stop.set()
         thread.join()
         self.sample()
+        for pid, entry in self.tracked.items():
+            entry.memory_end = memory_mib(pid) or entry.memory_end
         if self._conn is not None:
             self._conn.close()
         busy, total = machine_ticks()
         self.machine_busy = (busy - self._machine[0]) / max(total - self._machine[1], 1)
 
+    def figures(self, seconds: float) -> dict[str, dict[str, float]]:
+        """Per process (by label): RSS max and at the end, PSS and USS at the end (MiB), CPU
+        (share of a core over the run)."""
+        found: dict[str, dict[str, float]] = {}
+        for entry in self.tracked.values():
+            memory = entry.memory_end or {}
+            found[entry.label] = {
+                "rss_max_mib": round(entry.rss_max / 1024, 1),
+                "rss_end_mib": round(entry.rss_end / 1024, 1),
+                "pss_end_mib": memory.get("pss", 0.0),
+                "uss_end_mib": memory.get("uss", 0.0),
+                "cpu_share": round((entry.cpu_end - (entry.cpu_start or 0.0)) / seconds, 3),
+            }
+        return found
+
     def lines(self, seconds: float) -> list[str]:
         result = []
         for pid, entry in sorted(self.tracked.items(), key=lambda item: item[1].label):
             busy = (entry.cpu_end - (entry.cpu_start or 0.0)) / seconds * 100
+            shared = ""
+            if entry.memory_end:
+                shared = f"  PSS {entry.memory_end['pss']:6.1f}  USS {entry.memory_end['uss']:6.1f}"
             result.append(
                 f"  {entry.label:<27} pid {pid:<8} RSS max {entry.rss_max / 1024:7.1f} MiB"
-                f"  end {entry.rss_end / 1024:7.1f} MiB  CPU {busy:5.1f}% of a core"
+                f"  end {entry.rss_end / 1024:7.1f} MiB{shared}  CPU {busy:5.1f}% of a core"
             )
         database = sum(e.cpu_end - (e.cpu_start or 0.0) for e in self.backends.values())
         result.append(
@@ -480,6 +481,31 @@ class Sampler:
 
 
 # --- locust ---------------------------------------------------------------------------------
+
+
+def total_seconds(args: argparse.Namespace) -> int:
+    """locust's run time: the spawning, then --run-time seconds with every user."""
+    return math.ceil(args.users / args.spawn_rate) + args.run_time
+
+
+def login_cost(spawn_rate: float) -> dict[str, Any]:
+    """The CPU time of one password check with the app's hasher (argon2id, argon2-cffi's
+    defaults: RFC 9106's low-memory choice), and the cores the logins need while the users
+    start: each user logs in once, so `spawn_rate` checks per second."""
+    hasher = PasswordHasher()
+    hashed = hasher.hash("bench-password")
+    checks = 3
+    began = time.process_time()
+    for _ in range(checks):
+        hasher.verify(hashed, "bench-password")
+    cpu_ms = (time.process_time() - began) / checks * 1000
+    cores = spawn_rate * cpu_ms / 1000
+    line = (
+        f"a password check: argon2id t={hasher.time_cost}, m={hasher.memory_cost // 1024} MiB,"
+        f" p={hasher.parallelism}: {cpu_ms:.0f} ms CPU; {spawn_rate:g} logins/s while the"
+        f" users start need {cores:.2f} of the {os.cpu_count()} cores for it alone"
+    )
+    return {"cpu_ms": round(cpu_ms, 1), "cores": round(cores, 2), "line": line}
 
 
 def run_locust(
@@ -498,7 +524,7 @@ def run_locust(
         "--spawn-rate",
         str(args.spawn_rate),
         "--run-time",
-        f"{args.run_time}s",
+        f"{total_seconds(args)}s",
         # Requests under way when the time is up may finish (and count).
         "--stop-timeout",
         "30",
@@ -555,6 +581,19 @@ def figures_line(name: str, samples: list[Sample], seconds: float) -> str:
     )
 
 
+def request_figures(samples: list[Sample], seconds: float) -> dict[str, float]:
+    """count, rate, p50, p99, max (ms) and failures, for the JSON line."""
+    ordered = sorted(sample.ms for sample in samples)
+    return {
+        "count": len(samples),
+        "rps": round(len(samples) / seconds, 2),
+        "p50_ms": round(percentile(ordered, 0.5), 1),
+        "p99_ms": round(percentile(ordered, 0.99), 1),
+        "max_ms": round(ordered[-1], 1),
+        "failures": sum(sample.failed for sample in samples),
+    }
+
+
 def request_table(samples: list[Sample], seconds: float) -> list[str]:
     """Per request type and overall: count, rate, p50, p99, max (ms) and failures."""
     kinds: dict[str, list[Sample]] = {}
@@ -567,9 +606,10 @@ def request_table(samples: list[Sample], seconds: float) -> list[str]:
     return lines
 
 
-def report_requests(samples: list[Sample], users: int) -> int:
+def report_requests(samples: list[Sample], users: int) -> tuple[int, dict[str, Any]]:
     """Print the figures once every user had logged in, and the logins apart (they all come
-    at the start, with the spawning); the number of failed requests over the whole run."""
+    at the start, with the spawning); the number of failed requests over the whole run, and
+    the figures for the JSON line."""
     logins = [sample for sample in samples if sample.name == "/login"]
     began = min(sample.start for sample in samples)
     steady_from = max((sample.end for sample in logins), default=began)
@@ -585,7 +625,24 @@ def report_requests(samples: list[Sample], users: int) -> int:
     print("\n".join(request_table(logins, max(steady_from - began, 0.001))[1:-1]))
     failed = sum(sample.failed for sample in samples)
     print(f"failed requests over the whole run: {failed} of {len(samples)}")
-    return failed
+    figures: dict[str, Any] = {
+        "requests": len(samples),
+        "failed": failed,
+        "steady_seconds": round(finished - steady_from, 1),
+        "login_phase_seconds": round(steady_from - began, 1),
+    }
+    if steady:
+        figures["steady"] = request_figures(steady, finished - steady_from)
+        kinds: dict[str, list[Sample]] = {}
+        for sample in steady:
+            kinds.setdefault(f"{sample.method} {sample.name}", []).append(sample)
+        figures["steady_p99_ms"] = {
+            name: round(percentile(sorted(s.ms for s in group), 0.99), 1)
+            for name, group in sorted(kinds.items())
+        }
+    if logins:
+        figures["logins"] = request_figures(logins, max(steady_from - began, 0.001))
+    return failed, figures
 
 
 def read_failures(prefix: Path) -> list[str]:
@@ -636,8 +693,10 @@ def drain(dsn: str, limit: float) -> tuple[dict[str, int], float]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def bench(args: argparse.Namespace, url: str, dsn: str, workdir: Path) -> bool:
-    """Seed, start the stack, load it, report; True when something failed."""
+def bench(
+    args: argparse.Namespace, url: str, dsn: str, workdir: Path
+) -> tuple[bool, dict[str, Any]]:
+    """Seed, start the stack, load it, report; whether something failed, and the figures."""
     password = secrets.token_urlsafe(16)
     migrate(url, workdir)
     print(f"seeding {len(DISTRICTS)} districts x {args.plans} plans ...", flush=True)
@@ -684,17 +743,20 @@ def load(
     sink: MailSink,
     plan_file: Path,
     workdir: Path,
-) -> bool:
+) -> tuple[bool, dict[str, Any]]:
     pids = stack.pids()
     if "web" not in pids or "worker" not in pids:
         sys.exit(f"the stack did not name its web and worker processes:\n{stack.tail()}")
     received_before = sink.received
     started_at = datetime.now(UTC)
     print(
-        f"locust: {args.users} users (spawn rate {args.spawn_rate}/s) for {args.run_time} s;"
-        " it runs on the same cores as the stack and PostgreSQL",
+        f"locust: {args.users} users (spawn rate {args.spawn_rate}/s), then {args.run_time} s"
+        f" with all of them ({total_seconds(args)} s in all); it runs on the same cores as the"
+        " stack and PostgreSQL",
         flush=True,
     )
+    hashing = login_cost(args.spawn_rate)
+    print(hashing["line"], flush=True)
     locust, prefix = run_locust(args, stack.port, plan_file, workdir)
     groups = {
         "web": (pids["web"], "gunicorn master", "gunicorn worker"),
@@ -704,7 +766,7 @@ def load(
     sampling = sampler.start()
     began = time.monotonic()
     try:
-        code = locust.wait(args.run_time + 120)
+        code = locust.wait(total_seconds(args) + 120)
     except subprocess.TimeoutExpired:
         code = -1
     finally:
@@ -720,8 +782,8 @@ def load(
     if not samples:
         print((workdir / "locust.log").read_text(errors="replace")[-3000:])
         print(f"locust (exit code {code}) recorded no request")
-        return True
-    requests_failed = report_requests(samples, args.users)
+        return True, {}
+    requests_failed, figures = report_requests(samples, args.users)
     failures = read_failures(prefix)
     for failure in failures:
         print(f"  FAILED {failure}")
@@ -747,6 +809,22 @@ def load(
     restarts = stack.restarts()
     for name in restarts:
         print(f"  RESTARTED during the run: {name}")
+    figures.update(
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        password_check_cpu_ms=hashing["cpu_ms"],
+        login_cores_needed=hashing["cores"],
+        transitions=sum(row[3] for row in moves),
+        emails={
+            "during_run": during,
+            "sent": counts.get("sent", 0),
+            "pending": counts.get("pending", 0),
+            "failed": counts.get("failed", 0),
+        },
+        machine_busy=round(sampler.machine_busy, 3),
+        processes=sampler.figures(seconds),
+        restarts=restarts,
+    )
     return bool(
         code != 0
         or requests_failed
@@ -754,42 +832,73 @@ def load(
         or counts.get("failed")
         or counts.get("pending")
         or restarts
-    )
+    ), figures
+
+
+def empty_schema(url: str) -> None:
+    """The database's public schema emptied: dropping the database instead would wait for
+    every backend of the server to answer a barrier (one stuck in a COPY holds it for ever)."""
+    with psycopg.connect(web.libpq_dsn(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-time", type=int, default=60, help="seconds of load")
+    parser.add_argument(
+        "--run-time", type=int, default=60, help="seconds of load once every user has started"
+    )
     parser.add_argument("--users", type=int, default=50, help="concurrent locust users")
-    parser.add_argument("--spawn-rate", type=float, default=10, help="users started per second")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=2,
+        help="users started (so logins) per second: each login is a password check",
+    )
     parser.add_argument("--plans", type=int, default=200, help="plans per district")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does it run at all")
     args = parser.parse_args()
+    if args.smoke:
+        args.users, args.spawn_rate, args.run_time, args.plans = 4, 4, 5, 3
     if not (BIN / "locust").exists():
         sys.exit("locust is not installed: .venv/bin/pip install -e '.[dev,bench]'")
 
     url = web.ensure_database(args.database_url)
-    web.drop_database(url)  # afresh: the migration and the seed start from nothing
-    url = web.ensure_database(url)
+    empty_schema(url)  # afresh: the migration and the seed start from nothing
     dsn = web.libpq_dsn(url)
     workdir = Path(tempfile.mkdtemp(prefix="wf-load-bench-"))
     os.environ["WORKFLOW_APP_INSTANCE_PATH"] = str(workdir)
-    print("\n".join(web.machine_lines(dsn)), flush=True)
-    failed = True
+    print("\n".join(web.machine_lines_with_server(dsn)), flush=True)
+    failed, figures = True, {}
     try:
-        failed = bench(args, url, dsn, workdir)
+        failed, figures = bench(args, url, dsn, workdir)
     finally:
         if args.keep:
             print(f"kept the database {url}")
         else:
-            web.drop_database(url)
+            empty_schema(url)
         if args.keep or failed:
             print(f"the logs of the stack and locust: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    if figures:
+        report(figures, failed)
     if failed:
         sys.exit("the load run saw failures (see above)")
+
+
+def report(figures: dict[str, Any], failed: bool) -> None:
+    """The one JSON line: `success` (the share of requests that succeeded) and `emails_sent`
+    (the share of the run's emails sent by the end) as ratios, the rest as figures."""
+    emails = figures.get("emails", {})
+    written = sum(emails.get(key, 0) for key in ("sent", "pending", "failed"))
+    ratios = {
+        "success": 1 - figures["failed"] / max(figures["requests"], 1),
+        "emails_sent": emails.get("sent", 0) / written if written else 1.0,
+    }
+    emit("load", ratios, {**figures, "run_failed": failed})
 
 
 if __name__ == "__main__":
