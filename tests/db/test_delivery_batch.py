@@ -133,6 +133,25 @@ def test_due_emails_go_out_over_one_connection_in_few_statements(
     assert len(smtp_server.messages) == len(ids)
 
 
+def test_the_task_of_a_row_an_earlier_batch_sent_stops_after_one_statement(
+    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+) -> None:
+    ids = _due_rows(users, 3)
+    later = _due_rows(users, 1)[-1]  # due, not in the batch: left for its own task
+    deliver_due(ids[0], limit=len(ids))
+    db.session.remove()
+    statements.count = 0
+
+    outcomes = deliver_due(ids[1])  # its own task, with the default batch size
+
+    assert {row_id: outcome.status for row_id, outcome in outcomes.items()} == {
+        ids[1]: "already_sent"
+    }
+    assert statements.count == 1
+    assert len(smtp_server.messages) == len(ids)
+    assert _row(later).status == "pending"
+
+
 def test_one_delivery_after_another_reuses_the_connection(
     users: dict[str, User], smtp_server: CountingInbox, statements: Statements
 ) -> None:

@@ -14,7 +14,9 @@ A worker's task delivers its row and, under the same lease, up to `NOTIFICATION_
 PostgreSQL, so two workers never take the same row), over the process's one SMTP connection,
 and marks those the server accepted sent in one statement: a crash before that mark sends them
 again (duplicates, never a loss). Their own tasks then find them sent. A row being retried
-keeps its own retry: one task per row, as when each task sent one.
+keeps its own retry: one task per row, as when each task sent one. A task whose row is no
+longer due (an earlier task's batch sent it) stops after the one statement that reads it,
+taking no other rows: in a busy queue most tasks are such, and the due rows have their own.
 """
 
 from __future__ import annotations
@@ -185,41 +187,58 @@ def _unleasable_outcome(notification_id: int) -> DeliveryOutcome:
     row = db.session.get(Notification, notification_id)
     if row is None:
         return DeliveryOutcome("missing")
-    if row.status == SENT:
+    return _outcome_of(row.status, row.last_error)
+
+
+def _outcome_of(status: str, last_error: str | None) -> DeliveryOutcome:
+    """Why a row that exists could not be leased."""
+    if status == SENT:
         return DeliveryOutcome("already_sent")
-    if row.status == FAILED:
+    if status == FAILED:
         # Terminal until an admin retries it (which makes it pending again).
-        return DeliveryOutcome("failed", error=row.last_error)
+        return DeliveryOutcome("failed", error=last_error)
     # Another delivery holds it, or its retry time has not come: that run sends it.
     return DeliveryOutcome("not_due")
 
 
-def _claim_ids(first_id: int, started: datetime, limit: int) -> list[int]:
-    """Row `first_id` if it can be leased, then up to `limit` − 1 other rows due now and never
-    tried yet, oldest first (along the status/next-attempt index). Locked (PostgreSQL) until
-    the lease is written; rows another worker is claiming are skipped, not waited for: two
-    workers never wait on each other, and only rows locked here are leased."""
+def _claim_first(first_id: int, started: datetime) -> DeliveryOutcome | None:
+    """Lock row `first_id` (PostgreSQL; skipped if another worker is claiming it): None if it
+    can be leased, else why not. One statement either way: most tasks of a busy queue find
+    their row sent by an earlier task's batch, and stop there."""
+    found = db.session.execute(
+        select(Notification.status, Notification.next_attempt_at, Notification.last_error)
+        .where(Notification.id == first_id)
+        .with_for_update(skip_locked=True)
+    ).one_or_none()
+    if found is None:  # missing, or locked by another worker's claim
+        return _unleasable_outcome(first_id)
+    if found.status == PENDING and found.next_attempt_at <= started + _lease() / 10:
+        return None
+    return _outcome_of(found.status, found.last_error)
+
+
+def _claim_others(first_id: int, started: datetime, limit: int) -> list[int]:
+    """Up to `limit` − 1 other rows due now and never tried yet, oldest first (along the
+    status/next-attempt index). Locked (PostgreSQL) until the lease is written; rows another
+    worker is claiming are skipped, not waited for: two workers never wait on each other,
+    and only rows locked here are leased."""
     if limit <= 1:
-        return [first_id]
-    first = db.session.scalars(
-        select(Notification.id)
-        .where(Notification.id == first_id, _leasable(started))
-        .with_for_update(skip_locked=True)
-    ).all()
-    others = db.session.scalars(
-        select(Notification.id)
-        .where(
-            Notification.status == PENDING,
-            Notification.next_attempt_at <= started,
-            # A row being retried has its own retry waiting (one task per row, as before).
-            Notification.attempts == 0,
-            Notification.id != first_id,
+        return []
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.status == PENDING,
+                Notification.next_attempt_at <= started,
+                # A row being retried has its own retry waiting (one task per row, as before).
+                Notification.attempts == 0,
+                Notification.id != first_id,
+            )
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit - 1)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit - 1)
-        .with_for_update(skip_locked=True)
-    ).all()
-    return [*first, *others]
+    )
 
 
 def _mark_sent(ids: list[int], now: datetime | None) -> None:
@@ -273,8 +292,12 @@ def deliver_due(
     emails: list[tuple[int, str, str, RenderedEmail]] = []
     # Lease, read and render in a transaction of their own: none stays open while talking SMTP.
     with unit_of_work():
-        ids = _claim_ids(notification_id, started, limit)
-        rows = _lease_rows(ids, started) if ids else []
+        if limit > 1:
+            refused = _claim_first(notification_id, started)
+            if refused is not None:  # its task ends here; the due rows wait for their own
+                return {notification_id: refused}
+        ids = [notification_id, *_claim_others(notification_id, started, limit)]
+        rows = _lease_rows(ids, started)
         cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
         if not rows or rows[0].id != notification_id:
             outcomes[notification_id] = _unleasable_outcome(notification_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale, ngettext
 
 from ..templating import long_date, wita_datetime
@@ -19,6 +19,7 @@ from .rendering import (
     _tidy_text,
     case_path,
     register_renderer,
+    render_email_templates,
     subject_line,
 )
 
@@ -66,6 +67,5 @@ def render_digest(notification: Notification) -> RenderedEmail:
             "account_url": f"{base_url}/account",
             "outbox_id": notification.id,
         }
-        text = render_template("emails/digest.txt", **context)
-        html = render_template("emails/digest.html", **context)
+        text, html = render_email_templates("digest", context)
     return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template
-from flask_babel import force_locale, get_locale, ngettext
+from flask import current_app
+from flask_babel import force_locale, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
@@ -305,6 +306,37 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
+# The templates' gettext and ngettext bound to one language's translations (Jinja's own
+# wrappers, as Flask-Babel installs them), so a `_()` in a template does not look the locale
+# and its translations up again: two dozen lookups an email, a third of its rendering.
+_bound_i18n: dict[int, tuple[object, dict[str, Any]]] = {}
+
+
+def _template_i18n() -> dict[str, Any]:
+    translations = get_translations()
+    kept = _bound_i18n.get(id(translations))
+    if kept is None or kept[0] is not translations:
+        if len(_bound_i18n) > 16:  # a few languages: never more unless catalogues are remade
+            _bound_i18n.clear()
+        callables = {
+            "gettext": _make_new_gettext(translations.ugettext),
+            "ngettext": _make_new_ngettext(translations.ungettext),
+        }
+        kept = _bound_i18n[id(translations)] = (translations, callables)
+    return kept[1]
+
+
+def render_email_templates(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    """`emails/<name>.txt` and `.html` under the current locale (call it under
+    force_locale). The templates use no context processor's value: rendered without them
+    and without Flask's render signals, straight from the app's Jinja environment."""
+    environment = current_app.jinja_env
+    values = {**context, **_template_i18n()}
+    text = environment.get_template(f"emails/{name}.txt").render(values)
+    html = environment.get_template(f"emails/{name}.html").render(values)
+    return text, html
+
+
 # Events that are not a case's: their feature renders them (accounts: the password reset).
 _renderers: dict[str, Callable[[Notification], RenderedEmail]] = {}
 
@@ -332,6 +364,7 @@ def render_notification(notification: Notification, now: datetime | None = None)
         what = event_summary(notification.event, payload, context["language"])
         subject = subject_line(notification.event, payload, context["language"])
         headline = what[:1].upper() + what[1:]
-        text = render_template(f"emails/{kind}.txt", subject=subject, headline=headline, **context)
-        html = render_template(f"emails/{kind}.html", subject=subject, headline=headline, **context)
+        text, html = render_email_templates(
+            kind, {"subject": subject, "headline": headline, **context}
+        )
     return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
