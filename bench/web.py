@@ -111,6 +111,7 @@ SKIPPED = 77  # exit status when Redis is absent
 # As in bench/web_app.py (not imported: it builds an app on import).
 PING_PATH = "/bench-ping"
 WORKER_PATH = "/bench-worker"
+GC_PATH = "/bench-gc"
 PROVINCIAL = "provincial.63"
 PARTNER_DISTRICTS = ("6301", "6304", "6371")  # mitra.demo's regions, as in the demo
 
@@ -756,6 +757,9 @@ class Run:
     # without the wait for a free worker.
     service_p50_ms: float = 0.0
     service_p99_ms: float = 0.0
+    gc_ms: float = 0.0  # the workers' garbage collections per request
+    full_collections: int = 0  # of the oldest generation, in all workers during the run
+    longest_gc_ms: float = 0.0  # the longest collection of a worker so far (any run)
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -789,6 +793,8 @@ def parse_wrk(output: str) -> Run:
 
 def run_wrk(args: argparse.Namespace, server: Server, target: Target, seconds: int) -> Run:
     port = server.port
+    calls = args.workers * (args.gthreads if args.worker_class == "gthread" else 1)
+    gc_before = gc_stats(port, calls, args.workers)
     cpu_before = server.workers_cpu()
     log_from = server.log.stat().st_size
     command = [
@@ -814,12 +820,44 @@ def run_wrk(args: argparse.Namespace, server: Server, target: Target, seconds: i
     # few calls of wait_idle weigh nothing next to a run's requests).
     spent = server.workers_cpu() - cpu_before
     served = sorted(service_times(server.log, log_from, target.path))
+    gc_after = gc_stats(port, calls, args.workers)
+    gc_seconds = sum(
+        sum(after["seconds"]) - sum(gc_before.get(pid, after)["seconds"])
+        for pid, after in gc_after.items()
+    )
+    full = sum(
+        after["collections"][2] - gc_before.get(pid, after)["collections"][2]
+        for pid, after in gc_after.items()
+    )
+    longest = max((max(after["longest"]) for after in gc_after.values()), default=0.0)
     return replace(
         run,
+        gc_ms=gc_seconds / max(run.requests, 1) * 1000,
+        full_collections=full,
+        longest_gc_ms=longest * 1000,
         cpu_ms=spent / max(run.requests, 1) * 1000,
         service_p50_ms=served[len(served) // 2] if served else 0.0,
         service_p99_ms=served[max(math.ceil(0.99 * len(served)) - 1, 0)] if served else 0.0,
     )
+
+
+def gc_stats(port: int, calls: int, workers: int) -> dict[int, dict[str, list[float]]]:
+    """Each worker's garbage collections so far (bench/web_app.py times them), by pid:
+    concurrent calls, each holding its worker a moment, until every worker has answered."""
+
+    def call(_: int) -> dict | None:
+        status, _headers, body, _cookies = fetch(port, f"{GC_PATH}?hold=0.2", "")
+        return json.loads(body) if status == 200 else None
+
+    found: dict[int, dict[str, list[float]]] = {}
+    for _ in range(5):
+        with ThreadPoolExecutor(2 * calls) as pool:
+            for answer in pool.map(call, range(2 * calls)):
+                if answer:
+                    found[answer["pid"]] = answer
+        if len(found) >= workers:
+            break
+    return found
 
 
 def service_times(log: Path, offset: int, path: str) -> list[float]:
@@ -1001,6 +1039,7 @@ def bench(
                     f"  {target.name:<22} {run.rps:9.1f} req/s  p50 {run.p50_ms:8.1f} ms"
                     f"  p99 {run.p99_ms:8.1f} ms  CPU {run.cpu_ms:6.1f} ms/request"
                     f"  in app p50 {run.service_p50_ms:6.1f} p99 {run.service_p99_ms:6.1f} ms"
+                    f"  GC {run.gc_ms:5.2f} ms/request, {run.full_collections} full"
                     f"  ({run.requests} requests"
                     + (f", {run.bad} NOT OK" if run.bad else "")
                     + ")",
@@ -1045,6 +1084,9 @@ def report(
             "cpu_ms": round(statistics.median(run.cpu_ms for run in runs), 1),
             "app_p50_ms": round(statistics.median(run.service_p50_ms for run in runs), 1),
             "app_p99_ms": round(max(run.service_p99_ms for run in runs), 1),
+            "gc_ms": round(statistics.median(run.gc_ms for run in runs), 2),
+            "full_collections": sum(run.full_collections for run in runs),
+            "longest_gc_ms": round(max(run.longest_gc_ms for run in runs), 1),
             "queue_ms": round(connections / statistics.fmean(run.rps for run in runs) * 1000, 1),
         }
         for key, runs in zip(TARGET_KEYS, results.values(), strict=True)
