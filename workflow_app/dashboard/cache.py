@@ -1,10 +1,12 @@
-"""The dashboard's figures, rendered once per change of the data they show.
+"""The dashboard's content, rendered once per change of the data it shows.
 
-The figures depend on the viewer's scope (their grants), the filters, the language, the day
-(overdue counts) and the data. A cheap query reads a stamp of the data (the last change event
-and the calendar overrides); the rendered sections are kept under a key made of all of these,
-so any change shows at once and an unchanged province is not aggregated again. Entries also
-expire after DASHBOARD_CACHE_SECONDS.
+The content (the filter, the download links and the figures) depends on the viewer's scope
+(their grants), the query string (the filter, as typed: its errors and the links show it), the
+language, the day (overdue counts, the default year) and the data. A cheap query reads a stamp
+of the data (the last change event and the calendar overrides); the rendered content is kept
+under a key made of all of these, so any change shows at once, and an unchanged province is
+neither aggregated nor rendered again: a view then costs the stamp and one cache read, no
+query of the districts, no form. Entries also expire after DASHBOARD_CACHE_SECONDS.
 
 Why the last change event is enough: every write of a case, in any kind (its creation and each
 transition write a history row, an edit of its contents or of its parts writes the case row),
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -31,7 +34,10 @@ from ..changes.models import ChangeEvent
 from ..deadlines.models import CalendarOverride
 from ..extensions import cache, db
 
-KEY_PREFIX = "dashboard:"
+T = TypeVar("T")
+
+# "2": the entries hold (valid, content) since the page's head is cached with the figures.
+KEY_PREFIX = "dashboard:2:"
 
 
 def data_stamp() -> tuple[object, ...]:
@@ -46,20 +52,22 @@ def data_stamp() -> tuple[object, ...]:
     return tuple(row)
 
 
-def fragment_key(user: User, filters: object, language: str, today: date) -> str:
+def fragment_key(user: User, query: object, language: str, today: date) -> str:
+    """`query`: what the content reads of the request (its arguments, as sent, and the
+    script root its links start with)."""
     grants = sorted((g.role, g.region_code) for g in user.grants())
-    parts = (grants, repr(filters), language, today.isoformat(), data_stamp())
+    parts = (grants, repr(query), language, today.isoformat(), data_stamp())
     return KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def cached(key: Callable[[], str], render: Callable[[], str]) -> str:
+def cached(key: Callable[[], str], render: Callable[[], T]) -> T:
     """`render()`, or what it returned for the same key before (when caching is on)."""
     seconds = int(current_app.config["DASHBOARD_CACHE_SECONDS"])
     if seconds <= 0:
         return render()
     name = key()
-    html = cache.get(name)
-    if html is None:
-        html = render()
-        cache.set(name, html, timeout=seconds)
-    return html
+    value = cache.get(name)
+    if value is None:
+        value = render()
+        cache.set(name, value, timeout=seconds)
+    return value

@@ -65,16 +65,16 @@ def _language() -> str:
     return str(get_locale() or "id")
 
 
-def _filters() -> tuple[DashboardFilterForm, Filters, bool, list[Region], datetime]:
-    now = utcnow()
+def _filters(now: datetime) -> tuple[DashboardFilterForm, Filters, bool, list[Region]]:
     regions = scope.visible_districts(current_user, scope.districts())
     form = filter_form(request.args, regions)
     filters, valid = read_filters(form, default_year=now.astimezone(WITA).year)
-    return form, filters, valid, regions, now
+    return form, filters, valid, regions
 
 
 def _load() -> tuple[DashboardFilterForm, Dashboard, bool]:
-    form, filters, valid, regions, now = _filters()
+    now = utcnow()
+    form, filters, valid, regions = _filters(now)
     return form, build(current_user, filters, now, regions), valid
 
 
@@ -84,12 +84,13 @@ def _partner_only() -> bool:
 
 @blueprint.get("/dashboard")
 def index() -> Page:
-    form, filters, valid, regions, now = _filters()
+    now = utcnow()
     language = _language()
 
-    def render_sections() -> str:
+    def render_content() -> tuple[bool, str]:
+        form, filters, valid, regions = _filters(now)
         data = build(current_user, filters, now, regions)
-        return render_template(
+        sections = render_template(
             "dashboard/_sections.html",
             data=data,
             declared=declared_figures(current_user, filters, now, data.districts, language),
@@ -101,17 +102,21 @@ def index() -> Page:
             national_target_year=NATIONAL_TARGET_YEAR,
             figures=figures,
         )
+        content = render_template(
+            "dashboard/_content.html",
+            form=form,
+            sections=Markup(sections),  # our own rendered, escaped HTML
+            partner_only=_partner_only(),
+            export_args={k: v for k, v in request.args.items() if k in form.data},
+        )
+        return valid, content
 
     def key() -> str:
-        return fragment_key(current_user, filters, language, now.astimezone(WITA).date())
+        query = (list(request.args.items(multi=True)), request.script_root)
+        return fragment_key(current_user, query, language, now.astimezone(WITA).date())
 
-    page = render_template(
-        "dashboard/index.html",
-        form=form,
-        sections=Markup(cached(key, render_sections)),  # our own rendered, escaped HTML
-        partner_only=_partner_only(),
-        export_args={k: v for k, v in request.args.items() if k in form.data},
-    )
+    valid, content = cached(key, render_content)
+    page = render_template("dashboard/index.html", content=Markup(content))
     return (page, 200) if valid else (page, 400)
 
 
