@@ -15,8 +15,9 @@ PostgreSQL, so two workers never take the same row), over the process's one SMTP
 and marks those the server accepted sent in one statement: a crash before that mark sends them
 again (duplicates, never a loss). Their own tasks then find them sent. A row being retried
 keeps its own retry: one task per row, as when each task sent one. A task whose row is no
-longer due (an earlier task's batch sent it) stops after the one statement that reads it,
-taking no other rows: in a busy queue most tasks are such, and the due rows have their own.
+longer due (an earlier task's batch sent it) stops after the one statement that reads it
+(without a lock: a read-only transaction), taking no other rows: in a busy queue most tasks
+are such, and the due rows have their own.
 """
 
 from __future__ import annotations
@@ -202,19 +203,25 @@ def _outcome_of(status: str, last_error: str | None) -> DeliveryOutcome:
 
 
 def _claim_first(first_id: int, started: datetime) -> DeliveryOutcome | None:
-    """Lock row `first_id` (PostgreSQL; skipped if another worker is claiming it): None if it
-    can be leased, else why not. One statement either way: most tasks of a busy queue find
-    their row sent by an earlier task's batch, and stop there."""
+    """None once row `first_id` is locked for a lease (PostgreSQL; skipped, not waited for,
+    if another worker is claiming it), else why it cannot be leased. Read without a lock
+    first: most tasks of a busy queue find their row sent by an earlier task's batch and stop
+    there, in a read-only transaction (a row lock would be written, and its commit flushed)."""
     found = db.session.execute(
-        select(Notification.status, Notification.next_attempt_at, Notification.last_error)
-        .where(Notification.id == first_id)
-        .with_for_update(skip_locked=True)
+        select(Notification.status, Notification.next_attempt_at, Notification.last_error).where(
+            Notification.id == first_id
+        )
     ).one_or_none()
-    if found is None:  # missing, or locked by another worker's claim
-        return _unleasable_outcome(first_id)
-    if found.status == PENDING and found.next_attempt_at <= started + _lease() / 10:
-        return None
-    return _outcome_of(found.status, found.last_error)
+    if found is None:
+        return DeliveryOutcome("missing")
+    if found.status != PENDING or found.next_attempt_at > started + _lease() / 10:
+        return _outcome_of(found.status, found.last_error)
+    locked = db.session.scalar(
+        select(Notification.id)
+        .where(Notification.id == first_id, _leasable(started))
+        .with_for_update(skip_locked=True)
+    )
+    return None if locked is not None else _unleasable_outcome(first_id)
 
 
 def _claim_others(first_id: int, started: datetime, limit: int) -> list[int]:
