@@ -51,7 +51,7 @@ worker: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q --durations=10 $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=20 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
