@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Protocol
 
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from flask import Flask, url_for
 from flask_babel import format_date, get_locale
+from markupsafe import Markup, escape
 
 from .engine.calendar import WITA
 from .workflows import definition_of
@@ -34,16 +36,17 @@ def _month_names(locale: str) -> dict[int, str]:
     return dict(get_month_names("wide", locale=locale))
 
 
-def wita_datetime(value: datetime | None) -> str:
+def wita_datetime(value: datetime | None, locale: str | None = None) -> str:
     """`5 Februari 2026 14.30 WITA`: the stored UTC instant shown in Asia/Makassar.
 
     The CLDR pattern "d MMMM y HH.mm" written out by hand with CLDR's month names: lists of
     deadlines call this hundreds of times per page, and Babel's formatter costs ten times more.
+    A list passes the page's `locale` (current_locale()) read once, not once per row.
     """
     if value is None:
         return ""
     local = value.astimezone(WITA)
-    month = _month_names(str(get_locale() or "id"))[local.month]
+    month = _month_names(locale or str(get_locale() or "id"))[local.month]
     return f"{local.day} {month} {local.year} {local:%H.%M} WITA"
 
 
@@ -58,6 +61,50 @@ def state_label(subject: object, state: str | None = None) -> str:
     definition = definition_of(subject)
     name = state or subject.state  # type: ignore[attr-defined]
     return definition.states[name].label.get(str(get_locale() or "id"))
+
+
+# A state's badge is the same HTML on every row in that state: built once per (definition,
+# state, language); the definition is kept by identity (pinned with the badge) so a
+# reloaded definition gets badges of its own.
+_BADGE = Markup('<span class="badge tone-{}" data-state="{}">{}</span>')
+_BADGES: dict[tuple[int, str, str], tuple[object, Markup]] = {}
+
+
+def state_badge(subject: object, locale: str | None = None) -> Markup:
+    """The state badge of `_macros.html` (the macro calls this): the state's label, coloured
+    by its tone (`state_tone`), in `locale` (default: the interface language)."""
+    definition = definition_of(subject)
+    name: str = subject.state  # type: ignore[attr-defined]
+    language = locale or str(get_locale() or "id")
+    key = (id(definition), name, language)
+    found = _BADGES.get(key)
+    if found is None or found[0] is not definition:
+        label = definition.states[name].label.get(language)
+        found = _BADGES[key] = (definition, _BADGE.format(state_tone(subject), name, label))
+        if len(_BADGES) > 1024:  # only after definitions were reloaded many times over
+            _BADGES.clear()
+    return found[1]
+
+
+class _Due(Protocol):  # deadlines.display.DueStatus (a layer this module may not import)
+    status: str
+    due_at: datetime
+    due_at_wita: datetime
+    signed_days: int
+
+    def text_in(self, language: str) -> str: ...
+
+
+def due_cell(due: _Due, locale: str, between: str) -> Markup:
+    """A deadline as the task lists show it: the due time in WITA and the working days left,
+    `between` them (markup: a line break or a space); what the lists wrote inline, in one go.
+    Every text is escaped as autoescape would (`escape` of a plain string)."""
+    return Markup(
+        f'<span class="due due-{escape(due.status)}" data-working-days="{due.signed_days:d}">'
+        f'<time datetime="{escape(due.due_at_wita.isoformat())}">'
+        f"{escape(wita_datetime(due.due_at, locale))}</time>{between}"
+        f'<strong class="due-left">{escape(due.text_in(locale))}</strong></span>'
+    )
 
 
 def state_tone(subject: object, state: str | None = None) -> str:
@@ -109,4 +156,6 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(state_label)
     app.add_template_global(state_tone)
     app.add_template_global(row_link)
+    app.add_template_global(state_badge, name="state_badge_html")
+    app.add_template_global(due_cell)
     app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")

@@ -51,7 +51,10 @@ class DueStatus:
     @property
     def text(self) -> str:
         """`3 working days left`, `today`, `overdue by 2 working days`, in the page language."""
-        language = str(get_locale())
+        return self.text_in(str(get_locale()))
+
+    def text_in(self, language: str) -> str:
+        """`text` in `language` (a list passes the page's language, read once)."""
         text = self.texts.get(language)
         if text is None:
             text = self.texts[language] = self._translated()
