@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
@@ -22,24 +23,42 @@ def parse_session_id(session_id: str) -> tuple[int, int] | None:
     return int(user_part), int(epoch_part)
 
 
+def _with_grants(day: object) -> list[object]:
+    """Every request needs the user's roles, the delegations to the user in force on `day`
+    and their regions: one query, not five."""
+    return [
+        joinedload(User.roles).joinedload(RoleAssignment.region),
+        joinedload(User.acting_delegations.and_(active_on(day))).joinedload(  # type: ignore[arg-type]
+            Delegation.region
+        ),
+    ]
+
+
+# Built once: the statement is the same on every request, only its two values change (building
+# its loader options per request cost more than running the cached statement).
+_USER_WITH_GRANTS = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(*_with_grants(bindparam("today", type_=Date)))
+)
+
+
+def _load_with_grants(user_id: int) -> User | None:
+    if db.session.identity_map.get(db.session.identity_key(User, user_id)) is not None:
+        # Already in this session (a test's app context, a login in this request): as
+        # `Session.get` does, no query for it.
+        return db.session.get(User, user_id, options=_with_grants(wita_today()))
+    result = db.session.execute(_USER_WITH_GRANTS, {"user_id": user_id, "today": wita_today()})
+    return result.unique().scalar_one_or_none()
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     parsed = parse_session_id(session_id)
     if parsed is None:
         return None
     user_id, epoch = parsed
-    # Every request needs the user's roles, today's delegations to the user and their regions:
-    # one query, not five.
-    user = db.session.get(
-        User,
-        user_id,
-        options=[
-            joinedload(User.roles).joinedload(RoleAssignment.region),
-            joinedload(User.acting_delegations.and_(active_on(wita_today()))).joinedload(
-                Delegation.region
-            ),
-        ],
-    )
+    user = _load_with_grants(user_id)
     # A session from before the last logout, password change or disabling has ended.
     if user is None or not user.active or user.session_epoch != epoch:
         return None
