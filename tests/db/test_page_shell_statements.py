@@ -1,0 +1,63 @@
+"""What the page around every page's content (base.html: navigation, bell, account, language
+switch) costs a signed-in user: one statement for the user with their roles and delegations,
+one for the bell's count; and their queries are built once, not per request."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event, select
+
+from workflow_app.accounts import login
+from workflow_app.accounts.models import User
+from workflow_app.extensions import db
+
+# A page that is the shell and a message only: the "not found" page (error.html).
+SHELL_PATH = "/no-such-page"
+
+
+def _statements(app: Flask, client: object, url: str) -> list[str]:
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():  # the request's own session, as in production
+            assert client.get(url).status_code == 404  # type: ignore[attr-defined]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_shell_costs_the_user_and_the_bell(app_ctx, users, monkeypatch) -> None:
+    client = app_ctx.test_client()
+    user_id = db.session.scalar(select(User.id).where(User.username == "provincial.63"))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+    _statements(app_ctx, client, SHELL_PATH)  # warm
+
+    # The loader options are not built again per request (they cost about as much as the
+    # query): only a user already in the session takes the `Session.get` path.
+    built: list[object] = []
+    original = login._with_grants
+    monkeypatch.setattr(login, "_with_grants", lambda day: built.append(day) or original(day))
+    statements = _statements(app_ctx, client, SHELL_PATH)
+
+    assert built == []
+    assert len(statements) == 2
+    assert "user_account" in statements[0] and "delegation" in statements[0]
+    assert "notification" in statements[1] and "count" in statements[1].lower()
+
+
+def test_an_ended_session_still_loads_no_user(app_ctx, users) -> None:
+    """The built-once statement still refuses a session from before the last logout."""
+    client = app_ctx.test_client()
+    user = db.session.scalar(select(User).where(User.username == "provincial.63"))
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_epoch}"
+    user.end_all_sessions()
+    db.session.commit()
+    with app_ctx.app_context():
+        page = client.get(SHELL_PATH).get_data(as_text=True)
+    assert 'id="nav-notifications"' not in page
