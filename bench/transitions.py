@@ -260,12 +260,6 @@ LOAD_PLAN = (
     " FROM action_plan AS p LEFT OUTER JOIN region AS r2 ON r2.id = p.region_id"
     " LEFT OUTER JOIN region AS r1 ON r1.id = r2.parent_id WHERE p.id = %(id)s"
 )
-# actor_differs_from: who fired the earlier transitions the definition names.
-EARLIER_ACTORS = (
-    "SELECT actor_id FROM plan_transition WHERE subject_kind = 'plan' AND subject_id = %(id)s"
-    " AND trigger = ANY(%(triggers)s)"
-)
-CALENDAR = "SELECT day, is_holiday FROM calendar_override"
 LOCK_ROOT = "SELECT id FROM action_plan WHERE id = %(id)s FOR UPDATE"
 # audit/chain: under the root's lock, the next history id and the chain's tail in one read.
 NEXT_ID_AND_TAIL = (
@@ -281,13 +275,15 @@ INSERT_HISTORY = (
     " %(role)s, NULL, %(at)s, %(hash_format)s, %(prev_hash)s, %(row_hash)s, 'plan', %(plan)s)"
 )
 # changes/recording: the change feed's event of the transition (when the app records one),
-# returning whether any webhook is active.
+# returning whether any webhook is active; held from the history row's flush and written as
+# a CTE of the statement of the steps (firing.py: `record_held_with`), after their writes.
 INSERT_CHANGE = (
-    "INSERT INTO change_event (txid, type, version, state, actor_id, acting_for_id,"
-    " occurred_at, data, subject_kind, subject_id) VALUES"
+    "events AS (INSERT INTO change_event (txid, type, version, state, actor_id,"
+    " acting_for_id, occurred_at, data, subject_kind, subject_id) VALUES"
     " (CAST(CAST(pg_current_xact_id() AS text) AS bigint), 'case.transitioned', %(version)s,"
     " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s)"
-    " RETURNING id, EXISTS (SELECT * FROM webhook WHERE webhook.active IS true)"
+    " RETURNING id, EXISTS (SELECT * FROM webhook WHERE webhook.active IS true) AS hooked)"
+    " SELECT events.id, events.hooked FROM events ORDER BY events.id"
 )
 # webhooks/outbox: a delivery per active webhook wanting the event's type (only when one is
 # active).
@@ -307,16 +303,29 @@ CANCEL_STEPS = (
     "UPDATE scheduled_step SET status = 'cancelled' WHERE subject_kind = 'plan'"
     " AND subject_id = %(id)s AND status = 'pending'"
 )
-INSERT_STEPS = (
-    "INSERT INTO scheduled_step (entry_id, state, step, fire_at, status, done_at, sign_off_id,"
-    " subject_kind, subject_id) SELECT %(entry)s, %(state)s, step, fire_at, 'pending', NULL,"
-    " NULL, 'plan', %(id)s FROM unnest(%(steps)s::text[], %(fire_at)s::timestamptz[])"
-    " AS s (step, fire_at)"
+# deadlines.scheduling.steps_writes: the cancelling UPDATE and the INSERT of the new state's
+# steps, each a CTE of the events' statement (one snapshot: the UPDATE does not see them).
+CANCEL_CTE = f"write_0 AS ({CANCEL_STEPS} RETURNING 1)"
+INSERT_STEPS_CTE = (
+    "write_1 AS (INSERT INTO scheduled_step (entry_id, state, step, fire_at, status,"
+    " subject_kind, subject_id) SELECT %(entry)s, %(state)s, step, fire_at, 'pending',"
+    " 'plan', %(id)s FROM unnest(%(steps)s::text[], %(fire_at)s::timestamptz[])"
+    " AS s (step, fire_at) RETURNING 1)"
 )
-# notifications.recipients: the holders (or delegates) of the roles told, in the plan's
-# district and province (their roles are not loaded).
-RECIPIENTS = (
-    f"SELECT {USER_COLUMNS}, holders.role, region.code FROM user_account JOIN ("
+STEPS_AND_CHANGE = {
+    deadline: "WITH "
+    + ", ".join([CANCEL_CTE, *([INSERT_STEPS_CTE] if deadline else []), INSERT_CHANGE])
+    for deadline in (True, False)
+}
+# firing._read_before_change, one UNION ALL before the change: the holders (or delegates)
+# of the roles told, in the plan's district and province (notifications.recipients; their
+# roles are not loaded), the calendar's overrides (only when the state entered has a
+# deadline) and who fired the earlier transitions the definition names (actor_differs_from).
+# Each part fills its own columns: kind, user (10), role, code, day, is_holiday, actor_id.
+NO_USER = ", ".join(["NULL"] * 10)
+HOLDERS = (
+    f"SELECT 'u', {USER_COLUMNS}, holders.role, region.code, NULL::date, NULL::boolean,"
+    " NULL::integer FROM user_account JOIN ("
     "SELECT role_assignment.user_id AS user_id, role_assignment.role AS role,"
     " role_assignment.region_id AS region_id FROM role_assignment"
     " WHERE role_assignment.role = ANY(%(roles)s) UNION ALL"
@@ -325,8 +334,19 @@ RECIPIENTS = (
     + ACTIVE_DELEGATION.format("delegation")
     + ") AS holders ON holders.user_id = user_account.id"
     " JOIN region ON region.id = holders.region_id"
-    " WHERE user_account.active IS true AND region.code = ANY(%(codes)s) ORDER BY user_account.id"
+    " WHERE user_account.active IS true AND region.code = ANY(%(codes)s)"
 )
+OVERRIDES = f"SELECT 'c', {NO_USER}, NULL, NULL, day, is_holiday, NULL FROM calendar_override"
+EARLIER_ACTORS = (
+    f"SELECT 'a', {NO_USER}, NULL, NULL, NULL, NULL, actor_id FROM plan_transition"
+    " WHERE subject_kind = 'plan' AND subject_id = %(id)s AND trigger = ANY(%(triggers)s)"
+)
+READS = {
+    deadline: "SELECT * FROM ("
+    + " UNION ALL ".join([HOLDERS, *([OVERRIDES] if deadline else []), EARLIER_ACTORS])
+    + ") AS found ORDER BY 2"
+    for deadline in (True, False)
+}
 INSERT_OUTBOX = (
     "INSERT INTO notification (event, subject_kind, subject_id, step_id, recipient_id,"
     " to_address, language, payload, status, attempts, last_error, next_attempt_at,"
@@ -444,12 +464,21 @@ def transition_raw(
     state, version, workflow_version, title, start, end, code, region_name, *_ = run(
         LOAD_PLAN, {"id": plan_id}
     ).fetchone()
-    earlier = {row[0] for row in run(EARLIER_ACTORS, {"id": plan_id, "triggers": spec["earlier"]})}
-    if actor_id in earlier:
+    found = run(
+        READS[spec["deadline"]],
+        {
+            "id": plan_id,
+            "triggers": spec["earlier"],
+            "roles": spec["told"],
+            "codes": [code, "63"],
+            "today": today,
+        },
+    ).fetchall()
+    if actor_id in {row[-1] for row in found if row[0] == "a"}:
         raise RuntimeError(f"plan {plan_id}: the same person may not {trigger} it")
     due_at = None
     if spec["deadline"]:
-        run(CALENDAR, {}).fetchall()  # the working-day calendar's overrides
+        # (the working-day calendar's overrides are the rows of kind 'c')
         due_at = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=16)
     run(LOCK_ROOT, {"id": plan_id})
     row_id, _, prev_hash = run(NEXT_ID_AND_TAIL, {"id": plan_id}).fetchone()
@@ -487,36 +516,33 @@ def transition_raw(
             "row_hash": chained_hash(prev_hash, history),
         },
     )
-    if "change_event" in db.metadata.tables:
-        data = {"trigger": trigger, "from_state": state, "to_state": spec["to"]}
-        change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
-        event_id, hooked = run(
-            INSERT_CHANGE, {**change, "data": Json(data), "id": plan_id}
-        ).fetchone()
-        if hooked:
-            run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
     updated = run(
         UPDATE_PLAN,
         {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
     )
     if updated.rowcount != 1:
         raise RuntimeError(f"plan {plan_id} changed under the raw client")
-    run(CANCEL_STEPS, {"id": plan_id})
-    if due_at is not None:
-        run(
-            INSERT_STEPS,
-            {
-                "entry": row_id,
-                "state": spec["to"],
-                "id": plan_id,
-                "steps": [name for name, _ in DEADLINE_STEPS],
-                "fire_at": [due_at + timedelta(days=days) for _, days in DEADLINE_STEPS],
-            },
-        )
-    told = run(
-        RECIPIENTS, {"roles": spec["told"], "codes": [code, "63"], "today": today}
-    ).fetchall()
-    recipients = {row[0]: row[3] for row in told if row[0] != actor_id}
+    steps = {
+        "entry": row_id,
+        "state": spec["to"],
+        "id": plan_id,
+        "steps": [name for name, _ in DEADLINE_STEPS],
+        "fire_at": [due_at + timedelta(days=days) for _, days in DEADLINE_STEPS] if due_at else [],
+    }
+    if "change_event" in db.metadata.tables:
+        data = {"trigger": trigger, "from": state, "to": spec["to"], "comment": None}
+        change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
+        event_id, hooked = run(
+            STEPS_AND_CHANGE[due_at is not None],
+            {**steps, **change, "data": Json(data), "id": plan_id},
+        ).fetchone()
+        if hooked:
+            run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
+    else:  # an app without the change feed: the steps' writes alone
+        run(CANCEL_STEPS, {"id": plan_id})
+        if due_at is not None:
+            run(f"WITH {INSERT_STEPS_CTE} SELECT 1", steps)
+    recipients = {row[1]: row[4] for row in found if row[0] == "u" and row[1] != actor_id}
     payload = {
         "plan_id": plan_id,
         "plan_title": title,

@@ -15,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Date, Integer, String, bindparam, null, select, union_all
+from sqlalchemy.orm import aliased, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import User
-from .deadlines.calendar_store import current_calendar
-from .deadlines.scheduling import cancel_pending_steps, due_time, schedule_steps
+from .changes.recording import hold_events, record_held_with
+from .deadlines.calendar_store import OVERRIDES, calendar_of
+from .deadlines.scheduling import due_time, schedule_steps, steps_writes
 from .engine import (
     DutiesNotSeparated,
     Grant,
@@ -38,7 +41,8 @@ from .engine.guards import Problem
 from .extensions import db
 from .history import CaseTransition, new_history_row
 from .models_base import utcnow
-from .notifications.events import notify_opened, notify_transition
+from .notifications.events import notify_opened, notify_transition, told_of
+from .notifications.recipients import holders_among, holders_params, holders_rows
 from .subjects import CaseKind, kind_of
 from .unit_of_work import STALE_MESSAGE
 from .workflows import definition_of, machine_of, roles
@@ -110,12 +114,109 @@ def _guard_problems(case: Any, kind: CaseKind, transition: TransitionDef) -> lis
     ] + kind.requirements(case, transition)
 
 
-def _check_duties(case: Any, kind: CaseKind, transition: TransitionDef, actor: User) -> None:
-    if actor.id in _earlier_actors(case, kind, transition.actor_differs_from):
+def _check_duties(
+    case: Any,
+    kind: CaseKind,
+    transition: TransitionDef,
+    actor: User,
+    earlier: set[int] | None = None,
+) -> None:
+    """Refuse `actor` who did an earlier trigger the transition must be kept apart from
+    (`earlier`: who did them, when the caller has read it already)."""
+    if earlier is None:
+        earlier = _earlier_actors(case, kind, transition.actor_differs_from)
+    if actor.id in earlier:
         raise DutiesNotSeparated(
             f"{transition.trigger!r} must be done by someone other than whoever did "
             f"{', '.join(repr(t) for t in transition.actor_differs_from)} on this case"
         )
+
+
+# The columns of the one read before a change (`_read_before_change`): a user's (of the
+# holders told), then the grant's role and region code, a calendar override's day and
+# whether it is a holiday, an earlier actor's id. Each part fills its own, NULL the rest.
+_EXTRA = (
+    ("role", String(40)),
+    ("code", String(10)),
+    ("day", Date()),
+    ("is_holiday", Boolean()),
+    ("actor_id", Integer()),
+)
+
+
+def _padded(filled: dict[str, Any]) -> list[Any]:
+    user_columns = [(c.name, c.type) for c in User.__table__.c]
+    return [
+        filled[name].label(name) if name in filled else null().cast(type_).label(name)
+        for name, type_ in (*user_columns, *_EXTRA)
+    ]
+
+
+@cache
+def _reads_query(actors: bool, overrides: bool, holders: bool) -> Any:
+    """Who did the earlier triggers, the calendar's overrides and the holders told, as one
+    UNION ALL (one round trip), built once per combination of the parts needed."""
+    parts = []
+    if holders:
+        found = holders_rows().subquery()
+        parts.append(select(*_padded({c.name: c for c in found.c})))
+    if overrides:
+        calendar = OVERRIDES.subquery()
+        parts.append(select(*_padded({"day": calendar.c.day, "is_holiday": calendar.c.is_holiday})))
+    if actors:
+        earlier = select(CaseTransition.actor_id).where(
+            CaseTransition.subject_kind == bindparam("subject_kind"),
+            CaseTransition.subject_id == bindparam("subject_id"),
+            CaseTransition.trigger.in_(bindparam("triggers", expanding=True)),
+        )
+        parts.append(select(*_padded({"actor_id": earlier.subquery().c.actor_id})))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    user = aliased(User, rows)
+    return (
+        select(user, rows.c.role, rows.c.code, rows.c.day, rows.c.is_holiday, rows.c.actor_id)
+        .order_by(rows.c.id)
+        .options(lazyload(user.roles))
+    )
+
+
+@dataclass
+class _Before:
+    """What a transition reads before it changes anything."""
+
+    earlier: set[int]
+    calendar: Any | None
+    holders: list[User]
+
+
+def _read_before_change(
+    case: Any, kind: CaseKind, definition: WorkflowDefinition, transition: TransitionDef
+) -> _Before:
+    """Who did the triggers `transition` must be kept apart from, the calendar (when the
+    state entered has a deadline) and the holders of the roles its emails go to, in one
+    query: the holders do not change with the case, so they are read before it does."""
+    triggers = transition.actor_differs_from
+    deadline = transition.dest in definition.deadlines
+    roles = told_of(case, transition)
+    if not (triggers or deadline or roles):
+        return _Before(set(), None, [])
+    scope = kind.scope_of(case)
+    params = holders_params(roles, scope) if roles else {}
+    if triggers:
+        params |= {"subject_kind": kind.name, "subject_id": case.id, "triggers": list(triggers)}
+    query = _reads_query(bool(triggers), deadline, bool(roles))
+    earlier: set[int] = set()
+    overrides: list[tuple[Any, bool]] = []
+    found: list[tuple[User, str, str]] = []
+    for user, role, code, day, is_holiday, actor_id in db.session.execute(query, params):
+        if user is not None:
+            found.append((user, role, code))
+        elif day is not None:
+            overrides.append((day, is_holiday))
+        elif actor_id is not None:
+            earlier.add(actor_id)
+    return _Before(
+        earlier, calendar_of(overrides) if deadline else None, holders_among(found, scope)
+    )
 
 
 @dataclass
@@ -131,6 +232,7 @@ class _Carrier:
     problems: list[Problem] = field(default_factory=list)
     record: CaseTransition | None = None
     calendar: Any | None = None  # read before the change: a query would flush it half done
+    holders: list[User] = field(default_factory=list)  # of the roles told, read before too
 
     @property
     def state(self) -> str:
@@ -145,9 +247,9 @@ class _Carrier:
         return not self.problems
 
     def leaving(self, transition: TransitionDef) -> None:
-        _check_duties(self.case, self.kind, transition, self.actor)
-        if transition.dest in self.definition.deadlines:
-            self.calendar = current_calendar()
+        before = _read_before_change(self.case, self.kind, self.definition, transition)
+        _check_duties(self.case, self.kind, transition, self.actor, before.earlier)
+        self.calendar, self.holders = before.calendar, before.holders
 
     def entered(self, transition: TransitionDef, from_state: str) -> None:
         case, now, calendar = self.case, utcnow(), self.calendar
@@ -158,22 +260,23 @@ class _Carrier:
             case.state_entered_at = now
             case.due_at = due_time(self.definition, to_state, now, calendar) if calendar else None
             _hooks.run(_hooks.entering, event)
+        # The change's events are written with the steps' statement (one round trip).
+        hold_events(db.session)
         self.record = event.record = self._write_history(transition, from_state, now)
         # The same transaction: the deadline of the state left is dropped, the new one's steps
         # are scheduled, the hooks run and the people concerned are written into the outbox.
-        cancel_pending_steps(self.kind.name, case.id)
-        if calendar is not None:
-            schedule_steps(
-                self.definition,
-                kind=self.kind.name,
-                subject_id=case.id,
-                entry_id=self.record.id,
-                state=to_state,
-                due_at=case.due_at,
-                calendar=calendar,
-            )
+        steps = steps_writes(
+            self.definition,
+            kind=self.kind.name,
+            subject_id=case.id,
+            entry_id=self.record.id,
+            state=to_state,
+            due_at=case.due_at,
+            calendar=calendar,
+        )
+        record_held_with(db.session, steps)
         _hooks.run(_hooks.fired, event)
-        notify_transition(case, transition, self.record, self.actor)
+        notify_transition(case, transition, self.record, self.actor, self.holders)
 
     def _write_history(
         self, transition: TransitionDef, from_state: str, now: datetime

@@ -1,8 +1,9 @@
 """Statements per transition, as a request fires one: a guard against round trips creeping
-back (issue 17). Counted, never timed. The history link is the root's lock and one read (the
-next id and the chain's tail); the recipients are one query (their roles are not loaded); the
-webhook deliveries' INSERT runs only when a webhook is active (the change event's INSERT says
-so)."""
+back (issue 17). Counted, never timed. Before the change one read answers who did the earlier
+triggers, the calendar and who is told; the history link is the root's lock and one read (the
+next id and the chain's tail); on PostgreSQL the change's event is written in the statement
+that cancels and schedules the steps; the webhook deliveries' INSERT runs only when a webhook
+is active (the change event's INSERT says so)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from workflow_app.webhooks.models import Webhook, WebhookDelivery
 Users = dict[str, Any]
 
 # The most each trigger may run, from loading the actor to the commit, on the standard data.
-# SQLite inserts the scheduled steps and the outbox rows one by one (SQLAlchemy has no
-# insertmanyvalues sentinel for it); PostgreSQL writes each in one statement.
+# SQLite inserts the outbox rows one by one (SQLAlchemy has no insertmanyvalues sentinel for
+# it) and has no INSERT in a WITH: the change's event and the steps' writes are statements of
+# their own there.
 MOST = {
-    "postgresql": {"submit": 18, "forward": 13, "approve": 11},
-    "sqlite": {"submit": 21, "forward": 15, "approve": 13},
+    "postgresql": {"submit": 15, "forward": 9, "approve": 9},
+    "sqlite": {"submit": 17, "forward": 11, "approve": 12},
 }
 STEPS = (("drafter", "submit"), ("reviewer", "forward"), ("provincial", "approve"))
 

@@ -41,6 +41,7 @@ BOOKKEEPING = frozenset({"version", "updated_at"})
 TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at", "submitted_at"})
 CONTENTS = "contents"
 PARTS_KEY = "change_events_parts_written"
+HELD_KEY = "change_events_held"  # events kept to be written with other writes (hold_events)
 
 # hook(connection, events): the rows just inserted, each with its id.
 Recorded = Callable[[Connection, list[dict[str, Any]]], None]
@@ -130,25 +131,65 @@ def _update_event(update: _Update) -> dict:
     }
 
 
-def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = ChangeEvent.__table__
-    conditions = [
+def _conditions() -> list[ColumnElement[Any]]:
+    return [
         condition.label(f"only_if_{n}")
         for n, (_, condition) in enumerate(_recorded)
         if condition is not None
     ]
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = ChangeEvent.__table__
     statement = (
         insert(table)
         .values(txid=_txid(connection))
-        .returning(table.c.id, *conditions, sort_by_parameter_order=True)
+        .returning(table.c.id, *_conditions(), sort_by_parameter_order=True)
     )
-    returned = connection.execute(statement, rows).all()
+    _written(connection, rows, connection.execute(statement, rows).all())
+
+
+def _written(connection: Connection, rows: list[dict[str, Any]], returned: list[Any]) -> None:
+    """Run the hooks on the events `rows` inserted (`returned`: their ids and conditions, in
+    the order of `rows`)."""
     written = [{**row, "id": found[0]} for row, found in zip(rows, returned, strict=True)]
     for n, (hook, condition) in enumerate(_recorded):
         if condition is None or any(found._mapping[f"only_if_{n}"] for found in returned):
             hook(connection, written)
+
+
+def hold_events(session: Session) -> None:
+    """Keep the events the next flushes record instead of inserting them at once, so that
+    `record_held_with` writes them in the statement of other writes (PostgreSQL only: SQLite
+    has no INSERT in a WITH; there they are written at once, as always)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info[HELD_KEY] = []
+
+
+def record_held_with(session: Session, writes: list[Any]) -> None:
+    """Write the held events (`hold_events`) and run `writes` (UPDATE or INSERT statements
+    on tables other than the events') in one round trip: each a CTE of the statement that
+    inserts the events. Each write runs on the statement's snapshot: none sees the rows
+    another one writes. Without held events, the writes run one by one."""
+    rows = session.info.pop(HELD_KEY, None) or []
+    connection = session.connection()
+    if not rows:
+        for write in writes:
+            connection.execute(write)
+        return
+    table = ChangeEvent.__table__
+    events = (
+        insert(table)
+        .values([{**row, "txid": _txid(connection)} for row in rows])
+        .returning(table.c.id, *_conditions())
+        .cte("events")
+    )
+    ctes = [write.returning(literal(1)).cte(f"write_{n}") for n, write in enumerate(writes)]
+    # The ids come from the sequence in the order of the VALUES rows: by id is their order.
+    statement = select(events).add_cte(*ctes).order_by(events.c.id)
+    _written(connection, rows, connection.execute(statement).all())
 
 
 def _pending(session: Session) -> dict[tuple[type, int], _Update]:
@@ -202,7 +243,11 @@ def _after_flush(session: Session, flush_context: object) -> None:
     connection = session.connection()
     rows = _take_pending(session, transitioned)
     rows += [_transition_event(session, connection, row) for row in history]
-    _insert(connection, rows)
+    held = session.info.get(HELD_KEY)
+    if held is not None:
+        held.extend(rows)
+    else:
+        _insert(connection, rows)
 
 
 def record_parts_of(model: type, relationship: str) -> None:
@@ -228,6 +273,7 @@ def _before_commit(session: Session) -> None:
     # The commit flushes what is left only after this hook: flush it now, then write the
     # gathered updates.
     session.flush()
+    _insert(session.connection(), session.info.pop(HELD_KEY, None) or [])  # none left, normally
     if session.info.get(PENDING_KEY):
         _insert(session.connection(), _take_pending(session, set()))
 
@@ -235,3 +281,4 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(db.session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(HELD_KEY, None)

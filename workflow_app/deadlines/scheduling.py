@@ -4,8 +4,9 @@ cancels the steps that have not fired. Called by the core's door (firing.py), in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Update, insert, update
 
 from ..engine import WorkflowDefinition
 from ..engine.calendar import WorkingCalendar
@@ -22,13 +23,50 @@ def due_time(
     return calendar.add_working_days(entered_at, deadline.sla)
 
 
-def cancel_pending_steps(kind: str, subject_id: int) -> None:
-    """Cancel the pending steps of one case's deadline."""
-    db.session.execute(
-        update(ScheduledStep)
+def _cancelling(kind: str, subject_id: int) -> Update:
+    return (
+        update(ScheduledStep.__table__)
         .where(ScheduledStep.subject_is(kind, subject_id), ScheduledStep.status == "pending")
         .values(status="cancelled")
     )
+
+
+def cancel_pending_steps(kind: str, subject_id: int) -> None:
+    """Cancel the pending steps of one case's deadline."""
+    db.session.execute(_cancelling(kind, subject_id))
+
+
+def steps_writes(
+    definition: WorkflowDefinition,
+    *,
+    kind: str,
+    subject_id: int,
+    entry_id: int,
+    state: str,
+    due_at: datetime | None,
+    calendar: WorkingCalendar | None,
+) -> list[Any]:
+    """What a transition does to the steps, as statements for the caller to run (firing.py
+    runs them with the change's events): cancel the case's pending steps, then insert the
+    steps of the state entered (when it has a deadline and `calendar` counts it). Run in one
+    statement, the UPDATE does not see the rows the INSERT adds (one snapshot)."""
+    writes: list[Any] = [_cancelling(kind, subject_id)]
+    deadline = definition.deadlines.get(state)
+    if calendar is None or deadline is None or due_at is None or not deadline.steps:
+        return writes
+    rows = [
+        {
+            "subject_kind": kind,
+            "subject_id": subject_id,
+            "entry_id": entry_id,
+            "state": state,
+            "step": step.name,
+            "fire_at": calendar.add_working_days(due_at, step.at),
+            "status": "pending",  # given: a default's bind name would clash with the UPDATE's
+        }
+        for step in deadline.steps
+    ]
+    return [*writes, insert(ScheduledStep.__table__).values(rows)]
 
 
 def schedule_steps(

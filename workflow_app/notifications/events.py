@@ -23,14 +23,25 @@ def _subject(case: Any) -> tuple[str, int]:
     return (kind_of(case).name, case.id)
 
 
-def notify_transition(case: Any, step: TransitionDef, record: Any, actor: User) -> None:
-    """The emails of one fired transition (`record`: its history row)."""
-    kind = kind_of(case)
-    state = definition_of(case).states[case.state]
+def told_of(case: Any, step: TransitionDef) -> list[str]:
+    """The roles a transition's emails go to: the owners of the state it enters (unless it
+    is final), then the roles it names in `inform`."""
+    state = definition_of(case).states[step.dest]
     roles = list(step.inform)
     if not state.final:
         roles.insert(0, state.owner)
-    recipients = [u for u in holders_of(roles, kind.scope_of(case)) if u.id != actor.id]
+    return roles
+
+
+def notify_transition(
+    case: Any, step: TransitionDef, record: Any, actor: User, holders: list[User] | None = None
+) -> None:
+    """The emails of one fired transition (`record`: its history row); `holders`: those of
+    `told_of(case, step)`, when the caller has read them already (firing.py)."""
+    kind = kind_of(case)
+    if holders is None:
+        holders = holders_of(told_of(case, step), kind.scope_of(case))
+    recipients = [u for u in holders if u.id != actor.id]
     payload = kind.facts_of(case) | {
         "trigger": record.trigger,
         "from_state": record.from_state,

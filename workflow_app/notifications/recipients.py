@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union_all
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from ..accounts.models import (
     Delegation,
@@ -25,10 +26,10 @@ from ..workflows import covers
 
 
 @cache
-def _holders_query() -> Select[tuple[User, str, str]]:
-    """The holders query, built once: the roles, the region codes and today are bound per
-    call. The users' roles are not read here (`covers` uses the query's own columns), so
-    they are not loaded with them: a caller that reads them loads them then."""
+def holders_rows() -> Select[Any]:
+    """The holders as plain rows, built once: every column of the user, then `role` and
+    `code` (of the grant's region). The roles, the region codes and today are bound per call
+    (`holders_params`). A caller may read them together with other rows (firing.py)."""
     roles = bindparam("roles", expanding=True)
     own = select(
         RoleAssignment.user_id.label("user_id"),
@@ -43,14 +44,41 @@ def _holders_query() -> Select[tuple[User, str, str]]:
         delegator_holds_role(),
     )
     grants = union_all(own, acting).subquery()
+    users = User.__table__
     return (
-        select(User, grants.c.role, Region.code)
-        .join(grants, grants.c.user_id == User.id)
+        select(*users.c, grants.c.role.label("role"), Region.code.label("code"))
+        .join_from(users, grants, grants.c.user_id == users.c.id)
         .join(Region, Region.id == grants.c.region_id)
-        .where(User.active.is_(True), Region.code.in_(bindparam("codes", expanding=True)))
-        .order_by(User.id)
-        .options(lazyload(User.roles))
+        .where(users.c.active.is_(True), Region.code.in_(bindparam("codes", expanding=True)))
     )
+
+
+@cache
+def _holders_query() -> Select[tuple[User, str, str]]:
+    """The holders as users: the users' roles are not read here (`covers` uses the query's
+    own columns), so they are not loaded with them: a caller that reads them loads them then."""
+    rows = holders_rows().subquery()
+    user = aliased(User, rows)
+    return select(user, rows.c.role, rows.c.code).order_by(rows.c.id).options(lazyload(user.roles))
+
+
+def holders_params(roles: Iterable[str], scope: Scope) -> dict[str, Any]:
+    """The values `holders_rows` binds."""
+    return {
+        "roles": sorted(set(roles)),
+        "codes": [scope.region_code, scope.province_code],
+        "today": wita_today(),
+    }
+
+
+def holders_among(found: Iterable[tuple[User, str, str]], scope: Scope) -> list[User]:
+    """The users of `found` (user, role, region code; by user id) whose grant covers
+    `scope`, each once."""
+    holders: dict[int, User] = {}
+    for user, role, region_code in found:
+        if covers(Grant(role, region_code), scope):
+            holders.setdefault(user.id, user)
+    return list(holders.values())
 
 
 def holders_of(roles: Iterable[str], scope: Scope) -> list[User]:
@@ -59,13 +87,5 @@ def holders_of(roles: Iterable[str], scope: Scope) -> list[User]:
     wanted = set(roles)
     if not wanted:
         return []
-    params = {
-        "roles": sorted(wanted),
-        "codes": [scope.region_code, scope.province_code],
-        "today": wita_today(),
-    }
-    found: dict[int, User] = {}
-    for user, role, region_code in db.session.execute(_holders_query(), params):
-        if covers(Grant(role, region_code), scope):
-            found.setdefault(user.id, user)
-    return list(found.values())
+    found = db.session.execute(_holders_query(), holders_params(wanted, scope))
+    return holders_among(found, scope)
