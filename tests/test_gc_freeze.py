@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from workflow_app.stack.topology import web_command
+from workflow_app.wsgi import YOUNG_THRESHOLD
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,7 @@ def target(fd):
         return ""
 sockets = [fd for fd in os.listdir("/proc/self/fd") if target(fd).startswith("socket:")]
 print(json.dumps({"app": type(wsgi).__name__, "before": before, "after": gc.get_freeze_count(),
+                  "threshold": gc.get_threshold()[0],
                   "preload": application.cfg.preload_app,
                   "templates": len(wsgi.jinja_env.list_templates()),
                   "compiled": len(wsgi.jinja_env.cache), "sockets": len(sockets)}))
@@ -74,6 +76,7 @@ def test_the_web_entry_point_freezes_the_loaded_app(tmp_path: Path) -> None:
     assert found["app"] == "Flask"
     assert found["before"] == 0
     assert found["after"] > 0
+    assert found["threshold"] == YOUNG_THRESHOLD
 
 
 def test_the_web_master_loads_the_app_for_its_workers_with_nothing_open(tmp_path: Path) -> None:
