@@ -439,12 +439,29 @@ class Sampler:
         self._stop.set()
         thread.join()
         self.sample()
-        for pid, entry in self.tracked.items():
-            entry.memory_end = memory_mib(pid) or entry.memory_end
         if self._conn is not None:
             self._conn.close()
         busy, total = machine_ticks()
         self.machine_busy = (busy - self._machine[0]) / max(total - self._machine[1], 1)
+
+    def settle(self, limit: float = 120) -> float:
+        """Once the stack's processes have used no CPU for two seconds (the requests locust left
+        queued served, the outbox drained), their memory: what stays after the run, not a
+        login's 64 MiB of argon2 still in use. The seconds waited."""
+        began = time.monotonic()
+        # The web's processes: Celery's poll their broker all the time.
+        pids = [pid for pid, entry in self.tracked.items() if entry.label.startswith("web")]
+        last = [cpu_seconds(pid) for pid in pids]
+        quiet = 0
+        while quiet < 4 and time.monotonic() - began < limit:
+            time.sleep(0.5)
+            now = [cpu_seconds(pid) for pid in pids]
+            quiet = quiet + 1 if now == last else 0
+            last = now
+        for pid, entry in self.tracked.items():
+            entry.memory_end = memory_mib(pid) or entry.memory_end
+            entry.rss_end = round((entry.memory_end or {}).get("rss", 0) * 1024) or entry.rss_end
+        return time.monotonic() - began
 
     def figures(self, seconds: float) -> dict[str, dict[str, float]]:
         """Per process (by label): RSS max and at the end, PSS and USS at the end (MiB), CPU
@@ -777,6 +794,7 @@ def load(
     sampler.stop(sampling)
     during = sink.received - received_before
     counts, waited = drain(dsn, DRAIN_SECONDS)
+    settled = sampler.settle()
 
     samples = read_samples(workdir / "samples.json")
     if not samples:
@@ -801,7 +819,8 @@ def load(
         f" (drained {waited:.1f} s after the run)"
     )
     print(
-        "processes (RSS sampled every second; CPU over the run); the machine's"
+        f"processes (RSS sampled every second, its end and PSS/USS once idle, {settled:.1f} s"
+        " after the run; CPU over the run); the machine's"
         f" {os.cpu_count()} cores were {sampler.machine_busy:.0%} busy (PostgreSQL, Redis,"
         " beat and anything else running included):"
     )
