@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/escalation.py [--sizes 10000,1000000] [--due 1000] [--rounds 3]
         [--emails 1000] [--database-url postgresql://postgres@127.0.0.1:5432/wf_escalation]
-        [--keep]
+        [--redis-url redis://127.0.0.1:6379/13] [--keep]
 
 Runs on PostgreSQL, in a database of its own (`wf_escalation` by default, created if missing;
 the suite's `test` is refused; its tables are dropped at the end unless --keep).
@@ -18,11 +18,16 @@ the suite's `test` is refused; its tables are dropped at the end unless --keep).
    sweep's cost should follow what is due, not what exists: the ratio of the two sizes'
    median times should stay near 1 (the issue allows 1.5).
 2. Emails per second: an aiosmtpd server (a separate process, discarding what it receives) on
-   a free port; `--emails` outbox rows delivered one by one through
-   `notifications.delivery.deliver` (read the row, render both parts in the recipient's
-   language, Flask-Mail over SMTP, mark it sent: what one worker does per task), against a
-   plain `smtplib` loop sending the same messages (built beforehand) to the same server, once
-   over one connection and once with a connection per message as Flask-Mail makes.
+   a free port; `--emails` outbox rows delivered as production delivers them: one task per
+   row queued to Redis (`--redis-url`, a database of its own) and a Celery worker with one
+   pool process (`celery --app=workers worker --concurrency=1`, the production profile), whose
+   tasks deliver their row and the other due rows in batches over one kept SMTP connection;
+   timed from the first task queued until every row is marked sent (the `email` ratio).
+   Beside it, in this process, the same tasks' work called in queue order (`deliver_due` per
+   row: no broker), and `notifications.delivery.deliver` one row at a time (read, render,
+   send, mark sent). All against a plain `smtplib` loop sending the same messages (built
+   beforehand) to the same server, once over one connection and once with a connection per
+   message. Without Redis, the worker line is skipped and `email` is the in-process batches'.
 
 It prints the machine (cores, CPU, Python, PostgreSQL), each round, and the ratios. Run on
 demand; never as a timed test.
@@ -49,16 +54,18 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
 import psycopg
+import redis
+from celery import Celery
 from flask import Flask
 from psycopg import sql
 from sqlalchemy import Index, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from bench.report import emit, machine_lines
+from bench.report import emit, machine_lines, own_redis_db, redis_problem
 from workflow_app import create_app
 from workflow_app.accounts.models import RoleAssignment, User
 from workflow_app.config import normalise_database_url
@@ -66,7 +73,8 @@ from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.deadlines.sweep import run_sweep
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
-from workflow_app.notifications.delivery import deliver
+from workflow_app.notifications.delivery import deliver, deliver_due
+from workflow_app.notifications.dispatch import DELIVER_TASK
 from workflow_app.notifications.mailer import build_message
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.rendering import render_notification
@@ -354,7 +362,7 @@ def smtplib_loop(port: int, messages: list[tuple[str, bytes]], *, reconnect: boo
     return time.perf_counter() - started
 
 
-def deliver_all(ids: list[int]) -> float:
+def reset_outbox(ids: list[int]) -> None:
     db.session.execute(
         update(Notification)
         .where(Notification.id.in_(ids))
@@ -364,6 +372,10 @@ def deliver_all(ids: list[int]) -> float:
     )
     db.session.commit()
     db.session.remove()
+
+
+def deliver_all(ids: list[int]) -> float:
+    reset_outbox(ids)
     started = time.perf_counter()
     outcomes = [deliver(notification_id).status for notification_id in ids]
     seconds = time.perf_counter() - started
@@ -372,26 +384,132 @@ def deliver_all(ids: list[int]) -> float:
     return seconds
 
 
-def time_emails(port: int, at: datetime, count: int, rounds: int) -> tuple[float, float, float]:
+def deliver_batches(ids: list[int]) -> float:
+    """What one worker process does with the tasks queued for `ids`, in their order: each
+    task delivers its row and the other due rows of its batch (delivery.deliver_due), so the
+    tasks of rows sent by an earlier batch find them sent."""
+    reset_outbox(ids)
+    started = time.perf_counter()
+    outcomes = [deliver_due(notification_id)[notification_id].status for notification_id in ids]
+    seconds = time.perf_counter() - started
+    unsent = db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.id.in_(ids), Notification.status != "sent"
+        )
+    )
+    db.session.rollback()
+    if unsent or not set(outcomes) <= {"sent", "already_sent"}:
+        raise RuntimeError(f"{unsent} emails unsent: {sorted(set(outcomes))}")
+    return seconds
+
+
+def worker_url(url: str, schema: str) -> str:
+    """The database URL a worker process reads from its environment, working in `schema`."""
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+
+
+@contextmanager
+def celery_worker(database_url: str, redis_url: str, smtp_port: int) -> Iterator[Celery]:
+    """A Celery worker as `workflow-app stack` runs it (production profile), with one pool
+    process, on `redis_url`; a client of that broker, once the worker answers."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        SECRET_KEY="bench",
+        WORKFLOW_APP_PROFILE="production",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_port),
+        MAIL_DEFAULT_SENDER=SENDER,
+    )
+    command = [str(Path(sys.executable).parent / "celery"), "--app=workers", "worker"]
+    options = ["--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
+    worker = subprocess.Popen(
+        [*command, *options], cwd=_HERE.parent, env=env, stdout=subprocess.DEVNULL
+    )
+    client = Celery(broker=redis_url)
+    try:
+        deadline = time.monotonic() + 60
+        while not client.control.ping(timeout=1):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the Celery worker did not start")
+        yield client
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        client.close()
+
+
+def deliver_through_worker(client: Celery, ids: list[int]) -> float:
+    """One task per row queued as after a commit (dispatch.queue_delivery), the worker's
+    batches; the seconds until every row is marked sent."""
+    reset_outbox(ids)
+    wanted = select(func.count(Notification.id)).where(
+        Notification.id.in_(ids), Notification.status == "sent"
+    )
+    started = time.perf_counter()
+    for notification_id in ids:
+        client.send_task(DELIVER_TASK, args=[notification_id])
+    deadline = started + 600
+    while db.session.scalar(wanted) < len(ids):
+        db.session.rollback()
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the worker did not send every email within 10 minutes")
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    db.session.rollback()
+    drained(client)
+    return seconds
+
+
+def drained(client: Celery) -> None:
+    """Wait until the worker has run the tasks still queued (those of rows already sent),
+    so that none leases a row the next run sets pending again."""
+    inspect = client.control.inspect(timeout=1)
+    broker = redis.Redis.from_url(client.conf.broker_url)
+    deadline = time.monotonic() + 120
+    while True:
+        queued = broker.llen(client.conf.task_default_queue)
+        busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
+        if not queued and not any(busy):
+            broker.close()
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker did not finish its queued tasks")
+        time.sleep(0.1)
+
+
+def time_emails(
+    port: int, at: datetime, count: int, rounds: int, worker: Celery | None
+) -> dict[str, float]:
+    """The best time of each way of sending `count` emails over `rounds` rounds."""
     run_sweep(at)  # the outbox rows to deliver
     ids = list(db.session.scalars(select(Notification.id).order_by(Notification.id).limit(count)))
     if len(ids) < count:
         raise RuntimeError(f"only {len(ids)} outbox rows to deliver")
     messages = prepared_messages(ids)
-    best = {"deliver": float("inf"), "one connection": float("inf"), "reconnect": float("inf")}
+    runs: dict[str, Callable[[], float]] = {
+        "batches": lambda: deliver_batches(ids),
+        "deliver": lambda: deliver_all(ids),
+        "one connection": lambda: smtplib_loop(port, messages, reconnect=False),
+        "reconnect": lambda: smtplib_loop(port, messages, reconnect=True),
+    }
+    if worker is not None:
+        runs = {"worker": lambda: deliver_through_worker(worker, ids), **runs}
+    best = dict.fromkeys(runs, float("inf"))
     for index in range(rounds):  # alternated, so other load weighs on all alike
-        runs: dict[str, Callable[[], float]] = {
-            "deliver": lambda: deliver_all(ids),
-            "one connection": lambda: smtplib_loop(port, messages, reconnect=False),
-            "reconnect": lambda: smtplib_loop(port, messages, reconnect=True),
-        }
         line = []
         for name, run in runs.items():
             seconds = run()
             best[name] = min(best[name], seconds)
             line.append(f"{name} {count / seconds:7.1f}/s")
         print(f"    round {index + 1}: " + ", ".join(line), flush=True)
-    return best["deliver"], best["one connection"], best["reconnect"]
+    return best
 
 
 # --- report -------------------------------------------------------------------------------
@@ -436,6 +554,12 @@ def main() -> None:
     parser.add_argument("--emails", type=int, default=1000, help="emails per delivery run")
     parser.add_argument("--email-rounds", type=int, default=2)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        help="the worker's broker: a Redis database of the bench's own (never 0), e.g."
+        " redis://127.0.0.1:6379/13; without it the worker's line is skipped",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the tables at the end")
     parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, to check that the bench runs at all"
@@ -474,11 +598,17 @@ def main() -> None:
                         db.session.remove()
                     line.append(f"{size:,} plans {times[size][-1]:6.3f} s")
                 print(f"  sweep round {index + 1}: " + ", ".join(line), flush=True)
-            with apps[max(sizes)].app_context():
+            with apps[max(sizes)].app_context(), ExitStack() as stack:
                 print(f"emails: {args.emails} outbox rows, aiosmtpd on port {port}:", flush=True)
-                deliver_s, one_s, reconnect_s = time_emails(
-                    port, at, args.emails, args.email_rounds
-                )
+                worker = None
+                problem = redis_problem(args.redis_url) if args.redis_url else "no --redis-url"
+                if problem is None:
+                    redis_url = stack.enter_context(own_redis_db(args.redis_url, "escalation"))
+                    database = worker_url(url, schema_of(max(sizes)))
+                    worker = stack.enter_context(celery_worker(database, redis_url, port))
+                else:
+                    print(f"  the worker is skipped: {problem}", flush=True)
+                best = time_emails(port, at, args.emails, args.email_rounds, worker)
                 db.session.remove()
         finally:
             for size, app in apps.items():
@@ -496,24 +626,41 @@ def main() -> None:
         print(f"  sweep among {size:>9,} plans: {seconds:6.3f} s (median of {args.rounds})")
     small, large = min(medians), max(medians)
     print(f"  ratio {large:,} / {small:,} plans: {medians[large] / medians[small]:.2f}")
-    print(f"  deliver():                      {args.emails / deliver_s:7.1f} emails/s")
-    print(f"  smtplib, one connection:        {args.emails / one_s:7.1f} emails/s")
-    print(f"  smtplib, connection per email:  {args.emails / reconnect_s:7.1f} emails/s")
-    print(f"  ratio deliver / smtplib (one connection):       {one_s / deliver_s:.2f}")
-    print(f"  ratio deliver / smtplib (connection per email): {reconnect_s / deliver_s:.2f}")
+    rates = {name: args.emails / seconds for name, seconds in best.items()}
+    one_s = best["one connection"]
+    labels = {
+        "worker": "Celery worker, Redis, batches:",
+        "batches": "the tasks' work in process:",
+        "deliver": "deliver() one row at a time:",
+        "one connection": "smtplib, one connection:",
+        "reconnect": "smtplib, connection per email:",
+    }
+    for name, rate in rates.items():
+        print(f"  {labels[name]:<32}{rate:7.1f} emails/s")
+    real = "worker" if "worker" in best else "batches"
+    for name in (real, "batches", "deliver"):
+        print(f"  ratio {name} / smtplib (one connection): {one_s / best[name]:.3f}")
     emit(
         "escalation",
-        # `sweep_1m_vs_10k` names the default sizes; the figures say which sizes were run.
-        {"email": one_s / deliver_s, "sweep_1m_vs_10k": medians[large] / medians[small]},
+        {
+            # The path production takes (the worker's, else its work in process).
+            "email": one_s / best[real],
+            "email_in_process_batches": one_s / best["batches"],
+            "email_one_by_one": one_s / best["deliver"],
+            # `sweep_1m_vs_10k` names the default sizes; the figures say which sizes were run.
+            "sweep_1m_vs_10k": medians[large] / medians[small],
+        },
         {
             "sizes": sizes,
             "due": args.due,
             "sweep_seconds": {str(size): round(medians[size], 4) for size in sizes},
             "emails": args.emails,
-            "deliver_per_s": round(args.emails / deliver_s, 1),
-            "smtplib_one_connection_per_s": round(args.emails / one_s, 1),
-            "smtplib_connection_per_email_per_s": round(args.emails / reconnect_s, 1),
-            "email_vs_connection_per_email": round(reconnect_s / deliver_s, 4),
+            "email_path": real,
+            "worker_per_s": round(rates["worker"], 1) if "worker" in rates else None,
+            "batches_per_s": round(rates["batches"], 1),
+            "deliver_per_s": round(rates["deliver"], 1),
+            "smtplib_one_connection_per_s": round(rates["one connection"], 1),
+            "smtplib_connection_per_email_per_s": round(rates["reconnect"], 1),
         },
     )
 
