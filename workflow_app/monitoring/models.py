@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -40,6 +41,8 @@ class ProgressReport(CaseRecord, db.Model):
     __table_args__ = (
         UniqueConstraint("plan_id", "year", "quarter"),
         CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+        # A scope's reports in one state (My tasks) without reading every report of its plans.
+        Index("ix_progress_report_plan_id_state", "plan_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
