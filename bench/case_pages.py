@@ -2,7 +2,7 @@
 route of the same app, in the same run: requests per second (each a share of the minimal
 route's) and SQL statements per request.
 
-    .venv/bin/python bench/case_pages.py [--requests 200] [--rounds 3]
+    .venv/bin/python bench/case_pages.py [--requests 200] [--rounds 3] [--smoke]
         [--database-url postgresql://postgres@127.0.0.1:5432/wf_case_bench]
 
 Runs on PostgreSQL in a database of its own (created if missing; never the suite's `test`;
@@ -137,7 +137,10 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="postgresql://postgres@127.0.0.1:5432/wf_case_bench"
     )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: does it run at all")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.rounds, args.cases = 5, 1, 4
     url = ensure_database(args.database_url)
     # Page views publish nothing: an in-memory broker.
     app = bench_app(url, pool_size=2, broker_url="memory://")
