@@ -270,13 +270,13 @@ NEXT_ID_AND_TAIL = (
 INSERT_HISTORY = (
     "INSERT INTO plan_transition (id, chain_kind, chain_id, workflow_version, from_state,"
     " to_state, trigger, actor_id, acting_for_id, role, comment, created_at, hash_format,"
-    " prev_hash, row_hash, subject_kind, subject_id) VALUES (%(id)s, 'plan', %(plan)s,"
+    " prev_hash, row_hash, subject_kind, subject_id) VALUES (%(row)s, 'plan', %(plan)s,"
     " %(workflow_version)s, %(from_state)s, %(to_state)s, %(trigger)s, %(actor)s, NULL,"
     " %(role)s, NULL, %(at)s, %(hash_format)s, %(prev_hash)s, %(row_hash)s, 'plan', %(plan)s)"
 )
-# changes/recording: the change feed's event of the transition (when the app records one),
-# returning whether any webhook is active; held from the history row's flush and written as
-# a CTE of the statement of the steps (firing.py: `record_held_with`), after their writes.
+# changes/recording.record_with: the change feed's event of the transition (when the app
+# records one), returning whether any webhook is active; the statement whose CTEs write the
+# history row, cancel the pending steps and insert the new state's (firing.py).
 INSERT_CHANGE = (
     "events AS (INSERT INTO change_event (txid, type, version, state, actor_id,"
     " acting_for_id, occurred_at, data, subject_kind, subject_id) VALUES"
@@ -303,18 +303,21 @@ CANCEL_STEPS = (
     "UPDATE scheduled_step SET status = 'cancelled' WHERE subject_kind = 'plan'"
     " AND subject_id = %(id)s AND status = 'pending'"
 )
-# deadlines.scheduling.steps_writes: the cancelling UPDATE and the INSERT of the new state's
-# steps, each a CTE of the events' statement (one snapshot: the UPDATE does not see them).
-CANCEL_CTE = f"write_0 AS ({CANCEL_STEPS} RETURNING 1)"
+# history.linked_insert and deadlines.scheduling.steps_writes: the history row, the
+# cancelling UPDATE and the INSERT of the new state's steps, each a CTE of the events'
+# statement (one snapshot: the UPDATE does not see the new steps; the foreign keys are
+# checked at the statement's end).
+HISTORY_CTE = f"write_0 AS ({INSERT_HISTORY} RETURNING 1)"
+CANCEL_CTE = f"write_1 AS ({CANCEL_STEPS} RETURNING 1)"
 INSERT_STEPS_CTE = (
-    "write_1 AS (INSERT INTO scheduled_step (entry_id, state, step, fire_at, status,"
+    "write_2 AS (INSERT INTO scheduled_step (entry_id, state, step, fire_at, status,"
     " subject_kind, subject_id) SELECT %(entry)s, %(state)s, step, fire_at, 'pending',"
     " 'plan', %(id)s FROM unnest(%(steps)s::text[], %(fire_at)s::timestamptz[])"
     " AS s (step, fire_at) RETURNING 1)"
 )
-STEPS_AND_CHANGE = {
+WRITES = {
     deadline: "WITH "
-    + ", ".join([CANCEL_CTE, *([INSERT_STEPS_CTE] if deadline else []), INSERT_CHANGE])
+    + ", ".join([HISTORY_CTE, CANCEL_CTE, *([INSERT_STEPS_CTE] if deadline else []), INSERT_CHANGE])
     for deadline in (True, False)
 }
 # firing._read_before_change, one UNION ALL before the change: the holders (or delegates)
@@ -480,6 +483,13 @@ def transition_raw(
     if spec["deadline"]:
         # (the working-day calendar's overrides are the rows of kind 'c')
         due_at = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=16)
+    # The plan's UPDATE first (its version checked), then the chain under the root's lock.
+    updated = run(
+        UPDATE_PLAN,
+        {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
+    )
+    if updated.rowcount != 1:
+        raise RuntimeError(f"plan {plan_id} changed under the raw client")
     run(LOCK_ROOT, {"id": plan_id})
     row_id, _, prev_hash = run(NEXT_ID_AND_TAIL, {"id": plan_id}).fetchone()
     history = {
@@ -499,49 +509,32 @@ def transition_raw(
         "comment": None,
         "created_at": now,
     }
-    run(
-        INSERT_HISTORY,
-        {
-            "id": row_id,
-            "plan": plan_id,
-            "workflow_version": workflow_version,
-            "from_state": state,
-            "to_state": spec["to"],
-            "trigger": trigger,
-            "actor": actor_id,
-            "role": spec["role"],
-            "at": now,
-            "hash_format": HASH_FORMAT,
-            "prev_hash": prev_hash,
-            "row_hash": chained_hash(prev_hash, history),
-        },
-    )
-    updated = run(
-        UPDATE_PLAN,
-        {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
-    )
-    if updated.rowcount != 1:
-        raise RuntimeError(f"plan {plan_id} changed under the raw client")
-    steps = {
+    writes = {
+        "plan": plan_id,
+        "workflow_version": workflow_version,
+        "from_state": state,
+        "to_state": spec["to"],
+        "trigger": trigger,
+        "actor": actor_id,
+        "role": spec["role"],
+        "at": now,
+        "hash_format": HASH_FORMAT,
+        "prev_hash": prev_hash,
+        "row_hash": chained_hash(prev_hash, history),
         "entry": row_id,
         "state": spec["to"],
         "id": plan_id,
         "steps": [name for name, _ in DEADLINE_STEPS],
         "fire_at": [due_at + timedelta(days=days) for _, days in DEADLINE_STEPS] if due_at else [],
+        "version": version + 1,
+        "data": Json({"trigger": trigger, "from": state, "to": spec["to"], "comment": None}),
     }
-    if "change_event" in db.metadata.tables:
-        data = {"trigger": trigger, "from": state, "to": spec["to"], "comment": None}
-        change = {"version": version + 1, "state": spec["to"], "actor": actor_id, "at": now}
-        event_id, hooked = run(
-            STEPS_AND_CHANGE[due_at is not None],
-            {**steps, **change, "data": Json(data), "id": plan_id},
-        ).fetchone()
-        if hooked:
-            run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
-    else:  # an app without the change feed: the steps' writes alone
-        run(CANCEL_STEPS, {"id": plan_id})
-        if due_at is not None:
-            run(f"WITH {INSERT_STEPS_CTE} SELECT 1", steps)
+    if "change_event" not in db.metadata.tables:
+        raise RuntimeError("the raw client mirrors an app that records the change feed")
+    # The history row's id is bound as `row` (`id` is the plan's in the other CTEs).
+    event_id, hooked = run(WRITES[due_at is not None], {**writes, "row": row_id}).fetchone()
+    if hooked:
+        run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
     recipients = {row[1]: row[4] for row in found if row[0] == "u" and row[1] != actor_id}
     payload = {
         "plan_id": plan_id,

@@ -8,6 +8,12 @@ callbacks do every side effect, in the caller's transaction: the case's due time
 row, the escalation steps of the state left and entered, the registered hooks (features add
 theirs: a submission snapshot, a submission time) and the outbox rows of the people concerned.
 A refusal raises a TransitionRefused subclass before anything changed.
+
+Round trips (issue 17): what the transition reads before the change is one query (who did the
+triggers it must be kept apart from, the calendar, the holders told). The case's UPDATE is
+flushed first (its version checked), then the history row is linked into its chain and written
+with the steps' writes and the change's events: one statement on PostgreSQL (CTEs, see
+changes.recording.record_with).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from sqlalchemy.orm import aliased, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import User
-from .changes.recording import hold_events, record_held_with
+from .changes.recording import record_with, transition_events
 from .deadlines.calendar_store import OVERRIDES, calendar_of
 from .deadlines.scheduling import due_time, schedule_steps, steps_writes
 from .engine import (
@@ -39,7 +45,7 @@ from .engine import (
 )
 from .engine.guards import Problem
 from .extensions import db
-from .history import CaseTransition, new_history_row
+from .history import CaseTransition, linked_insert, new_history_row
 from .models_base import utcnow
 from .notifications.events import notify_opened, notify_transition, told_of
 from .notifications.recipients import holders_among, holders_params, holders_rows
@@ -260,27 +266,30 @@ class _Carrier:
             case.state_entered_at = now
             case.due_at = due_time(self.definition, to_state, now, calendar) if calendar else None
             _hooks.run(_hooks.entering, event)
-        # The change's events are written with the steps' statement (one round trip).
-        hold_events(db.session)
-        self.record = event.record = self._write_history(transition, from_state, now)
-        # The same transaction: the deadline of the state left is dropped, the new one's steps
-        # are scheduled, the hooks run and the people concerned are written into the outbox.
+        self.record = event.record = record = self._new_history_row(transition, from_state, now)
+        # The same transaction, in one statement on PostgreSQL: the history row, the deadline
+        # of the state left dropped, the new one's steps, the change's events. Then the hooks
+        # run and the people concerned are written into the outbox.
+        history = linked_insert(db.session, record)
         steps = steps_writes(
             self.definition,
             kind=self.kind.name,
             subject_id=case.id,
-            entry_id=self.record.id,
+            entry_id=record.id,
             state=to_state,
             due_at=case.due_at,
             calendar=calendar,
         )
-        record_held_with(db.session, steps)
+        record_with(db.session, transition_events(db.session, [record]), [history, *steps])
         _hooks.run(_hooks.fired, event)
         notify_transition(case, transition, self.record, self.actor, self.holders)
 
-    def _write_history(
+    def _new_history_row(
         self, transition: TransitionDef, from_state: str, now: datetime
     ) -> CaseTransition:
+        """The transition's history row, linked into its chain (its id taken), not written:
+        first the case's UPDATE, its version checked (a lost race stops here)."""
+        flush()
         record = new_history_row(
             self.case,
             workflow_version=self.case.workflow_version,
@@ -293,8 +302,6 @@ class _Carrier:
             comment=(self.comment or "").strip() or None,
             created_at=now,
         )
-        db.session.add(record)
-        flush()
         return record
 
 

@@ -10,9 +10,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Insert,
+    Integer,
+    String,
+    Text,
+    event,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, object_session, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    declared_attr,
+    make_transient_to_detached,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 from .accounts.models import User
 from .audit.chain import FORMAT, link_row
@@ -56,14 +75,30 @@ class CaseTransition(SubjectRef, db.Model):
 def _link_into_chain(mapper: object, connection: Connection, target: CaseTransition) -> None:
     # Here rather than at the creation sites, so none of them can forget it. The rows of the
     # same flush are linked one by one before any of them is inserted: pass them along.
+    _link(object_session(target), connection, target)
+
+
+def _link(session: Session | None, connection: Connection, target: CaseTransition) -> None:
     if target.created_at is None:  # the column default would come after hashing
         target.created_at = utcnow()
     if target.hash_format is None:
         target.hash_format = FORMAT
-    session = object_session(target)
     pending = [row for row in session.new if isinstance(row, CaseTransition)] if session else []
     root_table = kind_named(target.chain_kind).model.__table__.name
     link_row(connection, target, pending, root_table)
+
+
+def linked_insert(session: Session, row: CaseTransition) -> Insert:
+    """Link `row` (new, not added) into its chain now, as the insert hook would, and return
+    its INSERT for the caller to run (with other writes, in one statement: firing.py). The
+    row joins the session as stored: the caller must run the INSERT in its transaction."""
+    _link(session, session.connection(), row)
+    values = {
+        column.key: getattr(row, column.key) for column in inspect(CaseTransition).column_attrs
+    }
+    make_transient_to_detached(row)
+    session.add(row)
+    return insert(CaseTransition.__table__).values(values)
 
 
 @event.listens_for(CaseTransition, "before_update")

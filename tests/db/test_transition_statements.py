@@ -1,9 +1,9 @@
 """Statements per transition, as a request fires one: a guard against round trips creeping
 back (issue 17). Counted, never timed. Before the change one read answers who did the earlier
 triggers, the calendar and who is told; the history link is the root's lock and one read (the
-next id and the chain's tail); on PostgreSQL the change's event is written in the statement
-that cancels and schedules the steps; the webhook deliveries' INSERT runs only when a webhook
-is active (the change event's INSERT says so)."""
+next id and the chain's tail); on PostgreSQL one statement writes the history row, cancels
+and schedules the steps and inserts the change's events; the webhook deliveries' INSERT runs
+only when a webhook is active (the change event's INSERT says so)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ Users = dict[str, Any]
 # it) and has no INSERT in a WITH: the change's event and the steps' writes are statements of
 # their own there.
 MOST = {
-    "postgresql": {"submit": 15, "forward": 9, "approve": 9},
+    "postgresql": {"submit": 14, "forward": 8, "approve": 8},
     "sqlite": {"submit": 17, "forward": 11, "approve": 12},
 }
 STEPS = (("drafter", "submit"), ("reviewer", "forward"), ("provincial", "approve"))

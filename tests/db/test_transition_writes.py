@@ -1,5 +1,6 @@
 """What a transition writes when its writes share statements (issue 17): the read before the
-change, and on PostgreSQL the change's event written as a CTE of the steps' statement. The
+change, and on PostgreSQL the history row, the steps' writes and the change's events in one
+statement (CTEs). The
 rows must be those written one by one: the steps of the state left cancelled, the new state's
 pending (the cancelling UPDATE must not see them), one event per change with its webhook
 deliveries, the emails of the holders read before the change."""
@@ -61,7 +62,8 @@ def test_the_steps_and_the_event_of_each_transition(app_ctx: Flask, users: Users
         events = [s for s in statements if "INSERT INTO change_event" in s]
         assert len(events) == 1
         if db.engine.dialect.name == "postgresql":
-            # One statement: the steps' writes and the event.
+            # One statement: the history row, the steps' writes and the event.
+            assert "INSERT INTO plan_transition" in events[0]
             assert "UPDATE scheduled_step" in events[0]
             assert "INSERT INTO scheduled_step" in events[0]
     steps = db.session.execute(

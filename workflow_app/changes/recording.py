@@ -41,7 +41,6 @@ BOOKKEEPING = frozenset({"version", "updated_at"})
 TRANSITION_FIELDS = frozenset({"state", "state_entered_at", "due_at", "submitted_at"})
 CONTENTS = "contents"
 PARTS_KEY = "change_events_parts_written"
-HELD_KEY = "change_events_held"  # events kept to be written with other writes (hold_events)
 
 # hook(connection, events): the rows just inserted, each with its id.
 Recorded = Callable[[Connection, list[dict[str, Any]]], None]
@@ -160,36 +159,39 @@ def _written(connection: Connection, rows: list[dict[str, Any]], returned: list[
             hook(connection, written)
 
 
-def hold_events(session: Session) -> None:
-    """Keep the events the next flushes record instead of inserting them at once, so that
-    `record_held_with` writes them in the statement of other writes (PostgreSQL only: SQLite
-    has no INSERT in a WITH; there they are written at once, as always)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.info[HELD_KEY] = []
-
-
-def record_held_with(session: Session, writes: list[Any]) -> None:
-    """Write the held events (`hold_events`) and run `writes` (UPDATE or INSERT statements
-    on tables other than the events') in one round trip: each a CTE of the statement that
-    inserts the events. Each write runs on the statement's snapshot: none sees the rows
-    another one writes. Without held events, the writes run one by one."""
-    rows = session.info.pop(HELD_KEY, None) or []
+def transition_events(session: Session, rows: list[CaseTransition]) -> list[dict[str, Any]]:
+    """The events of history rows written outside a flush (`record_with`), as the flush that
+    wrote them would have recorded them: the gathered updates first (an update of a case
+    transitioned here that only moved its state dropped), then a transition event per row."""
+    transitioned = {(row.subject_kind, row.subject_id) for row in rows}
     connection = session.connection()
-    if not rows:
+    events = _take_pending(session, transitioned)
+    return events + [_transition_event(session, connection, row) for row in rows]
+
+
+def record_with(session: Session, events: list[dict[str, Any]], writes: list[Any]) -> None:
+    """Run `writes` (INSERT or UPDATE statements of other tables), then insert `events`
+    (from `transition_events`) and run their hooks. On PostgreSQL in one round trip: each
+    write a CTE of the statement inserting the events, all on one snapshot (a write does not
+    see another's rows; the foreign keys are checked at the statement's end). SQLite has no
+    INSERT in a WITH: one statement each, in this order."""
+    connection = session.connection()
+    if not events or connection.dialect.name != "postgresql":
         for write in writes:
             connection.execute(write)
+        _insert(connection, events)
         return
     table = ChangeEvent.__table__
-    events = (
+    inserted = (
         insert(table)
-        .values([{**row, "txid": _txid(connection)} for row in rows])
+        .values([{**row, "txid": _txid(connection)} for row in events])
         .returning(table.c.id, *_conditions())
         .cte("events")
     )
     ctes = [write.returning(literal(1)).cte(f"write_{n}") for n, write in enumerate(writes)]
     # The ids come from the sequence in the order of the VALUES rows: by id is their order.
-    statement = select(events).add_cte(*ctes).order_by(events.c.id)
-    _written(connection, rows, connection.execute(statement).all())
+    statement = select(inserted).add_cte(*ctes).order_by(inserted.c.id)
+    _written(connection, events, connection.execute(statement).all())
 
 
 def _pending(session: Session) -> dict[tuple[type, int], _Update]:
@@ -243,11 +245,7 @@ def _after_flush(session: Session, flush_context: object) -> None:
     connection = session.connection()
     rows = _take_pending(session, transitioned)
     rows += [_transition_event(session, connection, row) for row in history]
-    held = session.info.get(HELD_KEY)
-    if held is not None:
-        held.extend(rows)
-    else:
-        _insert(connection, rows)
+    _insert(connection, rows)
 
 
 def record_parts_of(model: type, relationship: str) -> None:
@@ -273,7 +271,6 @@ def _before_commit(session: Session) -> None:
     # The commit flushes what is left only after this hook: flush it now, then write the
     # gathered updates.
     session.flush()
-    _insert(session.connection(), session.info.pop(HELD_KEY, None) or [])  # none left, normally
     if session.info.get(PENDING_KEY):
         _insert(session.connection(), _take_pending(session, set()))
 
@@ -281,4 +278,3 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(db.session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
-    session.info.pop(HELD_KEY, None)
