@@ -1,8 +1,10 @@
 """What the page around every page's content (base.html: navigation, bell, account, language
-switch) costs a signed-in user: one statement for the user with their roles and delegations,
-one for the bell's count; and their queries are built once, not per request."""
+switch) costs a signed-in user: one statement, for the user with their roles and delegations
+and the bell's count; built once, not per request."""
 
 from __future__ import annotations
+
+import re
 
 from flask import Flask
 from sqlalchemy import event, select
@@ -30,7 +32,9 @@ def _statements(app: Flask, client: object, url: str) -> list[str]:
     return statements
 
 
-def test_the_shell_costs_the_user_and_the_bell(app_ctx, users, monkeypatch) -> None:
+def test_the_shell_costs_one_statement_for_the_user_and_the_bell(
+    app_ctx, users, monkeypatch
+) -> None:
     client = app_ctx.test_client()
     user_id = db.session.scalar(select(User.id).where(User.username == "provincial.63"))
     with client.session_transaction() as session:
@@ -45,9 +49,24 @@ def test_the_shell_costs_the_user_and_the_bell(app_ctx, users, monkeypatch) -> N
     statements = _statements(app_ctx, client, SHELL_PATH)
 
     assert built == []
-    assert len(statements) == 2
-    assert "user_account" in statements[0] and "delegation" in statements[0]
-    assert "notification" in statements[1] and "count" in statements[1].lower()
+    (statement,) = statements
+    assert "user_account" in statement and "delegation" in statement
+    assert "notification" in statement and "count(" in statement.lower()
+
+
+def test_the_bell_counts_what_the_user_has_unread(app_ctx, users) -> None:
+    """The count read with the user is the user's unread notifications, as the list shows."""
+    from workflow_app.notifications import inbox
+
+    client = app_ctx.test_client()
+    user = db.session.scalar(select(User).where(User.username == "provincial.63"))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    expected = inbox.unread_count(user.id)
+    with app_ctx.app_context():
+        page = client.get(SHELL_PATH).get_data(as_text=True)
+    shown = re.search(r'id="unread-count">(\d+)', page)
+    assert (int(shown.group(1)) if shown else 0) == expected
 
 
 def test_an_ended_session_still_loads_no_user(app_ctx, users) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
+from ..notifications.models import Notification
 from .models import Delegation, RoleAssignment, User, active_on, wita_today
 
 login_manager.login_view = "accounts.login"
@@ -34,10 +36,19 @@ def _with_grants(day: object) -> list[object]:
     ]
 
 
+# The number on the bell every page's header shows (inbox.views.unread_notifications), read in
+# the same statement as the user: one round trip per page instead of two.
+_UNREAD = (
+    select(func.count(Notification.id))
+    .where(Notification.in_inbox_of(User.id), Notification.read_at.is_(None))  # type: ignore[arg-type]
+    .correlate(User)
+    .scalar_subquery()
+)
+
 # Built once: the statement is the same on every request, only its two values change (building
 # its loader options per request cost more than running the cached statement).
 _USER_WITH_GRANTS = (
-    select(User)
+    select(User, _UNREAD)
     .where(User.id == bindparam("user_id"))
     .options(*_with_grants(bindparam("today", type_=Date)))
 )
@@ -49,7 +60,11 @@ def _load_with_grants(user_id: int) -> User | None:
         # `Session.get` does, no query for it.
         return db.session.get(User, user_id, options=_with_grants(wita_today()))
     result = db.session.execute(_USER_WITH_GRANTS, {"user_id": user_id, "today": wita_today()})
-    return result.unique().scalar_one_or_none()
+    row = result.unique().one_or_none()
+    if row is None:
+        return None
+    user, g.unread_notifications = row
+    return user
 
 
 @login_manager.user_loader

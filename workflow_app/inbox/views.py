@@ -36,7 +36,8 @@ _UNREAD = select(func.count(Notification.id)).where(
 
 @blueprint.app_template_global("unread_notifications")
 def unread_notifications() -> int:
-    """The bell's number for the signed-in user: one indexed COUNT, once per request."""
+    """The bell's number for the signed-in user: one indexed COUNT, once per request, read
+    with the user themself (accounts/login.py) unless the user came from the session."""
     if not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
