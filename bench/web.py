@@ -79,7 +79,6 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import psycopg
-from argon2 import PasswordHasher
 from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -94,7 +93,7 @@ from bench.report import (
     redis_problem,
 )
 from workflow_app import create_app
-from workflow_app.accounts.models import RoleAssignment, User
+from workflow_app.accounts.models import RoleAssignment, User, password_hasher
 from workflow_app.accounts.system import SYSTEM_USERNAME, UNUSABLE_PASSWORD_HASH
 from workflow_app.config import normalise_database_url
 from workflow_app.engine.calendar import WITA
@@ -1002,7 +1001,7 @@ def bench(
     )
     with app.app_context():
         print(f"seeding {len(DISTRICTS)} districts x {args.plans} plans ...", flush=True)
-        seconds = seed(dsn, args.plans, now, PasswordHasher().hash(password))
+        seconds = seed(dsn, args.plans, now, password_hasher.hash(password))
         db.session.remove()
         db.engine.dispose()
     print(f"seeded in {seconds:.1f} s")

@@ -6,9 +6,7 @@ import io
 from decimal import Decimal
 from functools import cache
 
-from argon2 import PasswordHasher
-
-from workflow_app.accounts.models import RoleAssignment, User
+from workflow_app.accounts.models import RoleAssignment, User, password_hasher
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.cases.operations import open_case
 from workflow_app.extensions import db
@@ -23,9 +21,9 @@ PASSWORD = "uji-coba-sandi-2026"
 
 @cache
 def _password_hash() -> str:
-    # argon2 is deliberately slow. Verification reads its cost from the hash itself, so a
-    # cheaply made hash of the shared test password keeps every login in the tests fast.
-    return PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    # argon2 is deliberately slow: the shared test password is hashed once per session, with
+    # the app's own parameters so that no login in the tests has to hash it again.
+    return password_hasher.hash(PASSWORD)
 
 
 def regions() -> dict[str, Region]:

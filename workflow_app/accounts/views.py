@@ -6,7 +6,6 @@ import logging
 from functools import cache
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
@@ -33,7 +32,7 @@ from ..unit_of_work import unit_of_work
 from ..workspaces import landing_url
 from .forms import LoginForm
 from .known_devices import is_known_device, login_client_key, remember_device
-from .models import User
+from .models import User, password_hasher
 from .sessions import end_sessions_and_tokens, start_session_clock
 
 blueprint = Blueprint("accounts", __name__)
@@ -42,7 +41,7 @@ log = logging.getLogger("workflow_app.security")
 
 @cache
 def _dummy_hash() -> str:
-    return PasswordHasher().hash("not-a-password")
+    return password_hasher.hash("not-a-password")
 
 
 def _authenticate(username: str, password: str) -> User | None:
@@ -50,9 +49,13 @@ def _authenticate(username: str, password: str) -> User | None:
     response times do not reveal which usernames exist."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        PasswordHasher().verify(_dummy_hash(), "not-a-password")
+        password_hasher.verify(_dummy_hash(), "not-a-password")
         return None
-    return user if user.check_password(password) else None
+    if not user.check_password(password):
+        return None
+    if user.rehash_if_needed(password):
+        db.session.commit()
+    return user
 
 
 def is_local_path(target: str | None) -> bool:
