@@ -20,7 +20,6 @@ from ..models_base import utcnow
 from ..unit_of_work import unit_of_work
 from . import operations
 from .deadlines import open_deadlines
-from .ical import calendar_document
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -41,6 +40,9 @@ def calendar(secret: str) -> Response:
     language = owner.language or "id"
     with force_locale(language):
         deadlines = open_deadlines(owner, language)
+        # icalendar (about 3 MiB) is imported by the first feed served, not at start-up.
+        from .ical import calendar_document
+
         document = calendar_document(
             deadlines,
             name=_("Deadlines: %(name)s", name=str(owner)),

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from functools import cache
 
 from flask_babel import gettext as _
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..engine import InvalidInput
 
@@ -27,8 +25,12 @@ MIN_SCORE = 3
 _ZXCVBN_MAX = 72
 
 
+# zxcvbn and its dictionaries (about 12 MiB) are imported at the first password chosen, not
+# at start-up: most web and worker processes never check one.
 @cache
 def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -45,6 +47,8 @@ def password_problems(password: str, user_inputs: Iterable[str] = ()) -> list[st
         return [_("Use at most %(num)d characters.", num=MAX_LENGTH)]
     if is_common(password):
         return [_("This is one of the most common passwords. Choose another.")]
+    from zxcvbn import zxcvbn
+
     known = [word.strip() for word in user_inputs if word and word.strip()]
     estimate = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=known)
     if estimate["score"] < MIN_SCORE:
