@@ -12,10 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.external import private_database, require_postgres
 from workflow_app.config import normalise_database_url
+from workflow_app.monitoring.models import ProgressReport
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("tasks_provincial", "tasks_drafter", "plans_provincial", "dashboard_provincial")
@@ -47,3 +50,37 @@ def test_the_national_bench_generates_valid_chains_and_measures_every_page() -> 
     assert verdict["rows"] > 0
     # Two provinces: Kalimantan Selatan's 13 districts and Aceh's 23, 4 plans each.
     assert verdict["chains"] == (13 + 23) * 4
+
+
+def test_the_migration_adds_the_index_the_model_declares() -> None:
+    """Migration 0025 adds progress_report (plan_id, state), as the model declares it (so
+    `workflow-app db check` stays clean): My tasks' reports of a scope in one state. That the
+    statement uses it shows only at scale: bench/national.py --explain."""
+    server = make_url(normalise_database_url(require_postgres()))
+    url = server.set(database=private_database("wf_national_index")).render_as_string(False)
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string(False)
+    name = make_url(url).database
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        env = {**os.environ, "DATABASE_URL": url}
+        upgrade = [str(ROOT / ".venv" / "bin" / "workflow-app"), "db", "upgrade"]
+        subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+        with psycopg.connect(dsn) as conn:
+            found = conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                ("ix_progress_report_plan_id_state",),
+            ).fetchone()
+            assert found is not None
+            assert "(plan_id, state)" in found[0]
+        declared = {index.name for index in ProgressReport.__table__.indexes}
+        assert "ix_progress_report_plan_id_state" in declared
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
