@@ -238,9 +238,15 @@ ACTIVE_DELEGATION = (
     " AND EXISTS (SELECT * FROM role_assignment WHERE role_assignment.user_id = {0}.delegator_id"
     " AND role_assignment.role = {0}.role AND role_assignment.region_id = {0}.region_id)"
 )
-# accounts/login.load_user: the user with roles, their regions and delegations in force.
+# accounts/login.load_user: the user with roles, their regions and delegations in force, and
+# the bell's unread count (a correlated COUNT).
+UNREAD = (
+    "(SELECT count(notification.id) FROM notification"
+    " WHERE notification.recipient_id = user_account.id"
+    " AND notification.subject_kind IS NOT NULL AND notification.read_at IS NULL)"
+)
 LOAD_USER = (
-    f"SELECT {USER_COLUMNS}, {REGION_COLUMNS.format('r1')}, ra.id, ra.user_id, ra.role,"
+    f"SELECT {USER_COLUMNS}, {UNREAD}, {REGION_COLUMNS.format('r1')}, ra.id, ra.user_id, ra.role,"
     f" ra.region_id, {REGION_COLUMNS.format('r2')}, d.id, d.delegator_id, d.delegate_id,"
     " d.role, d.region_id, d.starts_on, d.ends_on, d.note, d.created_by_id, d.created_at,"
     " d.ended_at, d.ended_by_id"
@@ -278,12 +284,12 @@ INSERT_HISTORY = (
 # records one), returning whether any webhook is active; the statement whose CTEs write the
 # history row, cancel the pending steps and insert the new state's (firing.py).
 INSERT_CHANGE = (
-    "events AS (INSERT INTO change_event (txid, type, version, state, actor_id,"
+    "events_0 AS (INSERT INTO change_event (txid, type, version, state, actor_id,"
     " acting_for_id, occurred_at, data, subject_kind, subject_id) VALUES"
     " (CAST(CAST(pg_current_xact_id() AS text) AS bigint), 'case.transitioned', %(version)s,"
     " %(state)s, %(actor)s, NULL, %(at)s, %(data)s, 'plan', %(id)s)"
     " RETURNING id, EXISTS (SELECT * FROM webhook WHERE webhook.active IS true) AS hooked)"
-    " SELECT events.id, events.hooked FROM events ORDER BY events.id"
+    " SELECT events_0.id, events_0.hooked FROM events_0"
 )
 # webhooks/outbox: a delivery per active webhook wanting the event's type (only when one is
 # active).

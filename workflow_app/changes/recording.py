@@ -21,7 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, cast, event, func, insert, inspect, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Text,
+    cast,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
@@ -182,15 +193,22 @@ def record_with(session: Session, events: list[dict[str, Any]], writes: list[Any
         _insert(connection, events)
         return
     table = ChangeEvent.__table__
-    inserted = (
+    # A single-row INSERT per event (a multi-row VALUES has no cache key: compiled each time).
+    inserted = [
         insert(table)
-        .values([{**row, "txid": _txid(connection)} for row in events])
+        .values({**row, "txid": _txid(connection)})
         .returning(table.c.id, *_conditions())
-        .cte("events")
-    )
+        .cte(f"events_{n}")
+        for n, row in enumerate(events)
+    ]
     ctes = [write.returning(literal(1)).cte(f"write_{n}") for n, write in enumerate(writes)]
-    # The ids come from the sequence in the order of the VALUES rows: by id is their order.
-    statement = select(inserted).add_cte(*ctes).order_by(inserted.c.id)
+    found = union_all(*(select(cte) for cte in inserted)) if len(inserted) > 1 else None
+    if found is None:
+        statement = select(inserted[0]).add_cte(*ctes)
+    else:
+        everything = found.subquery("events")
+        statement = select(everything).add_cte(*ctes).order_by(everything.c.id)
+    # The ids come from the sequence in the order of the events: by id is their order.
     _written(connection, events, connection.execute(statement).all())
 
 

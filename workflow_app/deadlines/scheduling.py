@@ -66,7 +66,8 @@ def steps_writes(
         }
         for step in deadline.steps
     ]
-    return [*writes, insert(ScheduledStep.__table__).values(rows)]
+    # One single-row INSERT per step: a multi-row VALUES has no cache key (compiled each time).
+    return [*writes, *(insert(ScheduledStep.__table__).values(row) for row in rows)]
 
 
 def schedule_steps(
