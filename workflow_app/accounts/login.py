@@ -46,11 +46,14 @@ _UNREAD = (
 )
 
 # Built once: the statement is the same on every request, only its two values change (building
-# its loader options per request cost more than running the cached statement).
+# its loader options per request cost more than running the cached statement). Today's date is
+# a callable, not a value given at execution: the loaded user keeps these options, and a later
+# refresh of it in the same request (after a commit expired it) runs them again without our
+# parameters.
 _USER_WITH_GRANTS = (
     select(User, _UNREAD)
     .where(User.id == bindparam("user_id"))
-    .options(*_with_grants(bindparam("today", type_=Date)))
+    .options(*_with_grants(bindparam("today", type_=Date, callable_=wita_today)))
 )
 
 
@@ -59,7 +62,7 @@ def _load_with_grants(user_id: int) -> User | None:
         # Already in this session (a test's app context, a login in this request): as
         # `Session.get` does, no query for it.
         return db.session.get(User, user_id, options=_with_grants(wita_today()))
-    result = db.session.execute(_USER_WITH_GRANTS, {"user_id": user_id, "today": wita_today()})
+    result = db.session.execute(_USER_WITH_GRANTS, {"user_id": user_id})
     row = result.unique().one_or_none()
     if row is None:
         return None
