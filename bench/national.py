@@ -540,40 +540,6 @@ def measure_verify() -> dict[str, Any]:
     }
 
 
-def proposed_reach(reach: Any, region_code: str, region_id: Any) -> Any:
-    """policy._reach with a provincial grant's regions as a UNION (the region itself, and the
-    regions whose parent it is, by a join) instead of `code = X OR parent_id IN (…)`: the same
-    rows, but PostgreSQL estimates ~14 regions instead of half of all 552, so it plans index
-    scans by region instead of scanning the nation's plans, reports and funding."""
-    from sqlalchemy import union_all
-    from sqlalchemy.orm import aliased
-
-    from workflow_app.engine import RoleScope
-    from workflow_app.regions.models import Region
-
-    if reach != RoleScope.PROVINCE:
-        return ORIGINAL_REACH(reach, region_code, region_id)
-    parent = aliased(Region)
-    return region_id.in_(
-        union_all(
-            select(Region.id).where(Region.code == region_code),
-            select(Region.id)
-            .join(parent, Region.parent_id == parent.id)
-            .where(parent.code == region_code),
-        )
-    )
-
-
-def use_proposed_scope() -> None:
-    from workflow_app import policy
-
-    global ORIGINAL_REACH
-    ORIGINAL_REACH = policy._reach
-    policy._reach = proposed_reach
-
-
-ORIGINAL_REACH: Any = None
-
 PAGES = (
     ("tasks_provincial", PROVINCIAL, "/tasks"),
     ("tasks_drafter", DRAFTER, "/tasks"),
@@ -648,11 +614,6 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=20, help="steps due for the sweep")
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--verify", action="store_true", help="time `audit verify` too")
-    parser.add_argument(
-        "--proposed-scope",
-        action="store_true",
-        help="measure with the provincial scope planned as a UNION (see proposed_reach)",
-    )
     parser.add_argument("--database-url")
     parser.add_argument("--smoke", action="store_true", help="tiny: a fresh database, dropped")
     args = parser.parse_args()
@@ -678,8 +639,6 @@ def main() -> None:
             },
         )
     elif args.action == "measure":
-        if args.proposed_scope:
-            use_proposed_scope()
         counts = row_counts(url)
         provinces = scalar_url(url, "SELECT count(*) FROM region WHERE parent_id IS NULL")
         print(f"{provinces} provinces, {sum(counts.values()):,} rows, {database_size(url)}")
