@@ -30,7 +30,7 @@ from workflow_app.config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 RATIOS = {
-    "escalation": ("email", "sweep_1m_vs_10k"),
+    "escalation": ("email", "email_in_process_batches", "email_one_by_one", "sweep_1m_vs_10k"),
     "transitions": ("same_work",),
     "web": ("tasks_provincial", "tasks_drafter", "dashboard"),
 }
@@ -96,7 +96,7 @@ def runs(redis_server: RedisServer) -> Iterator[Runs]:
     server_url = require_postgres()
     base = f"redis://127.0.0.1:{redis_server.port}"
     extra = {
-        "escalation": [],
+        "escalation": ["--redis-url", f"{base}/13"],  # the email ratio through a Celery worker
         "transitions": ["--redis-url", f"{base}/14"],
         "web": ["--redis-url", f"{base}/15"],
     }
@@ -162,3 +162,11 @@ def test_a_bench_never_flushes_another_programs_redis_database(
         assert ours.get("limits:leftover") is None
         ours.set("limits:new", "1")
     assert ours.dbsize() == 0
+
+
+def test_the_email_ratio_times_the_celery_worker(runs: Runs) -> None:
+    """`email` is the path production takes: rows queued to Redis, a Celery worker delivering
+    them in batches (not the same work called in process)."""
+    figures = runs.json_line("escalation")["figures"]
+    assert figures["email_path"] == "worker", runs.output("escalation")[0]
+    assert figures["worker_per_s"] > 0
