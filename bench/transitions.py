@@ -266,8 +266,8 @@ LOAD_PLAN = (
     " FROM action_plan AS p LEFT OUTER JOIN region AS r2 ON r2.id = p.region_id"
     " LEFT OUTER JOIN region AS r1 ON r1.id = r2.parent_id WHERE p.id = %(id)s"
 )
-LOCK_ROOT = "SELECT id FROM action_plan WHERE id = %(id)s FOR UPDATE"
-# audit/chain: under the root's lock, the next history id and the chain's tail in one read.
+# audit/chain: the next history id and the chain's tail in one read, under the root's row lock
+# that the plan's UPDATE holds (no lock statement of its own: firing.py, history.linked_insert).
 NEXT_ID_AND_TAIL = (
     "SELECT nextval(pg_get_serial_sequence('plan_transition', 'id')), tail.id, tail.row_hash"
     " FROM (SELECT 1 AS one) AS here LEFT JOIN (SELECT id, row_hash FROM plan_transition"
@@ -489,14 +489,14 @@ def transition_raw(
     if spec["deadline"]:
         # (the working-day calendar's overrides are the rows of kind 'c')
         due_at = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=16)
-    # The plan's UPDATE first (its version checked), then the chain under the root's lock.
+    # The plan's UPDATE first (its version checked; it holds the chain root's lock), then the
+    # chain's tail.
     updated = run(
         UPDATE_PLAN,
         {"due_at": due_at, "state": spec["to"], "version": version, "at": now, "id": plan_id},
     )
     if updated.rowcount != 1:
         raise RuntimeError(f"plan {plan_id} changed under the raw client")
-    run(LOCK_ROOT, {"id": plan_id})
     row_id, _, prev_hash = run(NEXT_ID_AND_TAIL, {"id": plan_id}).fetchone()
     history = {
         "id": row_id,

@@ -270,7 +270,7 @@ class _Carrier:
         # The same transaction, in one statement on PostgreSQL: the history row, the deadline
         # of the state left dropped, the new one's steps, the change's events. Then the hooks
         # run and the people concerned are written into the outbox.
-        history = linked_insert(db.session, record)
+        history = linked_insert(db.session, record, root_updated=True)  # by _new_history_row
         steps = steps_writes(
             self.definition,
             kind=self.kind.name,

@@ -78,21 +78,30 @@ def _link_into_chain(mapper: object, connection: Connection, target: CaseTransit
     _link(object_session(target), connection, target)
 
 
-def _link(session: Session | None, connection: Connection, target: CaseTransition) -> None:
+def _link(
+    session: Session | None,
+    connection: Connection,
+    target: CaseTransition,
+    *,
+    root_locked: bool = False,
+) -> None:
     if target.created_at is None:  # the column default would come after hashing
         target.created_at = utcnow()
     if target.hash_format is None:
         target.hash_format = FORMAT
     pending = [row for row in session.new if isinstance(row, CaseTransition)] if session else []
     root_table = kind_named(target.chain_kind).model.__table__.name
-    link_row(connection, target, pending, root_table)
+    link_row(connection, target, pending, root_table, root_locked=root_locked)
 
 
-def linked_insert(session: Session, row: CaseTransition) -> Insert:
+def linked_insert(session: Session, row: CaseTransition, *, root_updated: bool = False) -> Insert:
     """Link `row` (new, not added) into its chain now, as the insert hook would, and return
     its INSERT for the caller to run (with other writes, in one statement: firing.py). The
-    row joins the session as stored: the caller must run the INSERT in its transaction."""
-    _link(session, session.connection(), row)
+    row joins the session as stored: the caller must run the INSERT in its transaction.
+    `root_updated`: the caller has UPDATEd the row's subject in this transaction, so where the
+    subject is its chain's root, that row is already locked."""
+    own_chain = (row.chain_kind, row.chain_id) == (row.subject_kind, row.subject_id)
+    _link(session, session.connection(), row, root_locked=root_updated and own_chain)
     values = {
         column.key: getattr(row, column.key) for column in inspect(CaseTransition).column_attrs
     }

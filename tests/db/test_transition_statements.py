@@ -27,8 +27,8 @@ Users = dict[str, Any]
 # it) and has no INSERT in a WITH: the history row, the steps (one by one) and the change's
 # event are statements of their own there.
 MOST = {
-    "postgresql": {"submit": 14, "forward": 8, "approve": 8},
-    "sqlite": {"submit": 20, "forward": 13, "approve": 12},
+    "postgresql": {"submit": 13, "forward": 7, "approve": 7},
+    "sqlite": {"submit": 19, "forward": 12, "approve": 11},
 }
 STEPS = (("drafter", "submit"), ("reviewer", "forward"), ("provincial", "approve"))
 

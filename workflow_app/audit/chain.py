@@ -201,14 +201,23 @@ def _next_id_and_tail(
 
 
 def link_row(
-    connection: Connection, target: ChainRow, pending: Iterable[ChainRow], root_table: str
+    connection: Connection,
+    target: ChainRow,
+    pending: Iterable[ChainRow],
+    root_table: str,
+    *,
+    root_locked: bool = False,
 ) -> None:
     """Give `target` (about to be inserted) its id, `prev_hash` and `row_hash`.
 
     `pending` are the other history rows of the same flush: they are linked before their
     INSERT runs, so the tail of a chain may be one of them rather than a stored row.
-    `root_table` holds the chain root's row, locked while the tail is read."""
-    _lock_root(connection, root_table, target.chain_id)
+    `root_table` holds the chain root's row, locked while the tail is read. `root_locked`:
+    this transaction already holds that row (it has just UPDATEd it, which conflicts with
+    another's `FOR UPDATE` as the lock does), so no statement of its own is needed; the tail
+    is still read in a later statement, with a fresh snapshot."""
+    if not root_locked:
+        _lock_root(connection, root_table, target.chain_id)
     others = [row for row in pending if row is not target and row.row_hash is not None]
     next_id, stored = _next_id_and_tail(connection, target, others)
     if target.id is None:
