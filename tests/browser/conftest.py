@@ -26,7 +26,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# A folder per database: CI runs the SQLite and the PostgreSQL passes at once, and their
+# screenshots of the same name would overwrite each other.
+_PASS = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / _PASS
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +93,8 @@ def page_without_javascript(browser: object) -> Iterator[object]:
 
 
 def screenshot(page: object, name: str) -> None:
-    """Saved under tests/artifacts/ (ignored by git) for CI to keep."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Saved under tests/artifacts/<database>/ (ignored by git) for CI to keep."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
