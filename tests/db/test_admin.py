@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
@@ -48,16 +48,6 @@ def mailbox(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return tmp_path / "mailbox"
 
 
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser logged in as `username` (the login form is tested in test_views_auth)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
-
-
 ADMIN_PAGES = ["/admin/", "/admin/outbox", "/admin/mailbox", "/admin/calendar?year=2026"]
 
 
@@ -73,12 +63,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client: FlaskClient, url:
 def test_other_roles_are_refused(
     app: Flask, users: dict[str, User], url: str, username: str
 ) -> None:
-    assert _client_as(app, username).get(url).status_code == 403
+    assert signed_in(app, username).get(url).status_code == 403
 
 
 def test_other_roles_cannot_retry_an_email(app: Flask, users: dict[str, User]) -> None:
     row_id = _emails(users)[0].id
-    client = _client_as(app, "provincial.63")
+    client = signed_in(app, "provincial.63")
     token = csrf_token(client, "/tasks")
     response = client.post(f"/admin/outbox/{row_id}/retry", data={"csrf_token": token})
     assert response.status_code == 403
@@ -86,12 +76,12 @@ def test_other_roles_cannot_retry_an_email(app: Flask, users: dict[str, User]) -
 
 
 def test_the_admin_finds_the_admin_area_in_the_menu(app: Flask, users: dict[str, User]) -> None:
-    page = _client_as(app, "admin").get("/tasks").get_data(as_text=True)
+    page = signed_in(app, "admin").get("/tasks").get_data(as_text=True)
     assert 'href="/admin/"' in page
-    assert 'href="/admin/"' not in _client_as(app, "drafter.6301").get("/tasks").get_data(
+    assert 'href="/admin/"' not in signed_in(app, "drafter.6301").get("/tasks").get_data(
         as_text=True
     )
-    assert _client_as(app, "admin").get("/admin/").status_code == 200
+    assert signed_in(app, "admin").get("/admin/").status_code == 200
 
 
 def _emails(users: dict[str, User]) -> list[Notification]:
@@ -123,7 +113,7 @@ def test_the_outbox_lists_failed_and_stuck_emails_with_their_errors(
     app: Flask, users: dict[str, User]
 ) -> None:
     failed, stuck, on_time, sent = _emails(users)
-    page = _client_as(app, "admin").get("/admin/outbox").get_data(as_text=True)
+    page = signed_in(app, "admin").get("/admin/outbox").get_data(as_text=True)
 
     assert f'id="notification-{failed.id}"' in page
     assert f'id="notification-{stuck.id}"' in page
@@ -139,7 +129,7 @@ def test_retry_makes_the_email_pending_again_and_queues_it(
     app: Flask, users: dict[str, User], queue: RecordingCelery
 ) -> None:
     failed = _emails(users)[0]
-    client = _client_as(app, "admin")
+    client = signed_in(app, "admin")
     token = csrf_token(client, "/admin/outbox")
 
     response = client.post(f"/admin/outbox/{failed.id}/retry", data={"csrf_token": token})
@@ -154,7 +144,7 @@ def test_retry_without_the_csrf_token_changes_nothing(
     app: Flask, users: dict[str, User], queue: RecordingCelery
 ) -> None:
     failed = _emails(users)[0]
-    response = _client_as(app, "admin").post(f"/admin/outbox/{failed.id}/retry")
+    response = signed_in(app, "admin").post(f"/admin/outbox/{failed.id}/retry")
     assert response.status_code == 400
     assert _row(failed.id).status == "failed"
     assert queue.sent == []
@@ -164,7 +154,7 @@ def test_a_sent_email_is_not_sent_again_by_a_retry(
     app: Flask, users: dict[str, User], queue: RecordingCelery
 ) -> None:
     sent = _emails(users)[3]
-    client = _client_as(app, "admin")
+    client = signed_in(app, "admin")
     token = csrf_token(client, "/admin/outbox")
     client.post(f"/admin/outbox/{sent.id}/retry", data={"csrf_token": token})
     assert _row(sent.id).status == "sent"
@@ -178,7 +168,7 @@ def test_retry_all_failed_queues_every_failed_email(
     other = _row(stuck.id)
     other.status = "failed"
     db.session.commit()
-    client = _client_as(app, "admin")
+    client = signed_in(app, "admin")
     token = csrf_token(client, "/admin/outbox")
 
     response = client.post("/admin/outbox/retry-failed", data={"csrf_token": token})
@@ -196,7 +186,7 @@ def test_the_mailbox_shows_what_was_sent(app: Flask, users: dict[str, User], mai
         select(Notification).where(Notification.subject_is("plan", plan.id))
     ).one()
     assert deliver(row.id).status == "sent"
-    client = _client_as(app, "admin")
+    client = signed_in(app, "admin")
 
     listing = client.get("/admin/mailbox").get_data(as_text=True)
     assert "[Rencana Aksi] Tanah Laut: rencana diajukan untuk reviu" in listing
@@ -224,7 +214,7 @@ def test_html_in_a_mailbox_message_never_runs_in_the_admin_page(
         b"Content-Type: text/html; charset=utf-8\r\n\r\n"
         b"<p>Hello</p><script>alert('body')</script>\r\n"
     )
-    page = _client_as(app, "admin").get(f"/admin/mailbox/{name}").get_data(as_text=True)
+    page = signed_in(app, "admin").get(f"/admin/mailbox/{name}").get_data(as_text=True)
     assert page.count("<script") == 0
     assert "&lt;script&gt;alert(" in page
 
@@ -233,7 +223,7 @@ def test_html_in_a_mailbox_message_never_runs_in_the_admin_page(
 def test_the_mailbox_serves_only_its_own_files(
     app: Flask, users: dict[str, User], mailbox: Path, name: str
 ) -> None:
-    assert _client_as(app, "admin").get(f"/admin/mailbox/{name}").status_code == 404
+    assert signed_in(app, "admin").get(f"/admin/mailbox/{name}").status_code == 404
 
 
 def test_the_mailbox_does_not_exist_in_production(
@@ -244,7 +234,7 @@ def test_the_mailbox_does_not_exist_in_production(
     (mailbox / name).write_bytes(b"Subject: hello\r\nTo: a@example.org\r\n\r\nbody\r\n")
     monkeypatch.setitem(app.config, "PROFILE", "production")
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    client = _client_as(app, "admin")
+    client = signed_in(app, "admin")
 
     assert client.get("/admin/mailbox").status_code == 404
     assert client.get(f"/admin/mailbox/{name}").status_code == 404
@@ -255,4 +245,4 @@ def test_the_mailbox_does_not_exist_with_the_smtp_backend(
     app: Flask, users: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    assert _client_as(app, "admin").get("/admin/mailbox").status_code == 404
+    assert signed_in(app, "admin").get("/admin/mailbox").status_code == 404

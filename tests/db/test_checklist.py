@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import select
 
+from tests.conftest import signed_in
 from workflow_app.accounts.models import User
 from workflow_app.commands.exits import EXIT_REFUSED
 from workflow_app.extensions import db
@@ -55,15 +55,6 @@ def _elements(page: str) -> _Elements:
     parser = _Elements()
     parser.feed(page)
     return parser
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _get(client: FlaskClient, url: str) -> str:
@@ -154,7 +145,7 @@ def incomplete(users: Users) -> ActionPlan:
 
 
 def test_every_missing_piece_is_a_link_in_the_checklist(app_ctx: Flask, incomplete) -> None:
-    client = _client_as(app_ctx, "drafter.6301")
+    client = signed_in(app_ctx, "drafter.6301")
     with app_ctx.test_request_context():
         expected = [str(problem) for problem in plan_complete(incomplete)]
 
@@ -167,7 +158,7 @@ def test_every_missing_piece_is_a_link_in_the_checklist(app_ctx: Flask, incomple
 def test_an_activity_problem_opens_that_activity_at_the_missing_field(
     app_ctx: Flask, incomplete
 ) -> None:
-    client = _client_as(app_ctx, "drafter.6301")
+    client = signed_in(app_ctx, "drafter.6301")
     activity = next(a for a in incomplete.activities if a.title == "Bangun IPLT")
     with app_ctx.test_request_context():
         agency_problem, funding_problem = plan_complete(incomplete)[:2]
@@ -190,7 +181,7 @@ def test_an_activity_problem_opens_that_activity_at_the_missing_field(
 def test_an_indicator_problem_opens_the_indicators_form_at_that_row(
     app_ctx: Flask, incomplete
 ) -> None:
-    client = _client_as(app_ctx, "drafter.6301")
+    client = signed_in(app_ctx, "drafter.6301")
     with app_ctx.test_request_context():
         baseline_problem, target_problem = plan_complete(incomplete)[2:]
     links = _checklist_links(client, incomplete.id)
@@ -216,7 +207,7 @@ def test_a_plan_without_activity_links_to_the_new_activity_form(app_ctx: Flask, 
         period_end=2029,
     )
     db.session.commit()
-    client = _client_as(app_ctx, "drafter.6301")
+    client = signed_in(app_ctx, "drafter.6301")
     with app_ctx.test_request_context():
         (problem,) = plan_complete(plan)
 

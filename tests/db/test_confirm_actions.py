@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from tests import factories
-from tests.conftest import csrf_token
-from workflow_app.accounts.models import User
+from tests.conftest import csrf_token, signed_in
 from workflow_app.cases.models import DeclaredCase
 from workflow_app.cases.operations import open_case
 from workflow_app.engine import WorkflowRegistry
@@ -37,16 +35,6 @@ from workflow_app.resources import resource_path
 from workflow_app.unit_of_work import unit_of_work
 
 Snapshot = tuple[str, int, int]
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser already logged in as `username` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _snapshot(plan_id: int) -> Snapshot:
@@ -106,7 +94,7 @@ def test_withdraw_on_the_plan_page_asks_on_a_page_naming_plan_region_and_consequ
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
     before = _snapshot(plan.id)
-    drafter = _client_as(app_ctx, "drafter.6301")
+    drafter = signed_in(app_ctx, "drafter.6301")
     page = _text(drafter.get(f"/plans/{plan.id}"))
 
     # No one-click form for it any more, and a name that cannot be read as "cancel this form".
@@ -143,7 +131,7 @@ def test_an_old_one_click_form_gets_the_confirmation_page_and_changes_nothing(
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
     before = _snapshot(plan.id)
-    drafter = _client_as(app_ctx, "drafter.6301")
+    drafter = signed_in(app_ctx, "drafter.6301")
     data = {
         "csrf_token": csrf_token(drafter, f"/plans/{plan.id}"),
         "trigger": "withdraw",
@@ -164,7 +152,7 @@ def test_confirming_fires_once_with_the_comment_in_the_history(app_ctx: Flask, u
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
     steps = _snapshot(plan.id)[2]
-    drafter = _client_as(app_ctx, "drafter.6301")
+    drafter = signed_in(app_ctx, "drafter.6301")
     confirm = _text(
         drafter.get(_href(_text(drafter.get(f"/plans/{plan.id}")), "confirm-link-withdraw"))
     )
@@ -187,7 +175,7 @@ def test_a_stale_confirmation_is_refused_as_changed_by_someone_else(
 ) -> None:
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
-    head = _client_as(app_ctx, "head.6301")  # the district head may withdraw too
+    head = signed_in(app_ctx, "head.6301")  # the district head may withdraw too
     link = _href(_text(head.get(f"/plans/{plan.id}")), "confirm-link-withdraw")
     fields = _fields(_text(head.get(link)))
     # Meanwhile the drafter changes the plan.
@@ -213,7 +201,7 @@ def test_the_task_list_leads_to_the_confirmation_page_and_back(app_ctx: Flask, u
     plan = factories.plan_in_state(users, "draft")
     db.session.commit()
     before = _snapshot(plan.id)
-    drafter = _client_as(app_ctx, "drafter.6301")
+    drafter = signed_in(app_ctx, "drafter.6301")
     tasks = _text(drafter.get("/tasks"))
     row = re.search(rf'<tr id="task-{plan.id}".*?</tr>', tasks, re.S)
     assert row
@@ -239,7 +227,7 @@ def test_approving_on_the_sync_page_asks_first_and_carries_a_comment(
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
     before = _snapshot(plan.id)
-    provincial = _client_as(app_ctx, "provincial.63")
+    provincial = signed_in(app_ctx, "provincial.63")
     sync = _text(provincial.get("/sync"))
     assert not re.search(rf'<form[^>]*id="sync-action-approve-{plan.id}"', sync)
 
@@ -285,7 +273,7 @@ def test_the_confirmation_page_is_refused_as_the_action_is(
     plan = factories.plan_in_state(users, state)
     db.session.commit()
     before = _snapshot(plan.id)
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
 
     page = client.get(f"/plans/{plan.id}/confirm/{trigger}?version={plan.version}")
     action = client.post(
@@ -311,11 +299,11 @@ def test_duties_kept_apart_refuse_the_confirmation_page_too(app_ctx: Flask, user
     ops.transition(both, plan, "forward")
     db.session.commit()
 
-    page = _client_as(app_ctx, "both.63").get(f"/plans/{plan.id}/confirm/approve")
+    page = signed_in(app_ctx, "both.63").get(f"/plans/{plan.id}/confirm/approve")
 
     assert page.status_code == 403
     assert (
-        _client_as(app_ctx, "provincial.63").get(f"/plans/{plan.id}/confirm/approve").status_code
+        signed_in(app_ctx, "provincial.63").get(f"/plans/{plan.id}/confirm/approve").status_code
         == 200
     )
 
@@ -340,7 +328,7 @@ def test_a_required_comment_is_asked_for_again_on_the_confirmation_page(
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
     before = _snapshot(plan.id)
-    provincial = _client_as(app_ctx, "provincial.63")
+    provincial = signed_in(app_ctx, "provincial.63")
     confirm = _text(provincial.get(f"/plans/{plan.id}/confirm/return"))
     assert re.search(r'<textarea[^>]*id="confirm-comment"[^>]*required', confirm)
     # No consequence declared: the page names the state the plan moves to.
@@ -396,7 +384,7 @@ def test_verifying_a_report_asks_on_a_page_naming_the_plan_and_quarter(
     )
     report_ops.report_transition(users["drafter"], report, "submit")
     db.session.commit()
-    provincial = _client_as(app_ctx, "provincial.63")
+    provincial = signed_in(app_ctx, "provincial.63")
     page = _text(provincial.get(f"/reports/{report.id}"))
     assert not re.search(r'<form[^>]*id="action-verify"', page)
 
@@ -416,7 +404,7 @@ def test_withdrawing_a_declared_case_asks_first(app_ctx: Flask, users: dict) -> 
     decree = open_case(users["drafter"], "sk_pokja", factories.regions()["6301"], {})
     db.session.commit()
     url = f"/cases/sk_pokja/{decree.id}"
-    drafter = _client_as(app_ctx, "drafter.6301")
+    drafter = signed_in(app_ctx, "drafter.6301")
     page = _text(drafter.get(url))
     assert not re.search(r'<form[^>]*id="action-withdraw"', page)
 

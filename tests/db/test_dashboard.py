@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from tests import factories
+from tests.conftest import signed_in
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
@@ -37,16 +38,6 @@ _MARK = re.compile(
 )
 
 Cells = dict[tuple[str, str], Decimal]
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser already logged in as `username` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _page(client: FlaskClient, url: str = "/dashboard?year=2026", status: int = 200) -> str:
@@ -133,7 +124,7 @@ def known(app_ctx: Flask, users: dict[str, User]) -> dict[str, ActionPlan]:
 
 
 def test_each_section_shows_the_numbers_of_a_known_dataset(app_ctx, users, known) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
 
     plans = _cells(_section(page, "plans-by-state"))
     assert plans[("6301", "monitored")] == 1
@@ -187,7 +178,7 @@ def test_each_section_shows_the_numbers_of_a_known_dataset(app_ctx, users, known
 
 
 def test_every_chart_has_its_numbers_in_the_table_beside_it(app_ctx, users, known) -> None:
-    page = _page(_client_as(app_ctx, "admin"))
+    page = _page(signed_in(app_ctx, "admin"))
     for section in ("plans-by-state", "overdue", "funding"):
         html = _section(page, section)
         nonzero = {key: value for key, value in _cells(html).items() if value}
@@ -204,7 +195,7 @@ def test_every_chart_has_its_numbers_in_the_table_beside_it(app_ctx, users, know
 
 def test_a_report_still_due_does_not_count_but_shows_as_overdue(app_ctx, users, known) -> None:
     factories.reported_plan(users, "6303", quarter=Quarter(2026, 1), report_state="due")
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     assert "6303" not in _blocks(_section(page, "realisation"), "realisation")
     overdue = _cells(_section(page, "overdue"))
     assert overdue[("6303", "reports")] == 1
@@ -228,7 +219,7 @@ def test_overdue_plans_and_reports_per_district_with_the_longest_delay(
     report.due_at = datetime(2026, 11, 2, 17, 0, tzinfo=WITA)  # 17 working days ago
     db.session.commit()
 
-    html = _section(_page(_client_as(app_ctx, "head.63")), "overdue")
+    html = _section(_page(signed_in(app_ctx, "head.63")), "overdue")
     cells = _cells(html)
     assert cells[("6301", "plans")] == 2
     assert cells[("6301", "reports")] == 0
@@ -252,7 +243,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app_ctx, users) -> None:
 
 @pytest.mark.parametrize("username", ["drafter.6301", "reviewer.6301", "head.6301"])
 def test_district_roles_are_refused(app_ctx, users, username) -> None:
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
     assert client.get("/dashboard").status_code == 403
     assert client.get("/dashboard/export.csv?table=funding").status_code == 403
     assert 'id="nav-dashboard"' not in _page(client, "/plans")
@@ -260,7 +251,7 @@ def test_district_roles_are_refused(app_ctx, users, username) -> None:
 
 @pytest.mark.parametrize("username", ["provincial.63", "head.63", "admin", "mitra.demo"])
 def test_provincial_roles_admins_and_partners_may_open_it(app_ctx, users, username) -> None:
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
     page = _page(client, "/dashboard")
     assert 'id="nav-dashboard"' in page
     assert 'id="nav-dashboard"' in _page(client, "/plans")
@@ -270,8 +261,8 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
     # 6301 gets a second monitored plan, for its next period (2030–2034: one live plan per
     # district and year), whose TW III 2031 report is submitted but not verified.
     factories.reported_plan(users, "6301", figures=((Decimal(100), 850_000_000),))
-    province = _page(_client_as(app_ctx, "provincial.63"))
-    partner = _page(_client_as(app_ctx, "mitra.demo"))
+    province = _page(signed_in(app_ctx, "provincial.63"))
+    partner = _page(signed_in(app_ctx, "mitra.demo"))
 
     # Rows: the partner's region only.
     assert _regions(_section(partner, "plans-by-state")) == {"6301"}
@@ -294,7 +285,7 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
     )
     report_ops.report_transition(users["provincial"], tanah_laut_report, "verify")
     db.session.commit()
-    partner = _page(_client_as(app_ctx, "mitra.demo"))
+    partner = _page(signed_in(app_ctx, "mitra.demo"))
     realisation = _blocks(_section(partner, "realisation"), "realisation")
     assert set(realisation) == {"6301"}
     assert _cells(realisation["6301"])[("3", "physical")] == Decimal("53.0")
@@ -303,7 +294,7 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
     assert funding[("2031", "apbd_district")] == Decimal(850_000_000)  # the next period's
 
     # Another region cannot be chosen, and its data appears nowhere.
-    refused = _page(_client_as(app_ctx, "mitra.demo"), "/dashboard?district=6304", 400)
+    refused = _page(signed_in(app_ctx, "mitra.demo"), "/dashboard?district=6304", 400)
     assert 'id="district-error"' in refused
     assert "6304" not in "".join(_regions(refused))
     assert "Barito Kuala" not in refused
@@ -313,7 +304,7 @@ def test_a_partner_sees_only_the_published_data_of_their_region(app_ctx, users, 
 
 
 def test_the_sub_sector_filter_narrows_realisation_and_funding(app_ctx, users, known) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"), "/dashboard?year=2026&sub_sector=hygiene")
+    page = _page(signed_in(app_ctx, "provincial.63"), "/dashboard?year=2026&sub_sector=hygiene")
     realisation = _blocks(_section(page, "realisation"), "realisation")
     assert set(realisation) == {"6301"}  # 6304 has no hygiene activity
     assert _cells(realisation["6301"])[("3", "physical")] == Decimal(80)
@@ -323,7 +314,7 @@ def test_the_sub_sector_filter_narrows_realisation_and_funding(app_ctx, users, k
     assert _cells(_section(page, "plans-by-state"))[("6304", "monitored")] == 1
 
     wastewater = _page(
-        _client_as(app_ctx, "provincial.63"), "/dashboard?year=2026&sub_sector=wastewater"
+        signed_in(app_ctx, "provincial.63"), "/dashboard?year=2026&sub_sector=wastewater"
     )
     tanah_laut = _cells(_blocks(_section(wastewater, "realisation"), "realisation")["6301"])
     assert tanah_laut[("3", "physical")] == Decimal(45)
@@ -331,7 +322,7 @@ def test_the_sub_sector_filter_narrows_realisation_and_funding(app_ctx, users, k
 
 
 def test_the_district_and_year_filters(app_ctx, users, known) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     page = _page(client, "/dashboard?year=2026&district=6304")
     for section in ("plans-by-state", "overdue"):
         assert _regions(_section(page, section)) == {"6304"}
@@ -360,7 +351,7 @@ def test_the_district_and_year_filters(app_ctx, users, known) -> None:
     ],
 )
 def test_an_invalid_filter_is_named_and_left_out(app_ctx, users, known, query, field) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"), f"/dashboard?{query}", 400)
+    page = _page(signed_in(app_ctx, "provincial.63"), f"/dashboard?{query}", 400)
     assert f'id="{field}-error"' in page
     assert 'id="filter-errors"' in page
     # The rest of the page still shows, the invalid value ignored.
@@ -373,7 +364,7 @@ def test_an_invalid_filter_is_named_and_left_out(app_ctx, users, known, query, f
 
 
 def test_the_xlsx_export_holds_every_table(app_ctx, users, known) -> None:
-    response = _client_as(app_ctx, "provincial.63").get("/dashboard/export.xlsx?year=2026")
+    response = signed_in(app_ctx, "provincial.63").get("/dashboard/export.xlsx?year=2026")
     assert response.status_code == 200
     assert "dasbor-2026.xlsx" in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
@@ -394,7 +385,7 @@ def test_the_xlsx_export_holds_every_table(app_ctx, users, known) -> None:
 
 
 def test_the_csv_export_holds_the_chosen_table(app_ctx, users, known) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     response = client.get("/dashboard/export.csv?year=2026&table=realisation&district=6304")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -415,7 +406,7 @@ def test_the_csv_export_holds_the_chosen_table(app_ctx, users, known) -> None:
 
 
 def test_a_partner_export_holds_only_their_region(app_ctx, users, known) -> None:
-    response = _client_as(app_ctx, "mitra.demo").get("/dashboard/export.xlsx?year=2026")
+    response = signed_in(app_ctx, "mitra.demo").get("/dashboard/export.xlsx?year=2026")
     workbook = load_workbook(io.BytesIO(response.data))
     codes = {
         row[0]
@@ -429,7 +420,7 @@ def test_names_typed_by_districts_are_escaped_in_the_charts(app_ctx, users, know
     indicator = db.session.scalar(select(Indicator).where(Indicator.plan_id == known["6304"].id))
     indicator.name = '% sanitasi aman <script>alert("x")</script>'
     db.session.commit()
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     assert "<script>" not in page
     assert "&lt;script&gt;" in _blocks(_section(page, "trajectories"), "trajectory")["6304"]
 
@@ -472,7 +463,7 @@ def _reported_plans(users: dict[str, User], codes: list[str]) -> None:
 
 def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
     _reported_plans(users, ["6301", "6304"])
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     urls = ("/dashboard?year=2026", "/dashboard?year=2026&sub_sector=hygiene&district=6301")
     two = [_statements_for(app_ctx, client, url) for url in urls]
 
@@ -497,7 +488,7 @@ def cache_on(app_ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unchanged_figures_are_served_again_without_aggregating(
     app_ctx, users, known, cache_on
 ) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     first = _statements_for(app_ctx, client, "/dashboard?year=2026")
     again = _statements_for(app_ctx, client, "/dashboard?year=2026")
     assert again < first
@@ -505,7 +496,7 @@ def test_unchanged_figures_are_served_again_without_aggregating(
 
 
 def test_a_change_shows_at_once_despite_the_cache(app_ctx, users, known, cache_on) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     before = _cells(_section(_page(client), "plans-by-state"))
     assert before[("6371", "draft")] == 1
     drafter = db.session.scalar(select(User).where(User.username == "drafter.6371"))
@@ -519,8 +510,8 @@ def test_a_change_shows_at_once_despite_the_cache(app_ctx, users, known, cache_o
 def test_a_partner_never_gets_the_province_s_cached_figures(
     app_ctx, users, known, cache_on
 ) -> None:
-    province = _page(_client_as(app_ctx, "provincial.63"))
-    partner = _page(_client_as(app_ctx, "mitra.demo"))
+    province = _page(signed_in(app_ctx, "provincial.63"))
+    partner = _page(signed_in(app_ctx, "mitra.demo"))
     assert "6304" in _regions(_section(province, "plans-by-state"))
     assert _regions(_section(partner, "plans-by-state")) <= {"6301"}
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from workflow_app.accounts.models import User
+from tests.conftest import signed_in
 from workflow_app.dashboard import views
 from workflow_app.extensions import cache, db
 
@@ -24,15 +24,6 @@ def cache_on(app_ctx: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _view(app: Flask, client: FlaskClient, url: str) -> tuple[int, str, list[str]]:
@@ -65,7 +56,7 @@ def _tables(statement: str) -> set[str]:
 def test_a_cached_view_reads_the_user_and_the_stamp_only(
     app_ctx, users, cache_on, monkeypatch
 ) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     first = _view(app_ctx, client, "/dashboard")
     built: list[object] = []
     monkeypatch.setattr(views, "filter_form", lambda *a: built.append(a))  # must not run
@@ -83,7 +74,7 @@ def test_a_cached_view_reads_the_user_and_the_stamp_only(
 def test_the_query_string_keys_the_content_and_an_invalid_filter_stays_400(
     app_ctx, users, cache_on
 ) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     pages = {}
     for url, status in (
         ("/dashboard", 200),

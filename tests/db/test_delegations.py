@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from workflow_app.accounts import delegations as dops
 from workflow_app.accounts.models import Delegation, RoleAssignment, User, wita_today
 from workflow_app.engine import OutOfScope, RoleNotAllowed
@@ -28,16 +28,6 @@ from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
 
 REVIEWER = "district_reviewer"
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser already logged in as `username` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _page(client: FlaskClient, url: str, status: int = 200) -> str:
@@ -119,7 +109,7 @@ def test_delegate_forwards_on_the_web_and_the_plan_page_says_on_behalf_of(
     plan = factories.plan_in_state(users, "district_review")
     db.session.commit()
     _delegate(users, plt)
-    client = _client_as(app_ctx, "staf.6301")
+    client = signed_in(app_ctx, "staf.6301")
 
     assert plan.id in _ids(_page(client, "/tasks"), "task")
     assert plan.id in _ids(_page(client, "/plans"), "plan")
@@ -149,7 +139,7 @@ def test_delegate_gains_only_the_delegated_district(app_ctx, users, plt) -> None
     )
     db.session.commit()
     _delegate(users, plt)
-    client = _client_as(app_ctx, "staf.6301")
+    client = signed_in(app_ctx, "staf.6301")
 
     _page(client, f"/plans/{elsewhere.id}", status=404)
     assert elsewhere.id not in _ids(_page(client, "/plans"), "plan")
@@ -175,7 +165,7 @@ def test_before_the_first_day_the_delegate_cannot_act(app_ctx, users, plt) -> No
     db.session.commit()
     tomorrow = wita_today() + timedelta(days=1)
     _delegate(users, plt, start=tomorrow, end=tomorrow + timedelta(days=2))
-    client = _client_as(app_ctx, "staf.6301")
+    client = signed_in(app_ctx, "staf.6301")
 
     assert plan.id not in _ids(_page(client, "/tasks"), "task")
     assert _forward_on_the_web(client, plan) == 403
@@ -192,7 +182,7 @@ def test_after_the_last_day_the_delegation_ends_by_itself(app_ctx, users) -> Non
     db.session.commit()
     today = wita_today()
     _delegate(users, users["head"], start=today, end=today + timedelta(days=1))
-    client = _client_as(app_ctx, "head.6301")
+    client = signed_in(app_ctx, "head.6301")
 
     with _travel_to(today + timedelta(days=1)):  # the last day is included
         _page(client, f"/plans/{plan.id}")
@@ -208,7 +198,7 @@ def test_a_delegation_ended_early_no_longer_acts(app_ctx, users, plt) -> None:
     plan = factories.plan_in_state(users, "district_review")
     db.session.commit()
     delegation = _delegate(users, plt)
-    reviewer = _client_as(app_ctx, "reviewer.6301")
+    reviewer = signed_in(app_ctx, "reviewer.6301")
     page = _page(reviewer, "/delegations")
     assert delegation.id in _ids(page, "delegation")
 
@@ -218,7 +208,7 @@ def test_a_delegation_ended_early_no_longer_acts(app_ctx, users, plt) -> None:
 
     db.session.expire_all()
     assert db.session.get(Delegation, delegation.id).ended_at is not None
-    client = _client_as(app_ctx, "staf.6301")
+    client = signed_in(app_ctx, "staf.6301")
     assert plan.id not in _ids(_page(client, "/tasks"), "task")
     assert _forward_on_the_web(client, plan) == 403
     with pytest.raises(RoleNotAllowed):
@@ -230,13 +220,13 @@ def test_a_delegation_ended_early_no_longer_acts(app_ctx, users, plt) -> None:
 
 def test_only_those_concerned_or_an_admin_may_end_a_delegation(app_ctx, users, plt) -> None:
     delegation = _delegate(users, plt)
-    outsider = _client_as(app_ctx, "drafter.6304")
+    outsider = signed_in(app_ctx, "drafter.6304")
     token = csrf_token(outsider, "/delegations")
     assert delegation.id not in _ids(_page(outsider, "/delegations"), "delegation")
     response = outsider.post(f"/delegations/{delegation.id}/end", data={"csrf_token": token})
     assert response.status_code == 404
 
-    admin = _client_as(app_ctx, "admin")
+    admin = signed_in(app_ctx, "admin")
     assert delegation.id in _ids(_page(admin, "/delegations"), "delegation")
     token = csrf_token(admin, "/delegations")
     response = admin.post(f"/delegations/{delegation.id}/end", data={"csrf_token": token})
@@ -247,7 +237,7 @@ def test_only_those_concerned_or_an_admin_may_end_a_delegation(app_ctx, users, p
 
 def test_ending_needs_the_csrf_token(app_ctx, users, plt) -> None:
     delegation = _delegate(users, plt)
-    reviewer = _client_as(app_ctx, "reviewer.6301")
+    reviewer = signed_in(app_ctx, "reviewer.6301")
     response = reviewer.post(f"/delegations/{delegation.id}/end", data={})
     assert response.status_code == 400
     db.session.expire_all()
@@ -357,7 +347,7 @@ def _assignment_of(username: str, role: str) -> int:
 
 
 def test_the_page_creates_a_delegation(app_ctx, users, plt) -> None:
-    client = _client_as(app_ctx, "reviewer.6301")
+    client = signed_in(app_ctx, "reviewer.6301")
     page = _page(client, "/delegations")
     assignment = _assignment_of("reviewer.6301", REVIEWER)
     assert f'value="{assignment}"' in page
@@ -385,12 +375,12 @@ def test_the_page_creates_a_delegation(app_ctx, users, plt) -> None:
     )
     assert delegation.created_by_id == users["reviewer"].id
     # The delegate sees it among the delegations to them.
-    received = _page(_client_as(app_ctx, "staf.6301"), "/delegations")
+    received = _page(signed_in(app_ctx, "staf.6301"), "/delegations")
     assert delegation.id in _ids(received, "delegation")
 
 
 def test_an_invalid_form_keeps_values_and_shows_errors_next_to_fields(app_ctx, users, plt) -> None:
-    client = _client_as(app_ctx, "reviewer.6301")
+    client = signed_in(app_ctx, "reviewer.6301")
     today = wita_today()
     data = {
         "csrf_token": csrf_token(client, "/delegations"),
@@ -422,7 +412,7 @@ def test_an_invalid_form_keeps_values_and_shows_errors_next_to_fields(app_ctx, u
 
 
 def test_an_admin_delegates_for_anyone(app_ctx, users, plt) -> None:
-    client = _client_as(app_ctx, "admin")
+    client = signed_in(app_ctx, "admin")
     page = _page(client, "/delegations")
     assignment = _assignment_of("reviewer.6301", REVIEWER)
     assert f'value="{assignment}"' in page
@@ -469,7 +459,7 @@ def test_the_delegates_lists_cost_the_same_queries_for_one_plan_or_many(
     factories.plan_in_state(users, "district_review")
     db.session.commit()
     _delegate(users, plt)
-    client = _client_as(app_ctx, "staf.6301")
+    client = signed_in(app_ctx, "staf.6301")
     urls = ("/tasks", "/plans")
     one = {url: _statements_for(app_ctx, client, url) for url in urls}
 
@@ -483,6 +473,6 @@ def test_the_delegates_lists_cost_the_same_queries_for_one_plan_or_many(
 
 
 def test_a_user_without_officials_roles_sees_the_page_but_cannot_delegate(app_ctx, users) -> None:
-    page = _page(_client_as(app_ctx, "mitra.demo"), "/delegations")
+    page = _page(signed_in(app_ctx, "mitra.demo"), "/delegations")
     assert 'action="/delegations"' not in page
     assert 'id="delegations-received"' in page

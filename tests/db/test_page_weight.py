@@ -14,11 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from tests import factories
-from workflow_app.accounts.models import User
-from workflow_app.extensions import db
+from tests.conftest import signed_in
 from workflow_app.static_files import init_static_files
 
 BUDGET = 100 * 1024
@@ -43,15 +41,6 @@ class _Links(HTMLParser):
             self.loaded.append(values["href"])
         elif tag in ("script", "img") and values.get("src"):
             self.loaded.append(values["src"])  # type: ignore[arg-type]
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _first_load(client: FlaskClient, url: str) -> tuple[int, _Links]:
@@ -88,7 +77,7 @@ def test_the_login_page_is_light_and_local(client: FlaskClient) -> None:
 @pytest.mark.parametrize("page", ["tasks", "plan"])
 def test_the_tasks_and_plan_pages_are_light_and_local(app_ctx: Flask, users, page: str) -> None:
     plan = factories.plan_in_state(users, "district_review")
-    client = _client_as(app_ctx, "reviewer.6301")
+    client = signed_in(app_ctx, "reviewer.6301")
     url = "/tasks" if page == "tasks" else f"/plans/{plan.id}"
     if page == "tasks":
         assert f"/plans/{plan.id}" in client.get(url).get_data(as_text=True)

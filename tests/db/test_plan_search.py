@@ -11,22 +11,14 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from tests import factories
+from tests.conftest import signed_in
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan, Activity
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _page(client: FlaskClient, url: str, status: int = 200) -> str:
@@ -108,7 +100,7 @@ def world(users) -> dict:
 def test_the_search_finds_plans_by_what_they_and_their_activities_say(
     app_ctx: Flask, world: dict, q: str, plans: set[str], activity_title: str | None
 ) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"), f"/plans?q={q}")
+    page = _page(signed_in(app_ctx, "provincial.63"), f"/plans?q={q}")
 
     assert _listed(page) == {world[name].id for name in plans}
     if activity_title:
@@ -119,7 +111,7 @@ def test_the_search_finds_plans_by_what_they_and_their_activities_say(
 
 
 def test_percent_and_underscore_are_letters_not_wildcards(app_ctx: Flask, world: dict) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     odd = world["odd"].id  # "Sosialisasi 100% akses_aman"
 
     only_percent = _page(client, "/plans?q=%25")
@@ -130,7 +122,7 @@ def test_percent_and_underscore_are_letters_not_wildcards(app_ctx: Flask, world:
 
 
 def test_filters_by_year_agency_and_state(app_ctx: Flask, world: dict) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     perkim = factories.agency("6301", "Dinas Perkim")
 
     assert _listed(_page(client, "/plans?year=2027")) == {world["varied"].id, world["other"].id}
@@ -147,7 +139,7 @@ def test_filters_by_year_agency_and_state(app_ctx: Flask, world: dict) -> None:
 def test_the_filter_offers_the_agencies_and_states_to_choose_from(
     app_ctx: Flask, world: dict
 ) -> None:
-    page = _page(_client_as(app_ctx, "drafter.6301"), "/plans")
+    page = _page(signed_in(app_ctx, "drafter.6301"), "/plans")
 
     agencies = re.search(r'<select[^>]*name="agency".*?</select>', page, re.S).group(0)
     assert "Dinas Perkim (Tanah Laut)" in agencies
@@ -172,7 +164,7 @@ def test_the_filter_offers_the_agencies_and_states_to_choose_from(
 def test_a_value_that_means_nothing_is_named_and_the_rest_still_applies(
     app_ctx: Flask, world: dict, query: str, field: str
 ) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"), f"/plans?{query}&state=approved", 400)
+    page = _page(signed_in(app_ctx, "provincial.63"), f"/plans?{query}&state=approved", 400)
 
     assert 'id="filter-errors"' in page
     assert len(re.findall(rf'id="{field}-error', page)) == 1, f"not one message next to {field}"
@@ -194,7 +186,7 @@ def test_a_value_that_means_nothing_is_named_and_the_rest_still_applies(
 def test_the_search_never_reaches_past_the_users_scope(
     app_ctx: Flask, world: dict, username: str, q: str, visible: set[str]
 ) -> None:
-    page = _page(_client_as(app_ctx, username), f"/plans?q={q}")
+    page = _page(signed_in(app_ctx, username), f"/plans?q={q}")
 
     assert _listed(page) == {world[name].id for name in visible}
     if "other" not in visible:
@@ -204,7 +196,7 @@ def test_the_search_never_reaches_past_the_users_scope(
 def test_another_districts_agency_cannot_be_chosen(app_ctx: Flask, world: dict) -> None:
     theirs = factories.agency("6304")
 
-    page = _page(_client_as(app_ctx, "drafter.6301"), f"/plans?agency={theirs.id}", 400)
+    page = _page(signed_in(app_ctx, "drafter.6301"), f"/plans?agency={theirs.id}", 400)
 
     assert re.search(r'id="agency-error"', page)
     assert world["secret"].id not in _matched(page)
@@ -239,7 +231,7 @@ def test_a_search_costs_the_same_queries_for_one_result_or_many(app_ctx: Flask, 
         db.session.commit()
 
     plan_found()
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     urls = ("/plans?q=rumah", f"/plans?agency={perkim.id}", "/plans?q=tanah+laut&year=2026")
     one = {url: _statements_for(app_ctx, client, url) for url in urls}
 

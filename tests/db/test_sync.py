@@ -13,20 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from tests import factories
+from tests.conftest import signed_in
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser already logged in as `username` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _page(client: FlaskClient, url: str = "/sync") -> str:
@@ -98,7 +89,7 @@ def _flag_kinds(section: str) -> list[str]:
 
 @pytest.mark.parametrize("username", ["provincial.63", "head.63", "admin"])
 def test_provincial_roles_and_admins_open_the_workspace(app_ctx, users, username) -> None:
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
     page = _page(client)
     assert 'id="nav-sync"' in page
     assert 'id="row-6301"' in page
@@ -108,7 +99,7 @@ def test_provincial_roles_and_admins_open_the_workspace(app_ctx, users, username
     "username", ["drafter.6301", "reviewer.6301", "head.6301", "mitra.demo", "drafter.6304"]
 )
 def test_other_roles_are_refused(app_ctx, users, username) -> None:
-    client = _client_as(app_ctx, username)
+    client = signed_in(app_ctx, username)
     assert client.get("/sync").status_code == 403
     assert 'id="nav-sync"' not in _page(client, "/plans")
 
@@ -148,7 +139,7 @@ def spread(users) -> dict[str, ActionPlan]:
 
 
 def test_every_district_is_listed_with_its_latest_plan(app_ctx, users, spread) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     rows = re.findall(
         r'<tr id="row-(\d+)" data-region="\d+" data-plan="(\d*)" data-state="(\w+)"', page
     )
@@ -167,7 +158,7 @@ def test_every_district_is_listed_with_its_latest_plan(app_ctx, users, spread) -
 
 
 def test_the_state_filter_narrows_the_districts(app_ctx, users, spread) -> None:
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     page = _page(client, "/sync?state=returned")
     assert re.findall(r'<tr id="row-(\d+)"', page) == ["6304"]
     nothing = _page(client, "/sync?state=none")
@@ -182,7 +173,7 @@ def _amount(page: str, pattern: str) -> int:
 
 
 def test_funding_totals_add_up(app_ctx, users, spread) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     # Each complete plan has APBD Kab 2026 Rp850.000.000; 6371 adds APBN and DAK.
     table = re.search(
         r'<table class="funding-totals" id="funding-by-source-year">.*?</table>', page, re.S
@@ -207,7 +198,7 @@ def test_funding_totals_add_up(app_ctx, users, spread) -> None:
 
 
 def test_each_district_shows_its_trajectory_chart_and_numbers(app_ctx, users, spread) -> None:
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     section = _section(page, "6304")
     assert section.count("<svg") == 1
     assert 'class="trajectory-chart"' in section and 'class="national-target"' in section
@@ -253,7 +244,7 @@ def test_flags_fire_on_a_crafted_plan_and_not_on_a_clean_one(app_ctx, users) -> 
         ],
     )
     db.session.commit()
-    page = _page(_client_as(app_ctx, "provincial.63"))
+    page = _page(signed_in(app_ctx, "provincial.63"))
     assert _flag_kinds(_section(page, "6301")) == []
     assert 'data-flags="0"' in _row(page, "6301")
     kinds = _flag_kinds(_section(page, "6304"))
@@ -292,7 +283,7 @@ def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
 def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
     _plan(users, "6301", "district_review")
     _plan(users, "6304", "draft")
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     two = _statements_for(app_ctx, client, "/sync")
 
     for code in ("6303", "6305", "6371", "6372"):
@@ -315,7 +306,7 @@ def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
 
 def test_the_plan_page_draws_its_workflow_with_the_current_state_marked(app_ctx, users) -> None:
     plan = _plan(users, "6301", "returned")
-    page = _page(_client_as(app_ctx, "drafter.6301"), f"/plans/{plan.id}")
+    page = _page(signed_in(app_ctx, "drafter.6301"), f"/plans/{plan.id}")
     svg = re.search(r"<svg [^>]*class=\"workflow-diagram\".*?</svg>", page, re.S).group(0)
     assert re.search(
         r'data-state="returned" role="listitem" aria-label="[^"]+" aria-current="step"', svg

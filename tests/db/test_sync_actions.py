@@ -15,20 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests import factories
-from workflow_app.accounts.models import User
+from tests.conftest import signed_in
 from workflow_app.extensions import db
 from workflow_app.history import CaseTransition
 from workflow_app.plans.models import ActionPlan
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    """A browser already logged in as `username` (the login form is tested elsewhere)."""
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _sync_form(client: FlaskClient, trigger: str, plan_id: int, url: str = "/sync") -> dict:
@@ -84,7 +74,7 @@ def test_approve_from_sync_lands_back_on_sync_with_the_plan_approved(
 ) -> None:
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     url = "/sync?state=provincial_sync"
     fields = _approval_form(client, plan.id, url)
     assert fields["next"] == url and fields["trigger"] == "approve"
@@ -114,7 +104,7 @@ def test_approve_from_sync_lands_back_on_sync_with_the_plan_approved(
 def test_a_next_pointing_off_site_is_ignored(app_ctx: Flask, users: dict, target: str) -> None:
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     fields = _approval_form(client, plan.id) | {"next": target}
 
     response = client.post(f"/plans/{plan.id}/transition", data=fields)
@@ -130,7 +120,7 @@ def test_return_without_a_comment_is_refused_and_changes_nothing(
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
     before = _snapshot(plan.id)
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     page = client.get("/sync").get_data(as_text=True)
     textarea = re.search(rf'<textarea[^>]*id="sync-comment-return-{plan.id}"[^>]*>', page)
     assert textarea and "required" in textarea[0]  # the browser asks for it first
@@ -146,7 +136,7 @@ def test_return_without_a_comment_is_refused_and_changes_nothing(
 def test_return_with_a_comment_lands_back_on_sync(app_ctx: Flask, users: dict) -> None:
     plan = factories.plan_in_state(users, "provincial_sync")
     db.session.commit()
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     fields = _sync_form(client, "return", plan.id) | {"comment": "Target 2027 terlalu rendah"}
 
     response = client.post(f"/plans/{plan.id}/transition", data=fields)
@@ -167,8 +157,8 @@ def test_forms_only_for_plans_at_the_province_and_users_who_may_act(
     in_review = factories.plan_in_state(other, "district_review", "6304")
     db.session.commit()
 
-    reviewer_page = _client_as(app_ctx, "provincial.63").get("/sync").get_data(as_text=True)
-    head_response = _client_as(app_ctx, "head.63").get("/sync")
+    reviewer_page = signed_in(app_ctx, "provincial.63").get("/sync").get_data(as_text=True)
+    head_response = signed_in(app_ctx, "head.63").get("/sync")
     assert head_response.status_code == 200
     head_page = head_response.get_data(as_text=True)
 

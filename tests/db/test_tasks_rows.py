@@ -7,13 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Flask, render_template_string
-from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import signed_in
 from workflow_app import policy, templating
-from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.workflows import registry
 
@@ -41,15 +39,6 @@ def test_a_state_badge_is_the_inline_markup_for_every_state_in_both_languages(
                     assert str(templating.state_badge(subject, language)) == inline
                     checked += 1
     assert checked > 20
-
-
-def _client_as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    user_id = db.session.scalar(select(User.id).where(User.username == username))
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 def _main(page: str) -> str:
@@ -81,7 +70,7 @@ def test_my_tasks_asks_the_workflow_once_per_state_and_place_not_once_per_row(
             factories.plan_in_state(people, "provincial_sync", code)
         factories.reported_plan(users, code)
     db.session.commit()
-    client = _client_as(app_ctx, "provincial.63")
+    client = signed_in(app_ctx, "provincial.63")
     first = client.get("/tasks").get_data(as_text=True)
     assert first.count('id="task-') == 6
 
