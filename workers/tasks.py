@@ -34,13 +34,14 @@ def deliver(self: Task, notification_id: int) -> str:
     """Send one outbox row, and under the same lease other rows that are due (over this
     process's one SMTP connection). The database counts the attempts and decides when to give
     up, so Celery retries without a limit of its own."""
-    outcomes = delivery.deliver_due(notification_id)
+    # A retry (its own, or one a batch queued for it) may take its row a moment early.
+    outcomes = delivery.deliver_due(notification_id, first_run=self.request.retries == 0)
     for other_id, other in outcomes.items():
         # Another row of the batch failed for now (or was not tried): its retry is queued
         # here, as its own task already ran (or will find it not yet due).
         if other_id != notification_id and other.status == "retry":
             try:
-                self.apply_async(args=[other_id], countdown=other.retry_in, retry=False)
+                self.apply_async(args=[other_id], countdown=other.retry_in, retries=1, retry=False)
             except Exception as exc:  # the broker is down: the relay picks the row up
                 log.warning("could not queue the retry of notification %s: %s", other_id, exc)
     outcome = outcomes[notification_id]

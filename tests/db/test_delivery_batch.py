@@ -260,6 +260,27 @@ def test_a_server_that_is_down_fails_each_row_once_with_its_own_retry(
     assert set(deliver_due(ids[0], now + timedelta(hours=2), limit=len(ids))) == {ids[0]}
 
 
+def test_a_rows_first_task_after_a_batch_tried_it_leaves_it_to_the_retry_queued_there(
+    users: dict[str, User], server_down: None
+) -> None:
+    """The batch that tried a row queued that row's retry; the row's own first task, arriving
+    later but before the retry's time, stops instead of trying it again (which would queue a
+    second retry of the same row). A retry may still take its row a moment early."""
+    ids = _due_rows(users, 2)
+    deliver_due(ids[0], utcnow(), limit=len(ids))
+    retry_at = _row(ids[1]).next_attempt_at
+    db.session.remove()
+
+    own_task = deliver_due(ids[1], retry_at - timedelta(seconds=5), first_run=True)
+    assert own_task[ids[1]].status == "not_due"
+    assert _row(ids[1]).attempts == 1
+
+    db.session.remove()
+    retry = deliver_due(ids[1], retry_at - timedelta(seconds=5))
+    assert retry[ids[1]].status == "retry"
+    assert _row(ids[1]).attempts == 2
+
+
 def test_a_refused_message_fails_alone_and_the_batch_goes_on(
     users: dict[str, User], smtp_server: CountingInbox
 ) -> None:

@@ -123,12 +123,20 @@ def _lease() -> timedelta:
     return timedelta(seconds=float(current_app.config["NOTIFICATION_DELIVERY_LEASE_SECONDS"]))
 
 
-def _leasable(started: datetime) -> ColumnElement[bool]:
-    """Pending and due. A tenth of the lease is tolerated for a retry whose countdown ends a
-    moment before its row's time."""
-    return (Notification.status == PENDING) & (
-        Notification.next_attempt_at <= started + _lease() / 10
-    )
+def _early(first_run: bool) -> timedelta:
+    """How early a row may be taken. A retry: a tenth of the lease, as its countdown may end a
+    moment before its row's time. A row's first task: at most a second (the web's and the
+    worker's clocks may differ a little), so that one finding its row already tried by another
+    task's batch, which has queued the row's retry, stops instead of trying the row again and
+    queueing a second retry of it."""
+    tolerance = _lease() / 10
+    return min(tolerance, timedelta(seconds=1)) if first_run else tolerance
+
+
+def _leasable(started: datetime, early: timedelta | None = None) -> ColumnElement[bool]:
+    """Pending and due (`early`: by default a retry's tolerance, see `_early`)."""
+    early = _early(first_run=False) if early is None else early
+    return (Notification.status == PENDING) & (Notification.next_attempt_at <= started + early)
 
 
 def _take_lease(notification_id: int, started: datetime) -> bool:
@@ -142,12 +150,12 @@ def _take_lease(notification_id: int, started: datetime) -> bool:
     return taken == 1
 
 
-def _lease_rows(ids: list[int], started: datetime) -> list[Notification]:
+def _lease_rows(ids: list[int], started: datetime, early: timedelta) -> list[Notification]:
     """Lease those of `ids` that can be leased, in one statement; the rows, with their
     recipients (roles and delegations) loaded for rendering."""
     leased = db.session.scalars(
         update(Notification)
-        .where(Notification.id.in_(ids), _leasable(started))
+        .where(Notification.id.in_(ids), _leasable(started, early))
         .values(next_attempt_at=started + _lease())
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
@@ -202,7 +210,7 @@ def _outcome_of(status: str, last_error: str | None) -> DeliveryOutcome:
     return DeliveryOutcome("not_due")
 
 
-def _peek(first_id: int, started: datetime) -> DeliveryOutcome | None:
+def _peek(first_id: int, started: datetime, early: timedelta) -> DeliveryOutcome | None:
     """None if row `first_id` looks due, else why it cannot be leased. Most tasks of a busy
     queue find their row sent by an earlier task's batch and stop here: one statement, read
     without a lock, and outside a transaction when none is open (no BEGIN, no COMMIT: one
@@ -220,18 +228,18 @@ def _peek(first_id: int, started: datetime) -> DeliveryOutcome | None:
             db.session.commit()  # gives the connection back; nothing to commit
     if found is None:
         return DeliveryOutcome("missing")
-    if found.status != PENDING or found.next_attempt_at > started + _lease() / 10:
+    if found.status != PENDING or found.next_attempt_at > started + early:
         return _outcome_of(found.status, found.last_error)
     return None
 
 
-def _lock_first(first_id: int, started: datetime) -> bool:
+def _lock_first(first_id: int, started: datetime, early: timedelta) -> bool:
     """Lock row `first_id` for its lease (PostgreSQL) if it can still be leased; False when
     another worker is claiming it (skipped, not waited for) or it changed since `_peek`."""
     return (
         db.session.scalar(
             select(Notification.id)
-            .where(Notification.id == first_id, _leasable(started))
+            .where(Notification.id == first_id, _leasable(started, early))
             .with_for_update(skip_locked=True)
         )
         is not None
@@ -298,29 +306,36 @@ def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcom
 
 
 def deliver_due(
-    notification_id: int, now: datetime | None = None, *, limit: int | None = None
+    notification_id: int,
+    now: datetime | None = None,
+    *,
+    limit: int | None = None,
+    first_run: bool = False,
 ) -> dict[int, DeliveryOutcome]:
     """Send row `notification_id` and, under the same lease, up to `limit` − 1 other due rows
     (NOTIFICATION_DELIVERY_BATCH by default); the outcome of each row leased, the first one's
     always included. A server that cannot be reached fails the attempt of every row left;
     rows left untried when the batch runs out of time are `retry` without an attempt counted.
-    The caller queues the retry of every row but the first (whose task retries itself)."""
+    The caller queues the retry of every row but the first (whose task retries itself).
+    `first_run`: the row's own first task (not a retry): it takes the row only if it is due
+    now (`_early`)."""
     started = now or utcnow()
     if limit is None:
         limit = int(current_app.config.get("NOTIFICATION_DELIVERY_BATCH", DEFAULT_BATCH))
+    early = _early(first_run)
     outcomes: dict[int, DeliveryOutcome] = {}
     failures: dict[int, BaseException] = {}
     emails: list[tuple[int, str, str, RenderedEmail]] = []
     # Lease, read and render in a transaction of their own: none stays open while talking SMTP.
     if limit > 1:
-        refused = _peek(notification_id, started)
+        refused = _peek(notification_id, started, early)
         if refused is not None:  # its task ends here; the due rows wait for their own
             return {notification_id: refused}
     with unit_of_work():
-        if limit > 1 and not _lock_first(notification_id, started):
+        if limit > 1 and not _lock_first(notification_id, started, early):
             return {notification_id: _unleasable_outcome(notification_id)}
         ids = [notification_id, *_claim_others(notification_id, started, limit)]
-        rows = _lease_rows(ids, started)
+        rows = _lease_rows(ids, started, early)
         cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
         if not rows or rows[0].id != notification_id:
             outcomes[notification_id] = _unleasable_outcome(notification_id)
