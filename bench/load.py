@@ -19,11 +19,11 @@ redis-server program. Runs on demand; never as a timed test.
    from 127.0.0.1.
 3. Checks that a drafter and the provincial reviewer can log in and read every page of their
    mix, then runs locust headless: the users start at `--spawn-rate` per second, each logging
-   in once (a password check: argon2id with RFC 9106's parameters, ~170 ms of CPU, measured
-   and printed with the cores the logins need at that rate), then `--run-time` seconds more
-   with every user, with bench/locustfile.py: drafters submit, district reviewers
-   forward or return, the provincial reviewer returns, each on plans of its own, amid page
-   views (/tasks, plan pages, /plans, /dashboard, /reports).
+   in once (a password check with the app's own hasher: argon2id at OWASP's parameters, ~24 ms
+   of CPU, measured and printed with the cores the logins need at that rate), then
+   `--run-time` seconds more with every user, with bench/locustfile.py: drafters submit,
+   district reviewers forward or return, the provincial reviewer returns, each on plans of
+   its own, amid page views (/tasks, plan pages, /plans, /dashboard, /reports).
 4. Samples the resident memory (VmRSS) and CPU time of the gunicorn and Celery processes
    every second, and waits at the end until the outbox has sent what the run wrote.
 5. Prints the machine, the data, per request type and overall the rate, p50, p99 and
@@ -73,11 +73,11 @@ from typing import Any
 import psycopg
 import redis
 from aiosmtpd.controller import Controller
-from argon2 import PasswordHasher
 
 from bench import web
 from bench.report import children, cpu_seconds, emit, memory_mib
 from workflow_app import create_app
+from workflow_app.accounts.models import password_hasher
 from workflow_app.extensions import db
 from workflow_app.regions.catalogue import DISTRICTS
 
@@ -218,7 +218,7 @@ def seed(url: str, dsn: str, plans: int, password: str) -> float:
     )
     with app.app_context():
         seconds = web.seed(
-            dsn, plans, datetime.now(UTC), PasswordHasher().hash(password), create_tables=False
+            dsn, plans, datetime.now(UTC), password_hasher.hash(password), create_tables=False
         )
         db.session.remove()
         db.engine.dispose()
@@ -447,7 +447,7 @@ class Sampler:
     def settle(self, limit: float = 120) -> float:
         """Once the stack's processes have used no CPU for two seconds (the requests locust left
         queued served, the outbox drained), their memory: what stays after the run, not a
-        login's 64 MiB of argon2 still in use. The seconds waited."""
+        login's argon2 memory still in use. The seconds waited."""
         began = time.monotonic()
         # The web's processes: Celery's poll their broker all the time.
         pids = [pid for pid, entry in self.tracked.items() if entry.label.startswith("web")]
@@ -506,10 +506,10 @@ def total_seconds(args: argparse.Namespace) -> int:
 
 
 def login_cost(spawn_rate: float) -> dict[str, Any]:
-    """The CPU time of one password check with the app's hasher (argon2id, argon2-cffi's
-    defaults: RFC 9106's low-memory choice), and the cores the logins need while the users
-    start: each user logs in once, so `spawn_rate` checks per second."""
-    hasher = PasswordHasher()
+    """The CPU time of one password check with the app's hasher (argon2id at OWASP's
+    parameters), and the cores the logins need while the users start: each user logs in once,
+    so `spawn_rate` checks per second."""
+    hasher = password_hasher
     hashed = hasher.hash("bench-password")
     checks = 3
     began = time.process_time()
