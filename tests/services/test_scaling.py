@@ -200,7 +200,9 @@ def test_pool_processes_draw_their_own_retry_delays(
     )
     delays = [delay for _, delay in retry_delays(worker)]
     smtp.start()  # leave nothing pending behind
-    wait_until(lambda: all_sent([row.id for row in outbox()]), what="every row sent")
+    wait_until(
+        lambda: all_sent([row.id for row in outbox()]), what="every row sent", details=worker.tail
+    )
     assert len(set(delays)) == len(delays), delays
 
 
