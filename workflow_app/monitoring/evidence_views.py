@@ -14,7 +14,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..engine import InvalidInput
-from ..plans.views import Refusal
+from ..plans.case_views import Refusal
 from ..unit_of_work import unit_of_work
 from . import evidence, operations
 from .blueprint import blueprint

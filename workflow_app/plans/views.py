@@ -15,25 +15,20 @@ from flask_login import current_user, login_required
 from ..cases.queries import declared_tasks, opinions_waiting
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_statuses
-from ..monitoring.plan_section import realisation_section
 from ..monitoring.queries import overseen_reports, report_task_page
 from ..templating import rupiah
-from ..workflows import definition_of
 from ..workspaces import register_workspace
 from . import operations
 from .blueprint import blueprint
 from .case_views import (
     Page,
-    Refusal,
     Reply,
     confirm_get,
     language,
-    page_actions,
     transition_post,
-    trigger_labels,
 )
 from .confirmation import Confirmation, Described, register_confirmation
-from .forms_actions import TransitionForm
+from .detail_page import plan_page
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
@@ -44,38 +39,9 @@ from .queries import (
 )
 from .search import agency_options, region_codes, search_plans
 from .search_form import read_filters, search_form
-from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+from .vocabulary import SUB_SECTORS
 
 __all__ = ["blueprint"]
-
-
-def _trigger_labels(plan: ActionPlan) -> dict[str, str]:
-    return trigger_labels(plan, operations.CREATE_TRIGGER, _("Created"))
-
-
-def _plan_page(
-    plan: ActionPlan,
-    *,
-    status: int = 200,
-    refusal: Refusal | None = None,
-    sent: TransitionForm | None = None,
-) -> Page:
-    page = render_template(
-        "plans/detail.html",
-        plan=plan,
-        definition=definition_of(plan),
-        actions=page_actions(plan, refusal, sent),
-        refusal=refusal,
-        due=due_statuses([plan]).get(plan.id),
-        editable=operations.can_edit(current_user, plan),
-        trigger_labels=_trigger_labels(plan),
-        sub_sectors=SUB_SECTORS,
-        activity_types=ACTIVITY_TYPES,
-        funding_sources=FUNDING_SOURCES,
-        language=language(),
-        realisation=realisation_section(plan),
-    )
-    return page, status
 
 
 @blueprint.get("/tasks")
@@ -139,7 +105,7 @@ def index() -> Page:
 @blueprint.get("/plans/<int:plan_id>")
 @login_required
 def detail(plan_id: int) -> Page:
-    return _plan_page(operations.load_visible_plan(current_user, plan_id))
+    return plan_page(operations.load_visible_plan(current_user, plan_id))
 
 
 @blueprint.post("/plans/<int:plan_id>/transition")
@@ -149,7 +115,7 @@ def transition(plan_id: int) -> Reply:
     return transition_post(
         plan_id,
         operations.load_visible_plan,
-        _plan_page,
+        plan_page,
         done=lambda state: _("Done: the plan is now “%(state)s”.", state=state),
         back=url_for("plans.detail", plan_id=plan_id),
     )
@@ -158,7 +124,7 @@ def transition(plan_id: int) -> Reply:
 @blueprint.get("/plans/<int:plan_id>/confirm/<trigger>")
 @login_required
 def confirm(plan_id: int, trigger: str) -> Page:
-    return confirm_get(plan_id, trigger, operations.load_visible_plan, _plan_page)
+    return confirm_get(plan_id, trigger, operations.load_visible_plan, plan_page)
 
 
 def _described(plan: ActionPlan) -> Described:

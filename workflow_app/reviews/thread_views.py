@@ -16,7 +16,7 @@ from ..engine import OutOfScope, TransitionRefused
 from ..plans import operations as plan_ops
 from ..plans.blueprint import blueprint
 from ..plans.case_views import Page, Refusal, actor
-from ..plans.views import _plan_page
+from ..plans.detail_page import plan_page
 from ..refusals import refusal_message
 from ..unit_of_work import unit_of_work
 from . import threads
@@ -33,7 +33,7 @@ def _refused(plan_id: int, exc: TransitionRefused, typed: str | None = None) -> 
     # A refused change was rolled back: read the plan again to show it as stored.
     plan = plan_ops.load_visible_plan(actor(), plan_id)
     refusal = Refusal(exc.status, refusal_message(exc), unsent_comment=typed or None)
-    return _plan_page(plan, status=exc.status, refusal=refusal)
+    return plan_page(plan, status=exc.status, refusal=refusal)
 
 
 @blueprint.post("/plans/<int:plan_id>/comments/<int:comment_id>/replies")
@@ -51,7 +51,7 @@ def reply(plan_id: int, comment_id: int) -> Page | Response:
         return _refused(plan_id, exc, form.body.data)
     if not form.validate():
         g.review_sent_reply = (comment.id, form)
-        return _plan_page(plan, status=400)
+        return plan_page(plan, status=400)
     try:
         with unit_of_work():
             threads.add_reply(user, plan, comment, form.body.data or "")
@@ -79,7 +79,7 @@ def resolution(plan_id: int, comment_id: int) -> Page | Response:
     if not form.validate():
         # A hidden field: only a tampered or outdated page gets here.
         message = _("The page was out of date. Reload it and try again.")
-        return _plan_page(plan, status=400, refusal=Refusal(400, message))
+        return plan_page(plan, status=400, refusal=Refusal(400, message))
     resolved = form.resolved.data == "1"
     try:
         with unit_of_work():

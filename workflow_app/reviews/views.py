@@ -21,8 +21,9 @@ from ..engine import OutOfScope, TransitionRefused
 from ..history import CaseTransition
 from ..plans import operations as plan_ops
 from ..plans.blueprint import blueprint
+from ..plans.case_views import Page, Refusal
+from ..plans.detail_page import plan_page
 from ..plans.models import ActionPlan
-from ..plans.views import Page, Refusal, _plan_page
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from ..refusals import refusal_message
 from ..templating import number, rupiah
@@ -281,15 +282,15 @@ def add_comment(plan_id: int) -> Page | Response:
         raise
     except TransitionRefused as exc:
         refusal = Refusal(exc.status, refusal_message(exc), unsent_comment=form.body.data or None)
-        return _plan_page(plan, status=exc.status, refusal=refusal)
+        return plan_page(plan, status=exc.status, refusal=refusal)
     if not form.validate():
         g.review_sent_form = form
         if form.item_type.errors or form.item_id.errors:
             # Hidden fields: only a tampered or outdated page gets here. Say so, keep the text.
             message = _("The item this comment is about is not valid. Reload the page and retry.")
             refusal = Refusal(400, message, unsent_comment=form.body.data or None)
-            return _plan_page(plan, status=400, refusal=refusal)
-        return _plan_page(plan, status=400)
+            return plan_page(plan, status=400, refusal=refusal)
+        return plan_page(plan, status=400)
     item_type, item_id = form.item_key()
     try:
         with unit_of_work():
@@ -299,7 +300,7 @@ def add_comment(plan_id: int) -> Page | Response:
     except TransitionRefused as exc:
         plan = plan_ops.load_visible_plan(current_user, plan_id)
         refusal = Refusal(exc.status, refusal_message(exc), unsent_comment=form.body.data or None)
-        return _plan_page(plan, status=exc.status, refusal=refusal)
+        return plan_page(plan, status=exc.status, refusal=refusal)
     flash(_("Your comment was saved."), "success")
     key = f"{item_type}-{item_id}" if item_id is not None else item_type
     return redirect(url_for("plans.detail", plan_id=plan_id, _anchor=f"comments-{key}"), code=303)

@@ -17,9 +17,9 @@ from ..extensions import csrf
 from ..models_base import utcnow
 from ..plans import operations
 from ..plans.case_views import Reply, actor
+from ..plans.detail_page import trigger_labels_of_plan
 from ..plans.editing import _editable_plan, _not_editable
 from ..plans.models import ActionPlan
-from ..plans.views import _trigger_labels
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from ..refusals import refusal_message
 from ..unit_of_work import unit_of_work
@@ -129,7 +129,7 @@ def print_plan(plan_id: int) -> str:
         definition=definition_of(plan),
         totals=funding_totals(plan),
         signatures=signatures(plan),
-        trigger_labels=_trigger_labels(plan),
+        trigger_labels=trigger_labels_of_plan(plan),
         sub_sectors=SUB_SECTORS,
         activity_types=ACTIVITY_TYPES,
         funding_sources=FUNDING_SOURCES,
