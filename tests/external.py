@@ -22,10 +22,20 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def in_postgres_pass() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql"))
+
+
+def once_per_ci_run(what: str) -> None:
+    """Skip in the PostgreSQL pass a test that does not use the database under test (it brings
+    a database of its own): `.ci/run` runs the suite twice, and twice would prove nothing more."""
+    if in_postgres_pass():
+        pytest.skip(f"{what}: once per CI run, in the SQLite pass (it has a database of its own)")
+
+
 def postgres_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql")):
-        return url
+    if in_postgres_pass():
+        return os.environ["DATABASE_URL"]
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
@@ -34,8 +44,7 @@ def private_database(name: str) -> str:
     `wf_concurrency`, ...) share the server with other runs of the suite, and `.ci/run` runs
     the SQLite and the PostgreSQL passes at once. So the name carries the suite's database and
     the pass, e.g. `wf_concurrency_test_pg`, and two runs never drop each other's database."""
-    suite = os.environ.get("DATABASE_URL", "")
-    this_pass = "pg" if suite.startswith(("postgres://", "postgresql")) else "lite"
+    this_pass = "pg" if in_postgres_pass() else "lite"
     server_db = make_url(postgres_url()).database
     full = f"{name}_{server_db}_{this_pass}"
     if len(full.encode()) <= 63:  # PostgreSQL's longest identifier

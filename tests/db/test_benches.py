@@ -3,8 +3,8 @@ and a private Redis, ends with its line of JSON naming the ratios the README fol
 this they broke silently (escalation's second email round stopped with `not_due`).
 
 The three run at once, each in a database of its own, so the module takes about as long as
-the slowest (web: gunicorn and wrk). They are timed by nothing here: only that they finish
-and report.
+the slowest (escalation: a Celery worker delivering); once per CI run, in the SQLite pass.
+They are timed by nothing here: only that they finish and report.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from bench.report import OWNER_KEY, own_redis_db
-from tests.external import private_database, require_postgres, unavailable
+from tests.external import once_per_ci_run, private_database, require_postgres, unavailable
 from tests.services.support import RedisServer, started
 from workflow_app.config import normalise_database_url
 
@@ -56,6 +56,7 @@ def drop_database(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    once_per_ci_run("the benches' smoke run")
     server = started(RedisServer(tmp_path_factory.mktemp("bench-redis")))
     yield server
     server.stop()

@@ -5,7 +5,6 @@ when absent, and fails instead under CI=true."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.external import private_database, require_postgres
+from tests.external import once_per_ci_run, private_database, require_postgres
 from tests.services.support import RedisServer, SmtpSink, started
 
 from .stack import Stack
@@ -24,8 +23,7 @@ DATABASE = private_database("wf_system")
 
 @pytest.fixture(scope="module")
 def system_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        pytest.skip("runs once, in the SQLite pass (the stack has a database of its own)")
+    once_per_ci_run("the stack")
     return tmp_path_factory.mktemp("system")
 
 
