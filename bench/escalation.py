@@ -19,15 +19,16 @@ the suite's `test` is refused; its tables are dropped at the end unless --keep).
    median times should stay near 1 (the issue allows 1.5).
 2. Emails per second: an aiosmtpd server (a separate process, discarding what it receives) on
    a free port; `--emails` outbox rows delivered as production delivers them: one task per
-   row queued to Redis (`--redis-url`, a database of its own) and a Celery worker with one
-   pool process (`celery --app=workers worker --concurrency=1`, the production profile), whose
-   tasks deliver their row and the other due rows in batches over one kept SMTP connection;
-   timed from the first task queued until every row is marked sent (the `email` ratio).
-   Beside it, in this process, the same tasks' work called in queue order (`deliver_due` per
-   row: no broker), and `notifications.delivery.deliver` one row at a time (read, render,
-   send, mark sent). All against a plain `smtplib` loop sending the same messages (built
-   beforehand) to the same server, once over one connection and once with a connection per
-   message. Without Redis, the worker line is skipped and `email` is the in-process batches'.
+   chunk of up to NOTIFICATION_DELIVERY_BATCH rows queued to Redis as after a commit
+   (`dispatch.delivery_chunks`; `--redis-url`, a database of its own) and a Celery worker with
+   one pool process (`celery --app=workers worker --concurrency=1`, the production profile),
+   whose tasks deliver their chunk over one kept SMTP connection; timed from the first task
+   queued until every row is marked sent (the `email` ratio). Beside it, in this process, the
+   same tasks' work called in queue order (`deliver_rows` per chunk: no broker), and
+   `notifications.delivery.deliver` one row at a time (read, render, send, mark sent). All
+   against a plain `smtplib` loop sending the same messages (built beforehand) to the same
+   server, once over one connection and once with a connection per message. Without Redis,
+   the worker line is skipped and `email` is the in-process chunks'.
 
 It prints the machine (cores, CPU, Python, PostgreSQL), each round, and the ratios. Run on
 demand; never as a timed test.
@@ -73,8 +74,8 @@ from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.deadlines.sweep import run_sweep
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
-from workflow_app.notifications.delivery import deliver, deliver_due
-from workflow_app.notifications.dispatch import DELIVER_TASK
+from workflow_app.notifications.delivery import deliver, deliver_rows
+from workflow_app.notifications.dispatch import DELIVER_ROWS_TASK, chunk_size, delivery_chunks
 from workflow_app.notifications.mailer import build_message
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.rendering import render_notification
@@ -384,13 +385,21 @@ def deliver_all(ids: list[int]) -> float:
     return seconds
 
 
+def chunks_of(ids: list[int]) -> list[list[int]]:
+    """`ids` in the chunks a commit that wrote them queues (dispatch.queue_delivery)."""
+    return [chunk for _, chunk in delivery_chunks(ids, None, chunk_size())]
+
+
 def deliver_batches(ids: list[int]) -> float:
     """What one worker process does with the tasks queued for `ids`, in their order: each
-    task delivers its row and the other due rows of its batch (delivery.deliver_due), so the
-    tasks of rows sent by an earlier batch find them sent."""
+    task delivers its chunk (delivery.deliver_rows)."""
     reset_outbox(ids)
     started = time.perf_counter()
-    outcomes = [deliver_due(notification_id)[notification_id].status for notification_id in ids]
+    outcomes = [
+        outcome.status
+        for chunk in chunks_of(ids)
+        for outcome in deliver_rows(chunk, first_run=True).values()
+    ]
     seconds = time.perf_counter() - started
     unsent = db.session.scalar(
         select(func.count(Notification.id)).where(
@@ -398,7 +407,7 @@ def deliver_batches(ids: list[int]) -> float:
         )
     )
     db.session.rollback()
-    if unsent or not set(outcomes) <= {"sent", "already_sent"}:
+    if unsent or set(outcomes) != {"sent"}:
         raise RuntimeError(f"{unsent} emails unsent: {sorted(set(outcomes))}")
     return seconds
 
@@ -446,15 +455,15 @@ def celery_worker(database_url: str, redis_url: str, smtp_port: int) -> Iterator
 
 
 def deliver_through_worker(client: Celery, ids: list[int]) -> float:
-    """One task per row queued as after a commit (dispatch.queue_delivery), the worker's
-    batches; the seconds until every row is marked sent."""
+    """One task per chunk queued as after a commit (dispatch.queue_delivery); the seconds
+    until every row is marked sent."""
     reset_outbox(ids)
     wanted = select(func.count(Notification.id)).where(
         Notification.id.in_(ids), Notification.status == "sent"
     )
     started = time.perf_counter()
-    for notification_id in ids:
-        client.send_task(DELIVER_TASK, args=[notification_id])
+    for chunk in chunks_of(ids):
+        client.send_task(DELIVER_ROWS_TASK, args=[chunk])
     deadline = started + 600
     while db.session.scalar(wanted) < len(ids):
         db.session.rollback()
@@ -629,7 +638,7 @@ def main() -> None:
     rates = {name: args.emails / seconds for name, seconds in best.items()}
     one_s = best["one connection"]
     labels = {
-        "worker": "Celery worker, Redis, batches:",
+        "worker": "Celery worker, Redis, chunks:",
         "batches": "the tasks' work in process:",
         "deliver": "deliver() one row at a time:",
         "one connection": "smtplib, one connection:",

@@ -23,36 +23,53 @@ from workflow_app.webhooks.dispatch import RELAY_TASK as WEBHOOK_RELAY
 log = logging.getLogger(__name__)
 
 DELIVER = "workflow_app.notifications.deliver"
+DELIVER_ROWS = "workflow_app.notifications.deliver_rows"
 RELAY = "workflow_app.notifications.relay"
 SWEEP = "workflow_app.deadlines.sweep"
 MONITORING = "workflow_app.monitoring.round"
 DIGEST = "workflow_app.notifications.digest"
 
 
+@shared_task(name=DELIVER_ROWS, bind=True)
+def deliver_rows(self: Task, notification_ids: list[int]) -> str:
+    """Send a chunk of outbox rows under one lease, over this process's one SMTP connection.
+    The database counts the attempts and decides when to give up; each row to try again gets
+    a task of its own (`_queue_retries`), so Celery retries nothing itself."""
+    return _deliver(self, notification_ids)
+
+
 @shared_task(name=DELIVER, bind=True)
 def deliver(self: Task, notification_id: int) -> str:
-    """Send one outbox row, and under the same lease other rows that are due (over this
-    process's one SMTP connection). The database counts the attempts and decides when to give
-    up, so Celery retries without a limit of its own."""
-    # A retry (its own, or one a batch queued for it) may take its row a moment early.
-    outcomes = delivery.deliver_due(notification_id, first_run=self.request.retries == 0)
-    for other_id, other in outcomes.items():
-        # Another row of the batch failed for now (or was not tried): its retry is queued
-        # here, as its own task already ran (or will find it not yet due).
-        if other_id != notification_id and other.status == "retry":
-            try:
-                self.apply_async(args=[other_id], countdown=other.retry_in, retries=1, retry=False)
-            except Exception as exc:  # the broker is down: the relay picks the row up
-                log.warning("could not queue the retry of notification %s: %s", other_id, exc)
-    outcome = outcomes[notification_id]
-    if outcome.status == "retry":
-        log.info(
-            "notification %s: retry in %ss (%s)", notification_id, outcome.retry_in, outcome.error
-        )
-        raise self.retry(countdown=outcome.retry_in, max_retries=None)
-    if outcome.status == "failed":
-        log.warning("notification %s failed for good: %s", notification_id, outcome.error)
-    return outcome.status
+    """Send one outbox row: the messages queued before rows were queued in chunks (a broker
+    may still hold some at a deploy); delivered as a chunk of one."""
+    return _deliver(self, [notification_id])
+
+
+def _deliver(task: Task, ids: list[int]) -> str:
+    # A retry (queued by `_queue_retries`) may take its rows a moment early; a first run not.
+    outcomes = delivery.deliver_rows(ids, first_run=task.request.retries == 0)
+    _queue_retries(outcomes)
+    for row_id, outcome in outcomes.items():
+        if outcome.status == "failed":
+            log.warning("notification %s failed for good: %s", row_id, outcome.error)
+    statuses = [outcome.status for outcome in outcomes.values()]
+    return ", ".join(f"{status} {statuses.count(status)}" for status in dict.fromkeys(statuses))
+
+
+def _queue_retries(outcomes: dict[int, delivery.DeliveryOutcome]) -> None:
+    """A task per row whose attempt failed, after its own backoff (the rows of its chunk that
+    were sent are not sent again); the rows left untried, out of time, together at once."""
+    waits: dict[float, list[int]] = {}
+    for row_id, outcome in outcomes.items():
+        if outcome.status == "retry":
+            waits.setdefault(outcome.retry_in or 0.0, []).append(row_id)
+            log.info("notification %s: retry in %ss (%s)", row_id, outcome.retry_in, outcome.error)
+    for countdown, ids in waits.items():
+        try:
+            # retries=1: the retry's rows may be taken a moment early (delivery._early).
+            deliver_rows.apply_async(args=[ids], countdown=countdown, retries=1, retry=False)
+        except Exception as exc:  # the broker is down: the relay picks the rows up
+            log.warning("could not queue the retry of notifications %s: %s", ids, exc)
 
 
 @shared_task(name=RELAY)

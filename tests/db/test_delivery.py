@@ -24,7 +24,7 @@ from workflow_app.accounts.models import User
 from workflow_app.extensions import db, mail
 from workflow_app.models_base import utcnow
 from workflow_app.notifications.delivery import _take_lease, deliver
-from workflow_app.notifications.dispatch import DELIVER_TASK
+from workflow_app.notifications.dispatch import DELIVER_ROWS_TASK
 from workflow_app.notifications.mailer import close_connection
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.outbox import take_new_ids
@@ -250,7 +250,7 @@ def test_the_relay_queues_stale_pending_rows_and_they_are_delivered(
 
     later = written + timedelta(minutes=5)
     assert requeue_stale(now=later) == ids
-    assert queue.sent == [(DELIVER_TASK, [row_id]) for row_id in ids]
+    assert queue.sent == [(DELIVER_ROWS_TASK, [ids])]  # one chunk: one request wrote them
     # Queued once per grace period, not on every relay run.
     assert requeue_stale(now=later + timedelta(seconds=30)) == []
 

@@ -1,7 +1,7 @@
-"""A worker's delivery task sends its row and the other due rows under one lease, over the one
-SMTP connection its process keeps open (a real aiosmtpd server counts the connections), in a
+"""A worker's delivery task sends its chunk of rows under one lease, over the one SMTP
+connection its process keeps open (a real aiosmtpd server counts the connections), in a
 bounded number of statements; the lease, retry and failure rules of tests/db/test_delivery.py
-hold for every row of a batch."""
+hold for every row of a chunk, and a chunk takes no row but its own."""
 
 from __future__ import annotations
 
@@ -22,16 +22,15 @@ from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
 from workflow_app.notifications import mailer
-from workflow_app.notifications.delivery import deliver, deliver_due
+from workflow_app.notifications.delivery import deliver, deliver_rows
 from workflow_app.notifications.models import Notification
 
-# Measured on this data, SQLite and PostgreSQL alike: a batch of 10 emails costs 12 statements
-# in all, whatever its size while its recipients and cases are few kinds (read the row, lock
-# it, claim the others, lease, the rows, their recipients with roles and delegations, their
-# cases with regions, the calendar, mark sent): 1.2 per email here, 0.06 in a batch of 200;
-# the task of each row the batch sent then costs one more (test below). One deliver() on its
-# own costs 9 (it was 10).
-STATEMENTS_PER_EMAIL = 1.2
+# Measured on this data, SQLite and PostgreSQL alike: a chunk of 10 emails costs STATEMENTS
+# in all, whatever its size while its recipients and cases are few kinds (lease, the rows,
+# their recipients with roles and delegations, their cases with regions, the calendar, mark
+# sent): PER_EMAIL here. A chunk delivered a second time costs two (the lease that takes
+# nothing, the rows' states). One deliver() on its own costs 9.
+STATEMENTS_PER_EMAIL = 0.9
 SINGLE_STATEMENTS = 9
 
 
@@ -112,7 +111,7 @@ def statements(app: Flask) -> Iterator[Statements]:
         event.remove(engine, "before_cursor_execute", counter)
 
 
-def test_due_emails_go_out_over_one_connection_in_few_statements(
+def test_a_chunk_goes_out_over_one_connection_in_few_statements(
     users: dict[str, User], smtp_server: CountingInbox, statements: Statements
 ) -> None:
     ids = _due_rows(users, 10)
@@ -120,37 +119,61 @@ def test_due_emails_go_out_over_one_connection_in_few_statements(
     db.session.remove()
     statements.count = 0
 
-    outcomes = deliver_due(ids[0], limit=len(ids))
+    outcomes = deliver_rows(ids)
 
     assert {row_id: outcome.status for row_id, outcome in outcomes.items()} == dict.fromkeys(
         ids, "sent"
     )
     assert smtp_server.connections == 1
-    assert sorted(int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages) == sorted(ids)
+    assert [int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages] == ids  # in order
     assert statements.count / len(ids) <= STATEMENTS_PER_EMAIL, statements.count
     assert all(_row(row_id).status == "sent" and _row(row_id).attempts == 0 for row_id in ids)
-    # Their own tasks come later: nothing is sent twice.
-    assert {deliver(row_id).status for row_id in ids} == {"already_sent"}
-    assert len(smtp_server.messages) == len(ids)
 
 
-def test_the_task_of_a_row_an_earlier_batch_sent_stops_after_one_statement(
+def test_a_chunk_delivered_twice_sends_nothing_twice_in_two_statements(
     users: dict[str, User], smtp_server: CountingInbox, statements: Statements
 ) -> None:
+    """The broker delivers at least once: the second copy finds its rows sent."""
     ids = _due_rows(users, 3)
-    later = _due_rows(users, 1)[-1]  # due, not in the batch: left for its own task
-    deliver_due(ids[0], limit=len(ids))
+    deliver_rows(ids)
     db.session.remove()
     statements.count = 0
 
-    outcomes = deliver_due(ids[1])  # its own task, with the default batch size
+    again = deliver_rows(ids, first_run=True)
 
-    assert {row_id: outcome.status for row_id, outcome in outcomes.items()} == {
-        ids[1]: "already_sent"
-    }
-    assert statements.count == 1
+    assert {outcome.status for outcome in again.values()} == {"already_sent"}
+    assert list(again) == ids
+    assert statements.count == 2, statements.count
     assert len(smtp_server.messages) == len(ids)
-    assert _row(later).status == "pending"
+
+
+def test_a_chunk_takes_none_but_its_own_rows(
+    users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    ids = _due_rows(users, 5)
+    chunk, others = ids[:3], ids[3:]
+
+    outcomes = deliver_rows([chunk[2], chunk[0], chunk[1]])
+
+    assert list(outcomes) == [chunk[2], chunk[0], chunk[1]]
+    assert [int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages] == list(outcomes)
+    assert {_row(row_id).status for row_id in others} == {"pending"}
+    assert {_row(row_id).attempts for row_id in others} == {0}
+
+
+def test_a_missing_row_in_a_chunk_is_reported_and_the_rest_sent(
+    users: dict[str, User], smtp_server: CountingInbox
+) -> None:
+    ids = _due_rows(users, 2)
+
+    outcomes = deliver_rows([ids[0], 424242, ids[1], ids[0]])
+
+    assert {row_id: o.status for row_id, o in outcomes.items()} == {
+        ids[0]: "sent",
+        424242: "missing",
+        ids[1]: "sent",
+    }
+    assert len(smtp_server.messages) == 2
 
 
 def test_one_delivery_after_another_reuses_the_connection(
@@ -191,7 +214,7 @@ def test_a_kept_connection_the_server_dropped_is_opened_again_without_a_failed_a
     assert _row(ids[1]).attempts == 0
 
 
-def test_a_batch_takes_only_rows_that_are_due_and_not_leased(
+def test_a_chunk_sends_only_its_rows_that_are_due_and_not_leased(
     app: Flask, users: dict[str, User], smtp_server: CountingInbox
 ) -> None:
     ids = _due_rows(users, 6)
@@ -201,7 +224,8 @@ def test_a_batch_takes_only_rows_that_are_due_and_not_leased(
     db.session.execute(
         update(Notification).where(Notification.id == leased).values(next_attempt_at=now + lease)
     )
-    # A retry due in a few seconds waits for its own task.
+    # A retry due in a few seconds waits for its own task (a chunk's first run takes a row
+    # at most a second early).
     db.session.execute(
         update(Notification)
         .where(Notification.id == waiting)
@@ -213,10 +237,14 @@ def test_a_batch_takes_only_rows_that_are_due_and_not_leased(
     db.session.commit()
     db.session.remove()
 
-    outcomes = deliver_due(first, now, limit=len(ids))
+    outcomes = deliver_rows(ids, now, first_run=True)  # the chunk's own task
 
-    assert set(outcomes) == {first, *rest}
-    assert {outcome.status for outcome in outcomes.values()} == {"sent"}
+    assert {row_id: o.status for row_id, o in outcomes.items()} == {
+        leased: "not_due",
+        waiting: "not_due",
+        failed: "failed",
+        **dict.fromkeys([first, *rest], "sent"),
+    }
     assert sorted(int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages) == sorted(
         [first, *rest]
     )
@@ -225,21 +253,11 @@ def test_a_batch_takes_only_rows_that_are_due_and_not_leased(
         "pending",
         "failed",
     )
+    assert (_row(waiting).attempts, _row(waiting).next_attempt_at) == (
+        1,
+        now + timedelta(seconds=5),
+    )
     assert _row(first).sent_at == now
-
-
-def test_a_batch_limit_is_kept_and_the_first_row_comes_first(
-    users: dict[str, User], smtp_server: CountingInbox
-) -> None:
-    ids = _due_rows(users, 5)
-    last = ids[-1]
-
-    outcomes = deliver_due(last, limit=3)
-
-    assert next(iter(outcomes)) == last and len(outcomes) == 3
-    assert [m["X-Workflow-Outbox-Id"] for m in smtp_server.messages][:1] == [str(last)]
-    assert len(smtp_server.messages) == 3
-    assert sum(_row(row_id).status == "pending" for row_id in ids) == len(ids) - 3
 
 
 def test_a_server_that_is_down_fails_each_row_once_with_its_own_retry(
@@ -248,40 +266,39 @@ def test_a_server_that_is_down_fails_each_row_once_with_its_own_retry(
     ids = _due_rows(users, 3)
     now = utcnow()
 
-    outcomes = deliver_due(ids[0], now, limit=len(ids))
+    outcomes = deliver_rows(ids, now)
 
-    # As if each row's own task had tried: one attempt each, its own backoff, one retry each.
+    # As if each row had its own task: one attempt each, its own backoff.
     assert {outcome.status for outcome in outcomes.values()} == {"retry"}
     for row_id in ids:
         row = _row(row_id)
         retry_at = now + timedelta(seconds=outcomes[row_id].retry_in)
         assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, retry_at)
-    # Rows being retried wait for their own retries: a batch does not take them.
-    assert set(deliver_due(ids[0], now + timedelta(hours=2), limit=len(ids))) == {ids[0]}
 
 
-def test_a_rows_first_task_after_a_batch_tried_it_leaves_it_to_the_retry_queued_there(
+def test_a_first_run_after_another_delivery_tried_the_row_leaves_it_to_its_retry(
     users: dict[str, User], server_down: None
 ) -> None:
-    """The batch that tried a row queued that row's retry; the row's own first task, arriving
-    later but before the retry's time, stops instead of trying it again (which would queue a
-    second retry of the same row). A retry may still take its row a moment early."""
+    """A delivery that tried a row queued that row's retry; a first run of the same chunk
+    arriving later (the broker delivered it twice) but before the retry's time stops instead
+    of trying it again (which would queue a second retry of the same row). A retry may still
+    take its row a moment early."""
     ids = _due_rows(users, 2)
-    deliver_due(ids[0], utcnow(), limit=len(ids))
+    deliver_rows(ids, utcnow())
     retry_at = _row(ids[1]).next_attempt_at
     db.session.remove()
 
-    own_task = deliver_due(ids[1], retry_at - timedelta(seconds=5), first_run=True)
+    own_task = deliver_rows([ids[1]], retry_at - timedelta(seconds=5), first_run=True)
     assert own_task[ids[1]].status == "not_due"
     assert _row(ids[1]).attempts == 1
 
     db.session.remove()
-    retry = deliver_due(ids[1], retry_at - timedelta(seconds=5))
+    retry = deliver_rows([ids[1]], retry_at - timedelta(seconds=5))
     assert retry[ids[1]].status == "retry"
     assert _row(ids[1]).attempts == 2
 
 
-def test_a_refused_message_fails_alone_and_the_batch_goes_on(
+def test_a_refused_message_fails_alone_and_the_chunk_goes_on(
     users: dict[str, User], smtp_server: CountingInbox
 ) -> None:
     ids = _due_rows(users, 3)
@@ -292,7 +309,7 @@ def test_a_refused_message_fails_alone_and_the_batch_goes_on(
     db.session.commit()
     smtp_server.unknown_addresses.add(refused)
 
-    outcomes = deliver_due(ids[0], limit=len(ids))
+    outcomes = deliver_rows(ids)
 
     for row_id in ids:
         expected = "failed" if _row(row_id).to_address == refused else "sent"
@@ -300,7 +317,7 @@ def test_a_refused_message_fails_alone_and_the_batch_goes_on(
     assert smtp_server.connections == 1
 
 
-def test_rows_another_worker_is_claiming_are_skipped_not_waited_for(
+def test_rows_another_delivery_is_leasing_are_skipped_not_waited_for(
     app: Flask, users: dict[str, User], smtp_server: CountingInbox
 ) -> None:
     if db.engine.dialect.name != "postgresql":
@@ -315,8 +332,11 @@ def test_rows_another_worker_is_claiming_are_skipped_not_waited_for(
         )
         db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
 
-        outcomes = deliver_due(ids[0], limit=len(ids))
+        outcomes = deliver_rows(ids)
 
         other.rollback()
-    assert set(outcomes) == set(ids) - set(locked)
+    assert {row_id for row_id, o in outcomes.items() if o.status == "sent"} == set(ids) - set(
+        locked
+    )
+    assert {outcomes[row_id].status for row_id in locked} == {"not_due"}
     assert {int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages} == set(ids) - set(locked)

@@ -1,4 +1,4 @@
-"""Delivering one outbox row: render, send, record the outcome. Safe to run twice.
+"""Delivering outbox rows: render, send, record the outcome. Safe to run twice.
 
 A delivery first takes a lease on its row (pushes `next_attempt_at` past the time it may
 take), so the relay does not queue a row that is being sent, and a second delivery of the
@@ -9,15 +9,15 @@ outbox-id header, is the price of never losing one. A failed attempt is counted 
 with exponential backoff and full jitter; after the last attempt the row is `failed`, where
 an admin sees it with its error and can retry it. No row is ever deleted.
 
-A worker's task delivers its row and, under the same lease, up to `NOTIFICATION_DELIVERY_BATCH`
-− 1 other due rows not tried yet (`deliver_due`: claimed with FOR UPDATE SKIP LOCKED on
-PostgreSQL, so two workers never take the same row), over the process's one SMTP connection,
-and marks those the server accepted sent in one statement: a crash before that mark sends them
-again (duplicates, never a loss). Their own tasks then find them sent. A row being retried
-keeps its own retry: one task per row, as when each task sent one. A task whose row is no
-longer due (an earlier task's batch sent it) stops after the one statement that reads it
-(without a lock or a transaction), taking no other rows: in a busy queue most tasks are such,
-and the due rows have their own.
+A worker's task delivers a chunk of rows (dispatch.py queues one task per chunk of up to
+`NOTIFICATION_DELIVERY_BATCH` rows): it leases exactly those rows in one statement (`deliver_rows`;
+FOR UPDATE SKIP LOCKED on PostgreSQL, so two deliveries never take the same row nor wait on each
+other), sends them over the process's one SMTP connection, and marks those the server accepted
+sent in one statement: a crash before that mark sends them again (duplicates, never a loss). It
+takes no other row: every row has its chunk. A row it cannot lease (sent, failed for good, or
+leased by another delivery or waiting for its retry) it leaves alone, so a chunk delivered twice
+(the broker delivers at least once) sends nothing twice. A row whose attempt failed gets a retry
+of its own, with its backoff; the others of its chunk are not sent again.
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ _jitter = random.Random()
 # Prefork pool processes inherit this generator: each reseeds, or all draw the same delays.
 os.register_at_fork(after_in_child=_jitter.seed)
 ERROR_LENGTH = 2000
-DEFAULT_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -127,8 +126,9 @@ def _early(first_run: bool) -> timedelta:
     """How early a row may be taken. A retry: a tenth of the lease, as its countdown may end a
     moment before its row's time. A row's first task: at most a second (the web's and the
     worker's clocks may differ a little), so that one finding its row already tried by another
-    task's batch, which has queued the row's retry, stops instead of trying the row again and
-    queueing a second retry of it."""
+    delivery (its chunk delivered twice by the broker, or queued again by the relay), which has
+    queued the row's retry, stops instead of trying the row again and queueing a second retry
+    of it."""
     tolerance = _lease() / 10
     return min(tolerance, timedelta(seconds=1)) if first_run else tolerance
 
@@ -151,11 +151,18 @@ def _take_lease(notification_id: int, started: datetime) -> bool:
 
 
 def _lease_rows(ids: list[int], started: datetime, early: timedelta) -> list[Notification]:
-    """Lease those of `ids` that can be leased, in one statement; the rows, with their
-    recipients (roles and delegations) loaded for rendering."""
+    """Lease those of `ids` that can be leased, in one statement; the rows, in the order of
+    `ids`, with their recipients (roles and delegations) loaded for rendering. On PostgreSQL a
+    row another delivery is leasing (the same chunk delivered twice) is skipped, not waited for:
+    two deliveries never wait on each other, nor lock rows in orders that could deadlock."""
+    claimable = (
+        select(Notification.id)
+        .where(Notification.id.in_(ids), _leasable(started, early))
+        .with_for_update(skip_locked=True)
+    )
     leased = db.session.scalars(
         update(Notification)
-        .where(Notification.id.in_(ids), _leasable(started, early))
+        .where(Notification.id.in_(claimable.scalar_subquery()))
         .values(next_attempt_at=started + _lease())
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
@@ -191,12 +198,19 @@ def _load_cases(rows: Sequence[Notification]) -> list[object]:
     return cases
 
 
-def _unleasable_outcome(notification_id: int) -> DeliveryOutcome:
-    """Why a row could not be leased."""
-    row = db.session.get(Notification, notification_id)
-    if row is None:
-        return DeliveryOutcome("missing")
-    return _outcome_of(row.status, row.last_error)
+def _unleasable_outcomes(ids: list[int]) -> dict[int, DeliveryOutcome]:
+    """Why each of `ids` could not be leased, in one statement (none when all were)."""
+    if not ids:
+        return {}
+    found = {
+        row.id: _outcome_of(row.status, row.last_error)
+        for row in db.session.execute(
+            select(Notification.id, Notification.status, Notification.last_error).where(
+                Notification.id.in_(ids)
+            )
+        )
+    }
+    return {row_id: found.get(row_id, DeliveryOutcome("missing")) for row_id in ids}
 
 
 def _outcome_of(status: str, last_error: str | None) -> DeliveryOutcome:
@@ -208,66 +222,6 @@ def _outcome_of(status: str, last_error: str | None) -> DeliveryOutcome:
         return DeliveryOutcome("failed", error=last_error)
     # Another delivery holds it, or its retry time has not come: that run sends it.
     return DeliveryOutcome("not_due")
-
-
-def _peek(first_id: int, started: datetime, early: timedelta) -> DeliveryOutcome | None:
-    """None if row `first_id` looks due, else why it cannot be leased. Most tasks of a busy
-    queue find their row sent by an earlier task's batch and stop here: one statement, read
-    without a lock, and outside a transaction when none is open (no BEGIN, no COMMIT: one
-    round trip to the database instead of three)."""
-    query = select(
-        Notification.status, Notification.next_attempt_at, Notification.last_error
-    ).where(Notification.id == first_id)
-    if db.session().in_transaction():
-        found = db.session.execute(query).one_or_none()
-    else:
-        autocommit = {"isolation_level": "AUTOCOMMIT"}
-        try:
-            found = db.session.connection(execution_options=autocommit).execute(query).one_or_none()
-        finally:
-            db.session.commit()  # gives the connection back; nothing to commit
-    if found is None:
-        return DeliveryOutcome("missing")
-    if found.status != PENDING or found.next_attempt_at > started + early:
-        return _outcome_of(found.status, found.last_error)
-    return None
-
-
-def _lock_first(first_id: int, started: datetime, early: timedelta) -> bool:
-    """Lock row `first_id` for its lease (PostgreSQL) if it can still be leased; False when
-    another worker is claiming it (skipped, not waited for) or it changed since `_peek`."""
-    return (
-        db.session.scalar(
-            select(Notification.id)
-            .where(Notification.id == first_id, _leasable(started, early))
-            .with_for_update(skip_locked=True)
-        )
-        is not None
-    )
-
-
-def _claim_others(first_id: int, started: datetime, limit: int) -> list[int]:
-    """Up to `limit` − 1 other rows due now and never tried yet, oldest first (along the
-    status/next-attempt index). Locked (PostgreSQL) until the lease is written; rows another
-    worker is claiming are skipped, not waited for: two workers never wait on each other,
-    and only rows locked here are leased."""
-    if limit <= 1:
-        return []
-    return list(
-        db.session.scalars(
-            select(Notification.id)
-            .where(
-                Notification.status == PENDING,
-                Notification.next_attempt_at <= started,
-                # A row being retried has its own retry waiting (one task per row, as before).
-                Notification.attempts == 0,
-                Notification.id != first_id,
-            )
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit - 1)
-            .with_for_update(skip_locked=True)
-        )
-    )
 
 
 def _mark_sent(ids: list[int], now: datetime | None) -> None:
@@ -302,54 +256,67 @@ def _server_lost(exc: BaseException) -> bool:
 
 def deliver(notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
     """Send outbox row `notification_id` unless it is already sent (or failed for good)."""
-    return deliver_due(notification_id, now, limit=1)[notification_id]
+    return deliver_rows([notification_id], now)[notification_id]
 
 
-def deliver_due(
-    notification_id: int,
-    now: datetime | None = None,
-    *,
-    limit: int | None = None,
-    first_run: bool = False,
+def deliver_rows(
+    ids: Sequence[int], now: datetime | None = None, *, first_run: bool = False
 ) -> dict[int, DeliveryOutcome]:
-    """Send row `notification_id` and, under the same lease, up to `limit` − 1 other due rows
-    (NOTIFICATION_DELIVERY_BATCH by default); the outcome of each row leased, the first one's
-    always included. A server that cannot be reached fails the attempt of every row left;
-    rows left untried when the batch runs out of time are `retry` without an attempt counted.
-    The caller queues the retry of every row but the first (whose task retries itself).
-    `first_run`: the row's own first task (not a retry): it takes the row only if it is due
-    now (`_early`)."""
+    """Send the rows `ids` that can be leased, in their order, over the process's one SMTP
+    connection; the outcome of every row of `ids`. A row that cannot be leased (sent, failed
+    for good, or another delivery holds it) is left as it is. A server that cannot be reached
+    fails the attempt of every row left; rows left untried when the run is out of time are
+    `retry` without an attempt counted. The caller queues each retry. `first_run`: the rows'
+    own first task (not a retry): it takes a row only if it is due now (`_early`)."""
     started = now or utcnow()
-    if limit is None:
-        limit = int(current_app.config.get("NOTIFICATION_DELIVERY_BATCH", DEFAULT_BATCH))
-    early = _early(first_run)
-    outcomes: dict[int, DeliveryOutcome] = {}
+    ids = list(dict.fromkeys(ids))  # a row named twice is still sent once
     failures: dict[int, BaseException] = {}
-    emails: list[tuple[int, str, str, RenderedEmail]] = []
     # Lease, read and render in a transaction of their own: none stays open while talking SMTP.
-    if limit > 1:
-        refused = _peek(notification_id, started, early)
-        if refused is not None:  # its task ends here; the due rows wait for their own
-            return {notification_id: refused}
     with unit_of_work():
-        if limit > 1 and not _lock_first(notification_id, started, early):
-            return {notification_id: _unleasable_outcome(notification_id)}
-        ids = [notification_id, *_claim_others(notification_id, started, limit)]
-        rows = _lease_rows(ids, started, early)
-        cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
-        if not rows or rows[0].id != notification_id:
-            outcomes[notification_id] = _unleasable_outcome(notification_id)
-        with one_calendar():
-            for row in rows:
-                try:
-                    email = _render(row, started)
-                except Exception as exc:  # a broken template must not lose the row: count it
-                    log.exception("notification %s could not be rendered", row.id)
-                    failures[row.id] = exc
-                    continue
-                emails.append((row.id, row.to_address, row.language or "id", email))
+        rows = _lease_rows(ids, started, _early(first_run))
+        leased = {row.id for row in rows}
+        outcomes = _unleasable_outcomes([row_id for row_id in ids if row_id not in leased])
+        emails = _render_all(rows, started, failures)
+    sent, untried = _send_all(emails, failures)
+    _mark_sent(sent, now)
+    outcomes.update(dict.fromkeys(sent, DeliveryOutcome("sent")))
+    for row_id, exc in failures.items():
+        outcomes[row_id] = _record_failure(row_id, exc, started)
+    if untried:
+        # Out of time, not tried: due again at once, not counted; the caller queues them.
+        _release(untried, started)
+        outcomes.update(dict.fromkeys(untried, DeliveryOutcome("retry", retry_in=0.0)))
+    return {row_id: outcomes[row_id] for row_id in ids}
+
+
+Email = tuple[int, str, str, RenderedEmail]
+
+
+def _render_all(
+    rows: Sequence[Notification], started: datetime, failures: dict[int, BaseException]
+) -> list[Email]:
+    """Each row's email (id, address, language, email); a row whose rendering fails goes to
+    `failures` (a broken template must not lose the row: its attempt is counted)."""
+    cases = _load_cases(rows)  # noqa: F841 (kept in the session while rendering)
+    emails: list[Email] = []
+    with one_calendar():
+        for row in rows:
+            try:
+                email = _render(row, started)
+            except Exception as exc:
+                log.exception("notification %s could not be rendered", row.id)
+                failures[row.id] = exc
+                continue
+            emails.append((row.id, row.to_address, row.language or "id", email))
+    return emails
+
+
+def _send_all(
+    emails: list[Email], failures: dict[int, BaseException]
+) -> tuple[list[int], list[int]]:
+    """Send `emails` in order: the ids the server accepted, and those left untried because
+    the lease would run out (failed ones go to `failures`)."""
     sent: list[int] = []
-    untried: list[int] = []
     # The rest waits for another run rather than be sent after the lease has run out.
     deadline = time.monotonic() + _lease().total_seconds() / 2
     for index, (row_id, to, language, email) in enumerate(emails):
@@ -361,18 +328,9 @@ def deliver_due(
                 # The server is unreachable (one reconnection was tried): the rest would fail
                 # alike, and each counts this attempt and waits for its own retry.
                 failures.update(dict.fromkeys((other for other, *_ in emails[index + 1 :]), exc))
-                break
+                return sent, []
         else:
             sent.append(row_id)
         if time.monotonic() > deadline:
-            untried = [other for other, *_ in emails[index + 1 :]]
-            break
-    _mark_sent(sent, now)
-    outcomes.update(dict.fromkeys(sent, DeliveryOutcome("sent")))
-    for row_id, exc in failures.items():
-        outcomes[row_id] = _record_failure(row_id, exc, started)
-    if untried:
-        # Out of time, not tried: due again at once, not counted; the caller queues them.
-        _release(untried, started)
-        outcomes.update(dict.fromkeys(untried, DeliveryOutcome("retry", retry_in=0.0)))
-    return outcomes
+            return sent, [other for other, *_ in emails[index + 1 :]]
+    return sent, []
