@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from .audit_cmd import audit_group
     from .cases_cmd import cases_group
     from .escalate import escalate_command
+    from .migrations import init_migrations
     from .monitoring_cmd import monitoring_group
     from .plans_cmd import plans_group
     from .seed import seed_demo_command
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     from .transfer_cmd import export_group, import_group
     from .workflows_cmd import workflows_group
 
+    init_migrations(app)  # the `db` group, Flask-Migrate imported when it runs
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(workflows_group)
     app.cli.add_command(plans_group)

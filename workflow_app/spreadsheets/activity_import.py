@@ -15,11 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from ..number_input import RUPIAH, NumberError, NumberKind, check_number, read_number
 from ..plans.forms import VOLUME
@@ -38,6 +37,9 @@ from .bounded_xlsx import (
     count_cells,
     open_workbook,
 )
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is read (bounded_xlsx.open_workbook)
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ACTIVITIES = 2000

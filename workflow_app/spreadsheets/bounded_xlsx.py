@@ -18,13 +18,15 @@ import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+# openpyxl (~6 MiB) is imported by the first workbook read, not by every web process at start.
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 MEGABYTE = 1024 * 1024
 # Parts smaller than this may be packed as tightly as they like: they cannot cost much.
@@ -233,6 +235,8 @@ def open_workbook(content: bytes, budget: Budget) -> Workbook:
     """openpyxl's `load_workbook(read_only=True, data_only=True)`, on an archive whose every
     read checks `budget`, both while loading and later while the sheets' rows are read (a
     read-only workbook keeps reading from the archive it was loaded from)."""
+    from openpyxl.reader.excel import ExcelReader
+
     reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
     reader.archive.close()
     reader.archive = _BudgetedArchive(content, budget)

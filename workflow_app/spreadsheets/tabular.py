@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import Response, abort, request
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
@@ -98,6 +97,11 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 
 def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    # openpyxl (~6 MiB) is imported by the first download, not by every web process at start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()

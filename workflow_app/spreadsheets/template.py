@@ -9,28 +9,39 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..plans.models import ActionPlan
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from . import layout
 from .activity_import import MAX_ACTIVITIES, MAX_FUNDING_ROWS
 
-BOLD = Font(bold=True)
+# openpyxl (~6 MiB) is imported by the first template made, not by every web process at start.
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
 LISTS_HEADER_ROW = 14  # the valid values start below this row of the guide sheet
 AMOUNT_FORMAT = "#,##0"
 
 
+@cache
+def _bold() -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
 def _header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet.append(list(headers))
     for index, width in enumerate(widths, start=1):
-        sheet.cell(row=1, column=index).font = BOLD
+        sheet.cell(row=1, column=index).font = _bold()
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
 
@@ -67,7 +78,9 @@ def _instructions(plan: ActionPlan) -> list[str]:
 
 def _list_column(sheet: Worksheet, column: int, title: str, values: Sequence[object]) -> str:
     """Write a list of valid values; return the absolute range a dropdown refers to."""
-    sheet.cell(row=LISTS_HEADER_ROW, column=column, value=title).font = BOLD
+    from openpyxl.utils import get_column_letter, quote_sheetname
+
+    sheet.cell(row=LISTS_HEADER_ROW, column=column, value=title).font = _bold()
     for offset, value in enumerate(values, start=1):
         sheet.cell(row=LISTS_HEADER_ROW + offset, column=column, value=value)
     letter = get_column_letter(column)
@@ -76,6 +89,8 @@ def _list_column(sheet: Worksheet, column: int, title: str, values: Sequence[obj
 
 
 def _dropdown(sheet: Worksheet, source: str, cells: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     # "warning": the import also accepts codes and English labels, so Excel must not block them.
     validation = DataValidation(
         type="list", formula1=source, allow_blank=True, errorStyle="warning"
@@ -91,7 +106,7 @@ def _guide(workbook: Workbook, plan: ActionPlan, agencies: Sequence[str]) -> dic
         sheet.column_dimensions[column].width = 26
     lines = _instructions(plan)
     sheet.cell(row=1, column=1, value=f"{lines[0]} · {plan.region.name} {plan.period_label}")
-    sheet.cell(row=1, column=1).font = BOLD
+    sheet.cell(row=1, column=1).font = _bold()
     for row, line in enumerate(lines[1:], start=3):
         sheet.cell(row=row, column=1, value=line)
     ranges = {
@@ -120,7 +135,7 @@ def _example(sheet: Worksheet, plan: ActionPlan, agencies: Sequence[str]) -> Non
         activities=layout.ACTIVITY_SHEET,
         funding=layout.FUNDING_SHEET,
     )
-    sheet.cell(row=top, column=1, value=title).font = BOLD
+    sheet.cell(row=top, column=1, value=title).font = _bold()
     start = min(plan.period_start + 1, plan.period_end)
     example = [
         1,
@@ -135,11 +150,11 @@ def _example(sheet: Worksheet, plan: ActionPlan, agencies: Sequence[str]) -> Non
         plan.period_end,
     ]
     for column, header in enumerate(layout.ACTIVITY_HEADERS, start=1):
-        sheet.cell(row=top + 1, column=column, value=header).font = BOLD
+        sheet.cell(row=top + 1, column=column, value=header).font = _bold()
         sheet.cell(row=top + 2, column=column, value=example[column - 1])
     funding = [1, start, layout.indonesian_label(FUNDING_SOURCES, "apbd_district"), 850_000_000]
     for column, header in enumerate(layout.FUNDING_HEADERS, start=1):
-        sheet.cell(row=top + 4, column=column, value=header).font = BOLD
+        sheet.cell(row=top + 4, column=column, value=header).font = _bold()
         cell = sheet.cell(row=top + 5, column=column, value=funding[column - 1])
         if header == layout.AMOUNT:
             cell.number_format = AMOUNT_FORMAT
@@ -147,6 +162,8 @@ def _example(sheet: Worksheet, plan: ActionPlan, agencies: Sequence[str]) -> Non
 
 def import_template(plan: ActionPlan) -> bytes:
     """The template for `plan`: its years and its region's (and the province's) agencies."""
+    from openpyxl import Workbook
+
     all_agencies = layout.plan_agencies(plan)
     agencies = [layout.agency_label(agency, all_agencies) for agency in all_agencies]
     workbook = Workbook()
