@@ -78,11 +78,22 @@ def cache_sizes(app: Any) -> dict[str, Any]:
     """The caches a worker fills while serving: functools' LRU caches, SQLAlchemy's compiled
     statement cache per engine, Jinja's template cache."""
     sizes: dict[str, Any] = {}
-    for obj in gc.get_objects():
-        if type(obj).__name__ == "_lru_cache_wrapper":
-            info = obj.cache_info()
-            if info.currsize:
-                sizes[f"lru {obj.__module__}.{obj.__qualname__}"] = info._asdict()
+    # The module-level caches were frozen at start-up (wsgi.freeze_loaded): gc.get_objects()
+    # no longer lists them, the modules' namespaces do.
+    seen: set[int] = set()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("workflow_app", "sqlalchemy", "jinja2", "flask", "babel")):
+            continue
+        for attr, value in list(vars(module).items()):
+            if attr.startswith("__") or id(value) in seen:
+                continue
+            seen.add(id(value))
+            if type(value).__name__ == "_lru_cache_wrapper":
+                info = value.cache_info()
+                if info.currsize:
+                    sizes[f"lru {name}.{attr}"] = info._asdict()
+            elif isinstance(value, dict) and len(value) > 50:
+                sizes[f"dict {name}.{attr}"] = len(value)
     if app is not None:
         with app.app_context():
             engines = app.extensions["sqlalchemy"].engines

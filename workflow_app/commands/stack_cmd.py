@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
 
 from ..stack.database import ensure_database
 from ..stack.supervisor import StackError, Supervisor, http_ready
-from ..stack.topology import migrate_command, seed_command, services
+from ..stack.topology import MALLOC_ENVIRONMENT, migrate_command, seed_command, services
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/workflow_app"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,6 +47,8 @@ def stack_environment(
     env.setdefault("WORKFLOW_APP_SQLALCHEMY_ENGINE_OPTIONS", '{"pool_pre_ping": true}')
     env.setdefault("WORKFLOW_APP_INSTANCE_PATH", str(instance))
     env.setdefault("PYTHONUNBUFFERED", "1")
+    for name, value in MALLOC_ENVIRONMENT.items():  # freed buffers handed back (topology.py)
+        env.setdefault(name, value)
     if smtp_port is not None:
         env["MAIL_SERVER"] = "127.0.0.1"
         env["MAIL_PORT"] = str(smtp_port)

@@ -10,6 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# glibc's malloc raises its mmap threshold to the size of any mmap'd block freed (up to 32 MiB)
+# and its trim threshold to twice that: after a web process's first login freed argon2's 19 MiB
+# buffer, every later one came from the heap, and the ~20 MiB freed at its top stayed resident
+# in each web worker for good (malloc_trim gave back 24 MiB of a worker's 188 after the 200-user
+# load run). Set, the threshold stays at glibc's default of 128 KiB: such buffers are mmap'd and
+# handed back when freed. The image sets the same (Dockerfile; tests/db/test_memory_malloc.py).
+MALLOC_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": "131072"}
+
 
 @dataclass(frozen=True)
 class Service:
