@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..deadlines.display import DueStatus, due_statuses
-from ..plans.models import ActionPlan
+from ..extensions import db
+from ..plans.models import ActionPlan, Activity, Indicator
 from ..templating import number
 from .chart import indicator_svg, progress_svg
-from .models import ProgressReport
-from .realisation import IndicatorRealisation, Realisation, plan_realisation, plan_reports
+from .models import ProgressReport, ReportIndicatorValue, ReportLine
+from .realisation import IndicatorRealisation, Realisation, plan_realisation
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,30 @@ def _indicator_chart(indicator: IndicatorRealisation) -> Markup:
     return Markup(svg)  # safe: indicator_svg escapes the indicator's name
 
 
+def _reports(plan: ActionPlan) -> list[ProgressReport]:
+    """realisation.plan_reports, for a plan whose contents the page has loaded already: the
+    activities and indicators its lines and values name are those rows, so their funding and
+    targets are not read again (their lazy="selectin" would run for them all the same)."""
+    query = (
+        select(ProgressReport)
+        .where(ProgressReport.plan_id == plan.id)
+        .options(
+            selectinload(ProgressReport.lines)
+            .joinedload(ReportLine.activity)
+            .lazyload(Activity.funding),
+            selectinload(ProgressReport.indicator_values)
+            .joinedload(ReportIndicatorValue.indicator)
+            .lazyload(Indicator.targets),
+        )
+        .order_by(ProgressReport.year, ProgressReport.quarter)
+    )
+    return list(db.session.scalars(query).unique())
+
+
 def realisation_section(plan: ActionPlan) -> RealisationSection | None:
-    """None for a plan without reports (the section is then left out)."""
-    reports = plan_reports(plan)
+    """None for a plan without reports (the section is then left out). Expects the plan's
+    contents loaded (plans.detail_page.load_page_contents)."""
+    reports = _reports(plan)
     if not reports:
         return None
     realisation = plan_realisation(plan, reports)

@@ -8,15 +8,48 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
+from ..accounts.models import User
 from ..deadlines.display import due_statuses
+from ..extensions import db
+from ..history import CaseTransition
 from ..monitoring.plan_section import realisation_section
 from ..workflows import definition_of
 from . import operations
 from .case_views import Page, Refusal, language, page_actions, trigger_labels
 from .forms_actions import TransitionForm
-from .models import ActionPlan
+from .models import ActionPlan, Activity, Indicator
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
+
+# What the page reads of a plan, in as few statements as the shapes allow: the challenges with
+# the plan's row (one or two per plan), each indicator with its yearly targets and each
+# activity with its funding in one statement each (their own lazy="selectin" would take a
+# second), the history with its actors, whose roles the page never reads (User.roles is
+# lazy="selectin": one more statement per page for nothing).
+_HISTORY_ACTORS = (
+    selectinload(ActionPlan.history).joinedload(CaseTransition.actor).lazyload(User.roles),
+    selectinload(ActionPlan.history).joinedload(CaseTransition.acting_for).lazyload(User.roles),
+)
+PAGE_CONTENTS: dict[str, tuple[LoaderOption, ...]] = {
+    "challenges": (joinedload(ActionPlan.challenges),),
+    "indicators": (selectinload(ActionPlan.indicators).joinedload(Indicator.targets),),
+    "activities": (selectinload(ActionPlan.activities).joinedload(Activity.funding),),
+    "history": _HISTORY_ACTORS,
+}
+
+
+def load_page_contents(plan: ActionPlan) -> None:
+    """Load what the page shows of `plan` and is not loaded yet (after a refused action the
+    plan was read again; a plan read for the page has none of it)."""
+    missing = [key for key in PAGE_CONTENTS if key in inspect(plan).unloaded]
+    if not missing:
+        return
+    options = [option for key in missing for option in PAGE_CONTENTS[key]]
+    query = select(ActionPlan).where(ActionPlan.id == plan.id).options(*options)
+    db.session.scalars(query).unique().all()
 
 
 def trigger_labels_of_plan(plan: ActionPlan) -> dict[str, str]:
@@ -30,6 +63,8 @@ def plan_page(
     refusal: Refusal | None = None,
     sent: TransitionForm | None = None,
 ) -> Page:
+    load_page_contents(plan)
+    realisation = realisation_section(plan)
     page = render_template(
         "plans/detail.html",
         plan=plan,
@@ -43,6 +78,6 @@ def plan_page(
         activity_types=ACTIVITY_TYPES,
         funding_sources=FUNDING_SOURCES,
         language=language(),
-        realisation=realisation_section(plan),
+        realisation=realisation,
     )
     return page, status

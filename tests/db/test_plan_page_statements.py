@@ -1,0 +1,105 @@
+"""What the plan page (GET /plans/<id>) costs in SQL statements: its contents are read in one
+statement per shape (the plan with its challenges, the indicators with their targets, the
+activities with their funding, the history with its actors), however many rows each has; the
+history's actors' roles, which the page never shows, are not read; the realisation section's
+report lines do not read the funding and targets of activities and indicators again."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import event
+
+from workflow_app.extensions import db
+from workflow_app.plans import operations as ops
+
+from .. import factories
+from ..conftest import signed_in
+
+
+def _statements(app: Flask, username: str, url: str) -> list[str]:
+    client = signed_in(app, username)
+    with app.app_context():
+        assert client.get(url).status_code == 200  # warm: caches of the shell and calendar
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():  # the request's own session, as in production
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def _main_table(statement: str) -> str:
+    """The table a SELECT reads first (its FROM, or its first subquery's)."""
+    found = re.search(r"\bFROM\s+\"?(\w+)", statement)
+    return found.group(1) if found else ""
+
+
+def _reads_of(statements: list[str], table: str) -> int:
+    return sum(1 for statement in statements if _main_table(statement) == table)
+
+
+def test_the_contents_cost_one_statement_per_shape_whatever_their_size(
+    app_ctx: Flask, users: dict
+) -> None:
+    small = factories.plan_in_state(users, "returned")
+    large = factories.plan_in_state(users, "returned")
+    ops.transition(users["drafter"], large, "submit")
+    ops.transition(users["reviewer"], large, "return", comment="Lengkapi lagi")
+    for n in range(3):
+        funding = [ops.FundingData(year=2026 + k, source="dak", amount=10**8) for k in range(3)]
+        data = ops.ActivityData(
+            sub_sector="wastewater",
+            activity_type="lltt",
+            title=f"Kegiatan {n}",
+            location="Pelaihari",
+            volume=None,
+            unit="",
+            agency_id=factories.agency("6301").id,
+            start_year=2026,
+            end_year=2028,
+            funding=funding,
+        )
+        ops.add_activity(users["drafter"], large, expected_version=None, data=data)
+    db.session.commit()
+    small_id, large_id = small.id, large.id
+
+    few = _statements(app_ctx, "drafter.6301", f"/plans/{small_id}")
+    many = _statements(app_ctx, "drafter.6301", f"/plans/{large_id}")
+
+    for statements in (few, many):
+        # Targets and funding come with their indicators and activities, the challenges with
+        # the plan: none of them in a statement of their own.
+        assert _reads_of(statements, "indicator_target") == 0
+        assert _reads_of(statements, "funding") == 0
+        assert _reads_of(statements, "challenge") == 0
+        assert _reads_of(statements, "indicator") == 1
+        assert _reads_of(statements, "activity") == 1
+        # The history's actors come without their roles.
+        assert _reads_of(statements, "role_assignment") == 0
+    # Four activities and twice the history against one: the same statements.
+    assert [_main_table(s) for s in many] == [_main_table(s) for s in few]
+
+
+def test_a_monitored_plan_reads_its_reports_without_reading_the_contents_again(
+    app_ctx: Flask, users: dict
+) -> None:
+    plan, _report = factories.reported_plan(users)
+
+    statements = _statements(app_ctx, "provincial.63", f"/plans/{plan.id}")
+
+    assert _reads_of(statements, "progress_report") == 1
+    assert _reads_of(statements, "report_line") == 1
+    assert _reads_of(statements, "indicator_target") == 0
+    assert _reads_of(statements, "funding") == 0
+    assert _reads_of(statements, "role_assignment") == 0
+    # The shell's user, the plan, its contents (3), history, reports (3), the review panel's
+    # submissions, comments and snapshots, the calendar: at most 14 (16 before).
+    assert len(statements) <= 14, "\n".join(_main_table(s) for s in statements)
