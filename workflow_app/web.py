@@ -136,6 +136,7 @@ def init_app(app: Flask) -> None:
     from .accounts import password_views as _password_routes  # noqa: F401
     from .accounts import session_views as _session_routes  # noqa: F401
     from .accounts import token_views as _token_routes  # noqa: F401
+    from .accounts.page_shell import shell_part
     from .accounts.sessions import init_session_timeouts
     from .accounts.views import blueprint as accounts_blueprint
     from .admin import blueprint as admin_blueprint
@@ -183,6 +184,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api_blueprint)
     app.add_template_global(workflow_diagram)
     app.add_template_global(declared_case_kinds)
+    app.add_template_global(shell_part)
     init_templating(app)
     init_error_pages(app)
     init_security(app)
