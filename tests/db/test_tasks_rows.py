@@ -1,6 +1,7 @@
 """My tasks: what each row of its lists costs, counted (never timed), and the markup built
 once per distinct value kept equal to what the templates wrote inline."""
 
+# ruff: noqa: E501 -- the loops below are the templates' own lines, kept as they were.
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -82,3 +83,115 @@ def test_my_tasks_asks_the_workflow_once_per_state_and_place_not_once_per_row(
 
     assert _main(again) == _main(first)  # (the shell's CSRF token is signed with the time)
     assert (len(transitions), len(owners), len(reaches), len(tones)) == (0, 0, 0, 0)
+
+
+# The two loops as templates/plans/tasks.html and monitoring/_tasks.html wrote them before
+# plans/task_rows.py did (their rows, between the loops' first and last line).
+PLAN_LOOP = """{% set l_region, l_period, l_status, l_due, l_waiting, l_action = _('Region'), _('Period'), _('Status'), _('Due'), _('Waiting since'), _('Your action') %}{% set locale, back, br = current_locale(), url_for('plans.tasks'), '<br>' | safe %}{% set plan_link = row_link('plans.detail', 'plan_id') %}
+      {% for task in tasks %}{% set plan = task.plan %}
+      <tr id="task-{{ plan.id }}">
+        <td data-label="{{ l_region }}">{{ plan.region.name }} <small class="muted">{{ plan.region.code }}</small></td>
+        <td class="card-title"><a href="{{ plan_link(plan.id) }}">{{ plan.title }}</a>{% set returned = returns.get(plan.id) %}{% if returned %}{% include "plans/_task_returned.html" %}{% endif %}</td>
+        <td data-label="{{ l_period }}">{{ plan.period_label }}</td>
+        <td data-label="{{ l_status }}">{{ state_badge_html(plan, locale) }}</td>
+        <td data-label="{{ l_due }}">{% set due = dues.get(plan.id) %}{% if due %}{{ due_cell(due, locale, br) }}{% else %}<span class="muted">—</span>{% endif %}</td>
+        <td data-label="{{ l_waiting }}">{{ plan.state_entered_at | wita_datetime(locale) }}</td>
+        <td data-label="{{ l_action }}">
+          {% for action in task.actions %}
+          <a class="task-action" href="{% if action.confirm %}{{ confirm_url(plan, action.trigger, back) }}{% else %}{{ plan_link(plan.id) }}#action-{{ action.trigger }}{% endif %}">{{ action.label.get(locale) }}</a>{% if not loop.last %} · {% endif %}
+          {% endfor %}
+        </td>
+      </tr>
+      {% endfor %}"""
+REPORT_LOOP = """{% set l_region, l_quarter, l_status, l_due, l_action = _('Region'), _('Quarter'), _('Status'), _('Due'), _('Your action') %}{% set locale, back, br = current_locale(), url_for('plans.tasks'), '<br>' | safe %}{% set plan_link, report_link = row_link('plans.detail', 'plan_id'), row_link('monitoring.report', 'report_id') %}{% for task in report_tasks %}{% set report = task.report %}{% set plan = report.plan %}{% set due = report_dues.get(report.id) %}
+      <tr id="report-task-{{ report.id }}"{% if due and due.status == 'overdue' %} class="overdue" data-overdue="1"{% endif %}>
+        <td data-label="{{ l_region }}">{{ plan.region.name }} <small class="muted">{{ plan.region.code }}</small></td>
+        <td class="card-title"><a href="{{ plan_link(plan.id) }}">{{ plan.title }}</a></td>
+        <td data-label="{{ l_quarter }}"><a href="{{ report_link(report.id) }}">{{ report.period_label }}</a></td>
+        <td data-label="{{ l_status }}">{{ state_badge_html(report, locale) }}</td>
+        <td data-label="{{ l_due }}">{% if due %}{{ due_cell(due, locale, br) }}{% else %}<span class="muted">—</span>{% endif %}</td>
+        <td data-label="{{ l_action }}">
+          {% for action in task.actions %}
+          <a class="task-action" href="{% if action.confirm %}{{ confirm_url(report, action.trigger, back) }}{% else %}{{ report_link(report.id) }}#action-{{ action.trigger }}{% endif %}">{{ action.label.get(locale) }}</a>{% if not loop.last %} · {% endif %}
+          {% endfor %}
+        </td>
+      </tr>
+      {% endfor %}"""
+
+
+def test_the_rows_written_in_python_are_the_loops_markup_in_both_languages(
+    app_ctx: Flask, users: dict
+) -> None:
+    """Plans in several states (one returned, with its reason; one titled with markup), a due
+    report, an action that asks for confirmation: the rows equal what the loops wrote."""
+    from dataclasses import replace
+
+    from workflow_app.deadlines.display import due_statuses
+    from workflow_app.monitoring.queries import ReportTask, report_task_page
+    from workflow_app.plans.queries import Task, my_task_page
+    from workflow_app.plans.task_rows import plan_task_rows, report_task_rows
+    from workflow_app.reviews.returns import pending_returns
+
+    draft = factories.plan_in_state(users, "draft")
+    draft.title = 'Sanitasi <b>"Tanah" & Laut\'s</b>'
+    factories.plan_in_state(users, "returned", period=(2031, 2035))
+    factories.reported_plan(factories.district_people(users, "6304"), "6304", report_state="due")
+    db.session.commit()
+    drafters = (users["drafter"], users["other_drafter"])
+    tasks = [task for user in drafters for task in my_task_page(user).items]
+    reports = [task for user in drafters for task in report_task_page(user).items]
+    assert len(tasks) >= 2 and reports
+    # A transition declared `confirm` links to its confirmation page instead.
+    first = tasks[0]
+    tasks[0] = Task(first.plan, [replace(first.actions[0], confirm=True), *first.actions[1:]])
+    first_report = reports[0]
+    confirming = [replace(action, confirm=True) for action in first_report.actions]
+    reports.append(ReportTask(first_report.report, confirming))
+    plans = [task.plan for task in tasks]
+    returns = pending_returns(plans)
+    assert returns, "a returned plan shows why"
+    dues = due_statuses(plans)
+    report_dues = due_statuses(task.report for task in reports)
+    for language in ("id", "en"):
+        with app_ctx.test_request_context(), force_locale(language):
+            inline = render_template_string(PLAN_LOOP, tasks=tasks, dues=dues, returns=returns)
+            written = str(plan_task_rows(tasks, dues, returns, language))
+            assert "\n      " + written == inline
+            inline = render_template_string(
+                REPORT_LOOP, report_tasks=reports, report_dues=report_dues
+            )
+            assert str(report_task_rows(reports, report_dues, language)) == inline
+            assert "/confirm/" in inline and "&lt;b&gt;" in written
+
+
+def _template_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    from jinja2.runtime import Context
+
+    return _counting(monkeypatch, Context, "call")
+
+
+def test_my_tasks_makes_as_many_template_calls_for_six_rows_as_for_two(
+    app_ctx: Flask, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows of both lists are written in Python: the template calls (globals, filters'
+    functions, macros) of the page do not grow with its rows (before: a dozen per row)."""
+    factories.plan_in_state(users, "provincial_sync")
+    factories.reported_plan(users, "6301")
+    client = signed_in(app_ctx, "provincial.63")
+
+    def page_calls() -> tuple[int, int]:
+        client.get("/tasks")  # warm
+        calls = _template_calls(monkeypatch)
+        page = client.get("/tasks").get_data(as_text=True)
+        monkeypatch.undo()
+        return page.count('id="task-') + page.count('id="report-task-'), len(calls)
+
+    rows, few = page_calls()
+    for code in ("6304", "6371"):
+        people = factories.district_people(users, code)
+        factories.plan_in_state(people, "provincial_sync", code)
+        factories.reported_plan(people, code)
+    db.session.commit()
+    more_rows, many = page_calls()
+    assert (rows, more_rows) == (2, 6)
+    assert many == few

@@ -19,6 +19,7 @@ from ..monitoring.queries import overseen_reports, report_task_page
 from ..templating import rupiah
 from ..workspaces import register_workspace
 from . import operations
+from . import task_rows as _task_rows  # noqa: F401 (registers the lists' row writers)
 from .blueprint import blueprint
 from .case_views import (
     Page,

@@ -1,0 +1,162 @@
+"""The rows of the two long lists on "My tasks" (plans, quarterly reports), written in Python.
+
+The templates looped over up to 50 rows each, and every row cost a few dozen template calls
+(filters, globals, attribute lookups, autoescape): most of the page's time. Here a row is one
+f-string of the same markup, every value escaped as autoescape would (`escape`); what is the
+same on every row (the column labels, the locale, the actions cell of a set of actions) is
+built once per page. templates/plans/tasks.html and monitoring/_tasks.html call these where
+their loops were; tests/db/test_tasks_rows.py keeps the output equal to those loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from ..engine import TransitionDef
+from ..templating import due_cell, row_link, state_badge, wita_datetime
+from .blueprint import blueprint
+from .confirmation import confirm_url
+
+_NO_DUE = '<span class="muted">—</span>'
+
+
+class _Actions:
+    """The "Your action" cell of a page's rows: a link per action, as the loop wrote it.
+
+    A cell without a confirmation link is the same for every row with the same actions but for
+    the case's page link: it is built once per set of actions (and page) and joined around it.
+    """
+
+    def __init__(self, locale: str, back: str) -> None:
+        self.locale, self.back = locale, back
+        self._cells: dict[tuple[TransitionDef, ...], list[str]] = {}
+
+    def cell(self, case: Any, link: str, actions: Sequence[TransitionDef]) -> str:
+        """The cell's markup; `link`: the case's page, escaped."""
+        if any(action.confirm for action in actions):
+            return self._written(
+                actions, lambda action: confirm_url(case, action.trigger, self.back), link
+            )
+        parts = self._cells.get(tuple(actions))
+        if parts is None:
+            probe = "\x00"
+            written = self._written(actions, lambda action: "", probe)
+            parts = self._cells[tuple(actions)] = written.split(probe)
+        return link.join(parts)
+
+    def _written(
+        self, actions: Sequence[TransitionDef], confirm: Callable[[TransitionDef], str], link: str
+    ) -> str:
+        last = len(actions) - 1
+        links = [
+            '\n          <a class="task-action" href="'
+            + (
+                str(escape(confirm(action)))
+                if action.confirm
+                else f"{link}#action-{escape(action.trigger)}"
+            )
+            + f'">{escape(action.label.get(self.locale))}</a>'
+            + (" · " if index != last else "")
+            + "\n          "
+            for index, action in enumerate(actions)
+        ]
+        return "\n          " + "".join(links) + "\n        </td>"
+
+
+class _Badges:
+    """A page's state badges by (workflow, version, state): the definition is looked up once
+    per distinct state, not once per row (`state_badge` keeps them across pages)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._found: dict[tuple[str, int, str], Markup] = {}
+
+    def of(self, case: Any) -> Markup:
+        key = (case.workflow_name, case.workflow_version, case.state)
+        badge = self._found.get(key)
+        if badge is None:
+            badge = self._found[key] = state_badge(case, self.locale)
+        return badge
+
+
+def _due(due: Any, locale: str, between: str) -> str:
+    return str(due_cell(due, locale, between)) if due else _NO_DUE
+
+
+def _labels(*msgids: str) -> list[str]:
+    # As the templates' `_()` gave them: translated, not escaped (newstyle gettext marks its
+    # result safe).
+    return [gettext(msgid) for msgid in msgids]
+
+
+def _returned(plan: Any, returned: Any) -> str:
+    # Rare (a plan sent back to its drafter): the template it always was, rendered alone.
+    template = current_app.jinja_env.get_template("plans/_task_returned.html")
+    return template.render(plan=plan, returned=returned)
+
+
+@blueprint.app_template_global("plan_task_rows")
+def plan_task_rows(
+    tasks: Iterable[Any], dues: Mapping[int, Any], returns: Mapping[int, Any], locale: str
+) -> Markup:
+    """The rows of "Plans waiting for your action" (plans.queries.Task)."""
+    region, period, status, due_label, waiting, action = _labels(
+        "Region", "Period", "Status", "Due", "Waiting since", "Your action"
+    )
+    plan_link = row_link("plans.detail", "plan_id")
+    cells, badges = _Actions(locale, url_for("plans.tasks")), _Badges(locale)
+    rows = []
+    for task in tasks:
+        plan = task.plan
+        place, link, returned = plan.region, str(escape(plan_link(plan.id))), returns.get(plan.id)
+        rows.append(
+            f'\n      <tr id="task-{plan.id}">\n'
+            f'        <td data-label="{region}">{escape(place.name)}'
+            f' <small class="muted">{escape(place.code)}</small></td>\n'
+            f'        <td class="card-title"><a href="{link}">{escape(plan.title)}</a>'
+            f"{_returned(plan, returned) if returned else ''}</td>\n"
+            f'        <td data-label="{period}">{escape(plan.period_label)}</td>\n'
+            f'        <td data-label="{status}">{badges.of(plan)}</td>\n'
+            f'        <td data-label="{due_label}">{_due(dues.get(plan.id), locale, "<br>")}</td>\n'
+            f'        <td data-label="{waiting}">'
+            f"{escape(wita_datetime(plan.state_entered_at, locale))}</td>\n"
+            f'        <td data-label="{action}">{cells.cell(plan, link, task.actions)}\n'
+            "      </tr>\n      "
+        )
+    return Markup("".join(rows))
+
+
+@blueprint.app_template_global("report_task_rows")
+def report_task_rows(tasks: Iterable[Any], dues: Mapping[int, Any], locale: str) -> Markup:
+    """The rows of "Quarterly reports" (monitoring.queries.ReportTask)."""
+    region, quarter, status, due_label, action = _labels(
+        "Region", "Quarter", "Status", "Due", "Your action"
+    )
+    plan_link = row_link("plans.detail", "plan_id")
+    report_link = row_link("monitoring.report", "report_id")
+    cells, badges = _Actions(locale, url_for("plans.tasks")), _Badges(locale)
+    rows = []
+    for task in tasks:
+        report = task.report
+        plan, due, link = report.plan, dues.get(report.id), str(escape(report_link(report.id)))
+        place = plan.region
+        overdue = ' class="overdue" data-overdue="1"' if due and due.status == "overdue" else ""
+        rows.append(
+            f'\n      <tr id="report-task-{report.id}"{overdue}>\n'
+            f'        <td data-label="{region}">{escape(place.name)}'
+            f' <small class="muted">{escape(place.code)}</small></td>\n'
+            f'        <td class="card-title"><a href="{escape(plan_link(plan.id))}">'
+            f"{escape(plan.title)}</a></td>\n"
+            f'        <td data-label="{quarter}"><a href="{link}">'
+            f"{escape(report.period_label)}</a></td>\n"
+            f'        <td data-label="{status}">{badges.of(report)}</td>\n'
+            f'        <td data-label="{due_label}">{_due(due, locale, "<br>")}</td>\n'
+            f'        <td data-label="{action}">{cells.cell(report, link, task.actions)}\n'
+            "      </tr>\n      "
+        )
+    return Markup("".join(rows))
