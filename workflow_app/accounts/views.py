@@ -11,7 +11,7 @@ from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -32,7 +32,8 @@ from ..unit_of_work import unit_of_work
 from ..workspaces import landing_url
 from .forms import LoginForm
 from .known_devices import is_known_device, login_client_key, remember_device
-from .models import User, password_hasher
+from .login import _with_grants
+from .models import User, password_hasher, wita_today
 from .sessions import end_sessions_and_tokens, start_session_clock
 
 blueprint = Blueprint("accounts", __name__)
@@ -44,10 +45,22 @@ def _dummy_hash() -> str:
     return password_hasher.hash("not-a-password")
 
 
+# The account with what the redirect after login reads (its landing page follows its roles and
+# the delegations in force today), in one statement as the session's loader reads it
+# (accounts/login.py), not three (User.roles' selectin, then the delegations lazily). Built
+# once; today's date is a callable, evaluated at each execution.
+_USER_BY_NAME = (
+    select(User)
+    .where(User.username == bindparam("username"))
+    .options(*_with_grants(bindparam("today", type_=Date, callable_=wita_today)))
+)
+
+
 def _authenticate(username: str, password: str) -> User | None:
     """The user whose password matches, or None. An unknown name costs a hash check too, so
     response times do not reveal which usernames exist."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    found = db.session.execute(_USER_BY_NAME, {"username": username})
+    user = found.unique().scalar_one_or_none()
     if user is None:
         password_hasher.verify(_dummy_hash(), "not-a-password")
         return None
