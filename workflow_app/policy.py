@@ -195,6 +195,29 @@ def is_owner(user: User, case: Any, grants: Iterable[Grant] | None = None) -> bo
     )
 
 
+def actions_if_owner(
+    user: User, case: Any, grants: Iterable[Grant] | None = None
+) -> list[TransitionDef]:
+    """`actions` when the case waits on `user` (`is_owner`), else none: the one question a task
+    list asks of each row, answered with one definition and catalogue lookup."""
+    definition, catalogue, state = definition_of(case), roles(), case.state
+    held, scope = tuple(_grants(user, grants)), scope_of(case)
+    owner = definition.states[state].owner
+    owns = _remembered(
+        ("owner", owner, id(catalogue), held, scope),
+        (catalogue, catalogue),
+        lambda: holds(user, [owner], scope, held),
+    )
+    if not owns:
+        return []
+    found = _remembered(
+        ("actions", id(definition), id(catalogue), state, held, scope),
+        (definition, catalogue),
+        lambda: tuple(available_transitions(definition, state, held, scope, catalogue)),
+    )
+    return list(found)
+
+
 def editing_roles(case: Any) -> set[str]:
     """The roles that change a case's contents: the owners of its definition's editable
     states."""

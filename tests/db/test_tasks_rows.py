@@ -195,3 +195,23 @@ def test_my_tasks_makes_as_many_template_calls_for_six_rows_as_for_two(
     more_rows, many = page_calls()
     assert (rows, more_rows) == (2, 6)
     assert many == few
+
+
+def test_each_shape_of_row_asks_the_policy_once_per_page(
+    app_ctx: Flask, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nine rows in six (version, state, place) shapes: whether the user owns a row and what
+    they may do on it is asked once per shape (before: twice per row, `is_owner` and
+    `actions`, each with its definition and catalogue lookups)."""
+    for code in ("6301", "6304", "6371"):
+        people = factories.district_people(users, code)
+        for _ in range(2):
+            factories.plan_in_state(people, "provincial_sync", code)
+        factories.reported_plan(users, code)
+    db.session.commit()
+    client = signed_in(app_ctx, "provincial.63")
+    client.get("/tasks")
+    asked = _counting(monkeypatch, policy, "actions_if_owner")
+    page = client.get("/tasks").get_data(as_text=True)
+    assert (page.count('id="task-'), page.count('id="report-task-')) == (6, 3)
+    assert len(asked) == 6

@@ -15,7 +15,7 @@ from ..deadlines.display import due_statuses
 from ..engine import Label, TransitionDef
 from ..extensions import db
 from ..paging import Page
-from ..plans.case_queries import earliest_due_first, task_page
+from ..plans.case_queries import earliest_due_first, kinds_with_tasks, task_page
 from ..regions.models import Region
 from ..signoffs import service as sign_offs
 from ..signoffs.models import SignOff
@@ -74,7 +74,12 @@ def declared_tasks(user: User, limit: int | None) -> list[KindTasks]:
     """For every declared kind: the cases in a state the user owns on which they can act now,
     the earliest due first (the same rule as the plans' "My tasks")."""
     sections = []
-    for kind in declared_kinds():
+    kinds = declared_kinds()
+    # One statement finds the kinds with a case waiting; only those are read.
+    present = kinds_with_tasks(user, [kind.name for kind in kinds])
+    for kind in kinds:
+        if kind.name not in present:
+            continue
         page = task_page(
             user,
             kind.name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from .. import policy
 from ..accounts.models import User
@@ -38,6 +38,34 @@ def earliest_due_first(query: Select[Any], model: Any, *then: Any) -> Select[Any
     return query.order_by(model.due_at.is_(None), model.due_at, *then, model.id)
 
 
+def waiting_states(workflow: str, held: set[str], published_waits: bool = True) -> set[str]:
+    """The states of `workflow` that wait on a holder of one of the `held` roles: owned by one,
+    never final, and not published unless `published_waits`."""
+
+    def waits(state: StateDef) -> bool:
+        return state.owner in held and not state.final and (published_waits or not state.published)
+
+    return state_names(workflow, waits)
+
+
+def kinds_with_tasks(user: User, kinds: list[str]) -> set[str]:
+    """Which of `kinds` have a case `user` may see in a state waiting on one of their roles:
+    one statement of EXISTS for all, so the kinds with none (often all: the declared kinds)
+    cost no query of their own."""
+    held = {g.role for g in user.grants()}
+    probes = {}
+    for kind in kinds:
+        found = kind_named(kind)
+        states = waiting_states(found.workflow, held)
+        if states:
+            query = policy.visible(user, kind).where(found.model.state.in_(states))
+            probes[kind] = query.exists()
+    if not probes:
+        return set()
+    row = db.session.execute(select(*probes.values())).one()
+    return {kind for kind, present in zip(probes, row, strict=True) if present}
+
+
 def task_page(
     user: User,
     kind: str,
@@ -53,21 +81,20 @@ def task_page(
     `published_waits`. Read in batches until `limit` are found; the total is counted in SQL."""
     found = kind_named(kind)
     grants = user.grants()
-    held = {g.role for g in grants}
-
-    def waits(state: StateDef) -> bool:
-        return state.owner in held and not state.final and (published_waits or not state.published)
-
-    states = state_names(found.workflow, waits)
+    states = waiting_states(found.workflow, {g.role for g in grants}, published_waits)
     if not states:
         return Page()
     query = shape(policy.visible(user, kind).where(found.model.state.in_(states)))
 
+    # Rows fall into a few (version, state, place) shapes: each is asked of the policy once.
+    answers: dict[tuple[Any, ...], list[TransitionDef]] = {}
+
     def as_task(case: Any) -> Task | None:
-        if not policy.is_owner(user, case, grants):
-            return None
-        actions = policy.actions(user, case, grants)
-        return task(case, actions) if actions else None
+        shape = (case.workflow_name, case.workflow_version, case.state, found.scope_of(case))
+        actions = answers.get(shape)
+        if actions is None:
+            actions = answers[shape] = policy.actions_if_owner(user, case, grants)
+        return task(case, list(actions)) if actions else None
 
     return first_accepted(query, as_task, limit)
 
