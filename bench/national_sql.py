@@ -11,6 +11,8 @@ quarter that has ended, the latest ones partly due, submitted or returned).
 
 from __future__ import annotations
 
+from workflow_app.audit.chain import FORMAT, HASHED_COLUMNS
+
 # (code, name, kabupaten/kota) of the 38 provinces, Kalimantan Selatan first: the measured one.
 PROVINCES: tuple[tuple[str, str, int], ...] = (
     ("63", "Kalimantan Selatan", 13),
@@ -319,25 +321,9 @@ WHERE chain_id BETWEEN %s AND %s
 ORDER BY chain_id, created_at, subject_kind <> 'plan', subject_id, id
 """
 
-HISTORY_COLUMNS = (
-    "id",
-    "subject_kind",
-    "subject_id",
-    "chain_kind",
-    "chain_id",
-    "workflow_version",
-    "from_state",
-    "to_state",
-    "trigger",
-    "actor_id",
-    "acting_for_id",
-    "role",
-    "comment",
-    "created_at",
-    "hash_format",
-    "prev_hash",
-    "row_hash",
-)
+# The columns COPYed into plan_transition: those the current hash format covers (chain.py's own
+# list, so a column the chain starts to hash is written here too), the format, the two hashes.
+HISTORY_COLUMNS = (*HASHED_COLUMNS[FORMAT], "hash_format", "prev_hash", "row_hash")
 
 # The outbox: one email per history row, long sent (and read in the app).
 OUTBOX_SQL = """

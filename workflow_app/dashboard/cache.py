@@ -40,16 +40,17 @@ T = TypeVar("T")
 KEY_PREFIX = "dashboard:2:"
 
 
+# Built once: every view of the dashboard runs it (building it cost a fifth of running it).
+_STAMP = select(
+    select(func.max(ChangeEvent.id)).scalar_subquery(),
+    select(func.count(CalendarOverride.id)).scalar_subquery(),
+    select(func.max(CalendarOverride.id)).scalar_subquery(),
+)
+
+
 def data_stamp() -> tuple[object, ...]:
     """One query: what changes whenever anything the dashboard counts changes."""
-    row = db.session.execute(
-        select(
-            select(func.max(ChangeEvent.id)).scalar_subquery(),
-            select(func.count(CalendarOverride.id)).scalar_subquery(),
-            select(func.max(CalendarOverride.id)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+    return tuple(db.session.execute(_STAMP).one())
 
 
 def fragment_key(user: User, query: object, language: str, today: date) -> str:

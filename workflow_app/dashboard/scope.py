@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select, union_all
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import policy
 from ..accounts.models import User
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..plans.access import visible_plans
 from ..plans.models import ActionPlan
 from ..regions.models import Region
-from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, covers, definitions_of
+from ..workflows import PLAN_WORKFLOW, REPORT_WORKFLOW, covers, definitions_of, roles
 
 # Roles declared to act in a province or everywhere: the provincial roles, admins, partners.
 DASHBOARD_SCOPES = (RoleScope.PROVINCE, RoleScope.GLOBAL)
@@ -32,14 +32,44 @@ def may_open(user: User) -> bool:
     return policy.may_open_workspace(user, DASHBOARD_SCOPES, partners=True)
 
 
+_DISTRICTS = (
+    select(Region)
+    .where(Region.kind != "province")
+    .options(joinedload(Region.parent))
+    .order_by(Region.code)
+)
+
+
 def districts() -> list[Region]:
     """The 13 regencies and cities, with their province loaded (for the scope checks)."""
-    query = (
-        select(Region)
-        .where(Region.kind != "province")
-        .options(joinedload(Region.parent))
-        .order_by(Region.code)
+    return list(db.session.scalars(_DISTRICTS))
+
+
+def districts_of(user: User) -> list[Region]:
+    """`visible_districts(user, districts())` in one query of the grants' reach, not every
+    district of the country loaded and filtered here (~30 ms on the national data set): the
+    districts a district grant names, those below a province a provincial grant names (as a
+    UNION of ids: PostgreSQL misjudges the OR, see policy._reach), all for a global grant."""
+    named: set[str] = set()
+    provinces: set[str] = set()
+    for grant in user.grants():
+        reach = roles().scope_of(grant.role)
+        if reach == RoleScope.GLOBAL:
+            return districts()
+        if reach is not None:
+            named.add(grant.region_code)
+            if reach != RoleScope.DISTRICT:
+                provinces.add(grant.region_code)
+    if not named:
+        return []
+    parent = aliased(Region)
+    reached = union_all(
+        select(Region.id).where(Region.code.in_(sorted(named))),
+        select(Region.id)
+        .join(parent, Region.parent_id == parent.id)
+        .where(parent.code.in_(sorted(provinces))),
     )
+    query = _DISTRICTS.where(Region.id.in_(reached))
     return list(db.session.scalars(query))
 
 

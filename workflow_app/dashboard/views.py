@@ -66,7 +66,7 @@ def _language() -> str:
 
 
 def _filters(now: datetime) -> tuple[DashboardFilterForm, Filters, bool, list[Region]]:
-    regions = scope.visible_districts(current_user, scope.districts())
+    regions = scope.districts_of(current_user)
     form = filter_form(request.args, regions)
     filters, valid = read_filters(form, default_year=now.astimezone(WITA).year)
     return form, filters, valid, regions
