@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
+from workflow_app.plans.detail_page import load_visible_page_plan
 
 from .. import factories
 from ..conftest import signed_in
@@ -37,9 +38,11 @@ def _statements(app: Flask, username: str, url: str) -> list[str]:
 
 
 def _main_table(statement: str) -> str:
-    """The table a SELECT reads first (its FROM, or its first subquery's)."""
-    found = re.search(r"\bFROM\s+\"?(\w+)", statement)
-    return found.group(1) if found else ""
+    """The table a SELECT reads first (its FROM, or its first subquery's); for a selectin
+    load through an aliased parent (`FROM action_plan AS action_plan_1 JOIN plan_transition`),
+    the table it loads."""
+    found = re.search(r"\bFROM\s+\"?(\w+)\"?(?:\s+AS\s+\S+\s+JOIN\s+\"?(\w+))?", statement)
+    return (found.group(2) or found.group(1)) if found else ""
 
 
 def _reads_of(statements: list[str], table: str) -> int:
@@ -103,3 +106,24 @@ def test_a_monitored_plan_reads_its_reports_without_reading_the_contents_again(
     # The shell's user, the plan, its contents (3), history, reports (3), the review panel's
     # submissions, comments and snapshots, the calendar: at most 14 (16 before).
     assert len(statements) <= 14, "\n".join(_main_table(s) for s in statements)
+
+
+def test_the_page_loader_reads_the_plan_once_and_hides_what_the_reader_may_not_see(
+    app_ctx: Flask, users: dict, monkeypatch
+) -> None:
+    """detail_page.load_visible_page_plan (proposed for the `detail` route): the plan's row
+    and its challenges in one statement, not read a second time for the contents."""
+    plan, _report = factories.reported_plan(users)
+    elsewhere = factories.plan_in_state(factories.district_people(users, "6304"), "draft", "6304")
+    url, hidden = f"/plans/{plan.id}", f"/plans/{elsewhere.id}"
+    current = _statements(app_ctx, "drafter.6301", url)
+    monkeypatch.setattr(ops, "load_visible_plan", load_visible_page_plan)
+
+    statements = _statements(app_ctx, "drafter.6301", url)
+
+    assert _reads_of(current, "action_plan") == 2
+    assert _reads_of(statements, "action_plan") == 1
+    assert len(statements) == len(current) - 1
+    # "Not found", as the loader it replaces says, for a plan of another district.
+    with app_ctx.app_context():
+        assert signed_in(app_ctx, "drafter.6301").get(hidden).status_code == 404

@@ -12,11 +12,14 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from .. import policy
 from ..accounts.models import User
 from ..deadlines.display import due_statuses
+from ..engine import OutOfScope
 from ..extensions import db
 from ..history import CaseTransition
 from ..monitoring.plan_section import realisation_section
+from ..regions.models import Region
 from ..workflows import definition_of
 from . import operations
 from .case_views import Page, Refusal, language, page_actions, trigger_labels
@@ -50,6 +53,25 @@ def load_page_contents(plan: ActionPlan) -> None:
     options = [option for key in missing for option in PAGE_CONTENTS[key]]
     query = select(ActionPlan).where(ActionPlan.id == plan.id).options(*options)
     db.session.scalars(query).unique().all()
+
+
+# The plan's row as operations.load_visible_plan reads it (its region and the region's parent,
+# which its scope needs), with the page's contents.
+_PAGE_PLAN = (
+    joinedload(ActionPlan.region).joinedload(Region.parent),
+    *(option for options in PAGE_CONTENTS.values() for option in options),
+)
+
+
+def load_visible_page_plan(actor: User, plan_id: int) -> ActionPlan:
+    """operations.load_visible_plan for the plan page: the contents come with the plan's own
+    statement (its challenges) and the loads after it, instead of after a second read of the
+    plan's row (one statement and ~1 ms of CPU less per page). "Not found" as there for a plan
+    `actor` may not see."""
+    plan = db.session.get(ActionPlan, plan_id, options=_PAGE_PLAN)
+    if plan is None or not policy.may_see(actor, plan):
+        raise OutOfScope("plan not found")
+    return plan
 
 
 def trigger_labels_of_plan(plan: ActionPlan) -> dict[str, str]:
