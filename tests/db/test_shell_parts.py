@@ -192,3 +192,14 @@ def test_the_slots_hold_this_request_s_values_escaped(
     # The current page is marked in the menu, whichever page kept the menu first.
     assert re.search(r'href="/plans" aria-current="page"', page)
     assert not re.search(r'href="/tasks" aria-current="page"', page)
+
+
+def test_nothing_is_kept_while_templates_are_read_again_when_edited(
+    app_ctx: Flask, users: dict[str, User], renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_ctx.jinja_env, "auto_reload", True)
+    client = signed_in(app_ctx, "provincial.63")
+    client.get(SHELL_PATH)
+    client.get(SHELL_PATH)
+    assert len(renders) == 14  # every part, on both requests
+    assert "page_shell" not in app_ctx.extensions

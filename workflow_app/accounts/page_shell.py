@@ -55,6 +55,9 @@ def _rendered(caller: Callable[..., str], values: dict[str, object]) -> _Part:
 
 def shell_part(part: str, /, *key: object, caller: Callable[..., str], **values: object) -> Markup:
     """Template global: the part `part` of the shell for `key`, its slots filled with `values`."""
+    if current_app.jinja_env.auto_reload:
+        # Templates read again when edited (debug): a kept part would outlive its source.
+        return _rendered(caller, values).fill(values)
     parts: dict[tuple[object, ...], _Part] = current_app.extensions.setdefault("page_shell", {})
     found_key = (
         part,
