@@ -115,6 +115,7 @@ def _earlier_actors(case: Any, kind: CaseKind, triggers: tuple[str, ...]) -> set
 
 def _guard_problems(case: Any, kind: CaseKind, transition: TransitionDef) -> list[Problem]:
     """What blocks `transition` on `case`: its named guards' and its declared checks'."""
+    guards.load(transition.guards, case)
     return [
         problem for name in transition.guards for problem in guards.get(name)(case)
     ] + kind.requirements(case, transition)

@@ -9,6 +9,7 @@ it go on working.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     event,
     insert,
     inspect,
@@ -35,6 +37,7 @@ from sqlalchemy.orm import (
 
 from .accounts.models import User
 from .audit.chain import FORMAT, link_row
+from .changes.writes import Write
 from .extensions import db
 from .models_base import UTCDateTime, utcnow
 from .subjects import SubjectRef, kind_named, kind_of
@@ -94,7 +97,16 @@ def _link(
     link_row(connection, target, pending, root_table, root_locked=root_locked)
 
 
-def linked_insert(session: Session, row: CaseTransition, *, root_updated: bool = False) -> Insert:
+@cache
+def _inserting() -> Insert:
+    """A history row's INSERT, every column bound as `history_<column>`, built once."""
+    table = CaseTransition.__table__
+    return insert(table).values(
+        {column.key: bindparam(f"history_{column.key}", type_=column.type) for column in table.c}
+    )
+
+
+def linked_insert(session: Session, row: CaseTransition, *, root_updated: bool = False) -> Write:
     """Link `row` (new, not added) into its chain now, as the insert hook would, and return
     its INSERT for the caller to run (with other writes, in one statement: firing.py). The
     row joins the session as stored: the caller must run the INSERT in its transaction.
@@ -103,11 +115,12 @@ def linked_insert(session: Session, row: CaseTransition, *, root_updated: bool =
     own_chain = (row.chain_kind, row.chain_id) == (row.subject_kind, row.subject_id)
     _link(session, session.connection(), row, root_locked=root_updated and own_chain)
     values = {
-        column.key: getattr(row, column.key) for column in inspect(CaseTransition).column_attrs
+        f"history_{column.key}": getattr(row, column.key)
+        for column in inspect(CaseTransition).column_attrs
     }
     make_transient_to_detached(row)
     session.add(row)
-    return insert(CaseTransition.__table__).values(values)
+    return Write(("history",), _inserting(), values)
 
 
 @event.listens_for(CaseTransition, "before_update")

@@ -10,39 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests import factories
-from workflow_app.accounts.login import load_user
+from tests.db.test_transition_statements import fire_counted
 from workflow_app.changes.models import ChangeEvent
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
-from workflow_app.plans import operations as ops
-from workflow_app.unit_of_work import unit_of_work
 from workflow_app.webhooks.models import Webhook, WebhookDelivery
 
 Users = dict[str, Any]
-
-
-def _fire(app: Flask, actor_id: int, plan_id: int, trigger: str) -> list[str]:
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(" ".join(statement.split()))
-
-    db.session.remove()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with app.test_request_context(), unit_of_work():
-            actor = load_user(str(actor_id))
-            assert actor is not None
-            plan = ops.load_visible_plan(actor, plan_id)
-            ops.transition(actor, plan, trigger, expected_version=plan.version)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-        db.session.remove()
-    return statements
 
 
 def test_the_steps_and_the_event_of_each_transition(app_ctx: Flask, users: Users) -> None:
@@ -58,7 +36,7 @@ def test_the_steps_and_the_event_of_each_transition(app_ctx: Flask, users: Users
     db.session.commit()
     ids = {who: users[who].id for who in ("drafter", "reviewer", "provincial")}
     for who, trigger in (("drafter", "submit"), ("reviewer", "forward")):
-        statements = _fire(app_ctx, ids[who], plan_id, trigger)
+        statements = fire_counted(app_ctx, ids[who], plan_id, trigger)
         events = [s for s in statements if "INSERT INTO change_event" in s]
         assert len(events) == 1
         if db.engine.dialect.name == "postgresql":
@@ -99,8 +77,8 @@ def test_one_read_before_the_change(app_ctx: Flask, users: Users) -> None:
     plan_id = factories.complete_plan(users["drafter"]).id
     db.session.commit()
     drafter, reviewer = users["drafter"].id, users["reviewer"].id
-    _fire(app_ctx, drafter, plan_id, "submit")
-    statements = _fire(app_ctx, reviewer, plan_id, "forward")
+    fire_counted(app_ctx, drafter, plan_id, "submit")
+    statements = fire_counted(app_ctx, reviewer, plan_id, "forward")
     reads = [s for s in statements if "calendar_override" in s]
     assert len(reads) == 1
     assert "plan_transition" in reads[0] and "role_assignment" in reads[0]

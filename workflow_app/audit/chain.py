@@ -29,9 +29,10 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Connection
 
 # The columns hashed, per format (the key order of the JSON is sorted anyway; a list is what
@@ -153,19 +154,43 @@ def _values_of(target: ChainRow) -> dict[str, Any]:
     }
 
 
+@cache
+def _lock_root_query(dialect: str, table: str) -> TextClause:
+    if dialect == "postgresql":
+        return text(f"SELECT id FROM {table} WHERE id = :root_id FOR UPDATE")
+    # SQLite has no row locks; a no-op write takes its database write lock now, before the
+    # tail is read (pysqlite starts the transaction only at the first write).
+    return text(f"UPDATE {table} SET state = state WHERE id = :root_id")
+
+
 def _lock_root(connection: Connection, table: str, root_id: int) -> None:
     """Hold the chain root's row until commit, so appends to its chain queue up one by one.
     `table` is a mapped table's name (never user input); every kind's table has `state`."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(f"SELECT id FROM {table} WHERE id = :root_id FOR UPDATE"), {"root_id": root_id}
-        )
-    else:
-        # SQLite has no row locks; a no-op write takes its database write lock now, before
-        # the tail is read (pysqlite starts the transaction only at the first write).
-        connection.execute(
-            text(f"UPDATE {table} SET state = state WHERE id = :root_id"), {"root_id": root_id}
-        )
+    connection.execute(_lock_root_query(connection.dialect.name, table), {"root_id": root_id})
+
+
+# The chain's stored tail, and the id the new row will have: none (it has one), the sequence's
+# next (PostgreSQL), or max(id) + 1 (SQLite picks max(rowid) + 1 itself; the write lock taken
+# before keeps it ours).
+_TAIL = (
+    "SELECT id, row_hash FROM plan_transition "
+    "WHERE chain_kind = :chain_kind AND chain_id = :chain_id "
+    "ORDER BY id DESC LIMIT 1"
+)
+_NEXT_ID = {
+    "given": "NULL",
+    "postgresql": "nextval(pg_get_serial_sequence('plan_transition', 'id'))",
+    "sqlite": "coalesce((SELECT max(id) FROM plan_transition), 0) + 1",
+}
+
+
+@cache
+def _next_id_and_tail_query(next_id: str) -> TextClause:
+    """The read of `_next_id_and_tail`, parsed once per way of taking the id."""
+    return text(
+        f"SELECT {_NEXT_ID[next_id]} AS next_id, tail.id, tail.row_hash "
+        f"FROM (SELECT 1 AS one) AS here LEFT JOIN ({_TAIL}) AS tail ON 1 = 1"
+    )
 
 
 def _next_id_and_tail(
@@ -175,27 +200,14 @@ def _next_id_and_tail(
     row_hash), in one round trip, under the root's lock taken before. The lock stays a
     statement of its own: on PostgreSQL a tail read in the locking statement would see the
     snapshot taken before it waited for the lock (a fork)."""
-    tail = (
-        "SELECT id, row_hash FROM plan_transition "
-        "WHERE chain_kind = :chain_kind AND chain_id = :chain_id "
-        "ORDER BY id DESC LIMIT 1"
-    )
-    if target.id is not None:
-        next_id = "NULL"
-    elif connection.dialect.name == "postgresql":
-        next_id = "nextval(pg_get_serial_sequence('plan_transition', 'id'))"
-    else:
-        # SQLite would pick max(rowid) + 1 itself; the write lock taken above keeps it ours.
-        next_id = "coalesce((SELECT max(id) FROM plan_transition), 0) + 1"
+    postgresql = connection.dialect.name == "postgresql"
+    next_id = "given" if target.id is not None else "postgresql" if postgresql else "sqlite"
     found = connection.execute(
-        text(
-            f"SELECT {next_id} AS next_id, tail.id, tail.row_hash "
-            f"FROM (SELECT 1 AS one) AS here LEFT JOIN ({tail}) AS tail ON 1 = 1"
-        ),
+        _next_id_and_tail_query(next_id),
         {"chain_kind": target.chain_kind, "chain_id": target.chain_id},
     ).one()
     new_id = None if found[0] is None else int(found[0])
-    if new_id is not None and connection.dialect.name != "postgresql":
+    if new_id is not None and not postgresql:
         new_id = max([new_id, *(row.id + 1 for row in pending if row.id is not None)])
     return new_id, ((found[1], found[2]) if found[1] is not None else None)
 

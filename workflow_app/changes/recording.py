@@ -24,12 +24,14 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Text,
+    bindparam,
     cast,
     event,
     func,
     insert,
     inspect,
     literal,
+    literal_column,
     select,
     union_all,
 )
@@ -43,6 +45,7 @@ from ..models_base import utcnow
 from ..subjects import kind_named, kind_of
 from .actor import acting_user
 from .models import CREATED, TRANSITIONED, UPDATED, ChangeEvent
+from .writes import Write
 
 PENDING_KEY = "change_events_pending_updates"
 # Bookkeeping every write moves: not "what changed" (updated_at alone: the case's contents).
@@ -76,11 +79,14 @@ class _Update:
     actor_id: int | None = None
 
 
+_PG_TXID = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+
+
 def _txid(connection: Connection) -> Any:
     """The writing transaction's id on PostgreSQL (the feed serves an event only once every
     transaction that began before it ended); SQLite serializes writers: 0, the id orders."""
     if connection.dialect.name == "postgresql":
-        return cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+        return _PG_TXID
     return literal(0, BigInteger)
 
 
@@ -123,6 +129,20 @@ def _transition_event(session: Session, connection: Connection, row: CaseTransit
         "occurred_at": row.created_at or utcnow(),
         "data": data,
     }
+
+
+# The columns of an event (`_transition_event`, `_update_event`), besides its id and txid.
+EVENT_COLUMNS = (
+    "type",
+    "subject_kind",
+    "subject_id",
+    "version",
+    "state",
+    "actor_id",
+    "acting_for_id",
+    "occurred_at",
+    "data",
+)
 
 
 def _update_event(update: _Update) -> dict:
@@ -180,36 +200,66 @@ def transition_events(session: Session, rows: list[CaseTransition]) -> list[dict
     return events + [_transition_event(session, connection, row) for row in rows]
 
 
-def record_with(session: Session, events: list[dict[str, Any]], writes: list[Any]) -> None:
-    """Run `writes` (INSERT or UPDATE statements of other tables), then insert `events`
-    (from `transition_events`) and run their hooks. On PostgreSQL in one round trip: each
-    write a CTE of the statement inserting the events, all on one snapshot (a write does not
-    see another's rows; the foreign keys are checked at the statement's end). SQLite has no
-    INSERT in a WITH: one statement each, in this order."""
+def record_with(session: Session, events: list[dict[str, Any]], writes: list[Write]) -> None:
+    """Run `writes` (INSERTs or UPDATEs of other tables), then insert `events` (from
+    `transition_events`) and run their hooks. On PostgreSQL in one round trip: each write a
+    CTE of the statement inserting the events, all on one snapshot (a write does not see
+    another's rows; the foreign keys are checked at the statement's end), that statement
+    built once per shape. SQLite has no INSERT in a WITH: one statement each, in this
+    order."""
     connection = session.connection()
     if not events or connection.dialect.name != "postgresql":
         for write in writes:
-            connection.execute(write)
+            connection.execute(write.statement, write.params)
         _insert(connection, events)
         return
+    key = (tuple(write.key for write in writes), len(events), len(_recorded))
+    statement = _COMBINED.get(key)
+    if statement is None:
+        statement = _combine(key, writes, len(events))
+    params: dict[str, Any] = {}
+    for write in writes:
+        params |= write.params
+    for n, row in enumerate(events):
+        params |= {f"event_{n}_{column}": value for column, value in row.items()}
+    # The ids come from the sequence in the order of the events: by id is their order.
+    _written(connection, events, connection.execute(statement, params).all())
+
+
+# The combined statements built (`_combine`), by the writes' keys, the number of events and
+# of the hooks registered (their conditions are part of the statement).
+_COMBINED: dict[tuple[Any, ...], Any] = {}
+
+
+def _combine(key: tuple[Any, ...], writes: list[Write], count: int) -> Any:
+    """The statement inserting `count` events with `writes` as its CTEs, every value bound
+    by name (`event_<n>_<column>`, the writes' own), kept for the next of its shape."""
     table = ChangeEvent.__table__
     # A single-row INSERT per event (a multi-row VALUES has no cache key: compiled each time).
     inserted = [
         insert(table)
-        .values({**row, "txid": _txid(connection)})
+        .values(
+            {
+                column: bindparam(f"event_{n}_{column}", type_=table.c[column].type)
+                for column in EVENT_COLUMNS
+            }
+            | {"txid": _PG_TXID}
+        )
         .returning(table.c.id, *_conditions())
         .cte(f"events_{n}")
-        for n, row in enumerate(events)
+        for n in range(count)
     ]
-    ctes = [write.returning(literal(1)).cte(f"write_{n}") for n, write in enumerate(writes)]
-    found = union_all(*(select(cte) for cte in inserted)) if len(inserted) > 1 else None
-    if found is None:
+    ctes = [
+        write.statement.returning(literal_column("1")).cte(f"write_{n}")
+        for n, write in enumerate(writes)
+    ]
+    if count == 1:
         statement = select(inserted[0]).add_cte(*ctes)
     else:
-        everything = found.subquery("events")
+        everything = union_all(*(select(cte) for cte in inserted)).subquery("events")
         statement = select(everything).add_cte(*ctes).order_by(everything.c.id)
-    # The ids come from the sequence in the order of the events: by id is their order.
-    _written(connection, events, connection.execute(statement).all())
+    _COMBINED[key] = statement
+    return statement
 
 
 def _pending(session: Session) -> dict[tuple[type, int], _Update]:
@@ -226,6 +276,12 @@ def _take_pending(session: Session, transitioned: set[tuple[str, int]]) -> list[
             continue
         events.append(_update_event(update))
     return events
+
+
+def _note(update: _Update, changed: set[str]) -> None:
+    update.changed |= changed
+    actor = acting_user()
+    update.actor_id = actor.id if actor is not None else update.actor_id
 
 
 @event.listens_for(db.session, "after_flush")
@@ -245,19 +301,13 @@ def _after_flush(session: Session, flush_context: object) -> None:
             TRANSITION_FIELDS
         ):
             continue  # the transition's own change: its history row tells it
-        update = pending.setdefault((type(case), case.id), _Update(case))
-        update.changed |= changed
-        actor = acting_user()
-        update.actor_id = actor.id if actor is not None else update.actor_id
+        _note(pending.setdefault((type(case), case.id), _Update(case)), changed)
     for model, case_id, part in session.info.pop(PARTS_KEY, ()):
         # A row that is part of a case without moving its version (an evidence file) was
         # written or deleted: its case changed all the same, as the feed tells.
         case = session.get(model, case_id)
         if case is not None:
-            update = pending.setdefault((model, case_id), _Update(case))
-            update.changed.add(part)
-            actor = acting_user()
-            update.actor_id = actor.id if actor is not None else update.actor_id
+            _note(pending.setdefault((model, case_id), _Update(case)), {part})
     if not history:
         return
     connection = session.connection()

@@ -8,7 +8,7 @@ arguments, resolved by the web layer: the engine knows nothing of Flask).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,17 +35,25 @@ class Problem:
 
 
 Guard = Callable[[Any], list[Problem]]
+# Reads at once what a guard reads of its subject (rather than one lazy load at a time).
+Loader = Callable[[Any], None]
 
 
 class GuardRegistry:
     def __init__(self) -> None:
         self._guards: dict[str, Guard] = {}
+        self._loaders: dict[str, Loader] = {}
 
-    def register(self, name: str) -> Callable[[Guard], Guard]:
+    def register(self, name: str, *, loads: Loader | None = None) -> Callable[[Guard], Guard]:
+        """Register a guard under `name`; `loads(subject)`, when given, reads what it needs
+        in few statements, run before it by `load`."""
+
         def decorator(func: Guard) -> Guard:
             if name in self._guards and self._guards[name] is not func:
                 raise ValueError(f"guard {name!r} is already registered")
             self._guards[name] = func
+            if loads is not None:
+                self._loaders[name] = loads
             return func
 
         return decorator
@@ -55,6 +63,13 @@ class GuardRegistry:
 
     def get(self, name: str) -> Guard:
         return self._guards[name]
+
+    def load(self, names: Iterable[str], subject: Any) -> None:
+        """Read what the guards `names` need of `subject`, as their loaders do."""
+        for name in names:
+            loader = self._loaders.get(name)
+            if loader is not None:
+                loader(subject)
 
     def names(self) -> list[str]:
         return sorted(self._guards)

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import guards
 from ..engine.guards import Problem
+from ..extensions import db
 from .forms import target_name
 from .models import ActionPlan, Activity, Indicator
 
 
-@guards.register("plan_complete")
+def _load_contents(plan: ActionPlan) -> None:
+    """What `plan_complete` reads, in two statements (the activities with their funding,
+    the indicators with their targets) instead of a lazy load of each collection."""
+    unloaded = inspect(plan).unloaded
+    if "activities" in unloaded:
+        activities = select(Activity).where(Activity.plan_id == plan.id)
+        found = db.session.scalars(
+            activities.options(joinedload(Activity.funding)).order_by(Activity.position)
+        )
+        set_committed_value(plan, "activities", list(found.unique()))
+    if "indicators" in unloaded:
+        indicators = select(Indicator).where(Indicator.plan_id == plan.id)
+        found = db.session.scalars(
+            indicators.options(joinedload(Indicator.targets)).order_by(Indicator.position)
+        )
+        set_committed_value(plan, "indicators", list(found.unique()))
+
+
+@guards.register("plan_complete", loads=_load_contents)
 def plan_complete(plan: ActionPlan) -> list[Problem]:
     """A plan can go to review only with at least one activity, every activity with an agency
     and funding, and every indicator with a baseline and a target for every year.
