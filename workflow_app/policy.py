@@ -24,7 +24,6 @@ from .engine import (
     Grant,
     NotAllowedFromState,
     OutOfScope,
-    Role,
     RoleNotAllowed,
     RoleScope,
     Scope,
@@ -97,9 +96,9 @@ def region_scope(region: Region) -> Scope:
 def sees_in_region(user: User, region: Region, published: bool) -> bool:
     """Whether `user` may see a case of `region` whose state is `published` or not: any grant
     reaching the region does, a partner's only for a published state."""
-    scope = region_scope(region)
+    scope, catalogue = region_scope(region), roles()
     return any(
-        covers(grant, scope) and (grant.role != Role.PARTNER or published)
+        covers(grant, scope) and (published or not catalogue.published_only(grant.role))
         for grant in user.grants()
     )
 
@@ -131,12 +130,12 @@ def _reach(reach: RoleScope | None, region_code: str, region_id: Any) -> ColumnE
 # states), not once per list (building `_reach`'s subqueries costs more than running them).
 @lru_cache(maxsize=512)
 def _visible_condition(
-    model: Any, held: tuple[tuple[str, str, RoleScope | None], ...], published: frozenset[str]
+    model: Any, held: tuple[tuple[str, RoleScope | None, bool], ...], published: frozenset[str]
 ) -> ColumnElement[bool]:
     conditions = []
-    for role, region_code, reach in held:
+    for region_code, reach, published_only in held:
         condition = _reach(reach, region_code, model.region_id)
-        if role == Role.PARTNER:
+        if published_only:
             condition = and_(condition, model.state.in_(sorted(published)))
         conditions.append(condition)
     return or_(*conditions) if conditions else false()
@@ -146,7 +145,10 @@ def visible_in_regions(user: User, model: Any, published_states: set[str]) -> Se
     """A SELECT of the cases of `model` (with `region_id` and `state`) `user` may see, the
     same rule as `sees_in_region`."""
     catalogue = roles()
-    held = tuple((g.role, g.region_code, catalogue.scope_of(g.role)) for g in user.grants())
+    held = tuple(
+        (g.region_code, catalogue.scope_of(g.role), catalogue.published_only(g.role))
+        for g in user.grants()
+    )
     return select(model).where(_visible_condition(model, held, frozenset(published_states)))
 
 
@@ -269,7 +271,7 @@ def may_open_workspace(user: User, scopes: Iterable[RoleScope], *, partners: boo
         return False
     wanted, catalogue = set(scopes), roles()
     return any(
-        (partners or g.role != Role.PARTNER) and catalogue.scope_of(g.role) in wanted
+        (partners or not catalogue.published_only(g.role)) and catalogue.scope_of(g.role) in wanted
         for g in user.grants()
     )
 

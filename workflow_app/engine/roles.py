@@ -49,6 +49,9 @@ class RoleDef:
     assignable: bool = True
     # Sees the cases of its region still in the workflow on its task page.
     oversees: bool = False
+    # Reads only what is published (a case in a published state), never a case still being
+    # drafted or reviewed, and opens no workspace of the insiders: the partner (mitra).
+    published_only: bool = False
 
     @property
     def district_only(self) -> bool:
@@ -59,7 +62,9 @@ PLATFORM_ROLES: dict[str, RoleDef] = {
     Role.ADMIN: RoleDef(
         Role.ADMIN, Label("administrator", "administrator"), RoleScope.GLOBAL, delegable=False
     ),
-    Role.PARTNER: RoleDef(Role.PARTNER, Label("mitra", "partner"), RoleScope.PROVINCE),
+    Role.PARTNER: RoleDef(
+        Role.PARTNER, Label("mitra", "partner"), RoleScope.PROVINCE, published_only=True
+    ),
     Role.SYSTEM: RoleDef(
         Role.SYSTEM, Label("sistem", "system"), RoleScope.PROVINCE, assignable=False
     ),
@@ -86,6 +91,11 @@ class RoleCatalogue(Mapping[str, RoleDef]):
     def scope_of(self, name: str) -> RoleScope | None:
         role = self._roles.get(name)
         return role.scope if role is not None else None
+
+    def published_only(self, name: str) -> bool:
+        """Whether a holder of `name` reads only published cases (see RoleDef)."""
+        role = self._roles.get(name)
+        return role is not None and role.published_only
 
     def label(self, name: str, language: str) -> str:
         role = self._roles.get(name)
