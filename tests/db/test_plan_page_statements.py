@@ -100,6 +100,14 @@ def test_a_monitored_plan_reads_its_reports_without_reading_the_contents_again(
 
     assert _reads_of(statements, "progress_report") == 1
     assert _reads_of(statements, "report_line") == 1
+    # The plan, its activities and indicators are in the session already: the reports'
+    # statements find them there by key instead of joining them in again.
+    (reports,) = [s for s in statements if _main_table(s) == "progress_report"]
+    (lines,) = [s for s in statements if _main_table(s) == "report_line"]
+    (values,) = [s for s in statements if _main_table(s) == "report_indicator_value"]
+    assert "action_plan" not in reports
+    assert "JOIN activity" not in lines
+    assert "JOIN indicator" not in values
     assert _reads_of(statements, "indicator_target") == 0
     assert _reads_of(statements, "funding") == 0
     assert _reads_of(statements, "role_assignment") == 0
