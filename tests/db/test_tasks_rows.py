@@ -215,3 +215,27 @@ def test_each_shape_of_row_asks_the_policy_once_per_page(
     page = client.get("/tasks").get_data(as_text=True)
     assert (page.count('id="task-'), page.count('id="report-task-')) == (6, 3)
     assert len(asked) == 6
+
+
+def test_deadlines_of_a_list_copy_a_status_once_per_day_not_once_per_row(
+    app_ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forty deadlines on two days: a status is worked out and copied (`replace`) once per
+    day; each row gets its own by the constructor (before: `replace` once per row too)."""
+    from datetime import UTC, datetime, timedelta
+
+    from workflow_app.deadlines import display
+
+    now = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    rows = [
+        SimpleNamespace(id=n, due_at=now + timedelta(days=3 + n % 2, minutes=n)) for n in range(40)
+    ]
+    copies = _counting(monkeypatch, display, "replace")
+    with app_ctx.test_request_context():
+        statuses = display.due_statuses(rows, now=now)
+    assert len(copies) == 2
+    assert [statuses[row.id].due_at for row in rows] == [row.due_at for row in rows]
+    # Rows due the same day share their status and its translated texts.
+    assert statuses[0].texts is statuses[2].texts
+    assert statuses[0].working_days == statuses[2].working_days
+    assert (statuses[0].status, statuses[1].status) == ("ahead", "ahead")

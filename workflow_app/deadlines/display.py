@@ -106,10 +106,13 @@ def due_statuses(
     texts: dict[tuple[str, int], dict[str, str]] = {}
     statuses = {}
     for plan in dated:
-        day = plan.due_at.astimezone(WITA).date()
-        if day not in days:
-            status = due_status(plan.due_at, now, working)
+        due_at = plan.due_at
+        day = due_at.astimezone(WITA).date()
+        found = days.get(day)
+        if found is None:
+            status = due_status(due_at, now, working)
             shared = texts.setdefault((status.status, status.working_days), status.texts)
-            days[day] = replace(status, texts=shared)
-        statuses[plan.id] = replace(days[day], due_at=plan.due_at)
+            found = days[day] = replace(status, texts=shared)
+        # The constructor, not `replace` (which inspects the fields on every call): one per row.
+        statuses[plan.id] = DueStatus(due_at, found.status, found.working_days, found.texts)
     return statuses
