@@ -34,7 +34,7 @@ class _Actions:
 
     def __init__(self, locale: str, back: str) -> None:
         self.locale, self.back = locale, back
-        self._cells: dict[tuple[TransitionDef, ...], list[str]] = {}
+        self._cells: dict[tuple[int, ...], list[str]] = {}
 
     def cell(self, case: Any, link: str, actions: Sequence[TransitionDef]) -> str:
         """The cell's markup; `link`: the case's page, escaped."""
@@ -42,11 +42,14 @@ class _Actions:
             return self._written(
                 actions, lambda action: confirm_url(case, action.trigger, self.back), link
             )
-        parts = self._cells.get(tuple(actions))
+        # By identity: the definitions hold their transitions for longer than a page, and
+        # hashing a frozen dataclass hashes every field of it.
+        key = tuple(map(id, actions))
+        parts = self._cells.get(key)
         if parts is None:
             probe = "\x00"
             written = self._written(actions, lambda action: "", probe)
-            parts = self._cells[tuple(actions)] = written.split(probe)
+            parts = self._cells[key] = written.split(probe)
         return link.join(parts)
 
     def _written(
