@@ -23,6 +23,7 @@ from ..regions.models import Region
 from ..workflows import definition_of
 from . import operations
 from .case_views import Page, Refusal, language, page_actions, trigger_labels
+from .diagram import diagram_section
 from .forms_actions import TransitionForm
 from .models import ActionPlan, Activity, Indicator
 from .vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
@@ -87,10 +88,12 @@ def plan_page(
 ) -> Page:
     load_page_contents(plan)
     realisation = realisation_section(plan)
+    definition = definition_of(plan)
     page = render_template(
         "plans/detail.html",
         plan=plan,
-        definition=definition_of(plan),
+        definition=definition,
+        diagram=diagram_section(plan, definition, language()),
         actions=page_actions(plan, refusal, sent),
         refusal=refusal,
         due=due_statuses([plan]).get(plan.id),
