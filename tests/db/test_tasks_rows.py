@@ -239,3 +239,75 @@ def test_deadlines_of_a_list_copy_a_status_once_per_day_not_once_per_row(
     assert statuses[0].texts is statuses[2].texts
     assert statuses[0].working_days == statuses[2].working_days
     assert (statuses[0].status, statuses[1].status) == ("ahead", "ahead")
+
+
+OVERSEEN_PLANS_LOOP = """{% set locale = current_locale() %}{% set plan_link = row_link('plans.detail', 'plan_id') %}{% for plan in overseen %}
+      <tr id="overseen-{{ plan.id }}">
+        <td class="card-title"><a href="{{ plan_link(plan.id) }}">{{ plan.title }}</a> <small class="muted">{{ plan.region.name }}</small></td>
+        <td data-label="{{ _('Status') }}">{{ state_badge_html(plan, locale) }}</td>
+        <td data-label="{{ _('Due') }}">{% set due = dues.get(plan.id) %}{% if due %}{{ due_cell(due, locale, ' ') }}{% else %}<span class="muted">—</span>{% endif %}</td>
+      </tr>
+      {% endfor %}"""
+OVERSEEN_REPORTS_LOOP = """{% set locale = current_locale() %}{% set plan_link, report_link = row_link('plans.detail', 'plan_id'), row_link('monitoring.report', 'report_id') %}{% for report in overseen_reports %}{% set due = report_dues.get(report.id) %}
+      <tr id="overseen-report-{{ report.id }}"{% if due and due.status == 'overdue' %} class="overdue" data-overdue="1"{% endif %}>
+        <td class="card-title"><a href="{{ plan_link(report.plan_id) }}">{{ report.plan.title }}</a> <small class="muted">{{ report.plan.region.name }}</small></td>
+        <td data-label="{{ _('Quarter') }}"><a href="{{ report_link(report.id) }}">{{ report.period_label }}</a></td>
+        <td data-label="{{ _('Status') }}">{{ state_badge_html(report, locale) }}</td>
+        <td data-label="{{ _('Due') }}">{% if due %}{{ due_cell(due, locale, ' ') }}{% else %}<span class="muted">—</span>{% endif %}</td>
+      </tr>
+      {% endfor %}"""
+
+
+def test_the_heads_rows_written_in_python_are_the_loops_markup_in_both_languages(
+    app_ctx: Flask, users: dict
+) -> None:
+    """A district head's plans in progress (one titled with markup, one without a deadline)
+    and reports not yet verified: the rows equal what the loops wrote."""
+    from workflow_app.deadlines.display import due_statuses
+    from workflow_app.monitoring.queries import overseen_reports
+    from workflow_app.plans.queries import overseen_plans
+    from workflow_app.plans.task_rows import overseen_plan_rows, overseen_report_rows
+
+    review = factories.plan_in_state(users, "district_review")
+    review.title = 'Sanitasi <b>"Tanah" & Laut\'s</b>'
+    factories.plan_in_state(users, "draft", period=(2031, 2035))
+    factories.reported_plan(users, "6301", report_state="due")
+    db.session.commit()
+    plans, reports = overseen_plans(users["head"]), overseen_reports(users["head"])
+    assert len(plans) >= 3 and reports
+    assert any(plan.id not in due_statuses(plans) for plan in plans), "a plan without deadline"
+    dues, report_dues = due_statuses(plans), due_statuses(reports)
+    for language in ("id", "en"):
+        with app_ctx.test_request_context(), force_locale(language):
+            inline = render_template_string(OVERSEEN_PLANS_LOOP, overseen=plans, dues=dues)
+            written = str(overseen_plan_rows(plans, dues, language))
+            assert written == inline and "&lt;b&gt;" in written
+            inline = render_template_string(
+                OVERSEEN_REPORTS_LOOP, overseen_reports=reports, report_dues=report_dues
+            )
+            assert str(overseen_report_rows(reports, report_dues, language)) == inline
+
+
+def test_a_heads_tasks_make_as_many_template_calls_for_five_rows_as_for_three(
+    app_ctx: Flask, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The head's lists (plans in progress, reports not yet verified) are written in Python
+    too: the page's template calls do not grow with their rows."""
+    factories.plan_in_state(users, "district_review")
+    factories.reported_plan(users, "6301", report_state="due")
+    client = signed_in(app_ctx, "head.6301")
+
+    def page_calls() -> tuple[int, int]:
+        client.get("/tasks")  # warm
+        calls = _template_calls(monkeypatch)
+        page = client.get("/tasks").get_data(as_text=True)
+        monkeypatch.undo()
+        return page.count('<tr id="overseen-'), len(calls)
+
+    rows, few = page_calls()
+    factories.plan_in_state(users, "draft")
+    factories.plan_in_state(users, "district_review")
+    db.session.commit()
+    more_rows, many = page_calls()
+    assert (rows, more_rows) == (3, 5)  # the monitored plan, its report, one in review; +2
+    assert many == few

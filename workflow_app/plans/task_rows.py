@@ -1,4 +1,5 @@
-"""The rows of the two long lists on "My tasks" (plans, quarterly reports), written in Python.
+"""The rows of the long lists on "My tasks" (plans and quarterly reports waiting for the user;
+a district head's plans and reports in progress), written in Python.
 
 The templates looped over up to 50 rows each, and every row cost a few dozen template calls
 (filters, globals, attribute lookups, autoescape): most of the page's time. Here a row is one
@@ -160,6 +161,47 @@ def report_task_rows(tasks: Iterable[Any], dues: Mapping[int, Any], locale: str)
             f'        <td data-label="{status}">{badges.of(report)}</td>\n'
             f'        <td data-label="{due_label}">{_due(due, locale, "<br>")}</td>\n'
             f'        <td data-label="{action}">{cells.cell(report, link, task.actions)}\n'
+            "      </tr>\n      "
+        )
+    return Markup("".join(rows))
+
+
+@blueprint.app_template_global("overseen_plan_rows")
+def overseen_plan_rows(plans: Iterable[Any], dues: Mapping[int, Any], locale: str) -> Markup:
+    """The rows of "Your district's plans in progress" (a district head's)."""
+    status, due_label = _labels("Status", "Due")
+    plan_link, badges = row_link("plans.detail", "plan_id"), _Badges(locale)
+    rows = [
+        f'\n      <tr id="overseen-{plan.id}">\n'
+        f'        <td class="card-title"><a href="{escape(plan_link(plan.id))}">'
+        f'{escape(plan.title)}</a> <small class="muted">{escape(plan.region.name)}</small></td>\n'
+        f'        <td data-label="{status}">{badges.of(plan)}</td>\n'
+        f'        <td data-label="{due_label}">{_due(dues.get(plan.id), locale, " ")}</td>\n'
+        "      </tr>\n      "
+        for plan in plans
+    ]
+    return Markup("".join(rows))
+
+
+@blueprint.app_template_global("overseen_report_rows")
+def overseen_report_rows(reports: Iterable[Any], dues: Mapping[int, Any], locale: str) -> Markup:
+    """The rows of "Your district's quarterly reports not yet verified"."""
+    quarter, status, due_label = _labels("Quarter", "Status", "Due")
+    plan_link = row_link("plans.detail", "plan_id")
+    report_link, badges = row_link("monitoring.report", "report_id"), _Badges(locale)
+    rows = []
+    for report in reports:
+        due, plan = dues.get(report.id), report.plan
+        overdue = ' class="overdue" data-overdue="1"' if due and due.status == "overdue" else ""
+        rows.append(
+            f'\n      <tr id="overseen-report-{report.id}"{overdue}>\n'
+            f'        <td class="card-title"><a href="{escape(plan_link(report.plan_id))}">'
+            f"{escape(plan.title)}</a>"
+            f' <small class="muted">{escape(plan.region.name)}</small></td>\n'
+            f'        <td data-label="{quarter}"><a href="{escape(report_link(report.id))}">'
+            f"{escape(report.period_label)}</a></td>\n"
+            f'        <td data-label="{status}">{badges.of(report)}</td>\n'
+            f'        <td data-label="{due_label}">{_due(due, locale, " ")}</td>\n'
             "      </tr>\n      "
         )
     return Markup("".join(rows))
