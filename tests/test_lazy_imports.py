@@ -10,11 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
-from workflow_app.commands.migrations import init_migrations
 from workflow_app.extensions import db
 
 # A fresh interpreter: the test session has imported everything already.
@@ -57,11 +55,6 @@ def test_the_factory_does_not_import_openpyxl(tmp_path: Path) -> None:
     assert "openpyxl" not in loaded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extensions.py imports flask_migrate and web.py binds it eagerly (to be removed: "
-    "commands/migrations.py binds it lazily)",
-)
 def test_the_factory_does_not_import_flask_migrate_or_alembic(tmp_path: Path) -> None:
     loaded = _run(LOADED_BY_THE_FACTORY, tmp_path)
     assert {"flask_migrate", "alembic"}.isdisjoint(loaded)
@@ -72,12 +65,7 @@ def test_the_first_spreadsheet_imports_openpyxl_and_is_a_workbook(tmp_path: Path
 
 
 def _lazily_bound_app(tmp_path: Path):
-    app = make_app(f"sqlite:///{tmp_path / 'lazy.db'}", tmp_path / "instance")
-    # As the app is wired once web.py no longer binds Flask-Migrate itself.
-    del app.extensions["migrate"]
-    del app.cli.commands["db"]
-    init_migrations(app)
-    return app
+    return make_app(f"sqlite:///{tmp_path / 'lazy.db'}", tmp_path / "instance")
 
 
 def test_db_upgrade_runs_through_the_lazy_group(tmp_path: Path) -> None:

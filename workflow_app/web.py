@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .celery_app import celery_init_app
 from .engine import DefinitionErrors, WorkflowRegistry, guards
-from .extensions import babel, bootstrap, cache, csrf, db, login_manager, mail, migrate
+from .extensions import babel, bootstrap, cache, csrf, db, login_manager, mail
 from .reloads import init_reloads
 from .workspaces import check_role_workspaces
 
@@ -94,7 +94,6 @@ def init_app(app: Flask) -> None:
 
     logs.init_app(app)  # first: every other hook's log lines carry the request id
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -43,7 +43,7 @@ def _opened(query: b.DashboardQuery) -> tuple[User, Dashboard, list[Region], dat
             "the dashboard is for roles acting in the province or beyond, and partners"
         )
     now = utcnow()
-    regions = scope.visible_districts(user, scope.districts())
+    regions = scope.districts_of(user)
     if query.district is not None and query.district not in {r.code for r in regions}:
         choices = ", ".join(r.code for r in regions)
         raise ApiError(

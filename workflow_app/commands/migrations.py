@@ -64,8 +64,5 @@ def init_migrations(app: Flask) -> None:
     from ..web import MIGRATIONS_DIR
 
     directory = str(MIGRATIONS_DIR)
-    # Flask-Migrate already bound (by an older wiring): nothing to defer.
-    if "migrate" in app.extensions:
-        return
     app.extensions["migrate"] = _LazyMigrateConfig(app, directory)
     app.cli.add_command(_LazyDbGroup(app, directory))
