@@ -19,7 +19,7 @@ from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
 from workflow_app.notifications.delivery import deliver
-from workflow_app.notifications.dispatch import DELIVER_TASK
+from workflow_app.notifications.dispatch import DELIVER_ROWS_TASK
 from workflow_app.notifications.models import Notification
 from workflow_app.notifications.outbox import take_new_ids
 
@@ -137,7 +137,7 @@ def test_retry_makes_the_email_pending_again_and_queues_it(
     assert response.status_code == 302
     row = _row(failed.id)
     assert row.status == "pending" and row.attempts == 0
-    assert queue.sent == [(DELIVER_TASK, [failed.id])]
+    assert queue.sent == [(DELIVER_ROWS_TASK, [[failed.id]])]
 
 
 def test_retry_without_the_csrf_token_changes_nothing(
@@ -174,7 +174,7 @@ def test_retry_all_failed_queues_every_failed_email(
     response = client.post("/admin/outbox/retry-failed", data={"csrf_token": token})
 
     assert response.status_code == 302
-    assert {row_id for _, (row_id,) in queue.sent} == {failed.id, stuck.id}
+    assert {row_id for _, (chunk,) in queue.sent for row_id in chunk} == {failed.id, stuck.id}
     assert {_row(failed.id).status, _row(stuck.id).status} == {"pending"}
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "2 email yang gagal diantrekan untuk dikirim ulang." in page

@@ -103,7 +103,7 @@ def test_a_digest_at_seven_on_working_days_only_once_a_day(
     assert digest.id == first
     assert digest.to_address == reviewer.email
     assert _told(digest) == [thursdays]
-    assert ("workflow_app.notifications.deliver", [first]) in queue.sent
+    assert ("workflow_app.notifications.deliver_rows", [[first]]) in queue.sent
     # Again the same day (a second beat, another machine): nothing more.
     assert _digest_at(seven(date(2026, 2, 13))) == []
     assert _digest_at(datetime(2026, 2, 13, 16, 0, tzinfo=WITA)) == []

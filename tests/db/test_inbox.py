@@ -18,7 +18,7 @@ from tests.conftest import csrf_token, signed_in
 from workflow_app.accounts.models import User
 from workflow_app.accounts.passwords import request_reset
 from workflow_app.extensions import db
-from workflow_app.notifications.dispatch import DELIVER_TASK
+from workflow_app.notifications.dispatch import DELIVER_ROWS_TASK
 from workflow_app.notifications.models import DIGEST_ONLY, PENDING, Notification
 from workflow_app.plans import operations as ops
 from workflow_app.plans.models import ActionPlan
@@ -178,7 +178,9 @@ def test_the_choice_decides_whether_the_event_is_emailed_at_once(
     with unit_of_work():  # as a request does: delivery is queued after the commit
         ops.transition(users["drafter"], plan, "submit")
     (row,) = _rows_of(users["reviewer"])
-    queued = {args[0] for name, args in queue.sent if name == DELIVER_TASK}
+    queued = {
+        row_id for name, (chunk,) in queue.sent if name == DELIVER_ROWS_TASK for row_id in chunk
+    }
     assert (row.id in queued) is emailed_at_once
     assert row.status == (PENDING if emailed_at_once else DIGEST_ONLY)
     # In the bell whatever the choice.
@@ -194,6 +196,6 @@ def test_account_emails_go_at_once_whatever_the_choice(
         request_reset(users["drafter"].username)
     (row,) = _rows_of(users["drafter"])
     assert row.status == PENDING
-    assert [args[0] for name, args in queue.sent if name == DELIVER_TASK] == [row.id]
+    assert [chunk for name, (chunk,) in queue.sent if name == DELIVER_ROWS_TASK] == [[row.id]]
     # Not a case's event: no bell for it.
     assert _bell(signed_in(app_ctx, "drafter.6301").get("/tasks").get_data(as_text=True)) == 0

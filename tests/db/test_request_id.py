@@ -84,7 +84,9 @@ def test_the_tasks_a_transition_queues_carry_its_request_id(app_ctx: Flask, user
         before_task_publish.disconnect(record)
     assert response.status_code == 303
     assert response.headers[REQUEST_ID_HEADER] == "click-42"
-    deliveries = [h for h in published if h.get("task") == "workflow_app.notifications.deliver"]
+    deliveries = [
+        h for h in published if h.get("task") == "workflow_app.notifications.deliver_rows"
+    ]
     assert deliveries, "the submission queued no email"
     assert {h[TASK_HEADER] for h in deliveries} == {"click-42"}
     # The outbox rows remember the click, for a delivery queued later by the relay.
