@@ -702,20 +702,31 @@ def worker(setup: Setup, kind: str, client: Client, plans: slice) -> Callable[[]
     return lambda: profile.runcall(work)
 
 
-def _child(setup: Setup, kind: str, client: Client, plans: slice, start: Any) -> None:
+# The clients' own CPU seconds per workload (not the server's): unlike the wall time, about
+# the same whatever else loads the machine, so the figure to compare across runs when it is
+# busy.
+CPU_SECONDS: dict[str, float] = dict.fromkeys(WORKLOADS, 0.0)
+
+
+def _child(setup: Setup, kind: str, client: Client, plans: slice, start: Any, spent: Any) -> None:
     work = worker(setup, kind, client, plans)  # built before the clock starts
     start.wait()
+    began = time.process_time()
     work()
+    spent.put(time.process_time() - began)
 
 
 def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float:
-    """Run one workload with every client at once; the wall time until the last is done."""
+    """Run one workload with every client at once; the wall time until the last is done
+    (the clients' CPU time added to CPU_SECONDS)."""
     if setup.mode == "processes":
         context = multiprocessing.get_context("fork")
         start = context.Barrier(len(clients) + 1)
+        spent = context.SimpleQueue()
         db.engine.dispose()  # no pooled connection may be shared with the children
         procs = [
-            context.Process(target=_child, args=(setup, kind, c, plans, start)) for c in clients
+            context.Process(target=_child, args=(setup, kind, c, plans, start, spent))
+            for c in clients
         ]
         for proc in procs:
             proc.start()
@@ -726,6 +737,7 @@ def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float
         elapsed = time.perf_counter() - began
         if any(proc.exitcode != 0 for proc in procs):
             raise RuntimeError(f"a {kind} client failed")
+        CPU_SECONDS[kind] += sum(spent.get() for _ in procs)
         return elapsed
 
     workers = [worker(setup, kind, c, plans) for c in clients]
@@ -734,10 +746,12 @@ def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float
 
     def wrap(work: Callable[[], None]) -> None:
         barrier.wait()
+        began = time.thread_time()
         try:
             work()
         except BaseException as exc:
             errors.append(exc)
+        CPU_SECONDS[kind] += time.thread_time() - began
 
     threads = [threading.Thread(target=wrap, args=(work,)) for work in workers]
     for thread in threads:
@@ -931,8 +945,12 @@ def main() -> None:
 
     transitions = args.clients * plans * len(STEPS)
     rates = {kind: transitions / seconds[kind] for kind in WORKLOADS}
+    cpu_ms = {kind: 1000 * CPU_SECONDS[kind] / transitions for kind in WORKLOADS}
     for kind in WORKLOADS:
-        print(f"{kind + ':':<14}{rates[kind]:8.1f} transitions/s ({seconds[kind]:.2f} s)")
+        print(
+            f"{kind + ':':<14}{rates[kind]:8.1f} transitions/s ({seconds[kind]:.2f} s),"
+            f" client CPU {cpu_ms[kind]:.2f} ms per transition"
+        )
     same_work = rates["operation"] / rates["same work"]
     old_baseline = rates["operation"] / rates["old baseline"]
     print(
@@ -953,6 +971,8 @@ def main() -> None:
             "operation_per_s": round(rates["operation"], 1),
             "same_work_per_s": round(rates["same work"], 1),
             "old_baseline_per_s": round(rates["old baseline"], 1),
+            "operation_client_cpu_ms": round(cpu_ms["operation"], 2),
+            "same_work_client_cpu_ms": round(cpu_ms["same work"], 2),
             "statements_per_transition": op_counts,
             "raw_statements_per_transition": raw_counts,
             "same_statements": same,
