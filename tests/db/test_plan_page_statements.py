@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
-from workflow_app.plans.detail_page import load_visible_page_plan
+from workflow_app.plans import views as plan_views
 
 from .. import factories
 from ..conftest import signed_in
@@ -119,19 +119,21 @@ def test_a_monitored_plan_reads_its_reports_without_reading_the_contents_again(
 def test_the_page_loader_reads_the_plan_once_and_hides_what_the_reader_may_not_see(
     app_ctx: Flask, users: dict, monkeypatch
 ) -> None:
-    """detail_page.load_visible_page_plan (proposed for the `detail` route): the plan's row
-    and its challenges in one statement, not read a second time for the contents."""
+    """The plan page's loader (detail_page.load_visible_page_plan): the plan's row and its
+    challenges in one statement, not read a second time for the contents as with the
+    actions' loader (operations.load_visible_plan)."""
     plan, _report = factories.reported_plan(users)
     elsewhere = factories.plan_in_state(factories.district_people(users, "6304"), "draft", "6304")
     url, hidden = f"/plans/{plan.id}", f"/plans/{elsewhere.id}"
-    current = _statements(app_ctx, "drafter.6301", url)
-    monkeypatch.setattr(ops, "load_visible_plan", load_visible_page_plan)
-
     statements = _statements(app_ctx, "drafter.6301", url)
+    monkeypatch.setattr(plan_views, "load_visible_page_plan", ops.load_visible_plan)
 
-    assert _reads_of(current, "action_plan") == 2
+    with_the_actions_loader = _statements(app_ctx, "drafter.6301", url)
+
+    assert _reads_of(with_the_actions_loader, "action_plan") == 2
     assert _reads_of(statements, "action_plan") == 1
-    assert len(statements) == len(current) - 1
+    assert len(statements) == len(with_the_actions_loader) - 1
+    monkeypatch.undo()
     # "Not found", as the loader it replaces says, for a plan of another district.
     with app_ctx.app_context():
         assert signed_in(app_ctx, "drafter.6301").get(hidden).status_code == 404

@@ -29,7 +29,7 @@ from .case_views import (
     transition_post,
 )
 from .confirmation import Confirmation, Described, register_confirmation
-from .detail_page import plan_page
+from .detail_page import load_visible_page_plan, plan_page
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
@@ -106,7 +106,7 @@ def index() -> Page:
 @blueprint.get("/plans/<int:plan_id>")
 @login_required
 def detail(plan_id: int) -> Page:
-    return plan_page(operations.load_visible_plan(current_user, plan_id))
+    return plan_page(load_visible_page_plan(current_user, plan_id))
 
 
 @blueprint.post("/plans/<int:plan_id>/transition")
