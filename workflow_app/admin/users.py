@@ -165,8 +165,12 @@ def reset_password(actor: User, user: User, password: str) -> None:
 def _province_only(role: str) -> bool:
     """A role held in the province as a whole rather than in a district: one declared to act
     in the province or everywhere (the provincial roles, admin). Partners read the published
-    cases of whatever region they are given."""
-    return role != Role.PARTNER and roles().scope_of(role) in (RoleScope.PROVINCE, RoleScope.GLOBAL)
+    cases of whatever region they are given (a role declared to read only what is published)."""
+    catalogue = roles()
+    return not catalogue.published_only(role) and catalogue.scope_of(role) in (
+        RoleScope.PROVINCE,
+        RoleScope.GLOBAL,
+    )
 
 
 def check_scope(role: str, region: Region) -> None:

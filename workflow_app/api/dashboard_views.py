@@ -17,12 +17,13 @@ from ..dashboard import scope
 from ..dashboard.declared import KindFigures, declared_figures, state_columns
 from ..dashboard.queries import NATIONAL_TARGET, NATIONAL_TARGET_YEAR, Dashboard, Filters, build
 from ..dashboard.tables import TABLES, dashboard_sheets
-from ..engine import Role, RoleNotAllowed
+from ..engine import RoleNotAllowed
 from ..engine.calendar import WITA
 from ..models_base import utcnow
 from ..plans.queries import state_options
 from ..regions.models import Region
 from ..spreadsheets.tabular import download
+from ..workflows import roles
 from . import dashboard_schemas as b
 from . import schemas as s
 from .auth import api_user
@@ -117,7 +118,7 @@ def _body(user: User, data: Dashboard, now: datetime) -> b.Dashboard:
             district=data.filters.region_code,
             sub_sector=data.filters.sub_sector,
         ),
-        partner_only=all(g.role == Role.PARTNER for g in user.grants()),
+        partner_only=all(roles().published_only(g.role) for g in user.grants()),
         districts=[_region(r) for r in data.districts],
         states=_labels(state_options("id"), state_options("en")),
         plans_by_state=[

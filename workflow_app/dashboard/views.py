@@ -17,7 +17,6 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.models import User
-from ..engine import Role
 from ..engine.calendar import WITA
 from ..extensions import login_manager
 from ..models_base import utcnow
@@ -25,6 +24,7 @@ from ..plans.queries import state_options
 from ..plans.vocabulary import FUNDING_SOURCES, SUB_SECTORS
 from ..regions.models import Region
 from ..spreadsheets.tabular import FORMATS, csv_dialect, download
+from ..workflows import roles
 from ..workspaces import register_workspace
 from . import figures, scope
 from .cache import cached, fragment_key
@@ -79,7 +79,7 @@ def _load() -> tuple[DashboardFilterForm, Dashboard, bool]:
 
 
 def _partner_only() -> bool:
-    return all(g.role == Role.PARTNER for g in current_user.grants())
+    return all(roles().published_only(g.role) for g in current_user.grants())
 
 
 @blueprint.get("/dashboard")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from ..accounts.models import User
-from ..engine import Grant, Role
+from ..engine import Grant
 from ..plans.access import can_view, published_states, scope_of, visible_plans
 from ..plans.models import ActionPlan
-from ..workflows import REPORT_WORKFLOW, covers, definition_of
+from ..workflows import REPORT_WORKFLOW, covers, definition_of, roles
 from .models import ProgressReport
 
 
@@ -25,7 +25,8 @@ def can_view_report(user: User, report: ProgressReport) -> bool:
     if not can_view(user, report.plan):
         return False
     scope = scope_of(report.plan)
-    insider = any(g.role != Role.PARTNER and covers(g, scope) for g in user.grants())
+    catalogue = roles()
+    insider = any(not catalogue.published_only(g.role) and covers(g, scope) for g in user.grants())
     return insider or definition_of(report).states[report.state].published
 
 
@@ -46,7 +47,7 @@ def report_condition(user: User) -> ColumnElement[bool]:
     of_visible_plan = ProgressReport.plan_id.in_(
         visible_plans(user).with_only_columns(ActionPlan.id)
     )
-    insider = tuple(g for g in grants if g.role != Role.PARTNER)
+    insider = tuple(g for g in grants if not roles().published_only(g.role))
     if len(insider) == len(grants):
         return of_visible_plan
     published = ProgressReport.state.in_(published_report_states())
