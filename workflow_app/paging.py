@@ -37,8 +37,9 @@ def first_accepted(
     """Up to `limit` (None: all) rows of `query`, in its order, that `accept` turns into
     items, and the number of candidate rows."""
     page: Page[Item] = Page()
-    # A few rows more than the page: the check in Python rarely turns a candidate away.
-    batch = limit + 10 if limit else None
+    # Exactly a page: the check in Python rarely turns a candidate away, and when it does the
+    # next batch is read (rows read beyond the page cost ORM objects never shown).
+    batch = limit or None
     # Each row of a batch carries the number of candidates (a window count, computed before
     # LIMIT): no second query to count them.
     counted = query.add_columns(func.count().over())

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests import factories
+from tests.statements import recorded_statements
 from workflow_app.paging import first_accepted
 from workflow_app.regions.models import Region
 
@@ -15,7 +16,7 @@ def test_a_page_is_filled_across_batches_and_the_candidates_are_counted(app_ctx:
     factories.regions()  # the province and its 13 districts: 14 rows
     query = select(Region).order_by(Region.code)
 
-    # Only the last row passes: the first batch (11 rows for a page of 1) holds none of it.
+    # Only the last row passes: the first batch (a row, for a page of 1) holds none of it.
     last = first_accepted(query, lambda r: r.code if r.code == "6372" else None, limit=1)
     assert (last.items, last.total, last.more) == (["6372"], 14, 13)
 
@@ -26,3 +27,21 @@ def test_a_page_is_filled_across_batches_and_the_candidates_are_counted(app_ctx:
     everything = first_accepted(query, lambda r: r.code, limit=None)
     assert len(everything.items) == everything.total == 14
     assert everything.more == 0
+
+
+def test_a_page_whose_rows_all_pass_reads_no_row_beyond_it(app_ctx: Flask) -> None:
+    """Rows read past the page become ORM objects nobody sees (My tasks' lists read 60 rows
+    to show 50 before): a page of 3 reads 3 rows, in one statement."""
+    factories.regions()
+    query = select(Region).order_by(Region.code)
+    seen: list[str] = []
+
+    def accept(region: Region) -> str:
+        seen.append(region.code)
+        return region.code
+
+    with recorded_statements() as statements:
+        page = first_accepted(query, accept, limit=3)
+
+    assert page.items == seen == ["6301", "6302", "6303"]
+    assert (page.total, len(statements)) == (14, 1)
