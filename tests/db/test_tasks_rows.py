@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask, render_template_string
 from flask_babel import force_locale
+from jinja2 import ChoiceLoader, DictLoader
 
 from tests import factories
 from tests.conftest import signed_in
@@ -86,12 +87,21 @@ def test_my_tasks_asks_the_workflow_once_per_state_and_place_not_once_per_row(
 
 
 # The two loops as templates/plans/tasks.html and monitoring/_tasks.html wrote them before
-# plans/task_rows.py did (their rows, between the loops' first and last line).
+# plans/task_rows.py did (their rows, between the loops' first and last line), and the
+# templates/plans/_task_returned.html they included for a returned plan.
+RETURNED = """{# Why a plan on "My tasks" came back: who returned it (acting for whom), when, the reason.
+   Expects `plan` and `returned` (its pending return, a history row). #}
+{% set who = _("%(actor)s on behalf of %(principal)s", actor=returned.actor.full_name, principal=returned.acting_for.full_name) if returned.acting_for else returned.actor.full_name %}
+<div class="task-returned" id="task-returned-{{ plan.id }}">
+  <small>{{ _("Returned by %(who)s, %(when)s:", who=who, when=returned.created_at | wita_datetime) }}</small>
+  {% if returned.comment %}<q class="comment returned-comment">{{ returned.comment | truncate(200) }}</q>{% endif %}
+</div>
+"""
 PLAN_LOOP = """{% set l_region, l_period, l_status, l_due, l_waiting, l_action = _('Region'), _('Period'), _('Status'), _('Due'), _('Waiting since'), _('Your action') %}{% set locale, back, br = current_locale(), url_for('plans.tasks'), '<br>' | safe %}{% set plan_link = row_link('plans.detail', 'plan_id') %}
       {% for task in tasks %}{% set plan = task.plan %}
       <tr id="task-{{ plan.id }}">
         <td data-label="{{ l_region }}">{{ plan.region.name }} <small class="muted">{{ plan.region.code }}</small></td>
-        <td class="card-title"><a href="{{ plan_link(plan.id) }}">{{ plan.title }}</a>{% set returned = returns.get(plan.id) %}{% if returned %}{% include "plans/_task_returned.html" %}{% endif %}</td>
+        <td class="card-title"><a href="{{ plan_link(plan.id) }}">{{ plan.title }}</a>{% set returned = returns.get(plan.id) %}{% if returned %}{% include "returned" %}{% endif %}</td>
         <td data-label="{{ l_period }}">{{ plan.period_label }}</td>
         <td data-label="{{ l_status }}">{{ state_badge_html(plan, locale) }}</td>
         <td data-label="{{ l_due }}">{% set due = dues.get(plan.id) %}{% if due %}{{ due_cell(due, locale, br) }}{% else %}<span class="muted">—</span>{% endif %}</td>
@@ -117,6 +127,12 @@ REPORT_LOOP = """{% set l_region, l_quarter, l_status, l_due, l_action = _('Regi
         </td>
       </tr>
       {% endfor %}"""
+
+
+def render_plan_loop(app: Flask, **context: object) -> str:
+    """PLAN_LOOP as the page rendered it, its include of a returned plan's template too."""
+    loader = ChoiceLoader([DictLoader({"returned": RETURNED}), app.jinja_env.loader])
+    return app.jinja_env.overlay(loader=loader).from_string(PLAN_LOOP).render(**context)
 
 
 def test_the_rows_written_in_python_are_the_loops_markup_in_both_languages(
@@ -154,7 +170,7 @@ def test_the_rows_written_in_python_are_the_loops_markup_in_both_languages(
     report_dues = due_statuses(task.report for task in reports)
     for language in ("id", "en"):
         with app_ctx.test_request_context(), force_locale(language):
-            inline = render_template_string(PLAN_LOOP, tasks=tasks, dues=dues, returns=returns)
+            inline = render_plan_loop(app_ctx, tasks=tasks, dues=dues, returns=returns)
             written = str(plan_task_rows(tasks, dues, returns, language))
             assert "\n      " + written == inline
             inline = render_template_string(

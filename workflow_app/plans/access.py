@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any
+
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
@@ -33,17 +35,25 @@ def may_create_in(user: User, region: Region) -> bool:
     return policy.may_create(user, PLAN_KIND_NAME, region_scope(region))
 
 
-def creation_regions(user: User) -> list[Region]:
-    """The regions `user` may create a plan in (by code): where a grant of the creator role
-    reaches, by the scope that role is declared with."""
+def _creation_region_rows(user: User, *columns: Any) -> list[tuple[Region, tuple[Any, ...]]]:
+    """The regions `user` may create a plan in (by code), each with `columns` (of the same
+    statement): where a grant of the creator role reaches, by the scope that role is declared
+    with."""
     creator = creator_role()
     grants = [g for g in user.grants() if g.role == creator]
     if not grants:
         return []
-    regions = db.session.scalars(
-        select(Region).options(joinedload(Region.parent)).order_by(Region.code)
+    rows = db.session.execute(
+        select(Region, *columns).options(joinedload(Region.parent)).order_by(Region.code)
     )
-    return [r for r in regions if any(covers(g, region_scope(r)) for g in grants)]
+    return [
+        (row[0], row[1:]) for row in rows if any(covers(g, region_scope(row[0])) for g in grants)
+    ]
+
+
+def creation_regions(user: User) -> list[Region]:
+    """The regions `user` may create a plan in (by code)."""
+    return [region for region, _ in _creation_region_rows(user)]
 
 
 def can_create_plan(user: User) -> bool:
@@ -53,18 +63,10 @@ def can_create_plan(user: User) -> bool:
 
 def regions_without_a_plan(user: User) -> list[Region]:
     """The regions where `user` may create a plan and none is live (every plan there, if any,
-    is in a final state): My tasks offers to create one."""
-    regions = creation_regions(user)
-    if not regions:
-        return []
-    held = set(
-        db.session.scalars(
-            select(LivePlanYear.region_id)
-            .where(LivePlanYear.region_id.in_([region.id for region in regions]))
-            .distinct()
-        )
-    )
-    return [region for region in regions if region.id not in held]
+    is in a final state): My tasks offers to create one. One statement: whether a region is
+    held comes with it (it was a second query on every drafter's page)."""
+    held = exists().where(LivePlanYear.region_id == Region.id)
+    return [region for region, (taken,) in _creation_region_rows(user, held) if not taken]
 
 
 def published_states(workflow: str) -> set[str]:

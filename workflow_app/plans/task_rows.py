@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from ..engine import TransitionDef
@@ -98,10 +99,29 @@ def _labels(*msgids: str) -> list[str]:
     return [gettext(msgid) for msgid in msgids]
 
 
-def _returned(plan: Any, returned: Any) -> str:
-    # Rare (a plan sent back to its drafter): the template it always was, rendered alone.
-    template = current_app.jinja_env.get_template("plans/_task_returned.html")
-    return template.render(plan=plan, returned=returned)
+def _returned(plan: Any, returned: Any, locale: str) -> str:
+    """Why a returned plan came back: who returned it (acting for whom), when, the reason;
+    the markup templates/plans/_task_returned.html wrote (rendering it cost a template per
+    returned plan)."""
+    actor = returned.actor.full_name
+    who = (
+        Markup(gettext("%(actor)s on behalf of %(principal)s"))
+        % {"actor": actor, "principal": returned.acting_for.full_name}
+        if returned.acting_for
+        else escape(actor)
+    )
+    when = wita_datetime(returned.created_at, locale)
+    said = Markup(gettext("Returned by %(who)s, %(when)s:")) % {"who": who, "when": when}
+    reason = (
+        '<q class="comment returned-comment">'
+        f"{escape(do_truncate(current_app.jinja_env, returned.comment, 200))}</q>"
+        if returned.comment
+        else ""
+    )
+    return (
+        f'\n\n<div class="task-returned" id="task-returned-{plan.id}">\n'
+        f"  <small>{said}</small>\n  {reason}\n</div>"
+    )
 
 
 @blueprint.app_template_global("plan_task_rows")
@@ -123,7 +143,7 @@ def plan_task_rows(
             f'        <td data-label="{region}">{escape(place.name)}'
             f' <small class="muted">{escape(place.code)}</small></td>\n'
             f'        <td class="card-title"><a href="{link}">{escape(plan.title)}</a>'
-            f"{_returned(plan, returned) if returned else ''}</td>\n"
+            f"{_returned(plan, returned, locale) if returned else ''}</td>\n"
             f'        <td data-label="{period}">{escape(plan.period_label)}</td>\n'
             f'        <td data-label="{status}">{badges.of(plan)}</td>\n'
             f'        <td data-label="{due_label}">{_due(dues.get(plan.id), locale, "<br>")}</td>\n'

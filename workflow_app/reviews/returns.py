@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import policy
+from ..accounts.models import User
 from ..engine import WorkflowDefinition
 from ..extensions import db
 from ..history import CaseTransition
@@ -45,16 +47,30 @@ def is_submission(definition: WorkflowDefinition, trigger: str, from_state: str 
     return transition is not None and transition.snapshot
 
 
-def _definition(plan: ActionPlan, row: CaseTransition) -> WorkflowDefinition:
-    """The version the row was written under (a migrated plan keeps its old rows)."""
-    return registry().find(plan.workflow_name, row.workflow_version) or definition_of(plan)
+def _definition(
+    plan: ActionPlan, row: CaseTransition, found: dict[tuple[str, int], WorkflowDefinition]
+) -> WorkflowDefinition:
+    """The version the row was written under (a migrated plan keeps its old rows); `found`:
+    the versions a list's plans looked up already (once per version, not once per row)."""
+    key = (plan.workflow_name, row.workflow_version)
+    definition = found.get(key)
+    if definition is None:
+        definition = registry().find(*key)
+        if definition is None:
+            return definition_of(plan)
+        found[key] = definition
+    return definition
 
 
-def _last_return(plan: ActionPlan, rows: Iterable[CaseTransition]) -> CaseTransition | None:
+def _last_return(
+    plan: ActionPlan,
+    rows: Iterable[CaseTransition],
+    found: dict[tuple[str, int], WorkflowDefinition],
+) -> CaseTransition | None:
     """The last return among `rows` (oldest first) not followed by a submission."""
     pending = None
     for row in rows:
-        definition = _definition(plan, row)
+        definition = _definition(plan, row, found)
         if is_return(definition, row.trigger, row.from_state):
             pending = row
         elif is_submission(definition, row.trigger, row.from_state):
@@ -67,7 +83,7 @@ def pending_return(plan: ActionPlan) -> CaseTransition | None:
     and was not submitted since it was last returned."""
     if not policy.state_of(plan).editable:
         return None
-    return _last_return(plan, plan.history)
+    return _last_return(plan, plan.history, {})
 
 
 def pending_returns(plans: Sequence[ActionPlan]) -> dict[int, CaseTransition]:
@@ -75,8 +91,15 @@ def pending_returns(plans: Sequence[ActionPlan]) -> dict[int, CaseTransition]:
     waiting = {plan.id: plan for plan in plans if policy.state_of(plan).editable}
     if not waiting:
         return {}
+    # The returning user and whom they acted for come joined (the relationships' default);
+    # their roles, which a list never reads, are left to load on use (not a statement more).
+    people = (
+        joinedload(CaseTransition.actor).lazyload(User.roles),
+        joinedload(CaseTransition.acting_for).lazyload(User.roles),
+    )
     query = (
         select(CaseTransition)
+        .options(*people)
         .where(
             CaseTransition.subject_kind == PLAN_KIND_NAME,
             CaseTransition.subject_id.in_(waiting),
@@ -87,7 +110,11 @@ def pending_returns(plans: Sequence[ActionPlan]) -> dict[int, CaseTransition]:
     rows: dict[int, list[CaseTransition]] = {}
     for row in db.session.scalars(query):
         rows.setdefault(row.subject_id, []).append(row)
-    found = {plan_id: _last_return(waiting[plan_id], rows.get(plan_id, [])) for plan_id in waiting}
+    definitions: dict[tuple[str, int], WorkflowDefinition] = {}
+    found = {
+        plan_id: _last_return(plan, rows.get(plan_id, []), definitions)
+        for plan_id, plan in waiting.items()
+    }
     return {plan_id: row for plan_id, row in found.items() if row is not None}
 
 
@@ -119,14 +146,18 @@ class SinceReturn:
     follow_ups: list[FollowUp]
 
 
-def since_last_return(plan: ActionPlan) -> SinceReturn | None:
+def since_last_return(
+    plan: ActionPlan, comments: Sequence[ReviewComment] | None = None
+) -> SinceReturn | None:
     """For a plan submitted again after a return: that return, and each comment open at it
     (unresolved then) with the answers since and whether it is resolved now. None when the
-    latest submission followed no return."""
+    latest submission followed no return. `comments`: the plan's (`comments_of`), when the
+    caller read them already (the review panel does)."""
     returned: CaseTransition | None = None
     resubmitted = False
+    found: dict[tuple[str, int], WorkflowDefinition] = {}
     for row in plan.history:
-        definition = _definition(plan, row)
+        definition = _definition(plan, row, found)
         if is_return(definition, row.trigger, row.from_state):
             returned, resubmitted = row, False
         elif is_submission(definition, row.trigger, row.from_state):
@@ -139,7 +170,7 @@ def since_last_return(plan: ActionPlan) -> SinceReturn | None:
             comment,
             [r for r in comment.replies if r.created_at > at and is_answer(plan, r)],
         )
-        for comment in comments_of(plan.id)
+        for comment in (comments_of(plan.id) if comments is None else comments)
         if comment.created_at <= at and (comment.resolved_at is None or comment.resolved_at > at)
     ]
     return SinceReturn(returned, follow_ups)
