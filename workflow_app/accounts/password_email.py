@@ -3,7 +3,6 @@ HTML in the recipient's language (notifications/rendering.py hands such rows her
 
 from __future__ import annotations
 
-from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -12,9 +11,10 @@ from ..notifications.models import Notification
 from ..notifications.rendering import (
     PASSWORD_RESET,
     RenderedEmail,
-    _language,
-    _tidy_text,
+    language_of,
     register_renderer,
+    render_email_templates,
+    tidy_text,
 )
 from .models import PasswordResetToken
 
@@ -31,17 +31,18 @@ def _link_of(payload: dict) -> str:
 def render_password_reset(notification: Notification) -> RenderedEmail:
     payload = dict(notification.payload or {})
     recipient = notification.recipient
-    with force_locale(_language(notification)):
+    language = language_of(notification)
+    with force_locale(language):
         subject = _("Choose a new password")
         context = {
             "subject": subject,
-            "language": _language(notification),
+            "language": language,
             "recipient_name": str(recipient) if recipient is not None else "",
             "username": payload.get("username", ""),
             "reset_url": _link_of(payload),
             "minutes": int(payload.get("minutes") or 0),
             "outbox_id": notification.id,
         }
-        text = render_template("emails/password_reset.txt", **context)
-        html = render_template("emails/password_reset.html", **context)
-    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
+        # The minutes are counted in a `%(minutes)d`: part of the shape, not filled in.
+        text, html = render_email_templates("password_reset", context, keyed={"minutes"})
+    return RenderedEmail(subject=subject, text=tidy_text(text), html=html)

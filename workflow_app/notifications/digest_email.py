@@ -15,12 +15,12 @@ from .digest import DIGEST_EVENT, digested_events
 from .models import Notification
 from .rendering import (
     RenderedEmail,
-    _language,
-    _tidy_text,
     case_path,
+    language_of,
     register_renderer,
     render_email_templates,
     subject_line,
+    tidy_text,
 )
 
 
@@ -44,7 +44,7 @@ def _event_lines(digest: Notification, language: str, base_url: str) -> list[dic
 @register_renderer(DIGEST_EVENT)
 def render_digest(notification: Notification) -> RenderedEmail:
     payload = dict(notification.payload or {})
-    language = _language(notification)
+    language = language_of(notification)
     base_url = current_app.config["BASE_URL"].rstrip("/")
     recipient = notification.recipient
     with force_locale(language):
@@ -68,4 +68,4 @@ def render_digest(notification: Notification) -> RenderedEmail:
             "outbox_id": notification.id,
         }
         text, html = render_email_templates("digest", context)
-    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
+    return RenderedEmail(subject=subject, text=tidy_text(text), html=html)

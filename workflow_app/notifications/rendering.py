@@ -8,7 +8,7 @@ left are counted at sending time, so a retried email still tells the truth.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,6 +19,8 @@ from flask import current_app
 from flask_babel import force_locale, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
+from jinja2.filters import do_indent
+from markupsafe import Markup, escape
 
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_status
@@ -78,7 +80,8 @@ def subject_phrase(payload: dict[str, Any]) -> str:
     return _("the action plan of %(region)s", region=region)
 
 
-def _language(notification: Notification) -> str:
+def language_of(notification: Notification) -> str:
+    """The language an outbox row is written in: its recipient's, if the app offers it."""
     language = notification.language or current_app.config["BABEL_DEFAULT_LOCALE"]
     return language if language in current_app.config["LANGUAGES"] else "id"
 
@@ -240,7 +243,7 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     """Everything the templates show, already in the recipient's language (call it under
     force_locale)."""
     payload = dict(notification.payload or {})
-    language = _language(notification)
+    language = language_of(notification)
     definition = registry().get(payload["workflow"], int(payload["workflow_version"]))
     state = payload.get("state", "")
     state_def = definition.states.get(state)
@@ -253,6 +256,7 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
     base_url = current_app.config["BASE_URL"].rstrip("/")
     plan_url = f"{base_url}/plans/{payload.get('plan_id')}"
     about = subject_phrase(payload)
+    comment = payload.get("comment") or ""
     return {
         "language": language,
         "kind": email_kind(notification.event),
@@ -272,7 +276,10 @@ def email_context(notification: Notification, now: datetime) -> dict[str, Any]:
         "from_label": _state_label(definition, payload.get("from_state"), language),
         "to_label": _state_label(definition, payload.get("to_state") or state, language),
         "state_label": _state_label(definition, state, language),
-        "comment": payload.get("comment") or "",
+        "comment": comment,
+        # The plain-text email quotes it indented: done here, as a value filled in is not
+        # filtered by the template.
+        "comment_indented": do_indent(comment, 4, first=True),
         "must_act": must_act,
         "task": _task(definition, state, language) if state_def and not state_def.final else "",
         "owner_label": role_label(owner, language) if owner else "",
@@ -300,7 +307,7 @@ def subject_line(event: str, payload: dict[str, Any], language: str) -> str:
     return f"{_email_tag(payload, language)} {where}: {what}"
 
 
-def _tidy_text(text: str) -> str:
+def tidy_text(text: str) -> str:
     """Template whitespace out of the plain-text body: no trailing spaces, one blank line."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
@@ -326,15 +333,98 @@ def _template_i18n() -> dict[str, Any]:
     return kept[1]
 
 
-def render_email_templates(name: str, context: dict[str, Any]) -> tuple[str, str]:
-    """`emails/<name>.txt` and `.html` under the current locale (call it under
-    force_locale). The templates use no context processor's value: rendered without them
-    and without Flask's render signals, straight from the app's Jinja environment."""
+def _render_afresh(name: str, context: dict[str, Any]) -> tuple[str, str]:
     environment = current_app.jinja_env
     values = {**context, **_template_i18n()}
     text = environment.get_template(f"emails/{name}.txt").render(values)
     html = environment.get_template(f"emails/{name}.html").render(values)
     return text, html
+
+
+# An email's text and HTML as rendered once per template, language and shape (the values the
+# templates test or count with), with a placeholder in each value's place: the frame, the
+# labels, the footers and the sentences around the values are the same in every email of that
+# shape, and filling the values in costs a fraction of rendering them.
+_SLOT = "\ue000{}\ue000"  # a private-use character: no template text or escape makes it
+_SLOTS = re.compile("\ue000([A-Za-z_][A-Za-z0-9_]*)\ue000")
+_PARTS_LIMIT = 1024  # shapes are few (templates × languages × branches): a bound, not a size
+
+
+@dataclass(frozen=True, slots=True)
+class _KeptText:
+    pieces: tuple[str, ...]  # the rendered text, split at the placeholders
+    slots: tuple[str, ...]  # the value after each piece but the last
+
+    @classmethod
+    def of(cls, rendered: str) -> _KeptText:
+        split = _SLOTS.split(rendered)
+        return cls(tuple(split[0::2]), tuple(split[1::2]))
+
+    def fill(self, values: dict[str, Any], escaped: bool) -> str:
+        out = [self.pieces[0]]
+        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
+            out.append(str(escape(values[slot]) if escaped else values[slot]))
+            out.append(piece)
+        return "".join(out)
+
+
+def _slotted(value: object) -> bool:
+    """Whether a value can stand as a placeholder: a truthy string or number (a falsy one is
+    rendered as itself, so a template may test it; a list is iterated, so the email is
+    rendered afresh)."""
+    return bool(value) and isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _parts_key(name: str, context: dict[str, Any], keyed: Collection[str]) -> tuple[Any, ...]:
+    shape = tuple(
+        (key, True if key not in keyed and _slotted(value) else value)
+        for key, value in sorted(context.items())
+    )
+    return (name, str(get_locale() or "id"), shape)
+
+
+def _kept_parts(
+    name: str, context: dict[str, Any], keyed: Collection[str]
+) -> tuple[_KeptText, _KeptText]:
+    parts: dict[tuple[Any, ...], tuple[_KeptText, _KeptText]] = current_app.extensions.setdefault(
+        "email_parts", {}
+    )
+    key = _parts_key(name, context, keyed)
+    found = parts.get(key)
+    if found is None:
+        given = {
+            slot: Markup(_SLOT.format(slot)) if slot not in keyed and _slotted(value) else value
+            for slot, value in context.items()
+        }
+        text, html = _render_afresh(name, given)
+        found = (_KeptText.of(text), _KeptText.of(html))
+        if len(parts) >= _PARTS_LIMIT:
+            parts.clear()
+        parts[key] = found
+    return found
+
+
+def render_email_templates(
+    name: str, context: dict[str, Any], keyed: Collection[str] = ()
+) -> tuple[str, str]:
+    """`emails/<name>.txt` and `.html` under the current locale (call it under
+    force_locale). The templates use no context processor's value: rendered without them
+    and without Flask's render signals, straight from the app's Jinja environment.
+    `keyed`: the values the templates use other than print (a count for a plural, a value
+    compared): part of the shape, never a placeholder. The others are filled into the parts
+    kept for the shape, escaped in HTML as the template would; a context holding a list (the
+    digest's events) is rendered afresh."""
+    values_only = all(isinstance(value, str | int | None) for value in context.values())
+    if current_app.jinja_env.auto_reload or not values_only:
+        # Templates read again when edited (debug): a kept part would outlive its source.
+        return _render_afresh(name, context)
+    text, html = _kept_parts(name, context, keyed)
+    return text.fill(context, escaped=False), html.fill(context, escaped=True)
+
+
+# The values of an event's email its templates use other than print: `kind` is compared, the
+# days are counted in a plural.
+EMAIL_KEYED = frozenset({"kind", "step_days"})
 
 
 # Events that are not a case's: their feature renders them (accounts: the password reset).
@@ -357,7 +447,7 @@ def render_notification(notification: Notification, now: datetime | None = None)
     if own is not None:
         return own(notification)
     now = now or utcnow()
-    with force_locale(_language(notification)):
+    with force_locale(language_of(notification)):
         context = email_context(notification, now)
         kind = context["kind"]
         payload = notification.payload or {}
@@ -365,6 +455,6 @@ def render_notification(notification: Notification, now: datetime | None = None)
         subject = subject_line(notification.event, payload, context["language"])
         headline = what[:1].upper() + what[1:]
         text, html = render_email_templates(
-            kind, {"subject": subject, "headline": headline, **context}
+            kind, {"subject": subject, "headline": headline, **context}, EMAIL_KEYED
         )
-    return RenderedEmail(subject=subject, text=_tidy_text(text), html=html)
+    return RenderedEmail(subject=subject, text=tidy_text(text), html=html)
