@@ -18,17 +18,32 @@ from .engine.calendar import WITA
 from .workflows import definition_of
 
 
+# Babel's formatting depends only on the value, the pattern and the locale, and costs ~40 µs a
+# call: a plan page formats ~50 numbers, most of them the same few. Keyed by the value's type
+# and exact text (Decimal("1.50") == Decimal("1.5") must not share an entry), rebuilt from it.
+@lru_cache(maxsize=4096)
+def _formatted(kind: type, text: str, locale: str, group_separator: bool) -> str:
+    return format_decimal(kind(text), locale=locale, group_separator=group_separator)
+
+
+def _format_decimal(value: Decimal | int | float, locale: str, group_separator: bool) -> str:
+    kind = type(value)
+    if kind not in (int, float, Decimal):  # anything else: as Babel takes it, uncached
+        return format_decimal(value, locale=locale, group_separator=group_separator)
+    return _formatted(kind, repr(value) if kind is float else str(value), locale, group_separator)
+
+
 def rupiah(amount: int | None) -> str:
     """Whole Rupiah as `Rp1.500.000` (dot for thousands, no space)."""
     if amount is None:
         return ""
-    return "Rp" + format_decimal(amount, locale="id", group_separator=True)
+    return "Rp" + _format_decimal(amount, "id", True)
 
 
 def number(value: Decimal | int | float | None) -> str:
     if value is None:
         return ""
-    return format_decimal(value, locale=str(get_locale() or "id"))
+    return _format_decimal(value, str(get_locale() or "id"), True)
 
 
 @lru_cache(maxsize=8)
