@@ -33,13 +33,13 @@ from .detail_page import load_visible_page_plan, plan_page
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
-    my_task_page,
     overseen_plans,
     state_options,
     visible_regions,
 )
 from .search import agency_options, region_codes, search_plans
 from .search_form import read_filters, search_form
+from .task_list_rows import PlanRow, my_task_rows
 from .vocabulary import SUB_SECTORS
 
 __all__ = ["blueprint"]
@@ -50,7 +50,7 @@ __all__ = ["blueprint"]
 def tasks() -> Page:
     # The earliest due first, a page of each; `?all=1` lists everything.
     limit = None if request.args.get("all") == "1" else TASKS_SHOWN
-    waiting = my_task_page(current_user, limit)
+    waiting = my_task_rows(current_user, limit)  # plain rows: the page reads a few columns
     overseen = overseen_plans(current_user)
     calendar = cache(current_calendar)  # read once for both lists (and only if one has dues)
     dues = due_statuses([*(task.plan for task in waiting.items), *overseen], calendar=calendar)
@@ -138,12 +138,12 @@ def _described(plan: ActionPlan) -> Described:
     )
 
 
-register_confirmation(
-    ActionPlan,
-    Confirmation(
-        confirm_endpoint="plans.confirm",
-        transition_endpoint="plans.transition",
-        url_args=lambda plan: {"plan_id": plan.id},
-        describe=_described,
-    ),
+PLAN_CONFIRMATION = Confirmation(
+    confirm_endpoint="plans.confirm",
+    transition_endpoint="plans.transition",
+    url_args=lambda plan: {"plan_id": plan.id},
+    describe=_described,
 )
+register_confirmation(ActionPlan, PLAN_CONFIRMATION)
+# My tasks links its plain rows' actions to the same page (task_list_rows.py).
+register_confirmation(PlanRow, PLAN_CONFIRMATION)
