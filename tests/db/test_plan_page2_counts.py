@@ -94,3 +94,20 @@ def test_babel_formats_a_value_once_per_language(
         templating._format_decimal(Decimal("1.5"), "en", True)  # equal, but its own text
     templating._format_decimal(Decimal("1.50"), "id", True)  # another language
     assert len(calls) == 5
+
+
+def _snapshot_reads(app: Flask, plan_id: int) -> int:
+    client = signed_in(app, "reviewer.6301")
+    with app.app_context():
+        assert client.get(f"/plans/{plan_id}").status_code == 200  # warm the caches
+        with recorded_statements() as statements:
+            assert client.get(f"/plans/{plan_id}").status_code == 200
+    return sum(1 for s in statements if "FROM plan_snapshot" in s)
+
+
+def test_the_snapshots_are_read_only_from_the_second_submission_on(
+    app_ctx: Flask, users: dict
+) -> None:
+    once = factories.plan_in_state(users, "district_review").id
+    twice = _twice_submitted(users)
+    assert (_snapshot_reads(app_ctx, once), _snapshot_reads(app_ctx, twice)) == (0, 1)

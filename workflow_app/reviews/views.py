@@ -248,7 +248,9 @@ def build_panel(plan: ActionPlan) -> ReviewPanel:
             panel.detached.append(shown)
         else:
             panel.by_item.setdefault(place, []).append(shown)
-    pair = last_two_snapshots(plan.id)
+    # Snapshots are kept only by submissions (snapshots._snapshot_on_submission): before the
+    # second there is no pair to compare, and no statement to send for it.
+    pair = last_two_snapshots(plan.id) if current_round >= 2 else None
     if pair is not None:
         previous, latest = pair
         panel.changes = diff(previous.data, latest.data)
