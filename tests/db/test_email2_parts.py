@@ -34,8 +34,8 @@ from workflow_app.notifications.rendering import (
 from workflow_app.plans import operations as ops
 
 NOW = datetime(2026, 2, 20, 3, 0, tzinfo=UTC)
-# Markup, a line break and an ampersand: escaped in HTML, indented in the text.
-COMMENT = "Lengkapi <baseline> & target\nbaris kedua"
+# Markup, braces, a percent sign and a line break: escaped in HTML, indented in the text.
+COMMENT = "Lengkapi <baseline> & {target} 100%\nbaris kedua"
 
 
 class _Queue:
@@ -115,8 +115,8 @@ def test_every_email_from_kept_parts_is_the_email_rendered_afresh(
     returned = next(
         email for row, email in zip(every_email, afresh, strict=True) if row.event == "return"
     )
-    assert "    Lengkapi <baseline> & target\n    baris kedua" in returned.text
-    assert "Lengkapi &lt;baseline&gt; &amp; target" in returned.html
+    assert "    Lengkapi <baseline> & {target} 100%\n    baris kedua" in returned.text
+    assert "Lengkapi &lt;baseline&gt; &amp; {target} 100%" in returned.html
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, target: Any, name: str) -> list[int]:
@@ -149,6 +149,8 @@ def test_a_chunk_renders_the_templates_and_looks_their_labels_up_once_per_shape(
         lookups = _counting(monkeypatch, translations, "ugettext")
         render_notification(row, NOW)
         first = (renders[0], lookups[0])
+        escapes = _counting(monkeypatch, rendering, "escape")
+        summaries = _counting(monkeypatch, rendering, "event_summary")
         for same in chunk[1:]:
             render_notification(same, NOW)
     # The first email renders its text and HTML templates, with their two dozen labels.
@@ -157,3 +159,9 @@ def test_a_chunk_renders_the_templates_and_looks_their_labels_up_once_per_shape(
     # about and its tag; the summary is the definition's, the time left a plural).
     assert renders[0] == 2
     assert lookups[0] - first[1] == 9 * 2
+    # Each email's summary worded once (its subject's end and its heading), and each value
+    # escaped once into the HTML, however often the email shows it.
+    assert summaries[0] == 9
+    ((_text, html),) = app.extensions["email_parts"].values()
+    assert escapes[0] == 9 * len(html.slots)
+    assert html.form.count("{") > len(html.slots)  # the link and what it is about: twice

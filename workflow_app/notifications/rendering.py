@@ -298,10 +298,13 @@ def _email_tag(payload: dict[str, Any], language: str) -> str:
     return _("[Progress report]") if is_report(payload) else _("[Action plan]")
 
 
-def subject_line(event: str, payload: dict[str, Any], language: str) -> str:
+def subject_line(
+    event: str, payload: dict[str, Any], language: str, what: str | None = None
+) -> str:
     """An event's email subject, `[Action plan] Tanah Laut: submitted for review`, in
-    `language` (call it under that locale): the app's notifications list shows the same."""
-    what = event_summary(event, payload, language)
+    `language` (call it under that locale): the app's notifications list shows the same.
+    `what`: the event's summary, when the caller has it already."""
+    what = event_summary(event, payload, language) if what is None else what
     region = payload.get("region_name", "")
     where = f"{region} {payload.get('quarter', '')}" if is_report(payload) else region
     return f"{_email_tag(payload, language)} {where}: {what}"
@@ -352,20 +355,24 @@ _PARTS_LIMIT = 1024  # shapes are few (templates × languages × branches): a bo
 
 @dataclass(frozen=True, slots=True)
 class _KeptText:
-    pieces: tuple[str, ...]  # the rendered text, split at the placeholders
-    slots: tuple[str, ...]  # the value after each piece but the last
+    form: str  # the rendered text as a format string: `{name}` for each value, braces doubled
+    slots: frozenset[str]  # the values it holds (one may stand in several places)
 
     @classmethod
     def of(cls, rendered: str) -> _KeptText:
         split = _SLOTS.split(rendered)
-        return cls(tuple(split[0::2]), tuple(split[1::2]))
+        pieces = [piece.replace("{", "{{").replace("}", "}}") for piece in split[0::2]]
+        form = "".join(
+            piece + (f"{{{slot}}}" if index < len(split) // 2 else "")
+            for index, (piece, slot) in enumerate(zip(pieces, [*split[1::2], ""], strict=True))
+        )
+        return cls(form, frozenset(split[1::2]))
 
     def fill(self, values: dict[str, Any], escaped: bool) -> str:
-        out = [self.pieces[0]]
-        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
-            out.append(str(escape(values[slot]) if escaped else values[slot]))
-            out.append(piece)
-        return "".join(out)
+        """The text with the values in, each escaped once however often it stands there."""
+        return self.form.format_map(
+            {slot: str(escape(values[slot]) if escaped else values[slot]) for slot in self.slots}
+        )
 
 
 def _slotted(value: object) -> bool:
@@ -452,7 +459,7 @@ def render_notification(notification: Notification, now: datetime | None = None)
         kind = context["kind"]
         payload = notification.payload or {}
         what = event_summary(notification.event, payload, context["language"])
-        subject = subject_line(notification.event, payload, context["language"])
+        subject = subject_line(notification.event, payload, context["language"], what)
         headline = what[:1].upper() + what[1:]
         text, html = render_email_templates(
             kind, {"subject": subject, "headline": headline, **context}, EMAIL_KEYED
