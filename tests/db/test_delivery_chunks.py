@@ -91,9 +91,17 @@ def published() -> Iterator[list[Published]]:
 
 
 def run_task(name: str, arg: object, retries: int = 0) -> str:
-    """Run task `name` here as a worker would; its result (the statuses it counted)."""
+    """Run task `name` here as a worker would; its result (the statuses it counted).
+
+    Its body runs under the test's app: `apply` would push the app of Celery's default app,
+    which is whichever app the session built last (another test's production app, whose mail
+    goes elsewhere), so the test's SMTP server would see nothing."""
     task = {DELIVER_ROWS_TASK: tasks.deliver_rows, DELIVER_TASK: tasks.deliver}[name]
-    return str(task.apply(args=[arg], retries=retries, throw=True).get())
+    task.push_request(retries=retries, id=f"test-{name}-{retries}")
+    try:
+        return str(task.run(arg))
+    finally:
+        task.pop_request()
 
 
 def _busy(smtp_server: BusyInbox, row_id: int) -> None:
