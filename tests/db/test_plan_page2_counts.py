@@ -111,3 +111,28 @@ def test_the_snapshots_are_read_only_from_the_second_submission_on(
     once = factories.plan_in_state(users, "district_review").id
     twice = _twice_submitted(users)
     assert (_snapshot_reads(app_ctx, once), _snapshot_reads(app_ctx, twice)) == (0, 1)
+
+
+def test_a_template_looks_its_translations_up_once_per_locale(
+    app_ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookups: list[str] = []
+    real = templating.get_translations
+
+    def counted() -> object:
+        lookups.append(str(templating.get_locale()))
+        return real()
+
+    monkeypatch.setattr(templating, "get_translations", counted)
+    template = app_ctx.jinja_env.from_string("{{ _('Save') }}|{{ _('Save') }}|{{ _('Cancel') }}")
+    with app_ctx.test_request_context():
+        with force_locale("en"):
+            english = template.render()
+        with force_locale("id"):
+            indonesian = template.render()
+            again = template.render()
+        with force_locale("en"):
+            english_again = template.render()
+    assert english == english_again == "Save|Save|Cancel"
+    assert indonesian == again != english  # the locale switch is seen
+    assert lookups == ["en", "id", "en"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from flask import Flask
 
+from workflow_app import templating
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
 from workflow_app.extensions import db
@@ -27,18 +27,18 @@ def _translations(app: Flask, monkeypatch: pytest.MonkeyPatch, url: str) -> int:
     with app.app_context():
         assert client.get(url).status_code == 200  # warm
     calls = 0
-    original = flask_babel.get_translations
+    original = templating._page_translations
 
     def counted() -> object:
         nonlocal calls
         calls += 1
         return original()
 
-    # The templates' gettext (flask_babel's install_gettext_callables) calls it by this name.
-    monkeypatch.setattr(flask_babel, "get_translations", counted)
+    # The templates' gettext and ngettext (templating.init_templating) call it by this name.
+    monkeypatch.setattr(templating, "_page_translations", counted)
     with app.app_context():
         assert client.get(url, headers={"Accept-Language": "en"}).status_code == 200
-    monkeypatch.setattr(flask_babel, "get_translations", original)
+    monkeypatch.setattr(templating, "_page_translations", original)
     return calls
 
 
