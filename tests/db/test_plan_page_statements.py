@@ -14,6 +14,7 @@ from sqlalchemy import event
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
 from workflow_app.plans import views as plan_views
+from workflow_app.reviews.operations import add_comment
 
 from .. import factories
 from ..conftest import signed_in
@@ -143,3 +144,17 @@ def test_the_page_loader_reads_the_plan_once_and_hides_what_the_reader_may_not_s
     # "Not found", as the loader it replaces says, for a plan of another district.
     with app_ctx.app_context():
         assert signed_in(app_ctx, "drafter.6301").get(hidden).status_code == 404
+
+
+def test_a_resubmitted_plans_page_reads_its_comments_once(app_ctx: Flask, users: dict) -> None:
+    """The review panel and its follow-up of the last return share one read of the comments
+    (the follow-up read them again: 2 before)."""
+    plan = factories.plan_in_state(users, "district_review")
+    add_comment(users["reviewer"], plan, "plan", None, "Target tahunan belum diisi")
+    ops.transition(users["reviewer"], plan, "return", comment="Lengkapi target")
+    ops.transition(users["drafter"], plan, "submit")
+    db.session.commit()
+
+    statements = _statements(app_ctx, "reviewer.6301", f"/plans/{plan.id}")
+
+    assert _reads_of(statements, "review_comment") == 1

@@ -223,6 +223,7 @@ def _answered(plan: ActionPlan, comment: ReviewComment) -> bool:
 
 
 def build_panel(plan: ActionPlan) -> ReviewPanel:
+    comments = operations.comments_of(plan.id)  # read once: the panel and the follow-up
     panel = ReviewPanel(
         plan=plan,
         can_comment=operations.can_comment(current_user, plan),
@@ -230,11 +231,11 @@ def build_panel(plan: ActionPlan) -> ReviewPanel:
         can_reply=threads.can_reply(current_user, plan),
         sent_reply=g.get("review_sent_reply"),
         returned=pending_return(plan),
-        since_return=since_last_return(plan),
+        since_return=since_last_return(plan, comments),
     )
     current_round = operations.submission_count(plan)
     rows = _item_rows(plan)
-    for comment in operations.comments_of(plan.id):
+    for comment in comments:
         shown = ShownComment(
             comment,
             previous_round=comment.round < current_round,
