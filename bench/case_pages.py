@@ -112,7 +112,7 @@ def rate(get: Callable[[], int], requests: int) -> float:
     return requests / (time.perf_counter() - start)
 
 
-def statements(app: Flask, get: Callable[[], int]) -> int:
+def statements(app: Flask, get: Callable[[], object]) -> int:
     count = 0
 
     def counted(*args: object) -> None:

@@ -42,9 +42,9 @@ import psycopg
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from bench import web
+from bench.case_pages import statements as counted_statements
 from bench.report import emit
 from workflow_app import create_app
 from workflow_app.accounts.models import password_hasher
@@ -124,23 +124,6 @@ def log_in(app: Flask, username: str, language: str = "id") -> FlaskClient:
     )
     assert answer.status_code == 302, f"login of {username}: {answer.status_code}"
     return client
-
-
-def counted_statements(app: Flask, call: Callable[[], object]) -> int:
-    count = 0
-
-    def counted(*_: object) -> None:
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
-    return count
 
 
 def cpu_ms(call: Callable[[], object], requests: int) -> float:

@@ -6,7 +6,9 @@ hold for every row of a chunk, and a chunk takes no row but its own."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -35,6 +37,9 @@ STATEMENTS_PER_EMAIL = 0.9
 SINGLE_STATEMENTS = 9
 
 
+AnyInbox = TypeVar("AnyInbox", bound=Inbox)
+
+
 class CountingInbox(Inbox):
     """Also counts the connections (each opens with EHLO) and the QUITs."""
 
@@ -61,9 +66,9 @@ def _start(inbox: Inbox, port: int) -> Controller:
     return controller
 
 
-@pytest.fixture
-def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingInbox]:
-    inbox = CountingInbox()
+@contextmanager
+def serving(inbox: AnyInbox, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[AnyInbox]:
+    """`inbox` behind an SMTP server on a free port, with the app's mail sent there."""
     port = _free_port()
     controller = _start(inbox, port)
     _send_mail_to(app, monkeypatch, port)
@@ -72,6 +77,12 @@ def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Countin
     finally:
         mailer.close_connection()
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingInbox]:
+    with serving(CountingInbox(), app, monkeypatch) as inbox:
+        yield inbox
 
 
 def _due_rows(users: dict[str, User], plans: int) -> list[int]:

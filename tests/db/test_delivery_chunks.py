@@ -18,9 +18,9 @@ from celery.signals import before_task_publish
 from flask import Flask
 from sqlalchemy import update
 
-from tests.db.test_delivery import RecordingCelery, _free_port, _row, _send_mail_to
+from tests.db.test_delivery import RecordingCelery, _row
 from tests.db.test_delivery import queue as queue  # the autouse broker stand-in
-from tests.db.test_delivery_batch import CountingInbox, _due_rows, _start
+from tests.db.test_delivery_batch import CountingInbox, _due_rows, serving
 from workers import tasks
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
@@ -56,15 +56,8 @@ class BusyInbox(CountingInbox):
 
 @pytest.fixture
 def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[BusyInbox]:
-    inbox = BusyInbox()
-    port = _free_port()
-    controller = _start(inbox, port)
-    _send_mail_to(app, monkeypatch, port)
-    try:
+    with serving(BusyInbox(), app, monkeypatch) as inbox:
         yield inbox
-    finally:
-        mailer.close_connection()
-        controller.stop()
 
 
 @dataclass(frozen=True)

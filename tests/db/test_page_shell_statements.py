@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.statements import recorded_statements
 from workflow_app.accounts import login
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
@@ -18,17 +19,9 @@ SHELL_PATH = "/no-such-page"
 
 
 def _statements(app: Flask, client: object, url: str) -> list[str]:
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with app.app_context():  # the request's own session, as in production
-            assert client.get(url).status_code == 404  # type: ignore[attr-defined]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    # The request in an app context of its own: its own session, as in production.
+    with recorded_statements() as statements, app.app_context():
+        assert client.get(url).status_code == 404  # type: ignore[attr-defined]
     return statements
 
 

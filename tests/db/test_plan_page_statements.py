@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from sqlalchemy import event
 
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
@@ -18,23 +17,16 @@ from workflow_app.reviews.operations import add_comment
 
 from .. import factories
 from ..conftest import signed_in
+from ..statements import recorded_statements
 
 
 def _statements(app: Flask, username: str, url: str) -> list[str]:
     client = signed_in(app, username)
     with app.app_context():
         assert client.get(url).status_code == 200  # warm: caches of the shell and calendar
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with app.app_context():  # the request's own session, as in production
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    # The request in an app context of its own: its own session, as in production.
+    with recorded_statements() as statements, app.app_context():
+        assert client.get(url).status_code == 200
     return statements
 
 
