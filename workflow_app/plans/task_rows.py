@@ -140,8 +140,7 @@ def plan_task_rows(
         place, link, returned = plan.region, str(escape(plan_link(plan.id))), returns.get(plan.id)
         rows.append(
             f'\n      <tr id="task-{plan.id}">\n'
-            f'        <td data-label="{region}">{escape(place.name)}'
-            f' <small class="muted">{escape(place.code)}</small></td>\n'
+            f"{_region_cell(region, place)}"
             f'        <td class="card-title"><a href="{link}">{escape(plan.title)}</a>'
             f"{_returned(plan, returned, locale) if returned else ''}</td>\n"
             f'        <td data-label="{period}">{escape(plan.period_label)}</td>\n'
@@ -153,6 +152,14 @@ def plan_task_rows(
             "      </tr>\n      "
         )
     return Markup("".join(rows))
+
+
+def _region_cell(label: str, place: Any) -> str:
+    """A list's first cell: the region's name, its code beside it."""
+    return (
+        f'        <td data-label="{label}">{escape(place.name)}'
+        f' <small class="muted">{escape(place.code)}</small></td>\n'
+    )
 
 
 @blueprint.app_template_global("report_task_rows")
@@ -172,8 +179,7 @@ def report_task_rows(tasks: Iterable[Any], dues: Mapping[int, Any], locale: str)
         overdue = ' class="overdue" data-overdue="1"' if due and due.status == "overdue" else ""
         rows.append(
             f'\n      <tr id="report-task-{report.id}"{overdue}>\n'
-            f'        <td data-label="{region}">{escape(place.name)}'
-            f' <small class="muted">{escape(place.code)}</small></td>\n'
+            f"{_region_cell(region, place)}"
             f'        <td class="card-title"><a href="{escape(plan_link(plan.id))}">'
             f"{escape(plan.title)}</a></td>\n"
             f'        <td data-label="{quarter}"><a href="{link}">'
