@@ -187,7 +187,12 @@ def plan_budgets(plan: ActionPlan) -> dict[int, int]:
 
 def plan_realisation(plan: ActionPlan, reports: Sequence[ProgressReport]) -> Realisation:
     """The years of the plan's period up to its latest report."""
-    last = max(report.year for report in reports)
+    return realisation_of_figures(plan, [figures_of(report) for report in reports])
+
+
+def realisation_of_figures(plan: ActionPlan, figures: Sequence[ReportFigures]) -> Realisation:
+    """plan_realisation from its reports' figures (at least one), however they were read."""
+    last = max(report.quarter.year for report in figures)
     years = [year for year in plan.years if year <= last]
     indicators = [
         IndicatorTargets(
@@ -198,5 +203,4 @@ def plan_realisation(plan: ActionPlan, reports: Sequence[ProgressReport]) -> Rea
         )
         for indicator in plan.indicators
     ]
-    figures = [figures_of(report) for report in reports]
     return realisation(years, plan_budgets(plan), figures, indicators)
