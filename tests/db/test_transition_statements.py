@@ -23,13 +23,14 @@ from workflow_app.webhooks.models import Webhook, WebhookDelivery
 Users = dict[str, Any]
 
 # The most each trigger may run, from loading the actor to the commit, on the standard data.
-# Submit's guard reads the plan's contents in two statements (activities with funding,
-# indicators with targets). SQLite inserts the outbox rows one by one (SQLAlchemy has no
-# insertmanyvalues sentinel for it) and has no INSERT in a WITH: the history row, the steps
-# (one INSERT) and the change's event are statements of their own there.
+# Submit's guard reads the plan's contents (activities with funding, indicators with
+# targets, the challenges its snapshot reads) in one statement; the snapshot's INSERT is one
+# more. SQLite inserts the outbox rows one by one (SQLAlchemy has no insertmanyvalues
+# sentinel for it) and has no INSERT in a WITH: the history row, the steps (one INSERT) and
+# the change's event are statements of their own there.
 MOST = {
-    "postgresql": {"submit": 11, "forward": 7, "approve": 7},
-    "sqlite": {"submit": 14, "forward": 10, "approve": 11},
+    "postgresql": {"submit": 9, "forward": 7, "approve": 7},
+    "sqlite": {"submit": 12, "forward": 10, "approve": 11},
 }
 STEPS = (("drafter", "submit"), ("reviewer", "forward"), ("provincial", "approve"))
 

@@ -2,34 +2,125 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, inspect, null, select, union_all
+from sqlalchemy.orm import Load, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..engine import guards
 from ..engine.guards import Problem
 from ..extensions import db
+from ..regions.models import Agency
 from .forms import target_name
-from .models import ActionPlan, Activity, Indicator
+from .models import (
+    ActionPlan,
+    Activity,
+    Challenge,
+    Funding,
+    Indicator,
+    IndicatorTarget,
+)
+
+# The plan's contents read by `_load_contents`: each collection's rows with what hangs
+# off them (their owner's relationship, then each row's own to fill).
+_PARTS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("activities", (Activity, Funding, Agency)),
+    ("indicators", (Indicator, IndicatorTarget)),
+    ("challenges", (Challenge,)),
+)
+_ORDER = {
+    Activity: ("position", "id"),
+    Funding: ("year", "source", "id"),
+    Indicator: ("position", "id"),
+    IndicatorTarget: ("year", "id"),
+    Challenge: ("position", "id"),
+}
+
+
+def _columns() -> list[tuple[type, Any]]:
+    return [(model, c) for _, models in _PARTS for model in models for c in model.__table__.c]
+
+
+def _part(collection: str) -> Any:
+    """One collection's rows (LEFT JOINed to what hangs off them), every other part's columns
+    NULL: a part of the UNION ALL, its columns named `<table>_<column>`."""
+    models = dict(_PARTS)[collection]
+    lead = models[0]
+    filled = {c for model in models for c in model.__table__.c}
+    query = select(
+        *(
+            (c if c in filled else null().cast(c.type)).label(f"{model.__tablename__}_{c.name}")
+            for model, c in _columns()
+        )
+    ).select_from(lead)
+    if lead is Activity:
+        query = query.outerjoin(Funding, Funding.activity_id == Activity.id).outerjoin(
+            Agency, Agency.id == Activity.agency_id
+        )
+    elif lead is Indicator:
+        query = query.outerjoin(IndicatorTarget, IndicatorTarget.indicator_id == Indicator.id)
+    return query.where(lead.plan_id == bindparam("plan_id"))
+
+
+@cache
+def _contents_query(collections: tuple[str, ...]) -> Any:
+    """The rows of `collections` of a plan as one UNION ALL (one round trip), each model
+    mapped onto its own columns of it; built once per combination."""
+    parts = [_part(collection) for collection in collections]
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    models = [model for name, found in _PARTS if name in collections for model in found]
+    entities = [aliased(model, rows) for model in models]
+    order = [
+        rows.c[f"{model.__tablename__}_{name}"]
+        for model in models
+        for name in _ORDER.get(model, ())
+    ]
+    return (
+        select(*entities)
+        .order_by(*order)
+        .options(*(Load(entity).lazyload("*") for entity in entities))
+    ), models
 
 
 def _load_contents(plan: ActionPlan) -> None:
-    """What `plan_complete` reads, in two statements (the activities with their funding,
-    the indicators with their targets) instead of a lazy load of each collection."""
+    """What `plan_complete` reads (the activities with their funding and agency, the
+    indicators with their targets) and the challenges, which the submission it guards
+    snapshots next (reviews.snapshots), in one statement instead of a statement per
+    collection (issue 17)."""
     unloaded = inspect(plan).unloaded
-    if "activities" in unloaded:
-        activities = select(Activity).where(Activity.plan_id == plan.id)
-        found = db.session.scalars(
-            activities.options(joinedload(Activity.funding)).order_by(Activity.position)
-        )
-        set_committed_value(plan, "activities", list(found.unique()))
-    if "indicators" in unloaded:
-        indicators = select(Indicator).where(Indicator.plan_id == plan.id)
-        found = db.session.scalars(
-            indicators.options(joinedload(Indicator.targets)).order_by(Indicator.position)
-        )
-        set_committed_value(plan, "indicators", list(found.unique()))
+    collections = tuple(name for name, _ in _PARTS if name in unloaded)
+    if not collections:
+        return
+    query, models = _contents_query(collections)
+    found: dict[type, dict[int, Any]] = {model: {} for model in models}
+    for row in db.session.execute(query, {"plan_id": plan.id}):
+        for model, obj in zip(models, row, strict=True):
+            if obj is not None:
+                found[model].setdefault(obj.id, obj)
+    if "activities" in collections:
+        funding = _by(found[Funding].values(), "activity_id")
+        for activity in found[Activity].values():
+            set_committed_value(activity, "funding", funding.get(activity.id, []))
+            set_committed_value(activity, "agency", found[Agency].get(activity.agency_id))
+        set_committed_value(plan, "activities", list(found[Activity].values()))
+    if "indicators" in collections:
+        targets = _by(found[IndicatorTarget].values(), "indicator_id")
+        for indicator in found[Indicator].values():
+            set_committed_value(indicator, "targets", targets.get(indicator.id, []))
+        set_committed_value(plan, "indicators", list(found[Indicator].values()))
+    if "challenges" in collections:
+        set_committed_value(plan, "challenges", list(found[Challenge].values()))
+
+
+def _by(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return grouped
 
 
 @guards.register("plan_complete", loads=_load_contents)
