@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
@@ -15,7 +15,7 @@ from ..deadlines.display import due_statuses
 from ..engine import Label, TransitionDef
 from ..extensions import db
 from ..paging import Page
-from ..plans.case_queries import earliest_due_first, kinds_with_tasks, task_page
+from ..plans.case_queries import earliest_due_first, kinds_with_tasks, task_page, waiting_states
 from ..regions.models import Region
 from ..signoffs import service as sign_offs
 from ..signoffs.models import SignOff
@@ -70,13 +70,17 @@ class KindTasks:
     dues: dict[int, Any]
 
 
-def declared_tasks(user: User, limit: int | None) -> list[KindTasks]:
+def declared_tasks(
+    user: User, limit: int | None, present: set[str] | None = None
+) -> list[KindTasks]:
     """For every declared kind: the cases in a state the user owns on which they can act now,
-    the earliest due first (the same rule as the plans' "My tasks")."""
+    the earliest due first (the same rule as the plans' "My tasks"). `present`: the kinds
+    known to have such a case (`case_tasks` finds them), else found here."""
     sections = []
     kinds = declared_kinds()
-    # One statement finds the kinds with a case waiting; only those are read.
-    present = kinds_with_tasks(user, [kind.name for kind in kinds])
+    if present is None:
+        # One statement finds the kinds with a case waiting; only those are read.
+        present = kinds_with_tasks(user, [kind.name for kind in kinds])
     for kind in kinds:
         if kind.name not in present:
             continue
@@ -107,7 +111,33 @@ class OpinionTask:
     row: SignOff
 
 
-def opinions_waiting(user: User) -> tuple[list[OpinionTask], dict[int, Any]]:
+Opinions = tuple[list[OpinionTask], dict[int, Any]]
+
+
+def case_tasks(user: User, limit: int | None) -> tuple[list[KindTasks], Opinions]:
+    """`declared_tasks` and `opinions_waiting` for "My tasks", whose probes share one
+    statement: which declared kinds have a case waiting on the user (`kinds_with_tasks`'s
+    EXISTS) and whether any sign-off is still open for them. Most users have neither, and
+    their page then reads nothing more of either (before: a statement for each)."""
+    held = {grant.role for grant in user.grants()}
+    probes = {}
+    for kind in declared_kinds():
+        states = waiting_states(kind.workflow, held)
+        if states:
+            query = policy.visible(user, kind.name).where(kind.model.state.in_(states))
+            probes[kind.name] = query.exists()
+    open_sign_off = (
+        select(SignOff.id)
+        .where(SignOff.participant_id == user.id, SignOff.answer.is_(None))
+        .exists()
+    )
+    *kinds, asked = db.session.execute(select(*probes.values(), open_sign_off)).one()
+    present = {name for name, found in zip(probes, kinds, strict=True) if found}
+    declared = declared_tasks(user, limit, present) if present else []
+    return declared, opinions_waiting(user) if asked else ([], {})
+
+
+def opinions_waiting(user: User) -> Opinions:
     """The open sign-offs the user is asked for, the earliest due first, and their deadlines
     by sign-off id."""
     tasks = []

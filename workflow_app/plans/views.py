@@ -12,10 +12,10 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..cases.queries import declared_tasks, opinions_waiting
+from ..cases.queries import case_tasks
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_statuses
-from ..monitoring.queries import overseen_reports, report_task_page
+from ..monitoring.queries import my_report_rows, overseen_reports
 from ..templating import rupiah
 from ..workspaces import register_workspace
 from . import operations
@@ -55,8 +55,9 @@ def tasks() -> Page:
     calendar = cache(current_calendar)  # read once for both lists (and only if one has dues)
     dues = due_statuses([*(task.plan for task in waiting.items), *overseen], calendar=calendar)
     # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
-    reports = report_task_page(current_user, limit)
+    reports = my_report_rows(current_user, limit)  # plain rows, as the plans
     late_reports = overseen_reports(current_user)
+    declared, opinions = case_tasks(current_user, limit)  # one statement when there are none
     return render_template(
         "plans/tasks.html",
         tasks=waiting.items,
@@ -71,8 +72,8 @@ def tasks() -> Page:
             [*(task.report for task in reports.items), *late_reports], calendar=calendar
         ),
         overseen_reports=late_reports,
-        declared=declared_tasks(current_user, limit),
-        opinions=opinions_waiting(current_user),
+        declared=declared,
+        opinions=opinions,
     )
 
 
