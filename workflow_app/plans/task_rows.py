@@ -89,8 +89,38 @@ class _Badges:
         return badge
 
 
-def _due(due: Any, locale: str, between: str) -> str:
-    return str(due_cell(due, locale, between)) if due else _NO_DUE
+class _Dues:
+    """A list's deadline cells, each written once per distinct deadline: many rows fall due at
+    the same instant (a quarter's reports all do), and a cell depends only on the instant, its
+    status and count of working days, the language and what stands between them."""
+
+    def __init__(self, locale: str, between: str) -> None:
+        self.locale, self.between = locale, between
+        self._cells: dict[tuple[Any, str, int], str] = {}
+
+    def cell(self, due: Any) -> str:
+        if not due:
+            return _NO_DUE
+        key = (due.due_at, due.status, due.working_days)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = str(due_cell(due, self.locale, self.between))
+        return found
+
+
+class _Times:
+    """A list's times in WITA (`wita_datetime`), escaped, each written once per distinct
+    instant (rows that entered a state in the same batch share one)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._written: dict[Any, str] = {}
+
+    def of(self, value: Any) -> str:
+        found = self._written.get(value)
+        if found is None:
+            found = self._written[value] = str(escape(wita_datetime(value, self.locale)))
+        return found
 
 
 def _labels(*msgids: str) -> list[str]:
@@ -134,6 +164,7 @@ def plan_task_rows(
     )
     plan_link = row_link("plans.detail", "plan_id")
     cells, badges = _Actions(locale, url_for("plans.tasks")), _Badges(locale)
+    due_cells, times = _Dues(locale, "<br>"), _Times(locale)
     rows = []
     for task in tasks:
         plan = task.plan
@@ -145,9 +176,8 @@ def plan_task_rows(
             f"{_returned(plan, returned, locale) if returned else ''}</td>\n"
             f'        <td data-label="{period}">{escape(plan.period_label)}</td>\n'
             f'        <td data-label="{status}">{badges.of(plan)}</td>\n'
-            f'        <td data-label="{due_label}">{_due(dues.get(plan.id), locale, "<br>")}</td>\n'
-            f'        <td data-label="{waiting}">'
-            f"{escape(wita_datetime(plan.state_entered_at, locale))}</td>\n"
+            f'        <td data-label="{due_label}">{due_cells.cell(dues.get(plan.id))}</td>\n'
+            f'        <td data-label="{waiting}">{times.of(plan.state_entered_at)}</td>\n'
             f'        <td data-label="{action}">{cells.cell(plan, link, task.actions)}\n'
             "      </tr>\n      "
         )
@@ -171,6 +201,7 @@ def report_task_rows(tasks: Iterable[Any], dues: Mapping[int, Any], locale: str)
     plan_link = row_link("plans.detail", "plan_id")
     report_link = row_link("monitoring.report", "report_id")
     cells, badges = _Actions(locale, url_for("plans.tasks")), _Badges(locale)
+    due_cells = _Dues(locale, "<br>")
     rows = []
     for task in tasks:
         report = task.report
@@ -185,7 +216,7 @@ def report_task_rows(tasks: Iterable[Any], dues: Mapping[int, Any], locale: str)
             f'        <td data-label="{quarter}"><a href="{link}">'
             f"{escape(report.period_label)}</a></td>\n"
             f'        <td data-label="{status}">{badges.of(report)}</td>\n'
-            f'        <td data-label="{due_label}">{_due(due, locale, "<br>")}</td>\n'
+            f'        <td data-label="{due_label}">{due_cells.cell(due)}</td>\n'
             f'        <td data-label="{action}">{cells.cell(report, link, task.actions)}\n'
             "      </tr>\n      "
         )
@@ -197,12 +228,13 @@ def overseen_plan_rows(plans: Iterable[Any], dues: Mapping[int, Any], locale: st
     """The rows of "Your district's plans in progress" (a district head's)."""
     status, due_label = _labels("Status", "Due")
     plan_link, badges = row_link("plans.detail", "plan_id"), _Badges(locale)
+    due_cells = _Dues(locale, " ")
     rows = [
         f'\n      <tr id="overseen-{plan.id}">\n'
         f'        <td class="card-title"><a href="{escape(plan_link(plan.id))}">'
         f'{escape(plan.title)}</a> <small class="muted">{escape(plan.region.name)}</small></td>\n'
         f'        <td data-label="{status}">{badges.of(plan)}</td>\n'
-        f'        <td data-label="{due_label}">{_due(dues.get(plan.id), locale, " ")}</td>\n'
+        f'        <td data-label="{due_label}">{due_cells.cell(dues.get(plan.id))}</td>\n'
         "      </tr>\n      "
         for plan in plans
     ]
@@ -215,6 +247,7 @@ def overseen_report_rows(reports: Iterable[Any], dues: Mapping[int, Any], locale
     quarter, status, due_label = _labels("Quarter", "Status", "Due")
     plan_link = row_link("plans.detail", "plan_id")
     report_link, badges = row_link("monitoring.report", "report_id"), _Badges(locale)
+    due_cells = _Dues(locale, " ")
     rows = []
     for report in reports:
         due, plan = dues.get(report.id), report.plan
@@ -227,7 +260,7 @@ def overseen_report_rows(reports: Iterable[Any], dues: Mapping[int, Any], locale
             f'        <td data-label="{quarter}"><a href="{escape(report_link(report.id))}">'
             f"{escape(report.period_label)}</a></td>\n"
             f'        <td data-label="{status}">{badges.of(report)}</td>\n'
-            f'        <td data-label="{due_label}">{_due(due, locale, " ")}</td>\n'
+            f'        <td data-label="{due_label}">{due_cells.cell(due)}</td>\n'
             "      </tr>\n      "
         )
     return Markup("".join(rows))
