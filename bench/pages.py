@@ -83,23 +83,6 @@ def make_app(url: str, redis_url: str) -> Flask:
     return app
 
 
-def use_page_loader(app: Flask) -> None:
-    """GET /plans/<id> loads its plan with plans.detail_page.load_visible_page_plan (the
-    change proposed for plans/views.py), for a same-data comparison with the current loader."""
-    from unittest import mock
-
-    from workflow_app.plans import detail_page, views
-
-    original = app.view_functions["plans.detail"]
-
-    def detail(plan_id: int) -> object:
-        loader = detail_page.load_visible_page_plan
-        with mock.patch.object(views.operations, "load_visible_plan", loader):
-            return original(plan_id=plan_id)
-
-    app.view_functions["plans.detail"] = detail
-
-
 def seeded(dsn: str) -> bool:
     with psycopg.connect(dsn) as conn:
         found = conn.execute("SELECT to_regclass('action_plan') IS NOT NULL").fetchone()
@@ -247,9 +230,6 @@ def main() -> None:
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/wf_h_page_bench"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
-    parser.add_argument(
-        "--page-loader", action="store_true", help="the plan page's own loader (detail_page.py)"
-    )
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     if args.smoke:
@@ -258,8 +238,6 @@ def main() -> None:
     dsn = web.libpq_dsn(url)
     redis.Redis.from_url(args.redis_url).flushdb()
     app = make_app(url, args.redis_url)
-    if args.page_loader:
-        use_page_loader(app)
     if args.seed or not seeded(dsn):
         with app.app_context():
             hashed = password_hasher.hash(PASSWORD)

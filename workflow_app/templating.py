@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Protocol
 
+from babel.core import Locale
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
@@ -17,6 +18,36 @@ from markupsafe import Markup, escape
 
 from .engine.calendar import WITA
 from .workflows import definition_of
+
+
+def page_locale() -> Locale | None:
+    """flask_babel.get_locale(), read where flask_babel keeps it once it has selected it (the
+    request's babel namespace in `g`, which force_locale and refresh set and reset): its own
+    lookup costs three reads of the request's context per call, and a plan page asks ~150
+    times. Falls back to get_locale() whenever it has not selected one yet."""
+    try:
+        locale = g._get_current_object()._flask_babel.babel_locale
+    except (RuntimeError, AttributeError):  # outside a request, or not selected yet
+        return get_locale()
+    return locale if locale is not None else get_locale()
+
+
+# Each request selects a Locale object of its own; its name (~2 µs) is kept by identity, the
+# object pinned beside it so that its id is not reused while the entry lives.
+_LOCALE_NAMES: dict[int, tuple[Locale, str]] = {}
+
+
+def page_language() -> str:
+    """str(get_locale() or "id"): the interface language's code."""
+    locale = page_locale()
+    if locale is None:
+        return "id"
+    found = _LOCALE_NAMES.get(id(locale))
+    if found is None or found[0] is not locale:
+        if len(_LOCALE_NAMES) >= 64:
+            _LOCALE_NAMES.clear()
+        found = _LOCALE_NAMES[id(locale)] = (locale, str(locale))
+    return found[1]
 
 
 # Babel's formatting depends only on the value, the pattern and the locale, and costs ~40 µs a
@@ -44,7 +75,7 @@ def rupiah(amount: int | None) -> str:
 def number(value: Decimal | int | float | None) -> str:
     if value is None:
         return ""
-    return _format_decimal(value, str(get_locale() or "id"), True)
+    return _format_decimal(value, page_language(), True)
 
 
 @lru_cache(maxsize=8)
@@ -62,7 +93,7 @@ def wita_datetime(value: datetime | None, locale: str | None = None) -> str:
     if value is None:
         return ""
     local = value.astimezone(WITA)
-    month = _month_names(locale or str(get_locale() or "id"))[local.month]
+    month = _month_names(locale or page_language())[local.month]
     return f"{local.day} {month} {local.year} {local:%H.%M} WITA"
 
 
@@ -76,7 +107,7 @@ def state_label(subject: object, state: str | None = None) -> str:
     """The label of `state` (default: the subject's current state) in the interface language."""
     definition = definition_of(subject)
     name = state or subject.state  # type: ignore[attr-defined]
-    return definition.states[name].label.get(str(get_locale() or "id"))
+    return definition.states[name].label.get(page_language())
 
 
 # A state's badge is the same HTML on every row in that state: built once per (definition,
@@ -91,7 +122,7 @@ def state_badge(subject: object, locale: str | None = None) -> Markup:
     by its tone (`state_tone`), in `locale` (default: the interface language)."""
     definition = definition_of(subject)
     name: str = subject.state  # type: ignore[attr-defined]
-    language = locale or str(get_locale() or "id")
+    language = locale or page_language()
     key = (id(definition), name, language)
     found = _BADGES.get(key)
     if found is None or found[0] is not definition:
@@ -168,12 +199,21 @@ def _page_translations() -> NullTranslations:
     """flask_babel's translations for this request's locale, looked up once per locale: its
     own lookup, per `_()` in a template (~50 a page), costs three reads of its context and the
     locale's name. Keyed by the locale object itself, which force_locale and refresh replace."""
-    locale = get_locale()
-    held = g.get("_page_translations")
+    locale = page_locale()
+    try:
+        held = g.get("_page_translations")
+    except RuntimeError:  # outside an app context: flask_babel's own answer
+        return get_translations()
     if held is None or held[0] is not locale:
         held = (locale, get_translations())
         g._page_translations = held
     return held[1]
+
+
+def page_gettext(string: str, **variables: object) -> str:
+    """flask_babel.gettext through the lookup above, for code that builds a page's texts."""
+    text = _page_translations().ugettext(string)
+    return text % variables if variables else text
 
 
 def _template_gettext(string: str) -> str:
@@ -198,4 +238,4 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(row_link)
     app.add_template_global(state_badge, name="state_badge_html")
     app.add_template_global(due_cell)
-    app.add_template_global(lambda: str(get_locale() or "id"), name="current_locale")
+    app.add_template_global(page_language, name="current_locale")

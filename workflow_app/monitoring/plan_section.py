@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import lazyload
@@ -15,6 +14,7 @@ from ..deadlines.display import DueStatus, due_statuses
 from ..extensions import db
 from ..plans.models import ActionPlan
 from ..templating import number
+from ..templating import page_gettext as _
 from .chart import indicator_svg, progress_svg
 from .models import ProgressReport, ReportIndicatorValue, ReportLine
 from .realisation import (

@@ -6,8 +6,9 @@ Its own module so that the page's cost can be worked on apart from the task and 
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import gettext as _
+from flask_babel import LazyString
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -20,9 +21,11 @@ from ..extensions import db
 from ..history import CaseTransition
 from ..monitoring.plan_section import realisation_section
 from ..regions.models import Region
+from ..templating import page_gettext as _
+from ..templating import page_language
 from ..workflows import definition_of
 from . import operations
-from .case_views import Page, Refusal, language, page_actions, trigger_labels
+from .case_views import Page, Refusal, page_actions, trigger_labels
 from .diagram import diagram_section
 from .forms_actions import TransitionForm
 from .models import ActionPlan, Activity, Indicator
@@ -75,6 +78,26 @@ def load_visible_page_plan(actor: User, plan_id: int) -> ActionPlan:
     return plan
 
 
+# The closed lists' names as the page shows them, per language: a lazy name is translated on
+# every render (~17 a page); its translation is the same for every page of that language.
+# Markup, as the lazy string rendered (its __html__ is its text); plain names stay as they are.
+_VOCABULARIES: dict[str, tuple[dict[str, object], ...]] = {}
+
+
+def vocabularies(language: str) -> tuple[dict[str, object], ...]:
+    """SUB_SECTORS, ACTIVITY_TYPES and FUNDING_SOURCES in `language` (the page's)."""
+    found = _VOCABULARIES.get(language)
+    if found is None:
+        found = _VOCABULARIES[language] = tuple(
+            {
+                key: Markup(str(name)) if isinstance(name, LazyString) else name
+                for key, name in names.items()
+            }
+            for names in (SUB_SECTORS, ACTIVITY_TYPES, FUNDING_SOURCES)
+        )
+    return found
+
+
 def trigger_labels_of_plan(plan: ActionPlan) -> dict[str, str]:
     return trigger_labels(plan, operations.CREATE_TRIGGER, _("Created"))
 
@@ -89,20 +112,22 @@ def plan_page(
     load_page_contents(plan)
     realisation = realisation_section(plan)
     definition = definition_of(plan)
+    language = page_language()
+    sub_sectors, activity_types, funding_sources = vocabularies(language)
     page = render_template(
         "plans/detail.html",
         plan=plan,
         definition=definition,
-        diagram=diagram_section(plan, definition, language()),
+        diagram=diagram_section(plan, definition, language),
         actions=page_actions(plan, refusal, sent),
         refusal=refusal,
         due=due_statuses([plan]).get(plan.id),
         editable=operations.can_edit(current_user, plan),
         trigger_labels=trigger_labels_of_plan(plan),
-        sub_sectors=SUB_SECTORS,
-        activity_types=ACTIVITY_TYPES,
-        funding_sources=FUNDING_SOURCES,
-        language=language(),
+        sub_sectors=sub_sectors,
+        activity_types=activity_types,
+        funding_sources=funding_sources,
+        language=language,
         realisation=realisation,
     )
     return page, status
