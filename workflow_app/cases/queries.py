@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import Select, String, cast, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
@@ -20,7 +21,7 @@ from ..regions.models import Region
 from ..signoffs import service as sign_offs
 from ..signoffs.models import SignOff
 from ..subjects import load_case
-from ..workflows import registry
+from ..workflows import registry, roles
 from .kinds import declared_kinds
 from .models import DeclaredCase
 
@@ -119,22 +120,54 @@ def case_tasks(user: User, limit: int | None) -> tuple[list[KindTasks], Opinions
     statement: which declared kinds have a case waiting on the user (`kinds_with_tasks`'s
     EXISTS) and whether any sign-off is still open for them. Most users have neither, and
     their page then reads nothing more of either (before: a statement for each)."""
-    held = {grant.role for grant in user.grants()}
-    probes = {}
-    for kind in declared_kinds():
-        states = waiting_states(kind.workflow, held)
-        if states:
-            query = policy.visible(user, kind.name).where(kind.model.state.in_(states))
-            probes[kind.name] = query.exists()
+    names, probe = _probe(user)
+    *kinds, asked = db.session.execute(probe).one()
+    present = {name for name, found in zip(names, kinds, strict=True) if found}
+    declared = declared_tasks(user, limit, present) if present else []
+    return declared, opinions_waiting(user) if asked else ([], {})
+
+
+# The probe is the same SQL on every visit of a user with the same grants: built once per
+# everything it is made of (building the kinds' visibility costs more than running it).
+_PROBES: dict[tuple[Any, ...], tuple[tuple[object, ...], tuple[str, ...], Select[Any]]] = {}
+_PROBES_KEPT = 1024
+
+
+def _probe(user: User) -> tuple[tuple[str, ...], Select[Any]]:
+    """The kinds probed and the statement: an EXISTS per declared kind with a state waiting on
+    one of the user's roles, then whether a sign-off is open for the user."""
+    grants = user.grants()
+    held = {grant.role for grant in grants}
+    kinds = declared_kinds()
+    waiting = [(kind, frozenset(waiting_states(kind.workflow, held))) for kind in kinds]
+    catalogue = roles()
+    # The kinds and the catalogue by identity, pinned with the statement (a reloaded one is
+    # never answered for by the one it replaced); the grants as visible_in_regions reads them.
+    key = (
+        user.id,
+        tuple((grant.role, grant.region_code) for grant in grants),
+        id(catalogue),
+        tuple((id(kind), states) for kind, states in waiting),
+    )
+    pins = (catalogue, *kinds)  # as many as the key's kinds, so zipped whole
+    found = _PROBES.get(key)
+    if found is not None and all(map(operator.is_, found[0], pins)):
+        return found[1], found[2]
+    probes = {
+        kind.name: policy.visible(user, kind.name).where(kind.model.state.in_(states)).exists()
+        for kind, states in waiting
+        if states
+    }
     open_sign_off = (
         select(SignOff.id)
         .where(SignOff.participant_id == user.id, SignOff.answer.is_(None))
         .exists()
     )
-    *kinds, asked = db.session.execute(select(*probes.values(), open_sign_off)).one()
-    present = {name for name, found in zip(probes, kinds, strict=True) if found}
-    declared = declared_tasks(user, limit, present) if present else []
-    return declared, opinions_waiting(user) if asked else ([], {})
+    names, statement = tuple(probes), select(*probes.values(), open_sign_off)
+    if len(_PROBES) >= _PROBES_KEPT:
+        _PROBES.clear()
+    _PROBES[key] = (pins, names, statement)
+    return names, statement
 
 
 def opinions_waiting(user: User) -> Opinions:
