@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import holidays
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +17,7 @@ from werkzeug.wrappers import Response
 from ..deadlines import operations
 from ..deadlines.models import CalendarOverride
 from ..engine import InvalidInput
-from ..engine.calendar import WITA
+from ..engine.calendar import WITA, indonesian_holidays
 from ..extensions import db
 from ..models_base import utcnow
 from ..unit_of_work import unit_of_work
@@ -63,7 +62,7 @@ def _year() -> int:
 
 
 def _package(year: int, category: str) -> dict[date, str]:
-    found = holidays.country_holidays("ID", categories=(category,), language="id", years=year)
+    found = indonesian_holidays(categories=(category,), years=year)
     return dict(found.items())
 
 

@@ -8,16 +8,60 @@ non-working day counts from the start of the next working day.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+from holidays import HolidayBase
 
 WITA = ZoneInfo("Asia/Makassar")
 OFFICE_OPENS = time(8, 0)
 # Holidays come from two categories: public (libur nasional) and government (cuti bersama).
 HOLIDAY_CATEGORIES = ("public", "government")
+HOLIDAY_LANGUAGE = "id"
+# The module of the package's Indonesian holidays, as `holidays.country_holidays("ID")` names it.
+_INDONESIA_MODULE = "holidays.countries.indonesia"
+
+
+def _load_indonesia() -> type[HolidayBase]:
+    """The package's class of Indonesia's holidays (`ID`), the one `country_holidays("ID")`
+    builds.
+
+    Imported by name, its package's `holidays/countries/__init__.py` would import all ~250
+    countries first (~280 modules, ~8 MiB in each process that builds a calendar); its module
+    imports nothing from that package, so it is run from its file on its own (unless some
+    other code imported it already). tests/unit/test_mem_holidays.py holds the dates and
+    names equal to `country_holidays`' and counts the modules imported."""
+    loaded = sys.modules.get(_INDONESIA_MODULE)
+    if loaded is None:
+        path = Path(holidays.__file__).with_name("countries") / "indonesia.py"
+        spec = importlib.util.spec_from_file_location(_INDONESIA_MODULE, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"no module at {path}")
+        loaded = importlib.util.module_from_spec(spec)
+        # Registered as an import would: `country_holidays("ID")` finds this one, not another.
+        sys.modules[_INDONESIA_MODULE] = loaded
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            del sys.modules[_INDONESIA_MODULE]
+            raise
+    return loaded.ID
+
+
+_INDONESIA = _load_indonesia()
+
+
+def indonesian_holidays(
+    categories: Iterable[str] = HOLIDAY_CATEGORIES, years: int | None = None
+) -> HolidayBase:
+    """Indonesia's holidays of these categories, named in Indonesian: what
+    `holidays.country_holidays("ID", categories=..., language="id", years=...)` returns."""
+    return _INDONESIA(categories=tuple(categories), language=HOLIDAY_LANGUAGE, years=years)
 
 
 class WorkingCalendar:
@@ -26,9 +70,7 @@ class WorkingCalendar:
     ) -> None:
         """`added_holidays`: extra days off declared by an admin; `removed_holidays`: days the
         package lists as holidays that are working days after all."""
-        self._national = holidays.country_holidays(
-            "ID", categories=HOLIDAY_CATEGORIES, language="id"
-        )
+        self._national = indonesian_holidays()
         self._added = frozenset(added_holidays)
         self._removed = frozenset(removed_holidays)
 
