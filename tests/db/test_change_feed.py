@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from workflow_app.changes.models import ChangeEvent
 from workflow_app.extensions import db
@@ -14,6 +14,7 @@ from workflow_app.plans import operations as ops
 
 from .. import factories
 from ..feed_settled import wait_until_the_feed_is_settled
+from ..statements import recorded_statements
 from .test_api import assert_error, bearer
 
 
@@ -285,17 +286,9 @@ def test_the_feed_needs_a_token(users, client) -> None:
 def statements_of_a_submission(users: dict) -> list[str]:
     plan = factories.complete_plan(users["drafter"])
     db.session.commit()
-    statements: list[str] = []
-
-    def collect(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", collect)
-    try:
+    with recorded_statements() as statements:
         ops.transition(users["drafter"], plan, "submit")
         db.session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", collect)
     return statements
 
 

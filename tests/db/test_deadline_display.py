@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests import factories
 from tests.db.test_scheduling import MONDAY, Clock, wita
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.deadlines.display import DueStatus, due_status
 from workflow_app.deadlines.models import CalendarOverride
@@ -287,21 +288,9 @@ def test_my_tasks_put_the_earliest_due_first_and_plans_without_deadline_last(
 
 
 def calendar_reads(app: Flask, username: str, url: str) -> int:
-    reads = 0
-
-    def count(conn, cursor, statement, *args: object) -> None:
-        nonlocal reads
-        if "FROM calendar_override" in statement:
-            reads += 1
-
     client = client_as(app, username)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with app.app_context():  # the request's own session, as in production
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return reads
+    statements = statements_of_a_get(app, client, url)
+    return sum("FROM calendar_override" in statement for statement in statements)
 
 
 def test_my_tasks_read_the_calendar_once_for_many_plans(

@@ -10,14 +10,14 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import csrf_token, signed_in
+from tests.statements import statements_of_a_get
 from workflow_app.accounts import delegations as dops
 from workflow_app.accounts.models import Delegation, RoleAssignment, User, wita_today
 from workflow_app.engine import OutOfScope, RoleNotAllowed
@@ -437,22 +437,6 @@ def test_an_admin_delegates_for_anyone(app_ctx, users, plt) -> None:
 # --- cost -----------------------------------------------------------------------------
 
 
-def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        with app.app_context():  # the request's own session, as in production
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_the_delegates_lists_cost_the_same_queries_for_one_plan_or_many(
     app_ctx, users, plt
 ) -> None:
@@ -461,12 +445,12 @@ def test_the_delegates_lists_cost_the_same_queries_for_one_plan_or_many(
     _delegate(users, plt)
     client = signed_in(app_ctx, "staf.6301")
     urls = ("/tasks", "/plans")
-    one = {url: _statements_for(app_ctx, client, url) for url in urls}
+    one = {url: len(statements_of_a_get(app_ctx, client, url)) for url in urls}
 
     for _n in range(4):
         factories.plan_in_state(users, "district_review")
     db.session.commit()
-    many = {url: _statements_for(app_ctx, client, url) for url in urls}
+    many = {url: len(statements_of_a_get(app_ctx, client, url)) for url in urls}
 
     assert many == one
     assert len(_ids(_page(client, "/plans"), "plan")) == 5

@@ -14,12 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from tests import factories
 from tests.db.test_delivery import Inbox, _free_port, _row, _send_mail_to
 from tests.db.test_delivery import queue as queue  # the autouse broker stand-in
 from tests.db.test_delivery import server_down as server_down
+from tests.statements import recorded_statements
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.models_base import utcnow
@@ -104,32 +105,20 @@ def _due_rows(users: dict[str, User], plans: int) -> list[int]:
     )
 
 
-class Statements:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *args: object) -> None:
-        self.count += 1
-
-
 @pytest.fixture
-def statements(app: Flask) -> Iterator[Statements]:
-    counter = Statements()
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The statements sent while the test runs (a test clears it where its count starts)."""
+    with recorded_statements() as sent:
+        yield sent
 
 
 def test_a_chunk_goes_out_over_one_connection_in_few_statements(
-    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+    users: dict[str, User], smtp_server: CountingInbox, statements: list[str]
 ) -> None:
     ids = _due_rows(users, 10)
     assert len(ids) >= 10
     db.session.remove()
-    statements.count = 0
+    statements.clear()
 
     outcomes = deliver_rows(ids)
 
@@ -138,24 +127,24 @@ def test_a_chunk_goes_out_over_one_connection_in_few_statements(
     )
     assert smtp_server.connections == 1
     assert [int(m["X-Workflow-Outbox-Id"]) for m in smtp_server.messages] == ids  # in order
-    assert statements.count / len(ids) <= STATEMENTS_PER_EMAIL, statements.count
+    assert len(statements) / len(ids) <= STATEMENTS_PER_EMAIL, statements
     assert all(_row(row_id).status == "sent" and _row(row_id).attempts == 0 for row_id in ids)
 
 
 def test_a_chunk_delivered_twice_sends_nothing_twice_in_two_statements(
-    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+    users: dict[str, User], smtp_server: CountingInbox, statements: list[str]
 ) -> None:
     """The broker delivers at least once: the second copy finds its rows sent."""
     ids = _due_rows(users, 3)
     deliver_rows(ids)
     db.session.remove()
-    statements.count = 0
+    statements.clear()
 
     again = deliver_rows(ids, first_run=True)
 
     assert {outcome.status for outcome in again.values()} == {"already_sent"}
     assert list(again) == ids
-    assert statements.count == 2, statements.count
+    assert len(statements) == 2, statements
     assert len(smtp_server.messages) == len(ids)
 
 
@@ -189,16 +178,16 @@ def test_a_missing_row_in_a_chunk_is_reported_and_the_rest_sent(
 
 
 def test_one_delivery_after_another_reuses_the_connection(
-    users: dict[str, User], smtp_server: CountingInbox, statements: Statements
+    users: dict[str, User], smtp_server: CountingInbox, statements: list[str]
 ) -> None:
     ids = _due_rows(users, 2)
     db.session.remove()
-    statements.count = 0
+    statements.clear()
 
     assert [deliver(row_id).status for row_id in ids] == ["sent"] * len(ids)
 
     assert smtp_server.connections == 1
-    assert statements.count <= SINGLE_STATEMENTS * len(ids), statements.count
+    assert len(statements) <= SINGLE_STATEMENTS * len(ids), statements
     mailer.close_connection()
     assert smtp_server.quits == 1
 

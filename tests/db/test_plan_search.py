@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from tests import factories
 from tests.conftest import signed_in
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
@@ -203,22 +203,6 @@ def test_another_districts_agency_cannot_be_chosen(app_ctx: Flask, world: dict) 
     assert _listed(page) == {world["varied"].id, world["approved"].id}  # the filter left out
 
 
-def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        with app.app_context():
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_a_search_costs_the_same_queries_for_one_result_or_many(app_ctx: Flask, users) -> None:
     perkim = factories.agency("6301", "Dinas Perkim")
 
@@ -233,10 +217,10 @@ def test_a_search_costs_the_same_queries_for_one_result_or_many(app_ctx: Flask, 
     plan_found()
     client = signed_in(app_ctx, "provincial.63")
     urls = ("/plans?q=rumah", f"/plans?agency={perkim.id}", "/plans?q=tanah+laut&year=2026")
-    one = {url: _statements_for(app_ctx, client, url) for url in urls}
+    one = {url: len(statements_of_a_get(app_ctx, client, url)) for url in urls}
 
     for _ in range(4):
         plan_found()
-    many = {url: _statements_for(app_ctx, client, url) for url in urls}
+    many = {url: len(statements_of_a_get(app_ctx, client, url)) for url in urls}
 
     assert many == one

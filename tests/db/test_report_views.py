@@ -16,10 +16,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from tests import factories
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
@@ -577,35 +578,19 @@ def test_the_reports_list_filters_and_marks_the_overdue_ones(
     assert set(listed_ids(own)) == {late, ahead}
 
 
-def statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        with app.app_context():
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_the_list_costs_the_same_queries_for_one_report_or_many(
     app_ctx: Flask, users: dict
 ) -> None:
     plan, _report = factories.monitored_plan_with_report(users, Quarter(2026, 1))
     client = client_as(app_ctx, "provincial.63")
-    one = statements_for(app_ctx, client, "/reports")
+    one = len(statements_of_a_get(app_ctx, client, "/reports"))
 
     for quarter in (2, 3):
         reports.open_report(system_user(), plan, Quarter(2026, quarter), current_calendar())
     factories.monitored_plan_with_report(other_district_users(users), Quarter(2026, 3), "6304")
     db.session.commit()
 
-    assert statements_for(app_ctx, client, "/reports") == one
+    assert len(statements_of_a_get(app_ctx, client, "/reports")) == one
 
 
 def test_my_tasks_lists_the_reports_waiting_for_me_with_the_late_ones_marked(

@@ -16,6 +16,7 @@ from sqlalchemy import event, func, select, text, update
 from tests import factories
 from tests.db.test_scheduling import MONDAY, Clock, wita
 from tests.private_postgres import private_postgres_app
+from tests.statements import recorded_statements
 from workflow_app.deadlines.models import ScheduledStep
 from workflow_app.deadlines.sweep import FiredStep, run_sweep
 from workflow_app.engine.calendar import WITA
@@ -248,20 +249,10 @@ def test_a_pending_step_whose_plan_is_elsewhere_is_not_sent(users: dict, clock: 
 def _statements(work: Callable[[], object]) -> int:
     """The SQL statements `work` sends, run in a fresh app context (so a session of its own,
     as a worker has: nothing the test loaded can hide a query)."""
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        with current_app.app_context():
-            work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
+    with recorded_statements() as statements, current_app.app_context():
+        work()
     db.session.expire_all()
-    return count
+    return len(statements)
 
 
 def test_the_sweep_costs_the_same_queries_among_few_or_many_waiting_plans(

@@ -8,12 +8,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import signed_in
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
@@ -261,30 +261,11 @@ def test_flags_fire_on_a_crafted_plan_and_not_on_a_clean_one(app_ctx, users) -> 
 # --- queries ----------------------------------------------------------------------------
 
 
-def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        # A fresh app context: the request gets its own session, as in production, so
-        # nothing the test loaded can hide a query.
-        with app.app_context():
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
     _plan(users, "6301", "district_review")
     _plan(users, "6304", "draft")
     client = signed_in(app_ctx, "provincial.63")
-    two = _statements_for(app_ctx, client, "/sync")
+    two = len(statements_of_a_get(app_ctx, client, "/sync"))
 
     for code in ("6303", "6305", "6371", "6372"):
         plan = _plan(users, code, "draft")
@@ -296,7 +277,7 @@ def test_the_query_count_does_not_grow_with_the_plans(app_ctx, users) -> None:
             funding=[(2026, "csr", 5), (2027, "apbn", 7)],
         )
     db.session.commit()
-    six = _statements_for(app_ctx, client, "/sync")
+    six = len(statements_of_a_get(app_ctx, client, "/sync"))
 
     assert six == two
 

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests import factories
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.extensions import db
 from workflow_app.plans import guards
@@ -121,33 +122,14 @@ def test_my_tasks_puts_a_deadline_before_the_longest_waiting(app_ctx, users) -> 
     assert _task_ids(page) == [first.id, second.id]
 
 
-def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        # A fresh app context: the request gets its own session, as in production, so
-        # nothing the test loaded can hide a query.
-        with app.app_context():
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_my_tasks_and_the_list_cost_the_same_queries_for_one_plan_or_many(app_ctx, users) -> None:
     factories.plan_in_state(users, "district_review")
     client = _client_as(app_ctx, "reviewer.6301")
-    one = {url: _statements_for(app_ctx, client, url) for url in ("/tasks", "/plans")}
+    one = {url: len(statements_of_a_get(app_ctx, client, url)) for url in ("/tasks", "/plans")}
 
     for _ in range(4):
         factories.plan_in_state(users, "district_review")
-    many = {url: _statements_for(app_ctx, client, url) for url in ("/tasks", "/plans")}
+    many = {url: len(statements_of_a_get(app_ctx, client, url)) for url in ("/tasks", "/plans")}
 
     assert many == one
 
@@ -392,7 +374,7 @@ def test_a_full_page_of_my_tasks_is_counted_without_a_query_of_its_own(
     client = _client_as(app_ctx, "provincial.63")
 
     page = _text(client, "/tasks")
-    statements = _statements_for(app_ctx, client, "/tasks")
+    statements = len(statements_of_a_get(app_ctx, client, "/tasks"))
 
     assert len(_task_ids(page)) == 2
     assert "Menampilkan 2 rencana dengan tenggat terdekat dari 3." in page

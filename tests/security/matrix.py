@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
@@ -20,6 +20,7 @@ from workflow_app.extensions import db
 
 from .. import factories
 from ..conftest import login
+from ..statements import recorded_statements
 from .dataset import Dataset
 from .expectations import ANONYMOUS, EXPECTATIONS, Case
 
@@ -188,23 +189,13 @@ class Seen:
         )
 
 
-class WriteWatch:
-    """Notices INSERT/UPDATE/DELETE statements on the engine, so that the (slower) snapshot
+def wrote(statements: list[str]) -> bool:
+    """Whether an INSERT/UPDATE/DELETE is among `statements`, so that the (slower) snapshot
     of the database is taken again only after a request that wrote something."""
-
-    def __init__(self) -> None:
-        self.wrote = False
-
-    def __call__(self, conn, cursor, statement: str, *args: object) -> None:
-        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            self.wrote = True
-
-    def __enter__(self) -> WriteWatch:
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(db.engine, "before_cursor_execute", self)
+    return any(
+        statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+        for statement in statements
+    )
 
 
 def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
@@ -213,7 +204,7 @@ def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
     visitor.start()
     seen: list[Seen] = []
     state = snapshot()
-    with WriteWatch() as watch:
+    with recorded_statements() as sent:
         for method, rule in routes(app):
             cases = EXPECTATIONS.get((method, rule.rule), ())
             for number, case in enumerate(cases):
@@ -224,7 +215,7 @@ def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
                         f"{method} {rule.rule} [case {number}, {target}]: no status for {role}"
                     )
                     url = fill(rule, case, dataset, target)
-                    watch.wrote = False
+                    sent.clear()
                     response = visitor.request(
                         method,
                         url,
@@ -232,7 +223,7 @@ def visit_all(app: Flask, dataset: Dataset, role: str) -> list[Seen]:
                         json=json_body(case, dataset, target),
                     )
                     changed: list[str] = []
-                    if watch.wrote:
+                    if wrote(sent):
                         after = snapshot()
                         changed, state = changed_tables(state, after), after
                     seen.append(
