@@ -98,7 +98,7 @@ def notify_step(
             "fire_at": scheduled.fire_at.isoformat(),
         }
     )
-    rows = add_notifications(
+    ids = add_notifications(
         spec.kind, recipients, payload, subject=_subject(case), step_id=scheduled.id
     )
-    return len(rows)
+    return len(ids)
