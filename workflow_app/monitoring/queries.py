@@ -21,7 +21,6 @@ from ..engine import TransitionDef
 from ..extensions import db
 from ..paging import Page
 from ..plans.case_queries import earliest_due_first, overseen_cases, state_names, task_page
-from ..plans.confirmation import Confirmation, Described, register_confirmation
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
 from ..plans.task_list_rows import RowRegion
@@ -250,24 +249,6 @@ def _report_rows(query: Select[Any]) -> Select[Any]:
         .outerjoin(_PROVINCE, _REGION.parent_id == _PROVINCE.id)
     )
     return _earliest_due_first(query)
-
-
-def _never_described(row: ReportRow) -> Described:
-    raise TypeError("the confirmation page describes the report it loads, never a task row")
-
-
-# The "Your action" cell links a row's confirmed actions to its report's confirmation page
-# (confirm_url looks the page up by the case's type; monitoring/views.py registers the same
-# endpoints for ProgressReport, whose page the confirmation then loads and describes).
-register_confirmation(
-    ReportRow,
-    Confirmation(
-        confirm_endpoint="monitoring.confirm",
-        transition_endpoint="monitoring.transition",
-        url_args=lambda row: {"report_id": row.id},
-        describe=_never_described,
-    ),
-)
 
 
 def my_report_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[ReportTask]:

@@ -25,6 +25,7 @@ from .page import actor, report_page, report_refusal
 from .quarters import ROMAN
 from .queries import (
     ReportFilters,
+    ReportRow,
     list_reports,
     only_overdue,
     report_regions,
@@ -116,15 +117,16 @@ def _described(report: ProgressReport) -> Described:
     )
 
 
-register_confirmation(
-    ProgressReport,
-    Confirmation(
-        confirm_endpoint="monitoring.confirm",
-        transition_endpoint="monitoring.transition",
-        url_args=lambda report: {"report_id": report.id},
-        describe=_described,
-    ),
+REPORT_CONFIRMATION = Confirmation(
+    confirm_endpoint="monitoring.confirm",
+    transition_endpoint="monitoring.transition",
+    url_args=lambda report: {"report_id": report.id},
+    describe=_described,
 )
+register_confirmation(ProgressReport, REPORT_CONFIRMATION)
+# My tasks links its plain rows' actions to the same page (queries.my_report_rows); the page
+# describes the report it loads, never the row.
+register_confirmation(ReportRow, REPORT_CONFIRMATION)
 
 
 # The other routes of the blueprint register themselves on import.

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import flash, redirect, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -21,7 +20,7 @@ from ..accounts.models import User
 from ..engine import CommentRequired, OutOfScope, TransitionRefused
 from ..firing import check, fire
 from ..refusals import refusal_details, refusal_message
-from ..templating import state_label
+from ..templating import page_language, state_label
 from ..unit_of_work import unit_of_work
 from ..workflows import definition_of
 from .confirmation import confirmation_page, requested_back
@@ -32,7 +31,7 @@ Reply = Page | Response  # a page, or the redirect after a change
 
 
 def language() -> str:
-    return str(get_locale() or "id")
+    return page_language()
 
 
 def actor() -> User:
