@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 
 from tests import factories
 from tests.conftest import signed_in
+from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
@@ -429,21 +430,7 @@ def test_names_typed_by_districts_are_escaped_in_the_charts(app_ctx, users, know
 
 
 def _statements_for(app: Flask, client: FlaskClient, url: str) -> int:
-    count = 0
-
-    def counter(*args: object) -> None:
-        nonlocal count
-        count += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
-        # A fresh app context: the request gets its own session, as in production.
-        with app.app_context():
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
+    return len(statements_of_a_get(app, client, url))
 
 
 def _reported_plans(users: dict[str, User], codes: list[str]) -> None:
