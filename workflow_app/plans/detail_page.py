@@ -24,6 +24,7 @@ from ..regions.models import Region
 from ..templating import page_gettext as _
 from ..templating import page_language
 from ..workflows import definition_of
+from . import detail_rows as _detail_rows  # noqa: F401 (registers the tables' row writers)
 from . import operations
 from .case_views import Page, Refusal, page_actions, trigger_labels
 from .diagram import diagram_section
