@@ -12,8 +12,8 @@ A refusal raises a TransitionRefused subclass before anything changed.
 Round trips (issue 17): what the transition reads before the change is one query (who did the
 triggers it must be kept apart from, the calendar, the holders told). The case's UPDATE is
 flushed first (its version checked), then the history row is linked into its chain and written
-with the steps' writes and the change's events: one statement on PostgreSQL (CTEs, see
-changes.recording.record_with).
+with the steps' writes, the hooks' (a submission's snapshot) and the change's events: one
+statement on PostgreSQL (CTEs, see changes.recording.record_with).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import User
 from .changes.recording import record_with, transition_events
+from .changes.writes import Write
 from .deadlines.calendar_store import OVERRIDES, calendar_of
 from .deadlines.scheduling import due_time, schedule_steps, steps_writes
 from .engine import (
@@ -63,6 +64,8 @@ class Fired:
     transition: TransitionDef
     actor: User
     record: CaseTransition | None = None  # None while the `entering` hooks run
+    # What the `writing` hooks add to the statement that writes the history row.
+    writes: list[Write] = field(default_factory=list)
 
 
 Hook = Callable[[Fired], None]
@@ -72,6 +75,9 @@ Hook = Callable[[Fired], None]
 class _Hooks:
     # Set the case's own fields on entering the new state, before the history row is written.
     entering: list[tuple[str | None, Hook]] = field(default_factory=list)
+    # The history row linked (its id taken), not written: add writes (`Fired.writes`) to the
+    # statement that writes it, rather than a statement of their own.
+    writing: list[tuple[str | None, Hook]] = field(default_factory=list)
     # After the history row and the deadlines, before the emails.
     fired: list[tuple[str | None, Hook]] = field(default_factory=list)
 
@@ -87,6 +93,14 @@ _hooks = _Hooks()
 def on_entering(hook: Hook, *, kind: str | None = None) -> Hook:
     """Register `hook` to run as a case (of `kind`, or any) enters its new state."""
     _hooks.entering.append((kind, hook))
+    return hook
+
+
+def on_writing(hook: Hook, *, kind: str | None = None) -> Hook:
+    """Register `hook` to add its writes (`Fired.writes`, each a changes.writes.Write) to the
+    statement that writes a transition's history row: on PostgreSQL no round trip of their
+    own. The row's id is taken; the row itself is not written yet (nothing may read it)."""
+    _hooks.writing.append((kind, hook))
     return hook
 
 
@@ -269,8 +283,9 @@ class _Carrier:
             _hooks.run(_hooks.entering, event)
         self.record = event.record = record = self._new_history_row(transition, from_state, now)
         # The same transaction, in one statement on PostgreSQL: the history row, the deadline
-        # of the state left dropped, the new one's steps, the change's events. Then the hooks
-        # run and the people concerned are written into the outbox.
+        # of the state left dropped, the new one's steps, the writing hooks' writes (a
+        # submission's snapshot), the change's events. Then the hooks run and the people
+        # concerned are written into the outbox.
         history = linked_insert(db.session, record, root_updated=True)  # by _new_history_row
         steps = steps_writes(
             self.definition,
@@ -281,7 +296,9 @@ class _Carrier:
             due_at=case.due_at,
             calendar=calendar,
         )
-        record_with(db.session, transition_events(db.session, [record]), [history, *steps])
+        _hooks.run(_hooks.writing, event)
+        writes = [history, *steps, *event.writes]
+        record_with(db.session, transition_events(db.session, [record]), writes)
         _hooks.run(_hooks.fired, event)
         notify_transition(case, transition, self.record, self.actor, self.holders)
 

@@ -4,12 +4,14 @@ what changed between two submissions even after the rows themselves were replace
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, insert, select
 
+from ..changes.writes import Write
 from ..extensions import db
-from ..firing import Fired, on_fired
+from ..firing import Fired, on_writing
 from ..history import CaseTransition
 from ..plans.models import PLAN_KIND_NAME, ActionPlan, Activity, Indicator
 from .models import PlanSnapshot
@@ -72,16 +74,27 @@ def snapshot_data(plan: ActionPlan) -> dict[str, Any]:
     }
 
 
-def record_submission_snapshot(plan: ActionPlan, record: CaseTransition) -> PlanSnapshot:
-    """Called by plans.operations.transition in the submission's own transaction."""
-    snapshot = PlanSnapshot(
-        plan_id=plan.id,
-        transition_id=record.id,
-        created_at=record.created_at,
-        data=snapshot_data(plan),
+_COLUMNS = ("plan_id", "transition_id", "created_at", "data")
+
+
+@cache
+def _inserting() -> Insert:
+    """A snapshot's INSERT, its columns bound as `snapshot_<column>`, built once."""
+    table = PlanSnapshot.__table__
+    return insert(table).values(
+        {name: bindparam(f"snapshot_{name}", type_=table.c[name].type) for name in _COLUMNS}
     )
-    db.session.add(snapshot)
-    return snapshot
+
+
+def submission_snapshot(plan: ActionPlan, record: CaseTransition) -> Write:
+    """The INSERT of the plan's snapshot at the submission `record` (linked, its id taken),
+    to run with the history row's (firing's `writing` hooks)."""
+    values = (plan.id, record.id, record.created_at, snapshot_data(plan))
+    return Write(
+        ("plan_snapshot",),
+        _inserting(),
+        {f"snapshot_{name}": value for name, value in zip(_COLUMNS, values, strict=True)},
+    )
 
 
 def snapshots_of(plan_id: int) -> list[PlanSnapshot]:
@@ -104,10 +117,10 @@ def last_two_snapshots(plan_id: int) -> tuple[PlanSnapshot, PlanSnapshot] | None
     return rows[1], rows[0]
 
 
-@on_fired
+@on_writing
 def _snapshot_on_submission(fired: Fired) -> None:
     """A transition the definition marks `snapshot` keeps the plan's contents as submitted:
-    what the reviewer's diff compares."""
+    what the reviewer's diff compares. Written in the history row's statement."""
     if fired.transition.snapshot and fired.kind.name == PLAN_KIND_NAME:
         assert fired.record is not None
-        record_submission_snapshot(fired.case, fired.record)
+        fired.writes.append(submission_snapshot(fired.case, fired.record))
