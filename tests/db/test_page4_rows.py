@@ -6,16 +6,21 @@ rows (counted, never timed)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
-from flask import Flask, render_template_string
+from flask import Flask, render_template, render_template_string
 from flask_babel import force_locale
 from flask_login import login_user
 from jinja2.runtime import Context
 
 from workflow_app.extensions import db
 from workflow_app.plans import operations as ops
-from workflow_app.plans.detail_page import load_visible_page_plan, vocabularies
+from workflow_app.plans.detail_page import (
+    load_visible_page_plan,
+    trigger_labels_of_plan,
+    vocabularies,
+)
 from workflow_app.reviews.operations import add_comment
 
 from .. import factories
@@ -60,6 +65,33 @@ OLD_ACTIVITIES = """{% from "plans/_item_comments.html" import item_comments %}{
       </tr>
       {{ item_comments(plan, "activity", activity, colspan=9) }}
       {% endfor %}"""
+# templates/plans/_history.html before detail_rows.history_rows wrote its entries.
+OLD_HISTORY = """{# The plan's history as a timeline, oldest step first. Expects `plan` and `trigger_labels`. #}
+{% macro person(user) -%}
+<strong>{{ user.full_name }}</strong> <small class="muted">({{ user.username }})</small>
+{%- endmacro %}
+<ol class="timeline history">
+  {% for row in plan.history %}
+  <li class="history-entry" id="history-{{ row.id }}">
+    <div class="history-head">
+      <time datetime="{{ row.created_at.isoformat() }}">{{ row.created_at | wita_datetime }}</time>
+      · <span class="history-trigger">{{ trigger_labels.get(row.trigger, row.trigger) }}</span>
+      · <span class="history-states">{% if row.from_state %}{{ state_label(plan, row.from_state) }} → {% endif %}{{ state_label(plan, row.to_state) }}</span>
+    </div>
+    <div class="history-who">
+      {% if row.acting_for %}
+        {{ _("%(actor)s on behalf of %(principal)s", actor=person(row.actor), principal=person(row.acting_for)) }}
+      {% else %}
+        {{ person(row.actor) }}
+      {% endif %}
+    </div>
+    {% if row.comment %}<div class="comment">{{ row.comment }}</div>{% endif %}
+  </li>
+  {% else %}
+  <li class="muted">{{ _("No history yet.") }}</li>
+  {% endfor %}
+</ol>
+"""
 NEW = """{% from "plans/_item_comments.html" import item_comments %}
       {{ plan_indicator_rows(plan, review_panel(plan), item_comments) }}
       {{ plan_activity_rows(plan, review_panel(plan), item_comments, (sub_sectors, activity_types, funding_sources), editable) }}"""
@@ -157,6 +189,71 @@ def test_the_rows_written_in_python_are_the_loops_markup(
             if mark in new:
                 seen.add(mark)
     assert len(seen) == 5  # every branch was compared
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_history_written_in_python_is_the_partials_markup(
+    app_ctx: Flask, users: dict, language: str
+) -> None:
+    """Created, submitted and returned with a reason; a step acting for someone, a name and a
+    comment with markup, a trigger without a label; and a case without history."""
+    plan = factories.plan_in_state(users, "returned")
+    users["reviewer"].full_name = "Rev <i>O'Neil</i> & Co"
+    db.session.commit()
+    steps = [SimpleNamespace(**{c: getattr(r, c) for c in _STEP}) for r in plan.history]
+    steps.append(replace_step(steps[-1], id=10**6, acting_for=users["head"], comment="<b>&</b>"))
+    steps.append(replace_step(steps[-1], id=10**6 + 1, trigger="unknown_trigger", comment=""))
+    for history in (steps, []):
+        case = SimpleNamespace(
+            workflow_name=plan.workflow_name,
+            workflow_version=plan.workflow_version,
+            state=plan.state,
+            history=history,
+        )
+        with app_ctx.test_request_context(), force_locale(language):
+            context = {"plan": case, "trigger_labels": trigger_labels_of_plan(plan)}
+            old = render_template_string(OLD_HISTORY, **context)
+            new = render_template("plans/_history.html", **context)
+        assert new == old
+        assert ("&lt;i&gt;" in new and "unknown_trigger" in new) == bool(history)
+
+
+def test_the_history_makes_as_many_template_calls_for_five_steps_as_for_one(
+    app_ctx: Flask, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: each step called state_label once or twice and the person macro (the old
+    partial, counted alongside, still does)."""
+    plan = factories.plan_in_state(users, "returned")
+    steps = [SimpleNamespace(**{c: getattr(r, c) for c in _STEP}) for r in plan.history]
+    steps += [replace_step(steps[-1], id=10**6 + n, acting_for=users["head"]) for n in range(2)]
+    assert len(steps) == 5
+
+    def calls(source: str | None, history: list[SimpleNamespace]) -> int:
+        case = SimpleNamespace(
+            workflow_name=plan.workflow_name,
+            workflow_version=plan.workflow_version,
+            state=plan.state,
+            history=history,
+        )
+        with app_ctx.test_request_context(), force_locale("id"):
+            context = {"plan": case, "trigger_labels": trigger_labels_of_plan(plan)}
+            counted = _template_calls(monkeypatch)
+            if source is None:
+                render_template("plans/_history.html", **context)
+            else:
+                render_template_string(source, **context)
+            monkeypatch.undo()
+        return len(counted)
+
+    assert calls(None, steps) == calls(None, steps[:1])
+    assert calls(OLD_HISTORY, steps) > calls(OLD_HISTORY, steps[:1]) + 4 * 2
+
+
+_STEP = ("id", "created_at", "trigger", "from_state", "to_state", "actor", "acting_for", "comment")
+
+
+def replace_step(step: SimpleNamespace, **changes: object) -> SimpleNamespace:
+    return SimpleNamespace(**{**vars(step), **changes})
 
 
 def _template_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..templating import number, row_link, rupiah
+from ..templating import number, page_language, row_link, rupiah, state_label, wita_datetime
 from ..templating import page_gettext as _
 from .blueprint import blueprint
 
@@ -142,5 +142,54 @@ def plan_activity_rows(
             f'        <td class="num" data-label="{total}">'
             f"{escape(rupiah(activity.total_funding))}</td>\n"
             f"      </tr>\n      {comments.of(activity, 9)}\n      "
+        )
+    return Markup("".join(rows))
+
+
+def _person(user: Any) -> Markup:
+    return Markup(
+        f'<strong>{escape(user.full_name)}</strong> <small class="muted">'
+        f"({escape(user.username)})</small>"
+    )
+
+
+@blueprint.app_template_global("history_rows")
+def history_rows(case: Any, trigger_labels: Mapping[str, str]) -> Markup:
+    """The entries of a case's history (templates/plans/_history.html: the plan, report and
+    declared case pages), oldest first; each state's label looked up once."""
+    steps = case.history
+    if not steps:
+        return Markup(f'\n  <li class="muted">{_("No history yet.")}</li>\n  ')
+    labels: dict[str, str] = {}
+
+    def label(state: str) -> str:
+        found = labels.get(state)
+        if found is None:
+            found = labels[state] = str(escape(state_label(case, state)))
+        return found
+
+    on_behalf, language = _("%(actor)s on behalf of %(principal)s"), page_language()
+    rows = []
+    for step in steps:
+        if step.acting_for:
+            who = Markup(on_behalf) % {
+                "actor": _person(step.actor),
+                "principal": _person(step.acting_for),
+            }
+        else:
+            who = _person(step.actor)
+        moved = f"{label(step.from_state)} → " if step.from_state else ""
+        comment = f'<div class="comment">{escape(step.comment)}</div>' if step.comment else ""
+        trigger = step.trigger
+        rows.append(
+            f'\n  <li class="history-entry" id="history-{escape(step.id)}">\n'
+            '    <div class="history-head">\n'
+            f'      <time datetime="{escape(step.created_at.isoformat())}">'
+            f"{escape(wita_datetime(step.created_at, language))}</time>\n"
+            '      · <span class="history-trigger">'
+            f"{escape(trigger_labels.get(trigger, trigger))}</span>\n"
+            f'      · <span class="history-states">{moved}{label(step.to_state)}</span>\n'
+            '    </div>\n    <div class="history-who">\n      \n'
+            f"        {who}\n      \n    </div>\n    {comment}\n  </li>\n  "
         )
     return Markup("".join(rows))
