@@ -10,10 +10,11 @@ theirs: a submission snapshot, a submission time) and the outbox rows of the peo
 A refusal raises a TransitionRefused subclass before anything changed.
 
 Round trips (issue 17): what the transition reads before the change is one query (who did the
-triggers it must be kept apart from, the calendar, the holders told). The case's UPDATE is
-flushed first (its version checked), then the history row is linked into its chain and written
-with the steps' writes, the hooks' (a submission's snapshot) and the change's events: one
-statement on PostgreSQL (CTEs, see changes.recording.record_with).
+triggers it must be kept apart from, the calendar, the holders told). The case's UPDATE runs
+first (its version checked; a Core statement rather than a flush, see _update_case), then the
+history row is linked into its chain and written with the steps' writes, the hooks' (a
+submission's snapshot) and the change's events: one statement on PostgreSQL (CTEs, see
+changes.recording.record_with).
 """
 
 from __future__ import annotations
@@ -24,12 +25,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, String, bindparam, null, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Table,
+    Update,
+    bindparam,
+    inspect,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import User
-from .changes.recording import record_with, transition_events
+from .changes.recording import no_event_of_its_own, record_with, transition_events
 from .changes.writes import Write
 from .deadlines.calendar_store import OVERRIDES, calendar_of
 from .deadlines.scheduling import due_time, schedule_steps, steps_writes
@@ -115,6 +130,77 @@ def flush() -> None:
         db.session.flush()
     except StaleDataError as exc:
         raise StaleObject(STALE_MESSAGE) from exc
+
+
+@cache
+def _case_update(table: Table, keys: frozenset[str]) -> Update:
+    """A case's UPDATE of the columns `keys` (bound as `case_<key>`), its version checked and
+    moved as the ORM's (`version_id_col`), built once per table and set of columns."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("case_version"))
+        .values(
+            {key: bindparam(f"case_{key}", type_=table.c[key].type) for key in sorted(keys)}
+            | {"version": bindparam("case_new_version", type_=table.c.version.type)}
+        )
+    )
+
+
+@cache
+def _on_update(table: Table) -> tuple[tuple[str, Callable[[Any], Any]], ...] | None:
+    """The columns a flush stamps on every UPDATE (`onupdate`, a Python callable); None when
+    one is stamped otherwise (SQL): only a flush writes such a table."""
+    stamped = []
+    for column in table.c:
+        default = column.onupdate
+        if default is not None:
+            if not default.is_callable:
+                return None
+            stamped.append((column.key, default.arg))  # type: ignore[attr-defined]
+    return tuple(stamped)
+
+
+def _update_case(case: Any) -> None:
+    """The case's UPDATE, its version checked (a lost race stops here, nothing written). One
+    Core statement when the case's own columns are all the session has to write: the ORM's
+    flush cost a transition more than the statement (issue 17). Anything else pending (rows
+    added or deleted, a collection changed, another object, a field no transition sets, an
+    update of the case the change feed gathered): a flush, as before."""
+    session = db.session
+    state = inspect(case)
+    mapper = state.mapper
+    table = mapper.local_table
+    changed = state.committed_state.keys()  # the attributes set since the case was loaded
+    columns = mapper.columns
+    stamps = _on_update(table)
+    if (
+        stamps is None
+        or session.new
+        or session.deleted
+        or len(session.dirty) != 1
+        or "version" in changed
+        or not no_event_of_its_own(session, case, changed)  # the flush's hook records it
+        or not all(
+            key in columns and columns[key].table is table and columns[key].key == key
+            for key in changed
+        )
+    ):
+        flush()
+        return
+    values = {key: state.dict[key] for key in changed}
+    for key, stamp in stamps:
+        if key not in values:
+            values[key] = stamp(None)
+    version = case.version
+    params = {f"case_{key}": value for key, value in values.items()}
+    params |= {"case_id": case.id, "case_version": version, "case_new_version": version + 1}
+    result = session.connection().execute(_case_update(table, frozenset(values)), params)
+    if result.rowcount != 1:
+        raise StaleObject(STALE_MESSAGE)
+    for key in (*values, "version"):
+        set_committed_value(case, key, values.get(key, version + 1))
+    # As a flush leaves a written object: nothing pending, not in the session's dirty set.
+    state._commit_all(state.dict, session.identity_map)
 
 
 def _earlier_actors(case: Any, kind: CaseKind, triggers: tuple[str, ...]) -> set[int]:
@@ -307,7 +393,7 @@ class _Carrier:
     ) -> CaseTransition:
         """The transition's history row, linked into its chain (its id taken), not written:
         first the case's UPDATE, its version checked (a lost race stops here)."""
-        flush()
+        _update_case(self.case)
         record = new_history_row(
             self.case,
             workflow_version=self.case.workflow_version,

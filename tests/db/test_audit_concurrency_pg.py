@@ -2,21 +2,23 @@
 the plan's history chain does not fork (the second links to the first).
 
 Report steps do not touch the plan row, so only the chain's own lock on it serialises them.
-Runs on a database of its own, like test_concurrency_pg.py; each thread is one web request.
+Runs on a database of its own, like test_concurrency_pg.py; each thread is one web request,
+held just before its UPDATE of its report (`held_before_update`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests import factories
+from tests.db.test_concurrency_pg import held_before_update
 from tests.private_postgres import empty_tables, private_postgres_app
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
@@ -77,18 +79,29 @@ def _plan_with_two_filled_reports(app: Flask) -> tuple[int, list[int]]:
 
 
 def _submit_both_at_once(app: Flask, username: str, report_ids: list[int]) -> list[str]:
-    """Each thread loads its report and passes every check; a barrier at the start of the
-    flush releases both writes together."""
+    """Each thread loads its report and passes every check; a barrier just before the
+    UPDATE of its report releases both writes together."""
     barrier = threading.Barrier(len(report_ids), timeout=20)
     results = ["not run"] * len(report_ids)
+    with held_before_update(app, "progress_report", barrier) as arm:
+        _run_both(app, username, report_ids, results, barrier, arm)
+    return results
 
+
+def _run_both(
+    app: Flask,
+    username: str,
+    report_ids: list[int],
+    results: list[str],
+    barrier: threading.Barrier,
+    arm: Callable[[], None],
+) -> None:
     def run(index: int, report_id: int) -> None:
         with app.app_context():
             try:
-                session = db.session()
                 actor = db.session.scalars(select(User).where(User.username == username)).one()
                 report = report_ops.load_visible_report(actor, report_id)
-                event.listen(session, "before_flush", lambda *args: barrier.wait(), once=True)
+                arm()
                 with unit_of_work():
                     report_ops.report_transition(actor, report, "submit")
                 results[index] = "done"
@@ -107,7 +120,6 @@ def _submit_both_at_once(app: Flask, username: str, report_ids: list[int]) -> li
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a submission hung"
-    return results
 
 
 def test_two_report_steps_at_once_extend_the_chain_without_a_fork(

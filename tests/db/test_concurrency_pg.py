@@ -3,12 +3,16 @@
 Runs on an app of its own, on a database of its own (`wf_concurrency` on the server the suite
 uses), so it neither sees nor disturbs the main suite's tables. Each thread works in its own
 app context, so with its own session and connection, like two web requests.
+
+The contenders are held just before their first UPDATE of the plan (`held_before_update`),
+not at a flush: a transition writes the case with a statement of its own, no flush first.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -77,24 +81,63 @@ class Outcome:
     result: str = "not run"  # "won" | "stale" | a description of anything unexpected
 
 
+@contextmanager
+def held_before_update(
+    app: Flask, table: str, barrier: threading.Barrier
+) -> Iterator[Callable[[], None]]:
+    """While inside, a thread that called the yielded `arm()` waits at `barrier` just before
+    its first UPDATE of `table`: each contender has read and checked all it needed, and
+    holds no lock of that row yet (the UPDATE takes it). Yields `arm`."""
+    armed = threading.local()
+    update = f"UPDATE {table} "
+
+    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if getattr(armed, "on", False) and statement.startswith(update):
+            armed.on = False
+            barrier.wait()
+
+    def arm() -> None:
+        armed.on = True
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", hold)
+        try:
+            yield arm
+        finally:
+            event.remove(db.engine, "before_cursor_execute", hold)
+
+
 def _race(
     app: Flask, plan_id: int, contenders: list[tuple[str, str, Callable[..., Any]]]
 ) -> list[Outcome]:
     """Each contender loads the plan in its own session, passes every check, then all of
-    them write at the same instant: a barrier holds each one at the start of its flush."""
+    them write at the same instant: a barrier holds each one just before its UPDATE of the
+    plan."""
     barrier = threading.Barrier(len(contenders), timeout=20)
     outcomes = [Outcome(label) for label, _, _ in contenders]
+    with held_before_update(app, "action_plan", barrier) as arm:
+        _run_all(app, plan_id, contenders, outcomes, barrier, arm)
+    return outcomes
+
+
+def _run_all(
+    app: Flask,
+    plan_id: int,
+    contenders: list[tuple[str, str, Callable[..., Any]]],
+    outcomes: list[Outcome],
+    barrier: threading.Barrier,
+    arm: Callable[[], None],
+) -> None:
 
     def run(outcome: Outcome, username: str, act: Callable[..., Any]) -> None:
         with app.app_context():
             try:
-                session = db.session()
                 actor = db.session.scalars(select(User).where(User.username == username)).one()
                 plan = ops.load_visible_plan(actor, plan_id)
                 seen = plan.version
                 # All checks (scope, role, state, guard, expected version) pass before the
                 # barrier; only the database's version check is left to decide the race.
-                event.listen(session, "before_flush", lambda *args: barrier.wait(), once=True)
+                arm()
                 with unit_of_work():
                     act(actor, plan, seen)
                 outcome.result = "won"
@@ -115,7 +158,6 @@ def _race(
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a contender hung"
-    return outcomes
 
 
 def _stored(app: Flask, plan_id: int) -> tuple[str, int, list[str], list[str]]:

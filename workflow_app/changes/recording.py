@@ -17,7 +17,7 @@ holds, so a hook with nothing to do (no active webhook) costs no round trip of i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,6 +260,16 @@ def _combine(key: tuple[Any, ...], writes: list[Write], count: int) -> Any:
         statement = select(everything).add_cte(*ctes).order_by(everything.c.id)
     _COMBINED[key] = statement
     return statement
+
+
+def no_event_of_its_own(session: Session, case: Any, changed: Iterable[str]) -> bool:
+    """Whether an UPDATE of the attributes `changed` of `case`, about to be transitioned, is
+    no event of its own (written without a flush, this hook does not see it): it changes
+    only what a transition does, and no update of the case gathered earlier in the
+    transaction would take those fields in."""
+    return set(changed) <= TRANSITION_FIELDS | BOOKKEEPING and (
+        (type(case), case.id) not in session.info.get(PENDING_KEY, ())
+    )
 
 
 def _pending(session: Session) -> dict[tuple[type, int], _Update]:
