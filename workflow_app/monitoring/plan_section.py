@@ -3,17 +3,19 @@ year against its targets as charts with their numbers beside them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import lazyload
 
 from ..deadlines.display import DueStatus, due_statuses
 from ..extensions import db
 from ..plans.models import ActionPlan
-from ..templating import number
+from ..templating import number, page_language, row_link, rupiah, state_badge, wita_datetime
 from ..templating import page_gettext as _
 from .chart import indicator_svg, progress_svg
 from .models import ProgressReport, ReportIndicatorValue, ReportLine
@@ -30,6 +32,7 @@ from .realisation import (
 class IndicatorChart:
     indicator: IndicatorRealisation
     svg: Markup
+    rows: Markup  # its table's body rows (_point_rows)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class RealisationSection:
     realisation: Realisation
     progress_chart: Markup
     indicator_charts: list[IndicatorChart]
+    # The body rows of the reports' and the years' tables (_report_rows, _year_rows).
+    report_rows: Markup
+    year_rows: Markup
 
 
 def _percent_text(value: object) -> str:
@@ -145,10 +151,93 @@ def realisation_section(plan: ActionPlan) -> RealisationSection | None:
     if not reports:
         return None
     realisation = realisation_of_figures(plan, _figures(reports))
+    newest_first, dues = list(reversed(reports)), due_statuses(reports)
     return RealisationSection(
-        reports=list(reversed(reports)),
-        dues=due_statuses(reports),
+        reports=newest_first,
+        dues=dues,
         realisation=realisation,
         progress_chart=_progress_chart(plan, realisation),
-        indicator_charts=[IndicatorChart(i, _indicator_chart(i)) for i in realisation.indicators],
+        indicator_charts=[
+            IndicatorChart(i, _indicator_chart(i), _point_rows(i)) for i in realisation.indicators
+        ],
+        report_rows=_report_rows(newest_first, dues),
+        year_rows=_year_rows(realisation),
     )
+
+
+# The tables' rows written here, as templates/monitoring/_plan_realisation.html's loops wrote
+# them (tests/db/test_page4_realisation.py keeps them equal): each row cost a dozen template
+# calls (url_for, the badge macro, filters), the rows of a monitored plan ~100.
+_DASH = '<span class="muted">—</span>'
+
+
+def _shown(value: Any, write: Callable[[Any], object]) -> str:
+    """`write(value)` escaped, or the dash of a missing value."""
+    return _DASH if value is None else str(escape(write(value)))
+
+
+def _percent(value: Any) -> str:
+    return f"{number(value)}%"
+
+
+def _report_rows(reports: list[ProgressReport], dues: dict[int, DueStatus]) -> Markup:
+    status_label, due_label, language = _("Status"), _("Due"), page_language()
+    link = row_link("monitoring.report", "report_id")
+    rows = []
+    for report in reports:
+        due = dues.get(report.id)
+        overdue = ' class="overdue" data-overdue="1"' if due and due.status == "overdue" else ""
+        due_cell = (
+            f'<span class="due due-{escape(due.status)}" data-working-days="'
+            f'{escape(due.signed_days)}"><time datetime="{escape(due.due_at_wita.isoformat())}">'
+            f"{escape(wita_datetime(due.due_at, language))}</time> "
+            f'<strong class="due-left">{escape(due.text_in(language))}</strong></span>'
+            if due
+            else _DASH
+        )
+        rows.append(
+            f'\n      <tr id="plan-report-{escape(report.id)}"{overdue}>\n'
+            f'        <td class="card-title"><a href="{escape(link(report.id))}">'
+            f"{escape(report.period_label)}</a></td>\n"
+            f'        <td data-label="{status_label}">{state_badge(report, language)}</td>\n'
+            f'        <td data-label="{due_label}">{due_cell}</td>\n      </tr>\n      '
+        )
+    return Markup("".join(rows))
+
+
+def _year_rows(realisation: Realisation) -> Markup:
+    rows = []
+    for row in realisation.years:
+        year, spent, share, physical = (
+            escape(row.year),
+            row.spent,
+            row.spent_percent,
+            row.physical_progress,
+        )
+        rows.append(
+            f'\n          <tr id="realisation-{year}" data-year="{year}">\n'
+            f'            <th scope="row">{year}</th>\n'
+            f"            <td>{_shown(row.reported_in, lambda quarter: quarter.label)}</td>\n"
+            f'            <td class="num year-budget" data-amount="{escape(row.budget)}">'
+            f"{escape(rupiah(row.budget))}</td>\n"
+            '            <td class="num year-spent" data-amount="'
+            f'{"" if spent is None else escape(spent)}">{_shown(spent, rupiah)}</td>\n'
+            '            <td class="num year-spent-percent" data-percent="'
+            f'{"" if share is None else escape(share)}">{_shown(share, _percent)}</td>\n'
+            '            <td class="num year-physical" data-percent="'
+            f'{"" if physical is None else escape(physical)}">{_shown(physical, _percent)}'
+            "</td>\n          </tr>\n          "
+        )
+    return Markup("".join(rows))
+
+
+def _point_rows(indicator: IndicatorRealisation) -> Markup:
+    rows = [
+        f'\n          <tr data-year="{escape(point.year)}">\n'
+        f'            <th scope="row">{escape(point.year)}</th>\n'
+        f'            <td class="num indicator-target">{_shown(point.target, number)}</td>\n'
+        f'            <td class="num indicator-achieved">{_shown(point.achieved, number)}'
+        "</td>\n          </tr>\n          "
+        for point in indicator.points
+    ]
+    return Markup("".join(rows))
