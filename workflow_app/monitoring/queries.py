@@ -21,6 +21,7 @@ from ..engine import TransitionDef
 from ..extensions import db
 from ..paging import Page
 from ..plans.case_queries import earliest_due_first, overseen_cases, state_names, task_page
+from ..plans.lists_paging import ListPage, read_page
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
 from ..plans.task_list_rows import RowRegion
@@ -115,6 +116,13 @@ def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport
 def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
     """The reports `user` may see, narrowed by `filters`, the earliest due first."""
     return list(db.session.scalars(_filtered(user, filters)).unique())
+
+
+def reports_page(user: User, filters: ReportFilters, number: int) -> ListPage[ProgressReport]:
+    """Page `number` of `list_reports`, read alone from the database with the whole total.
+    The "overdue only" filter is a due status computed in Python (WITA dates, working days):
+    the view pages that list after filtering it (`page_of`)."""
+    return read_page(_filtered(user, filters), number)
 
 
 def reports_for_export(user: User, filters: ReportFilters) -> list[ProgressReport]:

@@ -16,6 +16,14 @@ from ..deadlines.display import due_statuses
 from ..engine import OutOfScope, TransitionRefused
 from ..plans.case_views import Page, Reply, confirm_get, language, transition_post
 from ..plans.confirmation import Confirmation, Described, register_confirmation
+from ..plans.lists_paging import (
+    PAGE_NUMBER_INVALID,
+    InvalidPageNumber,
+    last_page_url,
+    page_number,
+    page_of,
+    pager,
+)
 from ..unit_of_work import unit_of_work
 from . import operations
 from .blueprint import blueprint
@@ -31,6 +39,7 @@ from .queries import (
     report_regions,
     report_state_options,
     report_years,
+    reports_page,
 )
 
 __all__ = ["blueprint"]
@@ -40,20 +49,33 @@ __all__ = ["blueprint"]
 @login_required
 def index() -> Reply:
     filters = ReportFilters.from_args(request.args)
-    reports = list_reports(current_user, filters)
-    dues = due_statuses(reports)
+    try:
+        number, status = page_number(request.args), 200
+    except InvalidPageNumber:
+        number, status = 1, 400  # the first page, with the message (as a filter refused)
     if filters.overdue:
-        reports = only_overdue(reports, dues)
+        # Overdue is a due status in Python: the whole filtered list, paged after the filter.
+        reports = list_reports(current_user, filters)
+        dues = due_statuses(reports)
+        page = page_of(only_overdue(reports, dues), number)
+    else:
+        page = reports_page(current_user, filters, number)
+        dues = due_statuses(page.items)
+    if page.past_the_end:
+        return redirect(last_page_url(page))
     return render_template(
         "monitoring/index.html",
-        reports=reports,
+        reports=page.items,
+        total=page.total,
+        pager=pager(page),
+        page_error=PAGE_NUMBER_INVALID if status == 400 else None,
         dues=dues,
         filters=filters,
         states=report_state_options(language()),
         years=report_years(current_user),
         quarters=ROMAN,
         regions=report_regions(current_user),
-    )
+    ), status
 
 
 @blueprint.route("/reports/<int:report_id>", methods=["GET", "POST"])

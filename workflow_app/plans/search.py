@@ -17,6 +17,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..regions.models import Agency, Region
 from .access import visible_plans
+from .lists_paging import ListPage, read_page
 from .models import ActionPlan, Activity
 from .vocabulary import ACTIVITY_TYPES, SUB_SECTORS
 
@@ -116,23 +117,38 @@ def _found(user: User, filters: Filters) -> Select[tuple[ActionPlan]]:
     return query
 
 
-def search_plans(user: User, filters: Filters) -> list[Result]:
-    """The plans `user` may see that `filters` select, the latest changed first, each with the
-    activities that matched."""
-    found = _found(user, filters)
-    query = found.options(joinedload(ActionPlan.region).joinedload(Region.parent)).order_by(
+def _in_order(found: Select[tuple[ActionPlan]]) -> Select[tuple[ActionPlan]]:
+    return found.options(joinedload(ActionPlan.region).joinedload(Region.parent)).order_by(
         ActionPlan.updated_at.desc(), ActionPlan.id.desc()
     )
-    results = [Result(plan) for plan in db.session.scalars(query).unique()]
+
+
+def _with_activities(results: list[Result], filters: Filters) -> list[Result]:
     if results and filters.looks_into_activities:
         by_plan = {result.plan.id: result for result in results}
-        for activity in _matched_activities(found, filters):
+        for activity in _matched_activities(list(by_plan), filters):
             by_plan[activity.plan_id].activities.append(activity)
     return results
 
 
-def _matched_activities(found: Select[tuple[ActionPlan]], filters: Filters) -> Iterable[Activity]:
-    plan_ids = found.with_only_columns(ActionPlan.id).scalar_subquery()
+def search_plans(user: User, filters: Filters) -> list[Result]:
+    """The plans `user` may see that `filters` select, the latest changed first, each with the
+    activities that matched."""
+    found = _found(user, filters)
+    results = [Result(plan) for plan in db.session.scalars(_in_order(found)).unique()]
+    return _with_activities(results, filters)
+
+
+def search_page(user: User, filters: Filters, number: int) -> ListPage[Result]:
+    """Page `number` of `search_plans`: only that page's plans (and their matched activities)
+    are read, with the total of every page counted in the same statement."""
+    page = read_page(_in_order(_found(user, filters)), number)
+    results = _with_activities([Result(plan) for plan in page.items], filters)
+    return ListPage(results, page.total, page.number, page.size)
+
+
+def _matched_activities(plan_ids: list[int], filters: Filters) -> Iterable[Activity]:
+    # The ids of the plans shown (already inside the user's scope and the filters).
     query = (
         select(Activity)
         .where(Activity.plan_id.in_(plan_ids), _activity_condition(filters))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,6 +30,13 @@ from .case_views import (
 )
 from .confirmation import Confirmation, Described, register_confirmation
 from .detail_page import load_visible_page_plan, plan_page
+from .lists_paging import (
+    PAGE_NUMBER_INVALID,
+    InvalidPageNumber,
+    last_page_url,
+    page_number,
+    pager,
+)
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
@@ -37,7 +44,7 @@ from .queries import (
     state_options,
     visible_regions,
 )
-from .search import agency_options, region_codes, search_plans
+from .search import agency_options, region_codes, search_page
 from .search_form import read_filters, search_form
 from .task_list_rows import PlanRow, my_task_rows
 from .vocabulary import SUB_SECTORS
@@ -94,11 +101,23 @@ def index() -> Page:
         states=state_options(language()),
     )
     filters, valid = read_filters(form)
+    page_error = None
+    try:
+        number = page_number(request.args)
+    except InvalidPageNumber:
+        # The first page, with the message, answered 400 as a filter refused.
+        number, valid, page_error = 1, False, PAGE_NUMBER_INVALID
+    results = search_page(current_user, filters, number)
+    if results.past_the_end:
+        return redirect(last_page_url(results))
     page = render_template(
         "plans/index.html",
-        results=search_plans(current_user, filters),
+        results=results.items,
+        total=results.total,
+        pager=pager(results),
+        page_error=page_error,
         form=form,
-        filtered=any(request.args.values()),
+        filtered=any(value for key, value in request.args.items() if key != "page"),
         sub_sectors=SUB_SECTORS,
     )
     return page, 200 if valid else 400
