@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import re
+from datetime import datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -20,11 +21,14 @@ from tests.statements import statements_of_a_get
 from workflow_app.accounts.models import User
 from workflow_app.accounts.system import system_user
 from workflow_app.deadlines.calendar_store import current_calendar
+from workflow_app.deadlines.display import due_statuses
+from workflow_app.engine.calendar import WITA
 from workflow_app.extensions import db
+from workflow_app.models_base import utcnow
 from workflow_app.monitoring.models import ProgressReport, ReportLine
 from workflow_app.monitoring.operations import open_report
 from workflow_app.monitoring.quarters import Quarter
-from workflow_app.monitoring.queries import ReportFilters, list_reports
+from workflow_app.monitoring.queries import ReportFilters, list_reports, only_overdue
 from workflow_app.plans import operations as ops
 from workflow_app.plans.lists_paging import PAGE_SIZE
 from workflow_app.plans.models import ActionPlan
@@ -221,6 +225,25 @@ def test_the_overdue_filter_is_paged_after_it_is_applied(
     everything += _page(client, "/reports?page=3") if "Halaman 2 dari 3" in everything else ""
     late = re.findall(r'<tr id="report-(\d+)"[^>]*data-overdue="1"', everything)
     assert sorted(rows) == sorted(int(n) for n in late)
+
+
+def test_the_overdue_filter_in_sql_is_the_due_status_overdue(
+    app_ctx: Flask, users: dict[str, User], many_reports: None
+) -> None:
+    # Around midnight WITA: a deadline today (even at 00:00) is `today`, not overdue.
+    today = datetime.combine(utcnow().astimezone(WITA).date(), time.min, tzinfo=WITA)
+    edges = [today, today - timedelta(microseconds=1), today + timedelta(hours=23)]
+    reports = db.session.scalars(db.select(ProgressReport).order_by(ProgressReport.id)).all()
+    for report, due_at in zip(reports, edges, strict=False):
+        report.due_at = due_at
+    db.session.commit()
+    overdue = {}
+    for username in ("provincial.63", "drafter.6301", "drafter.6304"):
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        everything = list_reports(user, ReportFilters())
+        overdue[username] = only_overdue(everything, due_statuses(everything))
+        assert list_reports(user, ReportFilters(overdue=True)) == overdue[username]
+    assert reports[1] in overdue["provincial.63"] and reports[0] not in overdue["provincial.63"]
 
 
 @pytest.mark.parametrize("page", ["0", "abc", "-3"])

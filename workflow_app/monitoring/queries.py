@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -18,7 +18,9 @@ from sqlalchemy.orm import Bundle, aliased, joinedload, selectinload
 from ..accounts.models import User
 from ..deadlines.display import DueStatus
 from ..engine import TransitionDef
+from ..engine.calendar import WITA
 from ..extensions import db
+from ..models_base import utcnow
 from ..paging import Page
 from ..plans.case_queries import earliest_due_first, overseen_cases, state_names, task_page
 from ..plans.lists_paging import ListPage, read_page
@@ -110,7 +112,15 @@ def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport
         region_ids = select(Region.id).where(Region.code == filters.district)
         plan_ids = select(ActionPlan.id).where(ActionPlan.region_id.in_(region_ids))
         query = query.where(ProgressReport.plan_id.in_(plan_ids))
+    if filters.overdue:
+        query = query.where(ProgressReport.due_at < _start_of_today())
     return _in_order(query)
+
+
+def _start_of_today() -> datetime:
+    """Midnight of today's WITA date: a deadline before it is `overdue` in `due_status` (which
+    compares WITA dates), the same cut as dashboard.queries.start_of_today."""
+    return datetime.combine(utcnow().astimezone(WITA).date(), time.min, tzinfo=WITA)
 
 
 def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
@@ -119,9 +129,8 @@ def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
 
 
 def reports_page(user: User, filters: ReportFilters, number: int) -> ListPage[ProgressReport]:
-    """Page `number` of `list_reports`, read alone from the database with the whole total.
-    The "overdue only" filter is a due status computed in Python (WITA dates, working days):
-    the view pages that list after filtering it (`page_of`)."""
+    """Page `number` of `list_reports`, read alone from the database with the whole total
+    (the "overdue only" filter included: a deadline before today's WITA date, in SQL)."""
     return read_page(_filtered(user, filters), number)
 
 

@@ -21,7 +21,6 @@ from ..plans.lists_paging import (
     InvalidPageNumber,
     last_page_url,
     page_number,
-    page_of,
     pager,
 )
 from ..unit_of_work import unit_of_work
@@ -34,8 +33,6 @@ from .quarters import ROMAN
 from .queries import (
     ReportFilters,
     ReportRow,
-    list_reports,
-    only_overdue,
     report_regions,
     report_state_options,
     report_years,
@@ -53,14 +50,8 @@ def index() -> Reply:
         number, status = page_number(request.args), 200
     except InvalidPageNumber:
         number, status = 1, 400  # the first page, with the message (as a filter refused)
-    if filters.overdue:
-        # Overdue is a due status in Python: the whole filtered list, paged after the filter.
-        reports = list_reports(current_user, filters)
-        dues = due_statuses(reports)
-        page = page_of(only_overdue(reports, dues), number)
-    else:
-        page = reports_page(current_user, filters, number)
-        dues = due_statuses(page.items)
+    page = reports_page(current_user, filters, number)
+    dues = due_statuses(page.items)
     if page.past_the_end:
         return redirect(last_page_url(page))
     return render_template(

@@ -7,7 +7,7 @@ most of the web workers' CPU. Only the rows of the page asked for are read and r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -70,12 +70,6 @@ def read_page(query: Select[tuple[Item]], number: int, size: int = PAGE_SIZE) ->
         return ListPage([row[0] for row in rows], int(rows[0][1]), number, size)
     total = count_of(query) if number > 1 else 0
     return ListPage([], total, number, size)
-
-
-def page_of(items: Sequence[Item], number: int, size: int = PAGE_SIZE) -> ListPage[Item]:
-    """Page `number` of a list already filtered in Python."""
-    start = (number - 1) * size
-    return ListPage(list(items[start : start + size]), len(items), number, size)
 
 
 @dataclass(frozen=True)
