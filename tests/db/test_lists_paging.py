@@ -287,3 +287,19 @@ def test_a_reports_page_costs_the_same_statements_whatever_the_rows(
     _reports(users, "6301", 3)
     assert len(statements_of_a_get(app_ctx, client, "/reports")) == few
     assert len(statements_of_a_get(app_ctx, client, "/reports?page=2")) == few
+
+
+@pytest.mark.parametrize("path", ["/plans", "/reports"])
+def test_a_crafted_address_cannot_set_url_fors_own_options_on_the_pager(
+    app_ctx: Flask, many_plans: None, many_reports: None, path: str
+) -> None:
+    # `_external`, `_scheme` and `_anchor` are url_for's options, not filters: kept as query
+    # arguments they made the page fail (500) or point its links and redirect at another host.
+    client = signed_in(app_ctx, "provincial.63")
+    crafted = "_external=1&_scheme=javascript&_anchor=x%22onmouseover%3Dalert(1)"
+    shown = _page(client, f"{path}?page=2&{crafted}")
+    links = re.findall(r'<a class="btn btn-sm btn-outline-secondary" href="([^"]+)"', shown)
+    assert links and all(link.startswith(f"{path}") and "_" not in link for link in links)
+    response = client.get(f"{path}?page=99999&_external=1")
+    assert response.status_code == 302
+    assert response.location.startswith(f"{path}?page=")

@@ -90,28 +90,31 @@ def pager(page: ListPage[object]) -> Pager | None:
     if page.count <= 1:
         return None
 
-    def url(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args.pop("page", None)
-        if number > 1:
-            args["page"] = [str(number)]
-        return url_for(request.endpoint or "", **args)
-
     number, count = page.number, page.count
     return Pager(
         number,
         count,
-        first=url(1) if number > 2 else None,
-        previous=url(number - 1) if number > 1 else None,
-        next=url(number + 1) if number < count else None,
-        last=url(count) if number < count - 1 else None,
+        first=_list_url(1) if number > 2 else None,
+        previous=_list_url(number - 1) if number > 1 else None,
+        next=_list_url(number + 1) if number < count else None,
+        last=_list_url(count) if number < count - 1 else None,
     )
 
 
 def last_page_url(page: ListPage[object]) -> str:
     """The current request's URL on the list's last page (for a page past the end)."""
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
-    if page.count > 1:
-        args["page"] = [str(page.count)]
+    return _list_url(page.count)
+
+
+def _list_url(number: int) -> str:
+    """The current list's URL on page `number`, with its other query arguments (the filters).
+    Arguments named with a leading underscore are dropped: `url_for` reads those as its own
+    options (`_external`, `_scheme`, `_anchor`), which a crafted address must not set."""
+    args = {
+        name: values
+        for name, values in request.args.to_dict(flat=False).items()
+        if name != "page" and not name.startswith("_")
+    }
+    if number > 1:
+        args["page"] = [str(number)]
     return url_for(request.endpoint or "", **args)
