@@ -126,6 +126,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # language, day), then served from this cache for at most this long; 0 turns it off.
         # CACHE_TYPE None: chosen by profile (embedded: in-process, production: REDIS_URL).
         "DASHBOARD_CACHE_SECONDS": 600,
+        # A pooled database connection unused for this many seconds is pinged (SELECT 1)
+        # before its next use, and replaced if the server dropped it; one used more recently
+        # only when the server spoke on it meanwhile (a restart's notice). None: no ping (the
+        # embedded SQLite file); production pings after 10 seconds (web.py).
+        "DATABASE_PING_IDLE_SECONDS": None,
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
         "TRUSTED_PROXIES": 0,
         # Logs on standard error: "json" (one object per line) or "text"; None: by profile
@@ -288,8 +293,10 @@ def check_profile(config: dict[str, Any]) -> None:
         )
     if config["PROFILE"] == "production":
         # A pooled connection the database dropped (a restart, a failover) is replaced before
-        # use, instead of failing one request per pooled connection.
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+        # use, instead of failing one request per pooled connection: checked when it sat idle
+        # or the server closed it (web.py), not by a round trip on every request.
+        if config.get("DATABASE_PING_IDLE_SECONDS") is None:
+            config["DATABASE_PING_IDLE_SECONDS"] = 10
         config["SESSION_COOKIE_SECURE"] = True
         # The __Host- prefix: the browser accepts the cookie only Secure, for path / and
         # without a domain, so no other host or path can plant or shadow it.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from .celery_app import celery_init_app
@@ -61,6 +63,63 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor.close()
 
 
+# Where a pooled connection's record keeps when it was last given back (time.monotonic()); the
+# record's info is emptied whenever its connection is replaced, so a new one has no stamp.
+_LAST_USED = "workflow_app.last_used"
+
+
+def _server_spoke(dbapi_connection: object) -> bool:
+    """Whether the server sent something on an idle connection, that nobody has read: between
+    requests it sends nothing unless it is ending the connection (a restart, a failover,
+    pg_terminate_backend send their notice, then close). A poll of the socket, no round trip;
+    a connection with no socket (SQLite) never has."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False
+    try:
+        readable, _, _ = select.select([fileno()], [], [], 0)
+    except Exception:  # closed already (or no pollable socket): let the ping find out
+        return True
+    return bool(readable)
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Before a pooled connection is used, ping it (SELECT 1) if it sat unused for
+    `idle_seconds` or the server spoke on it; one that fails is replaced, with every pooled
+    connection older than it (as pool_pre_ping does), before the request sees it. A
+    connection in use a moment ago is not asked again: pinging on every checkout cost a round
+    trip per request."""
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(dbapi_connection: object, record: object) -> None:
+        record.info[_LAST_USED] = time.monotonic()  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: object, record: object, proxy: object) -> None:
+        last_used = record.info.get(_LAST_USED)  # type: ignore[attr-defined]
+        if last_used is None:  # connected just now
+            return
+        if time.monotonic() - last_used < idle_seconds and not _server_spoke(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # type: ignore[arg-type]
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.InvalidatePoolError(str(error)) from error
+
+
+def init_connection_checks(app: Flask) -> None:
+    """DATABASE_PING_IDLE_SECONDS (None: none) on every engine of the app, unless the engine
+    options ask SQLAlchemy to ping on every checkout anyway."""
+    idle_seconds = app.config.get("DATABASE_PING_IDLE_SECONDS")
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    if idle_seconds is None or options.get("pool_pre_ping"):
+        return
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        ping_idle_connections(engine, float(idle_seconds))
+
+
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -94,6 +153,7 @@ def init_app(app: Flask) -> None:
 
     logs.init_app(app)  # first: every other hook's log lines carry the request id
     db.init_app(app)
+    init_connection_checks(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
