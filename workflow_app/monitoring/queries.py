@@ -26,7 +26,7 @@ from ..plans.case_queries import earliest_due_first, overseen_cases, state_names
 from ..plans.lists_paging import ListPage, read_page
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
-from ..plans.task_list_rows import RowRegion
+from ..plans.task_list_rows import RowRegion, row_task_page
 from ..regions.models import Region
 from ..workflows import REPORT_WORKFLOW, registry
 from .access import visible_reports
@@ -273,7 +273,11 @@ def my_report_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[ReportTa
     reports as `ReportRow`s (one statement of the columns shown: a report with its plan,
     region and province were four ORM objects per row, most of the list's cost). The API and
     the feeds keep `report_task_page`."""
-    return task_page(user, REPORT_KIND_NAME, limit, ReportTask, _report_rows)
+    return row_task_page(user, REPORT_KIND_NAME, limit, ReportTask, _report_rows, _place_of_report)
+
+
+def _place_of_report(row: ReportRow) -> RowRegion:
+    return row.plan.region
 
 
 def _in_regions(

@@ -10,18 +10,27 @@ action is registered for `PlanRow` too (views.py), as `confirmation_of` looks by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Bundle, aliased
 
+from .. import policy
 from ..accounts.models import User
+from ..engine import TransitionDef
+from ..extensions import db
 from ..paging import Page
 from ..regions.models import Region
-from .case_queries import earliest_due_first, task_page
+from ..subjects import kind_named
+from ..workflows import registry
+from .case_queries import Shape, earliest_due_first, waiting_states
 from .models import PLAN_KIND_NAME, ActionPlan
 from .queries import TASKS_SHOWN, Task
+
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +114,94 @@ def _plan_rows(query: Any) -> Any:
 def my_task_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
     """`queries.my_task_page` for the page: the same tasks, in the same order and count, their
     plans as `PlanRow`s."""
-    return task_page(user, PLAN_KIND_NAME, limit, Task, _plan_rows, published_waits=False)
+    return row_task_page(
+        user, PLAN_KIND_NAME, limit, Task, _plan_rows, _place_of_plan, published_waits=False
+    )
+
+
+def _place_of_plan(row: PlanRow) -> RowRegion:
+    return row.region
+
+
+# --- the lists of rows, their statements built once ------------------------------------------
+
+# A user's list is the same SQL on every visit with the same grants: building it (the
+# visibility, the joins, the order, the count and the limit) and computing its cache key cost
+# more than running it. Kept by everything it is made of; the role catalogue and the
+# definitions (the published states) by identity, pinned with the statement, so a reloaded
+# registry is never answered for by the one it replaced (as cases.queries._probe does).
+_STATEMENTS: dict[tuple[Any, ...], tuple[object, Select[Any]]] = {}
+_STATEMENTS_KEPT = 1024
+
+
+def _task_statement(
+    user: User, kind: str, states: frozenset[str], shape: Shape, batch: int | None
+) -> Select[Any]:
+    """`shape` of the cases of `kind` `user` may see in `states`, each row with the number of
+    candidates (a window count, computed before LIMIT), the first `batch` of them."""
+    pins = registry()
+    grants = tuple((grant.role, grant.region_code) for grant in user.grants())
+    key = (kind, user.id, grants, states, shape, batch, id(pins))
+    found = _STATEMENTS.get(key)
+    if found is not None and found[0] is pins:
+        return found[1]
+    query = shape(policy.visible(user, kind).where(kind_named(kind).model.state.in_(states)))
+    statement = query.add_columns(func.count().over())
+    if batch:
+        statement = statement.limit(batch)
+    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (pins, statement)
+    return statement
+
+
+def row_task_page(
+    user: User,
+    kind: str,
+    limit: int | None,
+    task: Callable[[Any, list[TransitionDef]], Item],
+    shape: Shape,
+    place: Callable[[Any], RowRegion],
+    *,
+    published_waits: bool = True,
+) -> Page[Item]:
+    """`case_queries.task_page` for a `shape` that selects rows (a Bundle, no joined eager
+    load: no row repeats): the same tasks, order and total. Its statement is built once per
+    user's grants (`_task_statement`); a row's scope is its `place` (a region's code and
+    province), so that the policy is asked once per (version, state, place), not per row."""
+    found = kind_named(kind)
+    grants = user.grants()
+    states = waiting_states(found.workflow, {g.role for g in grants}, published_waits)
+    if not states:
+        return Page()
+    batch = limit or None
+    statement = _task_statement(user, kind, frozenset(states), shape, batch)
+    answers: dict[tuple[Any, ...], list[TransitionDef]] = {}
+    page: Page[Item] = Page()
+    offset = 0
+    while True:
+        # Exactly a page, as paging.first_accepted reads it: the next batch only when a
+        # candidate was turned away.
+        rows = db.session.execute(statement.offset(offset) if offset else statement).all()
+        for case, candidates in rows:
+            where = place(case)
+            key = (
+                case.workflow_name,
+                case.workflow_version,
+                case.state,
+                where.code,
+                where.province_code,
+            )
+            actions = answers.get(key)
+            if actions is None:
+                actions = answers[key] = policy.actions_if_owner(user, case, grants)
+            if not actions:
+                continue
+            page.items.append(task(case, list(actions)))
+            if limit is not None and len(page.items) == limit:
+                page.total = int(candidates)
+                return page
+        if batch is None or len(rows) < batch:
+            page.total = offset + len(rows)  # every candidate has been read
+            return page
+        offset += batch
