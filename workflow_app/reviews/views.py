@@ -22,7 +22,7 @@ from ..history import CaseTransition
 from ..plans import operations as plan_ops
 from ..plans.blueprint import blueprint
 from ..plans.case_views import Page, Refusal
-from ..plans.detail_page import plan_page
+from ..plans.detail_page import known_without, plan_page
 from ..plans.models import ActionPlan
 from ..plans.vocabulary import ACTIVITY_TYPES, FUNDING_SOURCES, SUB_SECTORS
 from ..refusals import refusal_message
@@ -223,7 +223,8 @@ def _answered(plan: ActionPlan, comment: ReviewComment) -> bool:
 
 
 def build_panel(plan: ActionPlan) -> ReviewPanel:
-    comments = operations.comments_of(plan.id)  # read once: the panel and the follow-up
+    # Read once, for the panel and the follow-up; not at all when the page's loader saw none.
+    comments = [] if known_without(plan.id, "comments") else operations.comments_of(plan.id)
     panel = ReviewPanel(
         plan=plan,
         can_comment=operations.can_comment(current_user, plan),
