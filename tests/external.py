@@ -26,11 +26,12 @@ def in_postgres_pass() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql"))
 
 
-def once_per_ci_run(what: str) -> None:
-    """Skip in the PostgreSQL pass a test that does not use the database under test (it brings
-    a database of its own): `.ci/run` runs the suite twice, and twice would prove nothing more."""
+def once_per_ci_run(what: str, because: str = "it has a database of its own") -> None:
+    """Skip in the PostgreSQL pass a test whose outcome the database under test cannot change
+    (it brings a database of its own, or `because`): `.ci/run` runs the suite twice, and twice
+    would prove nothing more."""
     if in_postgres_pass():
-        pytest.skip(f"{what}: once per CI run, in the SQLite pass (it has a database of its own)")
+        pytest.skip(f"{what}: once per CI run, in the SQLite pass ({because})")
 
 
 def postgres_url() -> str:

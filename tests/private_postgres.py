@@ -17,7 +17,7 @@ from workflow_app.config import normalise_database_url
 from workflow_app.extensions import db
 
 from .conftest import make_app
-from .external import private_database, require_postgres
+from .external import once_per_ci_run, private_database, require_postgres
 
 
 def ensure_database(server_url: str, name: str) -> str:
@@ -33,7 +33,9 @@ def ensure_database(server_url: str, name: str) -> str:
 
 def private_postgres_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Flask]:
     """Yield an app on database `name` (made this run's own: `private_database`) with fresh
-    tables; drop them afterwards."""
+    tables; drop them afterwards. Such a database is the same in both passes of `.ci/run`, so
+    its tests run once per CI run."""
+    once_per_ci_run(f"the tests on {name}")
     url = ensure_database(require_postgres(), private_database(name))
     saved = os.environ.get("WORKFLOW_APP_INSTANCE_PATH")
     try:

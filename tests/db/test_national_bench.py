@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.external import private_database, require_postgres
+from tests.external import once_per_ci_run, private_database, require_postgres
 from workflow_app.config import normalise_database_url
 from workflow_app.monitoring.models import ProgressReport
 
@@ -25,6 +25,7 @@ PAGES = ("tasks_provincial", "tasks_drafter", "plans_provincial", "dashboard_pro
 
 
 def test_the_national_bench_generates_valid_chains_and_measures_every_page() -> None:
+    once_per_ci_run("the national bench's smoke run")
     server = make_url(normalise_database_url(require_postgres()))
     url = server.set(database=private_database("wf_national_smoke")).render_as_string(False)
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
@@ -56,6 +57,7 @@ def test_the_migration_adds_the_index_the_model_declares() -> None:
     """Migration 0025 adds progress_report (plan_id, state), as the model declares it (so
     `workflow-app db check` stays clean): My tasks' reports of a scope in one state. That the
     statement uses it shows only at scale: bench/national.py --explain."""
+    once_per_ci_run("the index migration of bench/national.py")
     server = make_url(normalise_database_url(require_postgres()))
     url = server.set(database=private_database("wf_national_index")).render_as_string(False)
     admin = server.set(drivername="postgresql", database="postgres").render_as_string(False)
