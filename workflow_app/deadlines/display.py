@@ -86,6 +86,26 @@ def due_status(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> Du
     return DueStatus(due_at, "overdue", max(1, calendar.working_days_between(due_at, now)))
 
 
+# A day's status and count of working days, kept across requests: both depend only on the due
+# day, today's date and the calendar (`calendar_store` keeps one per set of overrides, pinned
+# here by identity), and counting walks every day between (long for old deadlines).
+_COUNTS: dict[tuple[int, date, date], tuple[WorkingCalendar, Status, int]] = {}
+_COUNTS_KEPT = 4096
+
+
+def _counted(due_at: datetime, day: date, now: datetime, calendar: WorkingCalendar) -> DueStatus:
+    """`due_status(due_at, now, calendar)`, its count found once per (calendar, today, day)."""
+    key = (id(calendar), now.astimezone(WITA).date(), day)
+    found = _COUNTS.get(key)
+    if found is not None and found[0] is calendar:
+        return DueStatus(due_at, found[1], found[2])
+    status = due_status(due_at, now, calendar)
+    if len(_COUNTS) >= _COUNTS_KEPT:
+        _COUNTS.clear()
+    _COUNTS[key] = (calendar, status.status, status.working_days)
+    return status
+
+
 def due_statuses(
     plans: Iterable[HasDeadline],
     now: datetime | None = None,
@@ -104,15 +124,22 @@ def due_statuses(
     days: dict[date, DueStatus] = {}
     # The statuses of one count (of days of all) share their translated texts.
     texts: dict[tuple[str, int], dict[str, str]] = {}
+    # Items due at the same instant (a quarter's reports) share one status: it is frozen.
+    instants: dict[datetime, DueStatus] = {}
     statuses = {}
     for plan in dated:
         due_at = plan.due_at
-        day = due_at.astimezone(WITA).date()
-        found = days.get(day)
-        if found is None:
-            status = due_status(due_at, now, working)
-            shared = texts.setdefault((status.status, status.working_days), status.texts)
-            found = days[day] = replace(status, texts=shared)
-        # The constructor, not `replace` (which inspects the fields on every call): one per row.
-        statuses[plan.id] = DueStatus(due_at, found.status, found.working_days, found.texts)
+        status = instants.get(due_at)
+        if status is None:
+            day = due_at.astimezone(WITA).date()
+            found = days.get(day)
+            if found is None:
+                counted = _counted(due_at, day, now, working)
+                shared = texts.setdefault((counted.status, counted.working_days), counted.texts)
+                found = days[day] = replace(counted, texts=shared)
+            # The constructor, not `replace` (which inspects the fields on every call).
+            status = instants[due_at] = DueStatus(
+                due_at, found.status, found.working_days, found.texts
+            )
+        statuses[plan.id] = status
     return statuses

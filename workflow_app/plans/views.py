@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from ..cases.queries import case_tasks
 from ..deadlines.calendar_store import current_calendar
 from ..deadlines.display import due_statuses
-from ..monitoring.queries import my_report_rows, overseen_reports
+from ..monitoring.queries import my_report_rows, overseen_reports_as_rows
 from ..templating import rupiah
 from ..workspaces import register_workspace
 from . import operations
@@ -40,13 +40,12 @@ from .lists_paging import (
 from .models import ActionPlan
 from .queries import (
     TASKS_SHOWN,
-    overseen_plans,
     state_options,
     visible_regions,
 )
 from .search import agency_options, region_codes, search_page
 from .search_form import read_filters, search_form
-from .task_list_rows import PlanRow, my_task_rows
+from .task_list_rows import PlanRow, my_task_rows, overseen_plans_as_rows
 from .vocabulary import SUB_SECTORS
 
 __all__ = ["blueprint"]
@@ -58,12 +57,12 @@ def tasks() -> Page:
     # The earliest due first, a page of each; `?all=1` lists everything.
     limit = None if request.args.get("all") == "1" else TASKS_SHOWN
     waiting = my_task_rows(current_user, limit)  # plain rows: the page reads a few columns
-    overseen = overseen_plans(current_user)
+    overseen = overseen_plans_as_rows(current_user)  # plain rows, as the tasks
     calendar = cache(current_calendar)  # read once for both lists (and only if one has dues)
     dues = due_statuses([*(task.plan for task in waiting.items), *overseen], calendar=calendar)
     # Reports apart: their ids are not plan ids, so their deadlines get a mapping of their own.
     reports = my_report_rows(current_user, limit)  # plain rows, as the plans
-    late_reports = overseen_reports(current_user)
+    late_reports = overseen_reports_as_rows(current_user)
     declared, opinions = case_tasks(current_user, limit)  # one statement when there are none
     return render_template(
         "plans/tasks.html",
