@@ -17,11 +17,17 @@ write of a case without an event is a deadline moved by a change of the calendar
 UPDATE, deadlines/operations.py), made in the transaction that writes or deletes the override:
 the overrides' count and last id tell it. Its id is the primary key, so the stamp reads one
 index entry, not the case tables (which the stamp used to scan on every view).
+
+Each process also keeps the last few contents it read or rendered, by key: the provincial
+content is ~250 KB, and reading it from Redis and unpickling it cost more CPU than the rest of
+the view's cache work. The shared cache still decides whether an entry lives (a cheap
+existence check per view), so its expiry and `cache.clear()` hold for the kept copies too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -61,14 +67,32 @@ def fragment_key(user: User, query: object, language: str, today: date) -> str:
     return KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+# Contents kept in this process, by key, oldest first: a few, the provincial one being large.
+KEPT_IN_PROCESS = 8
+_kept: dict[str, object] = {}
+_kept_lock = threading.Lock()
+
+
+def _keep(name: str, value: object) -> None:
+    with _kept_lock:
+        _kept.pop(name, None)
+        _kept[name] = value
+        while len(_kept) > KEPT_IN_PROCESS:
+            del _kept[next(iter(_kept))]
+
+
 def cached(key: Callable[[], str], render: Callable[[], T]) -> T:
     """`render()`, or what it returned for the same key before (when caching is on)."""
     seconds = int(current_app.config["DASHBOARD_CACHE_SECONDS"])
     if seconds <= 0:
         return render()
     name = key()
+    kept = _kept.get(name)
+    if kept is not None and cache.has(name):  # still alive in the shared cache
+        return kept  # type: ignore[return-value]
     value = cache.get(name)
     if value is None:
         value = render()
         cache.set(name, value, timeout=seconds)
+    _keep(name, value)
     return value
