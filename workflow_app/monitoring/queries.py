@@ -7,7 +7,7 @@ does not grow with the number of reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -220,18 +220,21 @@ class ReportRow:
         return Quarter(self.year, self.quarter).label
 
 
+def _report_row(values: Sequence[Any]) -> ReportRow:
+    """A `ReportRow` of the values of `_ROW_COLUMNS`, in their order."""
+    (id_, year, quarter, plan_id, title, name, code, parent, *rest) = values
+    flow, flow_v, state, due, version = rest
+    place = RowRegion(name, code, code if parent is None else parent)
+    plan = ReportPlan(plan_id, title, place)
+    return ReportRow(id_, year, quarter, plan, flow, flow_v, state, due, version)
+
+
 class _ReportRows(Bundle[Any]):
-    """The columns below, each result row made a `ReportRow`."""
+    """The columns below, each result row made a `ReportRow` (read through the ORM)."""
 
     def create_row_processor(self, query: Any, procs: Any, labels: Any) -> Any:
         def make(row: Any) -> ReportRow:
-            (id_, year, quarter, plan_id, title, name, code, parent, *rest) = (
-                proc(row) for proc in procs
-            )
-            flow, flow_v, state, due, version = rest
-            place = RowRegion(name, code, code if parent is None else parent)
-            plan = ReportPlan(plan_id, title, place)
-            return ReportRow(id_, year, quarter, plan, flow, flow_v, state, due, version)
+            return _report_row([proc(row) for proc in procs])
 
         return make
 
@@ -278,7 +281,9 @@ def my_report_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[ReportTa
     reports as `ReportRow`s (one statement of the columns shown: a report with its plan,
     region and province were four ORM objects per row, most of the list's cost). The API and
     the feeds keep `report_task_page`."""
-    return row_task_page(user, REPORT_KIND_NAME, limit, ReportTask, _report_rows, _place_of_report)
+    return row_task_page(
+        user, REPORT_KIND_NAME, limit, ReportTask, _report_rows, _report_row, _place_of_report
+    )
 
 
 def _place_of_report(row: ReportRow) -> RowRegion:

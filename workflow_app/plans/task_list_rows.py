@@ -10,7 +10,7 @@ action is registered for `PlanRow` too (views.py), as `confirmation_of` looks by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -66,16 +66,19 @@ class PlanRow:
         return f"{self.period_start}–{self.period_end}"
 
 
+def _plan_row(values: Sequence[Any]) -> PlanRow:
+    """A `PlanRow` of the values of `_COLUMNS`, in their order."""
+    (id_, title, name, code, parent, start, end, flow, flow_v, state, entered, due, v) = values
+    place = RowRegion(name, code, code if parent is None else parent)
+    return PlanRow(id_, title, place, start, end, flow, flow_v, state, entered, due, v)
+
+
 class _PlanRows(Bundle[Any]):
-    """The columns below, each result row made a `PlanRow`."""
+    """The columns below, each result row made a `PlanRow` (read through the ORM)."""
 
     def create_row_processor(self, query: Any, procs: Any, labels: Any) -> Any:
         def make(row: Any) -> PlanRow:
-            (id_, title, name, code, parent, start, end, flow, flow_v, state, entered, due, v) = (
-                proc(row) for proc in procs
-            )
-            place = RowRegion(name, code, code if parent is None else parent)
-            return PlanRow(id_, title, place, start, end, flow, flow_v, state, entered, due, v)
+            return _plan_row([proc(row) for proc in procs])
 
         return make
 
@@ -131,7 +134,14 @@ def my_task_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
     """`queries.my_task_page` for the page: the same tasks, in the same order and count, their
     plans as `PlanRow`s."""
     return row_task_page(
-        user, PLAN_KIND_NAME, limit, Task, _plan_rows, _place_of_plan, published_waits=False
+        user,
+        PLAN_KIND_NAME,
+        limit,
+        Task,
+        _plan_rows,
+        _plan_row,
+        _place_of_plan,
+        published_waits=False,
     )
 
 
@@ -177,14 +187,17 @@ def row_task_page(
     limit: int | None,
     task: Callable[[Any, list[TransitionDef]], Item],
     shape: Shape,
+    row: Callable[[Sequence[Any]], Any],
     place: Callable[[Any], RowRegion],
     *,
     published_waits: bool = True,
 ) -> Page[Item]:
-    """`case_queries.task_page` for a `shape` that selects rows (a Bundle, no joined eager
-    load: no row repeats): the same tasks, order and total. Its statement is built once per
-    user's grants (`_task_statement`); a row's scope is its `place` (a region's code and
-    province), so that the policy is asked once per (version, state, place), not per row."""
+    """`case_queries.task_page` for a `shape` that selects columns (no joined eager load: no
+    row repeats), each result row made a case by `row`: the same tasks, order and total. Its
+    statement is built once per user's grants (`_task_statement`) and run as Core (the ORM's
+    execution and its Bundle cost more than making the rows here); a row's scope is its
+    `place` (a region's code and province), so that the policy is asked once per (version,
+    state, place), not per row."""
     found = kind_named(kind)
     grants = user.grants()
     states = waiting_states(found.workflow, {g.role for g in grants}, published_waits)
@@ -194,12 +207,17 @@ def row_task_page(
     statement = _task_statement(user, kind, frozenset(states), shape, batch)
     answers: dict[tuple[Any, ...], list[TransitionDef]] = {}
     page: Page[Item] = Page()
+    session = db.session
+    if session.autoflush:
+        session.flush()  # as `session.execute` would: a pending change is read
+    connection = session.connection()
     offset = 0
     while True:
         # Exactly a page, as paging.first_accepted reads it: the next batch only when a
         # candidate was turned away.
-        rows = db.session.execute(statement.offset(offset) if offset else statement).all()
-        for case, candidates in rows:
+        rows = connection.execute(statement.offset(offset) if offset else statement).all()
+        for *values, candidates in rows:
+            case = row(values)
             where = place(case)
             key = (
                 case.workflow_name,
