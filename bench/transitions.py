@@ -332,10 +332,14 @@ WRITES = {
 # of the roles told, in the plan's district and province (notifications.recipients; their
 # roles are not loaded), the calendar's overrides (only when the state entered has a
 # deadline) and who fired the earlier transitions the definition names (actor_differs_from).
-# Each part fills its own columns: kind, user (10), role, code, day, is_holiday, actor_id.
-NO_USER = ", ".join(["NULL"] * 10)
+# Each part fills its own columns: kind, the holder's (the four the outbox writes from),
+# role, code, day, is_holiday, actor_id.
+HOLDER_COLUMNS = (
+    "user_account.id, user_account.email, user_account.language, user_account.email_delivery"
+)
+NO_USER = ", ".join(["NULL"] * 4)
 HOLDERS = (
-    f"SELECT 'u', {USER_COLUMNS}, holders.role, region.code, NULL::date, NULL::boolean,"
+    f"SELECT 'u', {HOLDER_COLUMNS}, holders.role, region.code, NULL::date, NULL::boolean,"
     " NULL::integer FROM user_account JOIN ("
     "SELECT role_assignment.user_id AS user_id, role_assignment.role AS role,"
     " role_assignment.region_id AS region_id FROM role_assignment"
@@ -543,7 +547,7 @@ def transition_raw(
     event_id, hooked = run(WRITES[due_at is not None], {**writes, "row": row_id}).fetchone()
     if hooked:
         run(INSERT_WEBHOOK_DELIVERIES, {"at": now, "events": [event_id]}).fetchall()
-    recipients = {row[1]: row[4] for row in found if row[0] == "u" and row[1] != actor_id}
+    recipients = {row[1]: row[2] for row in found if row[0] == "u" and row[1] != actor_id}
     payload = {
         "plan_id": plan_id,
         "plan_title": title,

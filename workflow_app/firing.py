@@ -39,7 +39,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import aliased, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -64,6 +63,7 @@ from .extensions import db
 from .history import CaseTransition, linked_insert, new_history_row
 from .models_base import utcnow
 from .notifications.events import notify_opened, notify_transition, told_of
+from .notifications.outbox import RECIPIENT_COLUMNS, Recipient
 from .notifications.recipients import holders_among, holders_params, holders_rows
 from .subjects import CaseKind, kind_of
 from .unit_of_work import STALE_MESSAGE
@@ -239,8 +239,9 @@ def _check_duties(
         )
 
 
-# The columns of the one read before a change (`_read_before_change`): a user's (of the
-# holders told), then the grant's role and region code, a calendar override's day and
+# The columns of the one read before a change (`_read_before_change`): a holder's (of the
+# roles told) that the outbox writes from (RECIPIENT_COLUMNS: plain rows, no User built for
+# them, issue 17), then the grant's role and region code, a calendar override's day and
 # whether it is a holiday, an earlier actor's id. Each part fills its own, NULL the rest.
 _EXTRA = (
     ("role", String(40)),
@@ -252,10 +253,10 @@ _EXTRA = (
 
 
 def _padded(filled: dict[str, Any]) -> list[Any]:
-    user_columns = [(c.name, c.type) for c in User.__table__.c]
+    holder_columns = [(name, User.__table__.c[name].type) for name in RECIPIENT_COLUMNS]
     return [
         filled[name].label(name) if name in filled else null().cast(type_).label(name)
-        for name, type_ in (*user_columns, *_EXTRA)
+        for name, type_ in (*holder_columns, *_EXTRA)
     ]
 
 
@@ -266,7 +267,9 @@ def _reads_query(actors: bool, overrides: bool, holders: bool) -> Any:
     parts = []
     if holders:
         found = holders_rows().subquery()
-        parts.append(select(*_padded({c.name: c for c in found.c})))
+        parts.append(
+            select(*_padded({name: found.c[name] for name in (*RECIPIENT_COLUMNS, "role", "code")}))
+        )
     if overrides:
         calendar = OVERRIDES.subquery()
         parts.append(select(*_padded({"day": calendar.c.day, "is_holiday": calendar.c.is_holiday})))
@@ -278,12 +281,7 @@ def _reads_query(actors: bool, overrides: bool, holders: bool) -> Any:
         )
         parts.append(select(*_padded({"actor_id": earlier.subquery().c.actor_id})))
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    user = aliased(User, rows)
-    return (
-        select(user, rows.c.role, rows.c.code, rows.c.day, rows.c.is_holiday, rows.c.actor_id)
-        .order_by(rows.c.id)
-        .options(lazyload(user.roles))
-    )
+    return select(rows).order_by(rows.c.id)
 
 
 @dataclass
@@ -292,7 +290,7 @@ class _Before:
 
     earlier: set[int]
     calendar: Any | None
-    holders: list[User]
+    holders: list[Recipient]
 
 
 def _read_before_change(
@@ -313,14 +311,14 @@ def _read_before_change(
     query = _reads_query(bool(triggers), deadline, bool(roles))
     earlier: set[int] = set()
     overrides: list[tuple[Any, bool]] = []
-    found: list[tuple[User, str, str]] = []
-    for user, role, code, day, is_holiday, actor_id in db.session.execute(query, params):
-        if user is not None:
-            found.append((user, role, code))
-        elif day is not None:
-            overrides.append((day, is_holiday))
-        elif actor_id is not None:
-            earlier.add(actor_id)
+    found: list[tuple[Recipient, str, str]] = []
+    for row in db.session.execute(query, params):
+        if row.id is not None:  # a holder: the row carries what the outbox writes
+            found.append((row, row.role, row.code))
+        elif row.day is not None:
+            overrides.append((row.day, row.is_holiday))
+        elif row.actor_id is not None:
+            earlier.add(row.actor_id)
     return _Before(
         earlier, calendar_of(overrides) if deadline else None, holders_among(found, scope)
     )
@@ -339,7 +337,7 @@ class _Carrier:
     problems: list[Problem] = field(default_factory=list)
     record: CaseTransition | None = None
     calendar: Any | None = None  # read before the change: a query would flush it half done
-    holders: list[User] = field(default_factory=list)  # of the roles told, read before too
+    holders: list[Recipient] = field(default_factory=list)  # of the roles told, read before too
 
     @property
     def state(self) -> str:

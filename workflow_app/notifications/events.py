@@ -4,6 +4,7 @@ roles it names. The facts come from the case's kind (subjects.CaseKind.facts_of)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..accounts.models import User
@@ -11,7 +12,7 @@ from ..engine import TransitionDef
 from ..engine.definition import DeadlineStep
 from ..subjects import kind_of
 from ..workflows import definition_of
-from .outbox import add_notifications
+from .outbox import Recipient, add_notifications
 from .recipients import holders_of
 
 # The event of a case that has just been opened in its initial state by the system (a report
@@ -34,7 +35,11 @@ def told_of(case: Any, step: TransitionDef) -> list[str]:
 
 
 def notify_transition(
-    case: Any, step: TransitionDef, record: Any, actor: User, holders: list[User] | None = None
+    case: Any,
+    step: TransitionDef,
+    record: Any,
+    actor: User,
+    holders: Sequence[Recipient] | None = None,
 ) -> None:
     """The emails of one fired transition (`record`: its history row); `holders`: those of
     `told_of(case, step)`, when the caller has read them already (firing.py)."""

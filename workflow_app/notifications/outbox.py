@@ -4,13 +4,14 @@ nothing and a committed one is never lost."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..accounts.models import DELIVERY_DIGEST, User
+from ..accounts.models import DELIVERY_DIGEST
 from ..extensions import db
 from ..logs import current_request_id
 from ..models_base import utcnow
@@ -19,9 +20,26 @@ from .models import DIGEST_ONLY, PENDING, Notification
 SESSION_KEY = "outbox_new"
 
 
+class Recipient(Protocol):
+    """What a recipient's outbox row is written from: a User, or a row of these columns
+    (RECIPIENT_COLUMNS; firing reads the holders told as such rows)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def email_delivery(self) -> str: ...
+
+
+RECIPIENT_COLUMNS = ("id", "email", "language", "email_delivery")
+
+
 def add_notifications(
     event: str,
-    recipients: list[User],
+    recipients: Sequence[Recipient],
     payload: dict[str, Any],
     *,
     subject: tuple[str, int] | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select, union_all
 from sqlalchemy.orm import aliased, lazyload
@@ -23,6 +23,9 @@ from ..engine import Grant, Scope
 from ..extensions import db
 from ..regions.models import Region
 from ..workflows import covers
+from .outbox import Recipient
+
+_Holder = TypeVar("_Holder", bound=Recipient)
 
 
 @cache
@@ -71,10 +74,10 @@ def holders_params(roles: Iterable[str], scope: Scope) -> dict[str, Any]:
     }
 
 
-def holders_among(found: Iterable[tuple[User, str, str]], scope: Scope) -> list[User]:
+def holders_among(found: Iterable[tuple[_Holder, str, str]], scope: Scope) -> list[_Holder]:
     """The users of `found` (user, role, region code; by user id) whose grant covers
-    `scope`, each once."""
-    holders: dict[int, User] = {}
+    `scope`, each once. A user may be a User or a row of the outbox's RECIPIENT_COLUMNS."""
+    holders: dict[int, _Holder] = {}
     for user, role, region_code in found:
         if covers(Grant(role, region_code), scope):
             holders.setdefault(user.id, user)
