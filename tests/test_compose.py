@@ -18,7 +18,7 @@ import yaml
 
 from workflow_app.config import defaults, from_environment
 
-from .external import unavailable
+from .external import once_per_ci_run, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -85,6 +85,12 @@ elif program == "workflow-app":
     found = {"path": path, "leaf": not isinstance(group, click.Group)}
 print(json.dumps(found))
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _once_per_ci_run() -> None:
+    # Files and interpreters of its own, given the compose file's settings: no database.
+    once_per_ci_run("the compose file's checks", because="the database under test plays no part")
 
 
 def compose() -> dict[str, Any]:

@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.external import once_per_ci_run
 from workflow_app.stack.topology import web_command
 from workflow_app.wsgi import YOUNG_THRESHOLD
 
@@ -70,21 +73,32 @@ def run(code: str, tmp_path: Path, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_web_entry_point_freezes_the_loaded_app(tmp_path: Path) -> None:
+@pytest.fixture(autouse=True, scope="module")
+def _once_per_ci_run() -> None:
+    # Each process is given a SQLite database of its own: the database under test plays no part.
+    once_per_ci_run("the freeze of the loaded app", because="its processes use SQLite")
+
+
+@pytest.fixture(scope="module")
+def web_master(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What LOAD_WEB saw of the web entry point, loaded once for the two tests that read it."""
     command = list(web_command("127.0.0.1:0", {}))
-    found = run(LOAD_WEB, tmp_path, json.dumps(command))
+    return run(LOAD_WEB, tmp_path_factory.mktemp("web"), json.dumps(command))
+
+
+def test_the_web_entry_point_freezes_the_loaded_app(web_master: dict) -> None:
+    found = web_master
     assert found["app"] == "Flask"
     assert found["before"] == 0
     assert found["after"] > 0
     assert found["threshold"] == YOUNG_THRESHOLD
 
 
-def test_the_web_master_loads_the_app_for_its_workers_with_nothing_open(tmp_path: Path) -> None:
+def test_the_web_master_loads_the_app_for_its_workers_with_nothing_open(web_master: dict) -> None:
     """gunicorn loads the app in its master and forks the workers from it (--preload), so the
     loaded, frozen objects and the compiled templates are shared copy-on-write; no socket (a
     database or Redis connection) is open then, or two workers would share it."""
-    command = list(web_command("127.0.0.1:0", {}))
-    found = run(LOAD_WEB, tmp_path, json.dumps(command))
+    found = web_master
     assert found["preload"] is True
     assert found["templates"] > 0
     assert found["compiled"] == found["templates"]

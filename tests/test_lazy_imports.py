@@ -10,58 +10,67 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
+from tests.external import once_per_ci_run
 from workflow_app.extensions import db
 
-# A fresh interpreter: the test session has imported everything already.
-LOADED_BY_THE_FACTORY = """
+# A fresh interpreter: the test session has imported everything already. What the factory
+# loaded is read before anything else is imported; then the first spreadsheet is made.
+FACTORY_THEN_FIRST_DOWNLOAD = """
 import json, sys
 from workflow_app import create_app
 create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
             "WORKFLOWS_VERIFY_AT_STARTUP": False})
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
-"""
-
-FIRST_DOWNLOAD = """
-import json, sys
-from workflow_app import create_app
+loaded = sorted({name.split(".")[0] for name in sys.modules})
 from workflow_app.spreadsheets.tabular import Sheet, to_xlsx
-create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "WORKFLOWS_VERIFY_AT_STARTUP": False})
 before = "openpyxl" in sys.modules
 content = to_xlsx([Sheet("Rencana", ["Kode", "Jumlah"], [["A1", 3]])])
-print(json.dumps({"before": before, "after": "openpyxl" in sys.modules,
-                  "zip": content[:2].decode()}))
+print(json.dumps({"loaded_by_the_factory": loaded, "before": before,
+                  "after": "openpyxl" in sys.modules, "zip": content[:2].decode()}))
 """
 
 
-def _run(script: str, tmp_path: Path) -> object:
+@pytest.fixture(autouse=True, scope="module")
+def _once_per_ci_run() -> None:
+    # Its own SQLite databases and interpreters: the database under test plays no part.
+    once_per_ci_run("the lazy imports", because="they use SQLite whatever the pass")
+
+
+@pytest.fixture(scope="module")
+def fresh_interpreter(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What FACTORY_THEN_FIRST_DOWNLOAD saw, run once for the three tests that read it."""
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", FACTORY_THEN_FIRST_DOWNLOAD],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
-        env={"WORKFLOW_APP_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={
+            "WORKFLOW_APP_INSTANCE_PATH": str(tmp_path_factory.mktemp("lazy")),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_the_factory_does_not_import_openpyxl(tmp_path: Path) -> None:
-    loaded = _run(LOADED_BY_THE_FACTORY, tmp_path)
+def test_the_factory_does_not_import_openpyxl(fresh_interpreter: dict) -> None:
+    loaded = fresh_interpreter["loaded_by_the_factory"]
     assert "flask" in loaded  # the probe sees the modules at all
     assert "openpyxl" not in loaded
 
 
-def test_the_factory_does_not_import_flask_migrate_or_alembic(tmp_path: Path) -> None:
-    loaded = _run(LOADED_BY_THE_FACTORY, tmp_path)
-    assert {"flask_migrate", "alembic"}.isdisjoint(loaded)
+def test_the_factory_does_not_import_flask_migrate_or_alembic(fresh_interpreter: dict) -> None:
+    assert {"flask_migrate", "alembic"}.isdisjoint(fresh_interpreter["loaded_by_the_factory"])
 
 
-def test_the_first_spreadsheet_imports_openpyxl_and_is_a_workbook(tmp_path: Path) -> None:
-    assert _run(FIRST_DOWNLOAD, tmp_path) == {"before": False, "after": True, "zip": "PK"}
+def test_the_first_spreadsheet_imports_openpyxl_and_is_a_workbook(
+    fresh_interpreter: dict,
+) -> None:
+    seen = {key: fresh_interpreter[key] for key in ("before", "after", "zip")}
+    assert seen == {"before": False, "after": True, "zip": "PK"}
 
 
 def _lazily_bound_app(tmp_path: Path):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.external import once_per_ci_run
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs the `workflow-app` console script declared by the unpacked wheel's own metadata.
@@ -44,6 +46,12 @@ print(json.dumps({
     "css": client.get("/static/app.css").status_code,
 }))
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _once_per_ci_run() -> None:
+    # The installed wheel runs without DATABASE_URL (its own embedded SQLite database).
+    once_per_ci_run("the wheel", because="the database under test plays no part")
 
 
 @pytest.fixture(scope="module")
