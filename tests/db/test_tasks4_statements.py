@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from tests import factories
 from workflow_app import policy
@@ -16,6 +17,7 @@ from workflow_app.accounts.models import RoleAssignment
 from workflow_app.engine import WorkflowRegistry
 from workflow_app.extensions import db
 from workflow_app.monitoring.queries import my_report_rows, report_task_page
+from workflow_app.plans.models import ActionPlan
 from workflow_app.plans.queries import my_task_page
 from workflow_app.plans.task_list_rows import my_task_rows
 
@@ -93,3 +95,16 @@ def test_a_reloaded_registry_is_a_new_statement(
     again = _ids(my_task_rows(provincial)), _ids(my_report_rows(provincial))
     assert built == ["plan", "report"] and again == first
     assert again[1] == _ids(report_task_page(provincial))
+
+
+def test_a_change_not_yet_flushed_is_read(app_ctx: Flask, users: dict[str, Any]) -> None:
+    """The lists run as Core, which does not autoflush: they flush first, as the ORM does."""
+    _plans_in_two_districts(users)
+    plan = db.session.scalars(
+        select(ActionPlan).where(ActionPlan.state == "provincial_sync").order_by(ActionPlan.id)
+    ).first()
+    assert plan is not None
+    plan.title = "Rencana yang baru diberi judul"
+    titles = {task.plan.id: task.plan.title for task in my_task_rows(users["provincial"]).items}
+    assert titles[plan.id] == "Rencana yang baru diberi judul"
+    db.session.rollback()
