@@ -30,9 +30,16 @@ def regions() -> dict[str, Region]:
     return ensure_regions()
 
 
-def user(username: str, *roles: tuple[str, str], language: str = "id") -> User:
-    """A user holding each (role, region code) given."""
-    by_code = regions()
+def user(
+    username: str,
+    *roles: tuple[str, str],
+    language: str = "id",
+    by_code: dict[str, Region] | None = None,
+    flush: bool = True,
+) -> User:
+    """A user holding each (role, region code) given; `by_code` is regions() when the caller
+    has it already, and `flush=False` leaves the INSERT to the caller's next flush."""
+    by_code = regions() if by_code is None else by_code
     account = User(
         username=username,
         full_name=username.replace(".", " ").title(),
@@ -43,23 +50,32 @@ def user(username: str, *roles: tuple[str, str], language: str = "id") -> User:
     for role, code in roles:
         account.roles.append(RoleAssignment(role=role, region=by_code[code]))
     db.session.add(account)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return account
 
 
 def standard_users(code: str = "6301", other: str = "6304") -> dict[str, User]:
     """One user per role in district `code`, the province, and a drafter of `other`."""
-    return {
-        "drafter": user(f"drafter.{code}", ("district_drafter", code)),
-        "reviewer": user(f"reviewer.{code}", ("district_reviewer", code)),
-        "head": user(f"head.{code}", ("district_head", code)),
-        "provincial": user("provincial.63", ("provincial_reviewer", "63")),
-        "provincial_head": user("head.63", ("provincial_head", "63")),
-        "partner": user("mitra.demo", ("partner", code)),
-        "admin": user("admin", ("admin", "63")),
-        "other_drafter": user(f"drafter.{other}", ("district_drafter", other)),
-        "other_reviewer": user(f"reviewer.{other}", ("district_reviewer", other)),
+    # Nearly every test starts here: the regions are read once and the users written in one
+    # flush (in the order given, so their ids are those of one flush per user).
+    by_code = regions()
+    people = [
+        ("drafter", f"drafter.{code}", ("district_drafter", code)),
+        ("reviewer", f"reviewer.{code}", ("district_reviewer", code)),
+        ("head", f"head.{code}", ("district_head", code)),
+        ("provincial", "provincial.63", ("provincial_reviewer", "63")),
+        ("provincial_head", "head.63", ("provincial_head", "63")),
+        ("partner", "mitra.demo", ("partner", code)),
+        ("admin", "admin", ("admin", "63")),
+        ("other_drafter", f"drafter.{other}", ("district_drafter", other)),
+        ("other_reviewer", f"reviewer.{other}", ("district_reviewer", other)),
+    ]
+    accounts = {
+        key: user(username, role, by_code=by_code, flush=False) for key, username, role in people
     }
+    db.session.flush()
+    return accounts
 
 
 def agency(code: str, short_name: str = "Dinas PUPR") -> Agency:
