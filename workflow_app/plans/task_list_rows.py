@@ -156,8 +156,9 @@ def _place_of_plan(row: PlanRow) -> RowRegion:
 # more than running it. Kept by everything it is made of; the role catalogue and the
 # definitions (the published states) by identity, pinned with the statement, so a reloaded
 # registry is never answered for by the one it replaced (as cases.queries._probe does).
+# A statement with its cache key weighs ~35 KiB: at most 256 (two per user seen lately).
 _STATEMENTS: dict[tuple[Any, ...], tuple[object, Select[Any]]] = {}
-_STATEMENTS_KEPT = 1024
+_STATEMENTS_KEPT = 256
 
 
 def _task_statement(
