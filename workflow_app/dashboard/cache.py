@@ -67,18 +67,22 @@ def fragment_key(user: User, query: object, language: str, today: date) -> str:
     return KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-# Contents kept in this process, by key, oldest first: a few, the provincial one being large.
+# Contents kept in this process, per app (its extensions) and key, oldest first: a few, the
+# provincial one being large.
 KEPT_IN_PROCESS = 8
-_kept: dict[str, object] = {}
 _kept_lock = threading.Lock()
 
 
-def _keep(name: str, value: object) -> None:
+def _kept() -> dict[str, object]:
+    return current_app.extensions.setdefault("dashboard_kept", {})
+
+
+def _keep(kept: dict[str, object], name: str, value: object) -> None:
     with _kept_lock:
-        _kept.pop(name, None)
-        _kept[name] = value
-        while len(_kept) > KEPT_IN_PROCESS:
-            del _kept[next(iter(_kept))]
+        kept.pop(name, None)
+        kept[name] = value
+        while len(kept) > KEPT_IN_PROCESS:
+            del kept[next(iter(kept))]
 
 
 def cached(key: Callable[[], str], render: Callable[[], T]) -> T:
@@ -87,12 +91,13 @@ def cached(key: Callable[[], str], render: Callable[[], T]) -> T:
     if seconds <= 0:
         return render()
     name = key()
-    kept = _kept.get(name)
-    if kept is not None and cache.has(name):  # still alive in the shared cache
-        return kept  # type: ignore[return-value]
+    kept = _kept()
+    value = kept.get(name)
+    if value is not None and cache.has(name):  # still alive in the shared cache
+        return value  # type: ignore[return-value]
     value = cache.get(name)
     if value is None:
         value = render()
         cache.set(name, value, timeout=seconds)
-    _keep(name, value)
+    _keep(kept, name, value)
     return value
