@@ -14,6 +14,7 @@ import pytest
 from flask import Flask, render_template_string
 from flask_babel import force_locale
 from flask_login import login_user
+from sqlalchemy import event
 
 from tests import factories
 from tests.conftest import signed_in
@@ -27,8 +28,10 @@ from workflow_app.monitoring.operations import open_report
 from workflow_app.monitoring.quarters import Quarter
 from workflow_app.monitoring.queries import ReportFilters, reports_page
 from workflow_app.plans import operations as ops
+from workflow_app.plans.models import ActionPlan
 from workflow_app.plans.search import Filters, search_page
 from workflow_app.plans.vocabulary import SUB_SECTORS
+from workflow_app.regions.models import Region
 
 # The loops as templates/plans/index.html and templates/monitoring/index.html wrote them.
 OLD_PLANS = """{% from "_macros.html" import state_badge %}
@@ -219,3 +222,27 @@ def test_the_lists_translations_do_not_grow_with_their_rows(
         _lookups(app_ctx, "drafter.6301", "/reports"),
     )
     assert more == few
+
+
+def test_the_plans_list_reads_its_rows_without_loading_plans(
+    app_ctx: Flask, users: dict[str, User]
+) -> None:
+    """The list's plans come as plain rows of the columns shown: no ActionPlan, no Region is
+    loaded for a row (counted by SQLAlchemy's load event), searched or not."""
+    _plans_with_matches(users)
+    client = signed_in(app_ctx, "provincial.63")
+    loaded: list[object] = []
+
+    def count(target: object, context: object) -> None:
+        loaded.append(target)
+
+    for model in (ActionPlan, Region):
+        event.listen(model, "load", count)
+    try:
+        for url in ("/plans", "/plans?q=sanitasi", "/plans?state=district_review"):
+            page = client.get(url)
+            assert page.status_code == 200 and 'id="plan-' in page.get_data(as_text=True)
+    finally:
+        for model in (ActionPlan, Region):
+            event.remove(model, "load", count)
+    assert not [t for t in loaded if isinstance(t, ActionPlan)]
