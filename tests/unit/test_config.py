@@ -165,7 +165,7 @@ def test_production_replaces_dropped_database_connections_and_logs_json(
     monkeypatch.setenv("WORKFLOW_APP_PROFILE", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     app = create_app()
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert app.config["DATABASE_PING_IDLE_SECONDS"] == 10
     assert app.config["LOG_FORMAT"] == "json"
 
 
