@@ -50,7 +50,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -85,18 +86,42 @@ STEPS = (("reviewer", "forward"), ("provincial", "approve"))  # each plan takes 
 # subject and chain columns), as the operation hashes new rows.
 HASH_FORMAT = 2
 WORKLOADS = ("operation", "same work", "old baseline")
+# Plans each client moves before the clock, per workload and round (unless --cold): the same
+# work on plans of its own, so that the clock measures the steady state of a long-lived worker.
+WARMUP_PLANS = 3
 # Exit status when Redis is absent: the honest limit needs the broker the operation uses.
 SKIPPED = 77
 
 
+# A client of one workload moving the plans given, every step in turn.
+Run = Callable[[Sequence[int]], None]
+
+
+@dataclass
+class Plans:
+    """A client's plans of one workload for one round."""
+
+    warmup: list[int]  # moved before the clock
+    timed: list[int]
+
+
 @dataclass
 class Client:
-    """One concurrent client: its district's reviewer and the plans of each workload."""
+    """One concurrent client: its district's reviewer and the plans of each workload (timed,
+    and its warm-up plans apart)."""
 
     reviewer_id: int
     provincial_id: int
     region_code: str
     plans: dict[str, list[int]] = field(default_factory=dict)
+    warmup: dict[str, list[int]] = field(default_factory=dict)
+
+    def round_plans(self, kind: str, index: int, rounds: int) -> Plans:
+        def share(ids: list[int]) -> list[int]:
+            size = len(ids) // rounds
+            return ids[index * size : (index + 1) * size]
+
+        return Plans(share(self.warmup[kind]), share(self.plans[kind]))
 
 
 def ensure_database(url: str) -> str:
@@ -171,9 +196,9 @@ def _plan_in_district_review(drafter: User, region: Region, agency_id: int, n: i
     return plan.id
 
 
-def seed(counts: list[int]) -> list[Client]:
-    """A client per entry of `counts`, each with that many plans per workload, all in
-    district review."""
+def seed(counts: list[int], warmup: int) -> list[Client]:
+    """A client per entry of `counts`, each with that many plans per workload and `warmup`
+    more to warm up on, all in district review."""
     db.drop_all()
     db.create_all()
     regions = ensure_regions()
@@ -193,12 +218,12 @@ def seed(counts: list[int]) -> list[Client]:
         client = Client(reviewer.id, provincial.id, info.code)
         for workload in WORKLOADS:
             ids = []
-            for _ in range(count):
+            for _ in range(count + warmup):
                 n = years.get(info.code, 0)
                 years[info.code] = n + 1
                 with unit_of_work():
                     ids.append(_plan_in_district_review(drafter, region, agency_id, n))
-            client.plans[workload] = ids
+            client.plans[workload], client.warmup[workload] = ids[:count], ids[count:]
         seeded.append(client)
     return seeded
 
@@ -206,12 +231,12 @@ def seed(counts: list[int]) -> list[Client]:
 # --- the operation ----------------------------------------------------------------------
 
 
-def operation_client(app: Flask, client: Client, plans: slice) -> Callable[[], None]:
-    def run() -> None:
+def operation_client(app: Flask, client: Client) -> Run:
+    def run(plan_ids: Sequence[int]) -> None:
         with app.app_context():
             for role, trigger in STEPS:
                 actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
-                for plan_id in client.plans["operation"][plans]:
+                for plan_id in plan_ids:
                     # What a request does: the login manager loads the user, the view the plan.
                     with unit_of_work():
                         actor = load_user(str(actor_id))
@@ -429,31 +454,32 @@ def delivery_message(notification_id: int) -> bytes:
     ).encode()
 
 
+@contextmanager
 def same_work_client(
     dsn: str,
     redis_url: str,
     client: Client,
-    plans: slice,
     record: dict[str, list[str]] | None = None,
-) -> Callable[[], None]:
-    """Raw SQL doing the operation's reads and writes; `record` collects each trigger's
-    statements (for the comparison with the operation's)."""
+) -> Iterator[Run]:
+    """Raw SQL doing the operation's reads and writes, on one connection to PostgreSQL and
+    one to Redis held while the block runs (as a worker holds its pool's); `record`
+    collects each trigger's statements (for the comparison with the operation's)."""
+    broker = redis.Redis.from_url(redis_url)
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
 
-    def run() -> None:
-        broker = redis.Redis.from_url(redis_url)
-        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        def run(plan_ids: Sequence[int]) -> None:
             for role, trigger in STEPS:
                 actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
-                for plan_id in client.plans["same work"][plans]:
+                for plan_id in plan_ids:
                     statements = record.setdefault(trigger, []) if record is not None else None
                     ids = transition_raw(cur, statements, actor_id, plan_id, trigger, client)
                     conn.commit()
                     # After the commit, as unit_of_work does: one delivery task per email.
                     for notification_id in ids:
                         broker.lpush("wf-bench:deliveries", delivery_message(notification_id))
-        broker.close()
 
-    return run
+        yield run
+    broker.close()
 
 
 def transition_raw(
@@ -586,12 +612,15 @@ RAW_DESTINATIONS = {"forward": "provincial_sync", "approve": "approved"}
 RAW_ROLES = {"reviewer": "district_reviewer", "provincial": "provincial_reviewer"}
 
 
-def old_baseline_client(dsn: str, client: Client, plans: slice) -> Callable[[], None]:
-    def run() -> None:
-        with psycopg.connect(dsn) as conn:
+@contextmanager
+def old_baseline_client(dsn: str, client: Client) -> Iterator[Run]:
+    """The old baseline's statements, on one connection held while the block runs."""
+    with psycopg.connect(dsn) as conn:
+
+        def run(plan_ids: Sequence[int]) -> None:
             for role, trigger in STEPS:
                 actor_id = client.reviewer_id if role == "reviewer" else client.provincial_id
-                for plan_id in client.plans["old baseline"][plans]:
+                for plan_id in plan_ids:
                     with conn.cursor() as cur:
                         cur.execute(
                             "SELECT state, version, workflow_version FROM action_plan"
@@ -668,7 +697,7 @@ def old_baseline_client(dsn: str, client: Client, plans: slice) -> Callable[[], 
                         )
                     conn.commit()
 
-    return run
+        yield run
 
 
 def bench_app(url: str, pool_size: int, broker_url: str) -> Flask:
@@ -694,24 +723,32 @@ class Setup:
     profiles: list[cProfile.Profile] | None = None  # one per operation client, when profiling
     # Processes mode: where each operation client writes its profile (its process's own).
     profile_dir: str | None = None
+    # Each client runs its warm-up plans before the clock (steady state); False: --cold.
+    warm: bool = True
 
 
-def worker(setup: Setup, kind: str, client: Client, plans: slice) -> Callable[[], None]:
+def client_for(setup: Setup, kind: str, client: Client) -> AbstractContextManager[Run]:
+    """One workload's client: entering it opens what it holds (its connections)."""
     if kind == "same work":
-        return same_work_client(setup.dsn, setup.redis_url, client, plans)
+        return same_work_client(setup.dsn, setup.redis_url, client)
     if kind == "old baseline":
-        return old_baseline_client(setup.dsn, client, plans)
+        return old_baseline_client(setup.dsn, client)
+    # A process builds its own app (its engine, pool and broker connection), as a worker does.
     app = setup.app if setup.mode == "threads" else bench_app(setup.url, 1, setup.redis_url)
-    work = operation_client(app, client, plans)
-    if setup.profiles is None:
-        return work
+    return nullcontext(operation_client(app, client))
+
+
+def profiled(setup: Setup, kind: str, run: Run) -> Run:
+    """`run`, under a profile of its own when the operation is profiled."""
+    if setup.profiles is None or kind != "operation":
+        return run
     # A process client's profile counts its CPU time (what the bench compares), not the wall
     # time it spent waiting for PostgreSQL.
     profile = (
         cProfile.Profile(time.process_time) if setup.mode == "processes" else cProfile.Profile()
     )
     setup.profiles.append(profile)
-    return lambda: profile.runcall(work)
+    return lambda plan_ids: profile.runcall(run, plan_ids)
 
 
 # The clients' own CPU seconds per workload (not the server's): unlike the wall time, about
@@ -720,26 +757,57 @@ def worker(setup: Setup, kind: str, client: Client, plans: slice) -> Callable[[]
 CPU_SECONDS: dict[str, float] = dict.fromkeys(WORKLOADS, 0.0)
 
 
-def _child(setup: Setup, kind: str, client: Client, plans: slice, start: Any, spent: Any) -> None:
-    work = worker(setup, kind, client, plans)  # built before the clock starts
-    start.wait()
-    began = time.process_time()
-    work()
-    spent.put(time.process_time() - began)
+def run_client(
+    setup: Setup,
+    kind: str,
+    client: Client,
+    plans: Plans,
+    ready: Callable[[], None],
+    clock: Callable[[], float],
+) -> tuple[float, float]:
+    """One client's share of a round: built, warmed up (unless --cold), then `ready()` (the
+    start barrier) and its timed plans. Returns its CPU seconds by `clock` and when its
+    timed work ended (time.perf_counter: one clock for every process of the machine)."""
+    opened = client_for(setup, kind, client)  # the app built before the clock starts
+    if not setup.warm:
+        # As measured before the warm-up existed: connections opened and closed on the clock.
+        ready()
+        began = clock()
+        with opened as run:
+            profiled(setup, kind, run)(plans.timed)
+        return clock() - began, time.perf_counter()
+    with opened as run:
+        # The same work on plans of its own, so that first uses (statements compiled and
+        # prepared, connections, the broker's queue, definitions) are paid before the clock.
+        run(plans.warmup)
+        ready()
+        began = clock()
+        profiled(setup, kind, run)(plans.timed)
+        return clock() - began, time.perf_counter()
+
+
+def _child(setup: Setup, kind: str, client: Client, plans: Plans, start: Any, spent: Any) -> None:
+    spent.put(run_client(setup, kind, client, plans, start.wait, time.process_time))
     if setup.profiles and setup.profile_dir:  # this process's copy holds its own profile
         setup.profiles[-1].dump_stats(os.path.join(setup.profile_dir, f"{os.getpid()}.prof"))
 
 
-def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float:
-    """Run one workload with every client at once; the wall time until the last is done
-    (the clients' CPU time added to CPU_SECONDS)."""
+def timed(setup: Setup, kind: str, clients: list[Client], index: int, rounds: int) -> float:
+    """Run one workload's round `index` (of `rounds`) with every client at once; the wall
+    time from the start until the last is done (the clients' CPU time added to CPU_SECONDS).
+    Warm, "done" is the end of its timed plans; cold, as before, the client's end (its
+    process's exit)."""
+    ended: list[float] = []
     if setup.mode == "processes":
         context = multiprocessing.get_context("fork")
         start = context.Barrier(len(clients) + 1)
         spent = context.SimpleQueue()
         db.engine.dispose()  # no pooled connection may be shared with the children
         procs = [
-            context.Process(target=_child, args=(setup, kind, c, plans, start, spent))
+            context.Process(
+                target=_child,
+                args=(setup, kind, c, c.round_plans(kind, index, rounds), start, spent),
+            )
             for c in clients
         ]
         for proc in procs:
@@ -748,36 +816,46 @@ def timed(setup: Setup, kind: str, clients: list[Client], plans: slice) -> float
         began = time.perf_counter()
         for proc in procs:
             proc.join()
-        elapsed = time.perf_counter() - began
+        joined = time.perf_counter()
         if any(proc.exitcode != 0 for proc in procs):
             raise RuntimeError(f"a {kind} client failed")
-        CPU_SECONDS[kind] += sum(spent.get() for _ in procs)
-        return elapsed
+        for cpu, end in (spent.get() for _ in procs):
+            CPU_SECONDS[kind] += cpu
+            ended.append(end)
+        return (max(ended) if setup.warm else joined) - began
 
-    workers = [worker(setup, kind, c, plans) for c in clients]
-    barrier = threading.Barrier(len(workers) + 1)
+    barrier = threading.Barrier(len(clients) + 1)
     errors: list[BaseException] = []
 
-    def wrap(work: Callable[[], None]) -> None:
-        barrier.wait()
-        began = time.thread_time()
+    def wrap(client: Client) -> None:
         try:
-            work()
+            cpu, end = run_client(
+                setup,
+                kind,
+                client,
+                client.round_plans(kind, index, rounds),
+                barrier.wait,
+                time.thread_time,
+            )
         except BaseException as exc:
             errors.append(exc)
-        CPU_SECONDS[kind] += time.thread_time() - began
+            barrier.abort()  # the others, and the main thread, stop waiting
+            return
+        CPU_SECONDS[kind] += cpu
+        ended.append(end)
 
-    threads = [threading.Thread(target=wrap, args=(work,)) for work in workers]
+    threads = [threading.Thread(target=wrap, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    with suppress(threading.BrokenBarrierError):  # a client failed before the start
+        barrier.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
+    joined = time.perf_counter()
     if errors:
         raise errors[0]
-    return elapsed
+    return (max(ended) if setup.warm else joined) - began
 
 
 # --- the same statements? -----------------------------------------------------------------
@@ -797,14 +875,17 @@ def signature(statement: str) -> str:
     return f"{verb} {','.join(tables)}{lock}"
 
 
-def operation_statements(app: Flask, client: Client) -> dict[str, list[str]]:
-    """The statements the operation runs for each trigger on the probe client's plan."""
+def operation_statements(app: Flask, client: Client, warm: bool) -> dict[str, list[str]]:
+    """The statements the operation runs for each trigger on the probe client's plan (after
+    its warm-up plans, when the clients warm up: what the clock then measures)."""
     found: dict[str, list[str]] = {}
     current: list[str] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany) -> None:
         current.append(statement)
 
+    if warm:
+        operation_client(app, client)(client.warmup["operation"])
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
@@ -825,9 +906,13 @@ def operation_statements(app: Flask, client: Client) -> dict[str, list[str]]:
 def check_same_work(setup: Setup, probe: Client) -> tuple[dict[str, int], dict[str, int], bool]:
     """Statements per trigger of the operation and of the raw client, and whether they do the
     same (verb, tables, locks; order aside). Prints the difference when they do not."""
-    operation = operation_statements(setup.app, probe)
+    operation = operation_statements(setup.app, probe, setup.warm)
     raw: dict[str, list[str]] = {}
-    same_work_client(setup.dsn, setup.redis_url, probe, slice(0, 1), raw)()
+    with same_work_client(setup.dsn, setup.redis_url, probe, raw) as run:
+        if setup.warm:
+            run(probe.warmup["same work"])
+            raw.clear()  # the warm-up's statements: only the probe plan's are compared
+        run(probe.plans["same work"][:1])
     same = True
     for _, trigger in STEPS:
         ours = sorted(signature(s) for s in operation[trigger])
@@ -858,7 +943,7 @@ def machine_description(dsn: str, redis_url: str) -> list[str]:
 
 def check_results(clients: list[Client]) -> None:
     """Every plan approved, and the raw client wrote as many rows as the operation."""
-    ids = [i for c in clients for found in c.plans.values() for i in found]
+    ids = [i for c in clients for found in (*c.plans.values(), *c.warmup.values()) for i in found]
     states = set(db.session.scalars(select(ActionPlan.state).where(ActionPlan.id.in_(ids))))
     if states != {"approved"}:
         raise RuntimeError(f"some plans did not end approved: {states}")
@@ -869,12 +954,21 @@ def check_results(clients: list[Client]) -> None:
         written = {
             kind: db.session.execute(
                 text(f"SELECT count(*) FROM {table} WHERE subject_id = ANY(:ids)"),
-                {"ids": [i for c in clients for i in c.plans[kind]]},
+                {"ids": [i for c in clients for i in (*c.plans[kind], *c.warmup[kind])]},
             ).scalar_one()
             for kind in ("operation", "same work")
         }
         if written["operation"] != written["same work"]:
             raise RuntimeError(f"{table}: rows written {written}")
+
+
+def measured(warm: bool) -> str:
+    if warm:
+        return (
+            f"measured: warm (steady state): each client moves {WARMUP_PLANS} plans of its own"
+            " through the same steps before the clock, every round"
+        )
+    return "measured: cold (--cold): each client's first transitions are on the clock"
 
 
 def run_rounds(setup: Setup, clients: list[Client], rounds: int) -> dict[str, float]:
@@ -883,8 +977,7 @@ def run_rounds(setup: Setup, clients: list[Client], rounds: int) -> dict[str, fl
     seconds = dict.fromkeys(WORKLOADS, 0.0)
     count = len(clients) * per_round * len(STEPS)
     for index in range(rounds):
-        plans = slice(index * per_round, (index + 1) * per_round)
-        took = {kind: timed(setup, kind, clients, plans) for kind in WORKLOADS}
+        took = {kind: timed(setup, kind, clients, index, rounds) for kind in WORKLOADS}
         print(
             f"  round {index + 1}: "
             + ", ".join(f"{kind} {count / took[kind]:7.1f}/s" for kind in WORKLOADS)
@@ -919,6 +1012,11 @@ def main() -> None:
         help="write a cProfile of the operation runs (processes: each client's CPU time)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="no warm-up: the clock starts with each client's first transition",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, to check that the bench runs at all"
     )
     args = parser.parse_args()
@@ -937,12 +1035,18 @@ def main() -> None:
     with own_redis_db(args.redis_url, "transitions") as redis_url:
         app = bench_app(url, args.clients, redis_url)
         setup = Setup(args.mode, app, url, libpq_dsn(url), redis_url, [] if args.profile else None)
+        setup.warm = not args.cold
+        warmup = WARMUP_PLANS * args.rounds if setup.warm else 0
         if args.profile and args.mode == "processes":
             setup.profile_dir = tempfile.mkdtemp(prefix="wf-bench-profiles-")
         print("\n".join(machine_description(setup.dsn, redis_url)))
         with app.app_context():
-            print(f"seeding {args.clients} clients x 3 x {plans} plans ...", flush=True)
-            *clients, probe = seed([plans] * args.clients + [1])
+            print(
+                f"seeding {args.clients} clients x 3 x {plans} plans"
+                f" (+ {warmup} to warm up on) ...",
+                flush=True,
+            )
+            *clients, probe = seed([plans] * args.clients + [1], warmup)
             db.session.remove()
             try:
                 print("statements per transition (one probe plan, before the run):")
@@ -952,6 +1056,7 @@ def main() -> None:
                     f" {args.clients * plans * len(STEPS)}",
                     flush=True,
                 )
+                print(measured(setup.warm), flush=True)
                 seconds = run_rounds(setup, clients, args.rounds)
                 check_results(clients)
             finally:
@@ -988,6 +1093,7 @@ def main() -> None:
         {
             "clients": args.clients,
             "mode": args.mode,
+            "warm": setup.warm,
             "transitions": transitions,
             "operation_per_s": round(rates["operation"], 1),
             "same_work_per_s": round(rates["same work"], 1),
