@@ -5,10 +5,10 @@ these with their kind; who may see a case is `policy.visible`, never a rule of i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 
 from .. import policy
 from ..accounts.models import User
@@ -16,10 +16,48 @@ from ..engine import StateDef, TransitionDef
 from ..extensions import db
 from ..paging import Page, first_accepted
 from ..subjects import kind_named
-from ..workflows import definitions_of, roles
+from ..workflows import definitions_of, registry, roles
 
 Task = TypeVar("Task")
+Built = TypeVar("Built")
 Shape = Callable[[Select[Any]], Select[Any]]
+
+
+# --- statements built once per user's grants ---------------------------------------------
+
+# A user's list is the same SQL on every visit with the same grants: building it (the
+# visibility, the joins, the order) and computing its cache key cost more than running it.
+# Kept by everything it is made of; the role catalogue and the definitions (the published
+# and final states) by identity, pinned with the statement, so a reloaded registry is never
+# answered for by the one it replaced (as cases.queries._probe does). A statement with its
+# cache key weighs ~35 KiB: at most 256 (a few lists per user seen lately).
+_STATEMENTS: dict[tuple[Any, ...], tuple[object, Any]] = {}
+_STATEMENTS_KEPT = 256
+
+
+def kept_statement(user: User, key: tuple[Any, ...], build: Callable[[], Built]) -> Built:
+    """The statement `build` makes for `user`, built once per `key` (what it is made of
+    besides the user and their grants: the kind, the shape functions, ...)."""
+    pins = registry()
+    grants = tuple((grant.role, grant.region_code) for grant in user.grants())
+    full = (*key, user.id, grants, id(pins))
+    found = _STATEMENTS.get(full)
+    if found is not None and found[0] is pins:
+        return found[1]  # type: ignore[no-any-return]
+    statement = build()
+    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+        _STATEMENTS.clear()
+    _STATEMENTS[full] = (pins, statement)
+    return statement
+
+
+def core_rows(statement: Select[Any]) -> Sequence[Row[Any]]:
+    """The rows of `statement` run as Core on the session's connection (for a statement of
+    columns: the ORM's execution costs more than making the rows from them)."""
+    session = db.session
+    if session.autoflush:
+        session.flush()  # as `session.execute` would: a pending change is read
+    return session.connection().execute(statement).all()
 
 
 def state_names(workflow: str, keep: Callable[[StateDef], bool] = lambda state: True) -> set[str]:
@@ -104,16 +142,27 @@ def overseen_cases(
     kind: str,
     in_regions: Callable[[Select[Any], set[str]], Select[Any]],
     shape: Shape,
+    row: Callable[[Sequence[Any]], Any] | None = None,
 ) -> list[Any]:
     """For a holder of an overseeing role (the district head): the cases of `kind` in its
     regions (`in_regions` narrows a query to the region codes) not yet in a final state, in
-    the order of `shape`."""
+    the order of `shape`. The statement is built once per user's grants (`kept_statement`;
+    `in_regions` and `shape` are part of its key: pass functions defined once, not lambdas).
+    `row`: for a `shape` that selects columns (no joined eager load: no row repeats), the
+    statement runs as Core and `row` makes a case of each result row's values."""
     overseeing = roles().overseeing()
     regions = {g.region_code for g in user.grants() if g.role in overseeing}
     if not regions:
         return []
-    found = kind_named(kind)
-    final_states = state_names(found.workflow, lambda state: state.final)
-    query = in_regions(policy.visible(user, kind), regions)
-    query = query.where(found.model.state.not_in(final_states))
-    return list(db.session.scalars(shape(query)).unique())
+
+    def build() -> Select[Any]:
+        found = kind_named(kind)
+        final_states = state_names(found.workflow, lambda state: state.final)
+        query = in_regions(policy.visible(user, kind), regions)
+        return shape(query.where(found.model.state.not_in(final_states)))
+
+    statement = kept_statement(user, ("overseen", kind, in_regions, shape), build)
+    if row is not None:
+        return [row(values) for values in core_rows(statement)]
+    # A shape loading related rows by a join repeats a case per related row.
+    return list(db.session.scalars(statement).unique())

@@ -21,12 +21,17 @@ from sqlalchemy.orm import Bundle, aliased
 from .. import policy
 from ..accounts.models import User
 from ..engine import TransitionDef
-from ..extensions import db
 from ..paging import Page
 from ..regions.models import Region
 from ..subjects import kind_named
-from ..workflows import registry
-from .case_queries import Shape, earliest_due_first, overseen_cases, waiting_states
+from .case_queries import (
+    Shape,
+    core_rows,
+    earliest_due_first,
+    kept_statement,
+    overseen_cases,
+    waiting_states,
+)
 from .models import PLAN_KIND_NAME, ActionPlan
 from .queries import TASKS_SHOWN, Task
 
@@ -122,12 +127,16 @@ def overseen_plans_as_rows(user: User) -> list[PlanRow]:
     """`queries.overseen_plans` for the page: the same plans in the same order, as `PlanRow`s
     (a district head's list holds every live plan of the district: three ORM objects per row
     were most of the page's cost)."""
-    return overseen_cases(
-        user,
-        PLAN_KIND_NAME,
-        lambda query, regions: query.where(_REGION.code.in_(regions)),  # joined by `_selected`
-        lambda query: earliest_due_first(_selected(query), ActionPlan),
-    )
+    return overseen_cases(user, PLAN_KIND_NAME, _in_regions, _overseen_rows, _plan_row)
+
+
+# Defined once: `overseen_cases` keeps its statement by these functions.
+def _in_regions(query: Select[Any], regions: set[str]) -> Select[Any]:
+    return query.where(_REGION.code.in_(regions))  # joined by `_selected`
+
+
+def _overseen_rows(query: Select[Any]) -> Select[Any]:
+    return earliest_due_first(_selected(query), ActionPlan)
 
 
 def my_task_rows(user: User, limit: int | None = TASKS_SHOWN) -> Page[Task]:
@@ -151,35 +160,20 @@ def _place_of_plan(row: PlanRow) -> RowRegion:
 
 # --- the lists of rows, their statements built once ------------------------------------------
 
-# A user's list is the same SQL on every visit with the same grants: building it (the
-# visibility, the joins, the order, the count and the limit) and computing its cache key cost
-# more than running it. Kept by everything it is made of; the role catalogue and the
-# definitions (the published states) by identity, pinned with the statement, so a reloaded
-# registry is never answered for by the one it replaced (as cases.queries._probe does).
-# A statement with its cache key weighs ~35 KiB: at most 256 (two per user seen lately).
-_STATEMENTS: dict[tuple[Any, ...], tuple[object, Select[Any]]] = {}
-_STATEMENTS_KEPT = 256
-
 
 def _task_statement(
     user: User, kind: str, states: frozenset[str], shape: Shape, batch: int | None
 ) -> Select[Any]:
     """`shape` of the cases of `kind` `user` may see in `states`, each row with the number of
-    candidates (a window count, computed before LIMIT), the first `batch` of them."""
-    pins = registry()
-    grants = tuple((grant.role, grant.region_code) for grant in user.grants())
-    key = (kind, user.id, grants, states, shape, batch, id(pins))
-    found = _STATEMENTS.get(key)
-    if found is not None and found[0] is pins:
-        return found[1]
-    query = shape(policy.visible(user, kind).where(kind_named(kind).model.state.in_(states)))
-    statement = query.add_columns(func.count().over())
-    if batch:
-        statement = statement.limit(batch)
-    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = (pins, statement)
-    return statement
+    candidates (a window count, computed before LIMIT), the first `batch` of them; built once
+    per user's grants (`case_queries.kept_statement`)."""
+
+    def build() -> Select[Any]:
+        query = shape(policy.visible(user, kind).where(kind_named(kind).model.state.in_(states)))
+        statement = query.add_columns(func.count().over())
+        return statement.limit(batch) if batch else statement
+
+    return kept_statement(user, ("tasks", kind, states, shape, batch), build)
 
 
 def row_task_page(
@@ -208,15 +202,11 @@ def row_task_page(
     statement = _task_statement(user, kind, frozenset(states), shape, batch)
     answers: dict[tuple[Any, ...], list[TransitionDef]] = {}
     page: Page[Item] = Page()
-    session = db.session
-    if session.autoflush:
-        session.flush()  # as `session.execute` would: a pending change is read
-    connection = session.connection()
     offset = 0
     while True:
         # Exactly a page, as paging.first_accepted reads it: the next batch only when a
         # candidate was turned away.
-        rows = connection.execute(statement.offset(offset) if offset else statement).all()
+        rows = core_rows(statement.offset(offset) if offset else statement)
         for *values, candidates in rows:
             case = row(values)
             where = place(case)
