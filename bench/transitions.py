@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/transitions.py [--clients 4] [--plans 200] [--rounds 4]
         [--mode processes|threads] [--redis-url redis://127.0.0.1:6379/14]
-        [--database-url URL] [--profile FILE] [--smoke]
+        [--database-url URL] [--profile FILE] [--cold] [--smoke]
 
 Runs on PostgreSQL, in a database of its own (`wf_bench` by default, created if missing; its
 tables are dropped at the end), with Redis as the Celery broker the operation publishes its
@@ -20,6 +20,18 @@ rounds, so that other load on the machine weighs on all alike:
   listener on one probe plan and compared statement by statement before the run), the commit,
   and one LPUSH per email to the same Redis server. `same_work` = operation / this;
 - the old baseline: the plan's update and its chained history row only (6 statements).
+
+What is measured, by default, is the steady state of a long-lived worker (a gunicorn or Celery
+worker runs thousands of transitions per process): each client, in its own process, builds its
+app, opens its connections and moves 3 plans of its own through the same steps (`WARMUP_PLANS`
+per round, seeded apart in the same state) before the start barrier, so that first uses
+(statements compiled by SQLAlchemy or prepared by psycopg, connections, the broker's first
+publish, definitions and templates) are paid off the clock, by every workload alike; the clock
+runs from the start to the end of the last client's timed plans. `--cold` measures as before
+the warm-up existed: no warm-up, each client's connections opened and closed on the clock, which
+runs until the last client's process has ended. The output and the JSON say which (`"warm"`).
+The probe plan's statements are counted after the probe's own warm-up when warm, so they are
+the statements the clock measures.
 
 It prints the machine and load, each round, the statements per transition, the rates and the
 ratios, and ends with one line of JSON. Run on demand; never as a timed test.
