@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import policy
 from ..accounts.models import User
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..policy import region_scope
 from ..regions.models import Region
 from ..workflows import PLAN_WORKFLOW, covers, definition_of
-from .case_queries import state_names
+from .case_queries import core_rows, state_names
 from .models import PLAN_KIND_NAME, ActionPlan, LivePlanYear
 
 
@@ -35,25 +35,17 @@ def may_create_in(user: User, region: Region) -> bool:
     return policy.may_create(user, PLAN_KIND_NAME, region_scope(region))
 
 
-def _creation_region_rows(user: User, *columns: Any) -> list[tuple[Region, tuple[Any, ...]]]:
-    """The regions `user` may create a plan in (by code), each with `columns` (of the same
-    statement): where a grant of the creator role reaches, by the scope that role is declared
-    with."""
+def creation_regions(user: User) -> list[Region]:
+    """The regions `user` may create a plan in (by code): where a grant of the creator role
+    reaches, by the scope that role is declared with."""
     creator = creator_role()
     grants = [g for g in user.grants() if g.role == creator]
     if not grants:
         return []
-    rows = db.session.execute(
-        select(Region, *columns).options(joinedload(Region.parent)).order_by(Region.code)
+    regions = db.session.scalars(
+        select(Region).options(joinedload(Region.parent)).order_by(Region.code)
     )
-    return [
-        (row[0], row[1:]) for row in rows if any(covers(g, region_scope(row[0])) for g in grants)
-    ]
-
-
-def creation_regions(user: User) -> list[Region]:
-    """The regions `user` may create a plan in (by code)."""
-    return [region for region, _ in _creation_region_rows(user)]
+    return [region for region in regions if any(covers(g, region_scope(region)) for g in grants)]
 
 
 def can_create_plan(user: User) -> bool:
@@ -61,12 +53,43 @@ def can_create_plan(user: User) -> bool:
     return bool(user.is_authenticated) and bool(creation_regions(user))
 
 
-def regions_without_a_plan(user: User) -> list[Region]:
+@dataclass(frozen=True, slots=True)
+class OfferedRegion:
+    """What My tasks shows of a region where a plan may be created."""
+
+    code: str
+    name: str
+
+
+# Built once (it depends on no user): each region's code, name and province, and whether a
+# plan there is live.
+_PROVINCE = aliased(Region)
+_REGIONS_AND_HELD = (
+    select(
+        Region.code,
+        Region.name,
+        _PROVINCE.code,
+        exists().where(LivePlanYear.region_id == Region.id),
+    )
+    .outerjoin(_PROVINCE, Region.parent_id == _PROVINCE.id)
+    .order_by(Region.code)
+)
+
+
+def regions_without_a_plan(user: User) -> list[OfferedRegion]:
     """The regions where `user` may create a plan and none is live (every plan there, if any,
-    is in a final state): My tasks offers to create one. One statement: whether a region is
-    held comes with it (it was a second query on every drafter's page)."""
-    held = exists().where(LivePlanYear.region_id == Region.id)
-    return [region for region, (taken,) in _creation_region_rows(user, held) if not taken]
+    is in a final state), by code: My tasks offers to create one. One statement of plain
+    columns, whether a region is held with it (a Region object and its parent per region
+    cost more than the rest of the offer)."""
+    creator = creator_role()
+    grants = [g for g in user.grants() if g.role == creator]
+    if not grants:
+        return []
+    return [
+        OfferedRegion(code, name)
+        for code, name, province, held in core_rows(_REGIONS_AND_HELD)
+        if not held and any(covers(g, Scope(code, province or code)) for g in grants)
+    ]
 
 
 def published_states(workflow: str) -> set[str]:
