@@ -26,6 +26,7 @@ from ..plans.case_queries import earliest_due_first, overseen_cases, state_names
 from ..plans.lists_paging import ListPage, read_page
 from ..plans.models import ActionPlan
 from ..plans.queries import TASKS_SHOWN
+from ..plans.search import ListedRegion
 from ..plans.task_list_rows import RowRegion, row_task_page
 from ..regions.models import Region
 from ..workflows import REPORT_WORKFLOW, registry
@@ -101,6 +102,11 @@ def _in_order(query: Select[tuple[ProgressReport]]) -> Select[tuple[ProgressRepo
 
 
 def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport]]:
+    return _in_order(_narrowed(user, filters))
+
+
+def _narrowed(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport]]:
+    """The reports `user` may see, narrowed by `filters` (in no order, nothing loaded)."""
     query = visible_reports(user)
     if filters.state:
         query = query.where(ProgressReport.state == filters.state)
@@ -114,7 +120,7 @@ def _filtered(user: User, filters: ReportFilters) -> Select[tuple[ProgressReport
         query = query.where(ProgressReport.plan_id.in_(plan_ids))
     if filters.overdue:
         query = query.where(ProgressReport.due_at < _start_of_today())
-    return _in_order(query)
+    return query
 
 
 def _start_of_today() -> datetime:
@@ -128,10 +134,95 @@ def list_reports(user: User, filters: ReportFilters) -> list[ProgressReport]:
     return list(db.session.scalars(_filtered(user, filters)).unique())
 
 
-def reports_page(user: User, filters: ReportFilters, number: int) -> ListPage[ProgressReport]:
-    """Page `number` of `list_reports`, read alone from the database with the whole total
-    (the "overdue only" filter included: a deadline before today's WITA date, in SQL)."""
-    return read_page(_filtered(user, filters), number)
+def reports_page(user: User, filters: ReportFilters, number: int) -> ListPage[ListedReport]:
+    """Page `number` of `list_reports`, its reports as `ListedReport`s (the columns the list
+    shows), read alone from the database with the whole total (the "overdue only" filter
+    included: a deadline before today's WITA date, in SQL)."""
+    return read_page(_listed(_narrowed(user, filters)), number)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedReportPlan:
+    """What a row of the reports list shows of the report's plan (ActionPlan's names)."""
+
+    id: int
+    title: str
+    region: ListedRegion
+    period_start: int
+    period_end: int
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_start}–{self.period_end}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedReport:
+    """The columns of a report the reports list shows (ProgressReport's names: the state badge
+    reads the workflow's name and version, `due_statuses` the id and the deadline)."""
+
+    id: int
+    year: int
+    quarter: int
+    plan: ListedReportPlan
+    workflow_name: str
+    workflow_version: int
+    state: str
+    due_at: datetime | None
+    submitted_at: datetime | None
+
+    @property
+    def period_label(self) -> str:
+        return Quarter(self.year, self.quarter).label
+
+
+class _ListedReports(Bundle[Any]):
+    """The columns of `_LISTED` below, each result row made a `ListedReport`."""
+
+    def create_row_processor(self, query: Any, procs: Any, labels: Any) -> Any:
+        def make(row: Any) -> ListedReport:
+            id_, year, quarter, plan_id, title, name, code, start, end, *rest = (
+                proc(row) for proc in procs
+            )
+            plan = ListedReportPlan(plan_id, title, ListedRegion(name, code), start, end)
+            return ListedReport(id_, year, quarter, plan, *rest)
+
+        return make
+
+
+# Built once, as `_ROW_COLUMNS`; the plan aliased too, so that the filters' subqueries of
+# ActionPlan and Region (the district, the plans visible) never correlate with the row's.
+_LIST_PLAN, _LIST_REGION = aliased(ActionPlan), aliased(Region)
+_LISTED = _ListedReports(
+    "report",
+    ProgressReport.id,
+    ProgressReport.year,
+    ProgressReport.quarter,
+    _LIST_PLAN.id,
+    _LIST_PLAN.title,
+    _LIST_REGION.name,
+    _LIST_REGION.code,
+    _LIST_PLAN.period_start,
+    _LIST_PLAN.period_end,
+    ProgressReport.workflow_name,
+    ProgressReport.workflow_version,
+    ProgressReport.state,
+    ProgressReport.due_at,
+    ProgressReport.submitted_at,
+)
+
+
+def _listed(query: Select[tuple[ProgressReport]]) -> Select[tuple[ListedReport]]:
+    """`query` (`_narrowed`'s) selecting `ListedReport`s in the list's order (`_in_order`'s):
+    a report with its plan, region and province were four ORM objects per row, for the
+    handful of columns shown."""
+    query = (
+        query.with_only_columns(_LISTED)
+        .select_from(ProgressReport)
+        .join(_LIST_PLAN, _LIST_PLAN.id == ProgressReport.plan_id)
+        .join(_LIST_REGION, _LIST_PLAN.region_id == _LIST_REGION.id)
+    )
+    return _earliest_due_first(query)
 
 
 def reports_for_export(user: User, filters: ReportFilters) -> list[ProgressReport]:

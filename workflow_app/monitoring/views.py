@@ -35,6 +35,7 @@ from .models import ProgressReport
 from .page import actor, report_page, report_refusal
 from .quarters import ROMAN
 from .queries import (
+    ListedReport,
     ReportFilters,
     ReportRow,
     report_regions,
@@ -77,7 +78,7 @@ _NONE = '<span class="muted">—</span>'
 
 
 @blueprint.app_template_global("report_list_rows")
-def report_list_rows(reports: Sequence[ProgressReport], dues: Mapping[int, DueStatus]) -> Markup:
+def report_list_rows(reports: Sequence[ListedReport], dues: Mapping[int, DueStatus]) -> Markup:
     """The body rows of the reports list (templates/monitoring/index.html), written in Python:
     the template's loop cost ~80% of the page (per row a few dozen lookups, two `url_for` and
     five translated labels). Each row is the same markup, every value escaped as autoescape
