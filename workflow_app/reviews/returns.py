@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
@@ -86,29 +86,32 @@ def pending_return(plan: ActionPlan) -> CaseTransition | None:
     return _last_return(plan, plan.history, {})
 
 
+# The history rows that may be a pending return, built once (the plans' ids are bound at each
+# call): building it and its cache key (kept with the statement) cost as much as loading its
+# rows. The returning user and whom they acted for come joined (the relationships' default);
+# their roles, which a list never reads, are left to load on use (not a statement more).
+_PLANS_HISTORY = (
+    select(CaseTransition)
+    .options(
+        joinedload(CaseTransition.actor).lazyload(User.roles),
+        joinedload(CaseTransition.acting_for).lazyload(User.roles),
+    )
+    .where(
+        CaseTransition.subject_kind == PLAN_KIND_NAME,
+        CaseTransition.subject_id.in_(bindparam("plan_ids", expanding=True)),
+        CaseTransition.from_state.is_not(None),
+    )
+    .order_by(CaseTransition.id)
+)
+
+
 def pending_returns(plans: Sequence[ActionPlan]) -> dict[int, CaseTransition]:
     """`pending_return` of each plan, by plan id, in one query (for lists of plans)."""
     waiting = {plan.id: plan for plan in plans if policy.state_of(plan).editable}
     if not waiting:
         return {}
-    # The returning user and whom they acted for come joined (the relationships' default);
-    # their roles, which a list never reads, are left to load on use (not a statement more).
-    people = (
-        joinedload(CaseTransition.actor).lazyload(User.roles),
-        joinedload(CaseTransition.acting_for).lazyload(User.roles),
-    )
-    query = (
-        select(CaseTransition)
-        .options(*people)
-        .where(
-            CaseTransition.subject_kind == PLAN_KIND_NAME,
-            CaseTransition.subject_id.in_(waiting),
-            CaseTransition.from_state.is_not(None),
-        )
-        .order_by(CaseTransition.id)
-    )
     rows: dict[int, list[CaseTransition]] = {}
-    for row in db.session.scalars(query):
+    for row in db.session.scalars(_PLANS_HISTORY, {"plan_ids": list(waiting)}):
         rows.setdefault(row.subject_id, []).append(row)
     definitions: dict[tuple[str, int], WorkflowDefinition] = {}
     found = {
