@@ -402,4 +402,4 @@ def overseen_reports_as_rows(user: User) -> list[ReportRow]:
     """`overseen_reports` for "My tasks": the same reports in the same order, as `ReportRow`s
     (a district head's list holds every report of the district not yet verified: four ORM
     objects per row were most of the page's cost)."""
-    return overseen_cases(user, REPORT_KIND_NAME, _rows_in_regions, _report_rows)
+    return overseen_cases(user, REPORT_KIND_NAME, _rows_in_regions, _report_rows, _report_row)

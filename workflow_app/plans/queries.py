@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
@@ -77,9 +78,13 @@ def overseen_plans(user: User) -> list[ActionPlan]:
     """For a holder of an overseeing role (the district head): the plans of its region still
     in the workflow, the earliest due first, so the head sees what is late before an
     escalation email says so."""
-    return overseen_cases(
-        user,
-        PLAN_KIND_NAME,
-        lambda query, regions: query.join(ActionPlan.region).where(Region.code.in_(regions)),
-        lambda query: earliest_due_first(_with_region(query), ActionPlan),
-    )
+    return overseen_cases(user, PLAN_KIND_NAME, _joined_in_regions, _overseen_in_order)
+
+
+# Module-level, not lambdas: overseen_cases keeps the built statement by its shape functions.
+def _joined_in_regions(query: Select[Any], regions: set[str]) -> Select[Any]:
+    return query.join(ActionPlan.region).where(Region.code.in_(regions))
+
+
+def _overseen_in_order(query: Select[Any]) -> Select[Any]:
+    return earliest_due_first(_with_region(query), ActionPlan)
