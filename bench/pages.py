@@ -1,7 +1,8 @@
-"""CPU per request, in process, of the pages the locust mix opens most: the plan page
-(GET /plans/<id>) for a drafter, a district reviewer and the provincial reviewer, the login
-page (GET and POST /login) and a transition's round trip (POST /plans/<id>/transition, then the
-plan page it redirects to); SQL statements per request.
+"""CPU per request, in process, of the pages the locust mix opens: the plan page
+(GET /plans/<id>) for a drafter, a district reviewer and the provincial reviewer, My tasks,
+the plan and report lists (and the dashboard) for the provincial reviewer and a drafter, the
+login page (GET and POST /login) and a transition's round trip (POST /plans/<id>/transition,
+then the plan page it redirects to); SQL statements per request.
 
     .venv/bin/python bench/pages.py [--plans 200] [--requests 40] [--rounds 3] [--seed]
         [--capture DIR] [--profile FILE] [--only NAME,...] [--smoke]
@@ -56,6 +57,10 @@ READERS = {"drafter": "drafter.6301", "reviewer": "reviewer.6301", "province": "
 # until the session-timeout warning.
 TOKEN = re.compile(r'((?:name="csrf_token"[^>]*?value=|data-csrf-token=|data-check-in=)")[^"]*(")')
 BASE = "https://localhost"
+
+
+# The pages of the locust mix besides the plan page (bench/locustfile.py).
+LIST_PAGES = ("/tasks", "/plans", "/plans?page=2", "/reports")
 
 
 def plan_id(district: int, n: int, per: int) -> int:
@@ -211,6 +216,10 @@ def cases(app: Flask, per: int) -> dict[str, Callable[[], object]]:
 
         found[f"plan mix ({who})"] = mixed
         found[f"plan monitored ({who})"] = get_page(clients[who], f"/plans/{monitored}")
+    # The locust mix's other pages, as the two readers whose lists are longest and shortest.
+    for who in ("province", "drafter"):
+        for path in LIST_PAGES + (("/dashboard",) if who == "province" else ()):
+            found[f"{path} ({who})"] = get_page(clients[who], path)
     found["login GET"] = login_get(app)
     found["login GET+POST"] = login_round(app)
     found["transition round (2 POST + 4 GET)"] = transition_round(app, per)
