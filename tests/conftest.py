@@ -24,15 +24,15 @@ from workflow_app.extensions import db
 from workflow_app.security.throttling import reset_throttling
 
 from . import factories
-from .external import in_postgres_pass, require_postgres
+from .external import repeats_the_sqlite_pass, require_postgres
 
 UNIT_TESTS = Path(__file__).resolve().parent / "unit"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The unit tests use no database (tests/unit: no I/O; those that build an app give it a
-    SQLite database of its own): the PostgreSQL pass would repeat the SQLite pass's run."""
-    if not in_postgres_pass():
+    SQLite database of its own): CI's PostgreSQL pass would repeat the SQLite pass's run."""
+    if not repeats_the_sqlite_pass():
         return
     skip = pytest.mark.skip(reason="unit test: once per CI run, in the SQLite pass (no database)")
     for item in items:

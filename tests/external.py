@@ -26,11 +26,21 @@ def in_postgres_pass() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql"))
 
 
+# Set by `.ci/run` for its PostgreSQL pass, which follows the SQLite pass.
+SQLITE_PASS_RAN = "WORKFLOW_APP_TESTS_SQLITE_PASS_RAN"
+
+
+def repeats_the_sqlite_pass() -> bool:
+    """Whether this is `.ci/run`'s PostgreSQL pass, run after its SQLite pass; a PostgreSQL run
+    on its own (`DATABASE_URL=postgresql://… make test`) runs every test."""
+    return in_postgres_pass() and os.environ.get(SQLITE_PASS_RAN) == "1"
+
+
 def once_per_ci_run(what: str, because: str = "it has a database of its own") -> None:
-    """Skip in the PostgreSQL pass a test whose outcome the database under test cannot change
+    """Skip in CI's PostgreSQL pass a test whose outcome the database under test cannot change
     (it brings a database of its own, or `because`): `.ci/run` runs the suite twice, and twice
     would prove nothing more."""
-    if in_postgres_pass():
+    if repeats_the_sqlite_pass():
         pytest.skip(f"{what}: once per CI run, in the SQLite pass ({because})")
 
 
